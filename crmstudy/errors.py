@@ -1,0 +1,38 @@
+"""The small family of errors crmstudy raises.
+
+Every message is one line a bank analyst understands: it names the file,
+table, column or parameter and says what was expected.  The CLI prints the
+message (never a traceback) and exits with :data:`EXIT_BAD_INPUT`.
+"""
+
+from __future__ import annotations
+
+#: Exit codes of the ``crmstudy`` command (documented in README).
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_LOCKED = 3
+
+
+class CrmStudyError(Exception):
+    """Base class: a problem the user can fix, reported in one line."""
+
+
+class ParamsError(CrmStudyError):
+    """A parameters file or value is malformed, unknown or of the wrong type."""
+
+
+class DataError(CrmStudyError):
+    """A data file is missing, corrupt, or breaks its table's schema."""
+
+
+class BranchError(CrmStudyError):
+    """An unknown branch id was asked for."""
+
+
+class RenderError(CrmStudyError):
+    """A notebook could not be turned into a report."""
+
+
+class ExecutionError(CrmStudyError):
+    """A report notebook failed while it ran (names the cell and error)."""
