@@ -1,0 +1,543 @@
+"""How value is spread across customers: the 80/20 rule and the long tail.
+
+The first part measures concentration (Lorenz curve, Gini, top shares,
+Theil decomposition by group); tiers and ownership follow below it.
+
+Every function takes one non-negative value per customer, typically average
+daily assets (日均资产), optionally with frequency weights, and raises
+:class:`~crmstudy.errors.DataError` for empty, missing, infinite or negative
+input.  All statistics are computed on the Lorenz curve drawn through the
+sorted values, so they agree with one another exactly: ``top_share``,
+``customers_holding_share`` and ``gini`` read the same piecewise-linear curve
+that ``lorenz_curve`` returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmstudy.errors import DataError
+
+# --- concentration ---
+
+#: Cells (resamples x customers) the bootstrap holds in memory at once; each
+#: float array of this size is 16 MiB.
+_BOOT_CELLS = 1 << 21
+
+
+@dataclass(frozen=True)
+class GiniResult:
+    """A Gini coefficient with its percentile-bootstrap interval.
+
+    Attributes
+    ----------
+    estimate : float
+        The sample Gini coefficient, in [0, 1).
+    low, high : float
+        Bounds of the bootstrap interval; NaN when no interval was asked for.
+    n : int
+        Number of customers (rows) the estimate is based on.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True, eq=False)
+class TheilResult:
+    """Theil T index split exactly into between-group and within-group parts.
+
+    Attributes
+    ----------
+    total : float
+        Theil T of all customers together.
+    between : float
+        Part due to differences between group means.
+    within : float
+        Part due to inequality inside the groups; ``between + within == total``.
+    between_share : float
+        ``between / total``; NaN when there is no inequality at all.
+    by_group : pd.DataFrame
+        One row per group (indexed by group): ``n``, ``total``, ``mean``,
+        ``value_share``, ``theil``, ``within`` and ``between`` (the group's
+        contributions to the two parts).
+
+    Notes
+    -----
+    Compared by identity (``eq=False``) because it holds a DataFrame.
+    """
+
+    total: float
+    between: float
+    within: float
+    between_share: float
+    by_group: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ParetoSummary:
+    """The headline numbers of a concentration analysis.
+
+    Attributes
+    ----------
+    n : int
+        Number of customers.
+    total : float
+        Sum of the values.
+    gini : float
+        Sample Gini coefficient (no interval; see :func:`gini`).
+    top1_share, top10_share, top20_share : float
+        Share of the total held by the top 1%, 10% and 20% of customers.
+    customers_for_80 : float
+        Smallest fraction of customers, largest first, holding 80% of the total.
+    """
+
+    n: int
+    total: float
+    gini: float
+    top1_share: float
+    top10_share: float
+    top20_share: float
+    customers_for_80: float
+
+
+def _as_float_array(data, *, caller: str, what: str) -> np.ndarray:
+    """One-dimensional float array of finite, non-negative numbers, or DataError."""
+    try:
+        if isinstance(data, (pd.Series, pd.Index)):
+            arr = data.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            arr = np.asarray(data, dtype="float64")
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{caller}: {what} must be numeric ({exc})") from None
+    if arr.ndim != 1:
+        raise DataError(f"{caller}: {what} must be one-dimensional, got shape {arr.shape}")
+    if arr.size == 0:
+        raise DataError(f"{caller}: {what} are empty; need at least one customer")
+    n_nan = int(np.isnan(arr).sum())
+    if n_nan:
+        raise DataError(f"{caller}: {what} contain {n_nan} missing (NaN) values")
+    n_inf = int(np.isinf(arr).sum())
+    if n_inf:
+        raise DataError(f"{caller}: {what} contain {n_inf} infinite values")
+    n_neg = int((arr < 0).sum())
+    if n_neg:
+        raise DataError(f"{caller}: {what} must be >= 0, found {n_neg} negative values")
+    return arr
+
+
+def _clean(values, weights, *, caller: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validated values and weights, sorted ascending, zero-weight rows dropped."""
+    x = _as_float_array(values, caller=caller, what="values")
+    if weights is None:
+        return np.sort(x), None
+    if isinstance(values, pd.Series) and isinstance(weights, pd.Series):
+        if not values.index.equals(weights.index):
+            raise DataError(f"{caller}: weights are not aligned with values (different index)")
+    w = _as_float_array(weights, caller=caller, what="weights")
+    if w.size != x.size:
+        raise DataError(f"{caller}: {w.size} weights for {x.size} values; need one per customer")
+    keep = w > 0
+    if not keep.any():
+        raise DataError(f"{caller}: weights sum to 0; need at least one positive weight")
+    x, w = x[keep], w[keep]
+    order = np.argsort(x, kind="stable")
+    return x[order], w[order]
+
+
+def _require_positive_total(x: np.ndarray, w: np.ndarray | None, *, caller: str) -> None:
+    if not (x if w is None else x * w).sum() > 0:
+        raise DataError(f"{caller}: values sum to 0, so their concentration is undefined")
+
+
+def _lorenz(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the Lorenz curve of ascending ``x``: (customer share, value share)."""
+    cum_w = np.arange(1, x.size + 1, dtype="float64") if w is None else np.cumsum(w)
+    cum_v = np.cumsum(x if w is None else x * w)
+    customer_share = np.concatenate(([0.0], cum_w / cum_w[-1]))
+    value_share = np.concatenate(([0.0], cum_v / cum_v[-1]))
+    return customer_share, value_share
+
+
+def _gini_sorted(x: np.ndarray, w: np.ndarray | None) -> float:
+    """Sample Gini of ascending ``x`` with frequency weights; NaN for a zero total."""
+    if w is None:
+        w = np.ones_like(x)
+    return float(_gini_batch(x, w[np.newaxis, :])[0])
+
+
+def _gini_batch(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Gini of ascending ``x`` under each row of weights ``w`` (shape b x n).
+
+    Uses sum_ij w_i w_j |x_i - x_j| = 2 sum_i w_i x_i (2 C_i - w_i - W), where
+    C_i is the cumulative weight up to and including i and W the total
+    weight; tied values contribute nothing, whatever their order.
+    """
+    cum_w = np.cumsum(w, axis=1)
+    total_w = cum_w[:, -1]
+    wx = w * x
+    total = wx.sum(axis=1)
+    pair_sum = (wx * (2.0 * cum_w - w - total_w[:, np.newaxis])).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pair_sum / (total_w * total)
+
+
+def _top_share(customer_share: np.ndarray, value_share: np.ndarray, k: float) -> float:
+    return float(1.0 - np.interp(1.0 - k, customer_share, value_share))
+
+
+def _customers_for(customer_share: np.ndarray, value_share: np.ndarray, share: float) -> float:
+    """Smallest top fraction p with 1 - L(1 - p) >= share, read off the curve.
+
+    The Lorenz curve can be flat (customers holding 0), so it is inverted by
+    taking the last vertex at or below 1 - share rather than by ``np.interp``.
+    """
+    target = 1.0 - share
+    j = int(np.searchsorted(value_share, target, side="right"))
+    if j == value_share.size:
+        return 0.0
+    lo, hi = value_share[j - 1], value_share[j]
+    q = customer_share[j - 1] + (target - lo) / (hi - lo) * (customer_share[j] - customer_share[j - 1])
+    return float(1.0 - q)
+
+
+def _check_fraction(v: float, *, caller: str, name: str) -> None:
+    if not 0.0 <= v <= 1.0:
+        raise DataError(f"{caller}: '{name}' must be a fraction between 0 and 1, got {v!r}")
+
+
+def lorenz_curve(values, *, weights=None, points: int | None = None) -> pd.DataFrame:
+    """Lorenz curve: share of the total held by the poorest share of customers.
+
+    Parameters
+    ----------
+    values : pd.Series or array-like
+        One value per customer, e.g. average daily assets. Must be >= 0 with a
+        positive total.
+    weights : pd.Series or array-like, optional
+        Frequency weights aligned with ``values``; ``customer_share`` is then
+        the share of total weight.
+    points : int, optional
+        Return this many evenly spaced customer shares from 0 to 1 (at least
+        2), with value shares interpolated on the curve, e.g. 201 rows to plot
+        a million customers. By default every customer is a vertex.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``customer_share`` and ``value_share``, ascending, from (0, 0)
+        to (1, 1).
+
+    Examples
+    --------
+    >>> lorenz_curve(pd.Series([0, 0, 0, 4])).value_share.tolist()
+    [0.0, 0.0, 0.0, 0.0, 1.0]
+    """
+    x, w = _clean(values, weights, caller="lorenz_curve")
+    _require_positive_total(x, w, caller="lorenz_curve")
+    customer_share, value_share = _lorenz(x, w)
+    if points is not None:
+        if int(points) != points or points < 2:
+            raise DataError(f"lorenz_curve: 'points' must be an integer >= 2, got {points!r}")
+        grid = np.linspace(0.0, 1.0, int(points))
+        customer_share, value_share = grid, np.interp(grid, customer_share, value_share)
+    return pd.DataFrame({"customer_share": customer_share, "value_share": value_share})
+
+
+def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000,
+         seed: int = 0) -> GiniResult:
+    """Gini coefficient of a non-negative quantity, with a bootstrap interval.
+
+    Parameters
+    ----------
+    values : pd.Series or array-like
+        One value per customer, e.g. average daily assets. Must be >= 0 with a
+        positive total.
+    weights : pd.Series or array-like, optional
+        Frequency weights aligned with ``values``: a weight of 3 counts as the
+        row repeated three times.
+    ci : float or None
+        Confidence level of the percentile bootstrap; None skips it.
+    n_boot : int
+        Number of bootstrap resamples.
+    seed : int
+        Seed of the bootstrap's random generator; the same seed gives the same
+        interval.
+
+    Returns
+    -------
+    GiniResult
+        ``estimate``, ``low``, ``high`` and ``n`` (number of rows).
+
+    Notes
+    -----
+    The estimate is the plug-in (sample) Gini
+
+    .. math:: G = \\frac{\\sum_i \\sum_j |x_i - x_j|}{2 n^2 \\bar{x}},
+
+    twice the area between the equality line and the Lorenz curve, so that
+    all-equal values give 0 and one holder of everything gives (n-1)/n. It is
+    not the bias-corrected n/(n-1) version, which would give 1 in that case
+    but disagrees with the Lorenz curve and the top shares. Computed in
+    O(n log n) from the sorted values.
+
+    The bootstrap resamples rows with replacement (rows keep their weights).
+    Values are sorted once; each resample is a vector of multinomial counts
+    over the sorted values used as extra weights, so a resample costs O(n):
+    a million customers with ``n_boot=200`` take a few seconds.
+
+    Examples
+    --------
+    >>> gini(pd.Series([1, 1, 1, 1])).estimate
+    0.0
+    >>> gini(pd.Series([0, 0, 0, 8]), ci=None).estimate
+    0.75
+    """
+    x, w = _clean(values, weights, caller="gini")
+    _require_positive_total(x, w, caller="gini")
+    estimate = _gini_sorted(x, w)
+    if ci is None:
+        return GiniResult(estimate, float("nan"), float("nan"), int(x.size))
+    if not 0.0 < ci < 1.0:
+        raise DataError(f"gini: 'ci' must be a confidence level between 0 and 1, got {ci!r}")
+    if int(n_boot) != n_boot or n_boot < 1:
+        raise DataError(f"gini: 'n_boot' must be a positive integer, got {n_boot!r}")
+    boot = _bootstrap_gini(x, w, n_boot=int(n_boot), seed=seed)
+    if np.isnan(boot).all():
+        low = high = float("nan")
+    else:
+        low, high = np.nanquantile(boot, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
+    return GiniResult(estimate, float(low), float(high), int(x.size))
+
+
+def _bootstrap_gini(x: np.ndarray, w: np.ndarray | None, *, n_boot: int, seed: int) -> np.ndarray:
+    """Gini of ``n_boot`` row resamples of ascending ``x``, in memory-bounded batches."""
+    rng = np.random.default_rng(seed)
+    n = x.size
+    batch = max(1, min(n_boot, _BOOT_CELLS // n))
+    out = np.empty(n_boot)
+    for start in range(0, n_boot, batch):
+        b = min(batch, n_boot - start)
+        # Row r's draws are offset by r * n so one bincount counts every row.
+        draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, np.newaxis]
+        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype("float64")
+        if w is not None:
+            counts *= w
+        # A resample with zero total (all draws hit zero values) gives NaN.
+        out[start:start + b] = _gini_batch(x, counts)
+    return out
+
+
+def top_share(values, k: float = 0.2, *, weights=None) -> float:
+    """Share of the total held by the top ``k`` fraction of customers.
+
+    Parameters
+    ----------
+    values : pd.Series or array-like
+        One value per customer, >= 0 with a positive total.
+    k : float
+        Fraction of customers, largest first, e.g. 0.2 for the "20" of 80/20.
+    weights : pd.Series or array-like, optional
+        Frequency weights aligned with ``values``.
+
+    Returns
+    -------
+    float
+        ``1 - L(1 - k)`` on the Lorenz curve ``L``. When ``k * n`` is not a
+        whole number the marginal customer counts in part, e.g. the top 10%
+        of 5 customers is half of the largest one.
+
+    Examples
+    --------
+    >>> top_share(pd.Series([0, 0, 0, 0, 10]), 0.1)
+    0.5
+    """
+    _check_fraction(k, caller="top_share", name="k")
+    x, w = _clean(values, weights, caller="top_share")
+    _require_positive_total(x, w, caller="top_share")
+    return _top_share(*_lorenz(x, w), k)
+
+
+def customers_holding_share(values, share: float = 0.8, *, weights=None) -> float:
+    """Smallest fraction of customers, largest first, that hold ``share`` of the total.
+
+    Parameters
+    ----------
+    values : pd.Series or array-like
+        One value per customer, >= 0 with a positive total.
+    share : float
+        Share of the total, e.g. 0.8 for the "80" of 80/20.
+    weights : pd.Series or array-like, optional
+        Frequency weights aligned with ``values``.
+
+    Returns
+    -------
+    float
+        The inverse of :func:`top_share`, interpolated on the Lorenz curve, so
+        it can fall between two customers. Customers holding 0 are never
+        needed: with ``share=1`` it is the fraction holding anything.
+
+    Examples
+    --------
+    >>> customers_holding_share(pd.Series([1, 1, 1, 1, 1]), 0.8)
+    0.8
+    """
+    _check_fraction(share, caller="customers_holding_share", name="share")
+    x, w = _clean(values, weights, caller="customers_holding_share")
+    _require_positive_total(x, w, caller="customers_holding_share")
+    return _customers_for(*_lorenz(x, w), share)
+
+
+def _require_columns(df: pd.DataFrame, columns: list[str], *, caller: str) -> None:
+    for col in columns:
+        if col not in df.columns:
+            raise DataError(f"{caller}: no column {col!r}; columns are {list(df.columns)}")
+    for col in columns[1:]:
+        n_missing = int(df[col].isna().sum())
+        if n_missing:
+            raise DataError(f"{caller}: group column {col!r} has {n_missing} missing values")
+
+
+def _groups(df: pd.DataFrame, *, value: str, group: str, caller: str):
+    """Validated values and, per group in sorted order, (key, row positions)."""
+    _require_columns(df, [value, group], caller=caller)
+    x = _as_float_array(df[value], caller=caller, what=f"column {value!r}")
+    indices = df.groupby(group, sort=True, observed=True).indices
+    return x, list(indices.items())
+
+
+def concentration_by_group(df: pd.DataFrame, *, value: str, group: str) -> pd.DataFrame:
+    """Concentration of ``value`` inside each group, e.g. per branch or per tier.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        One row per customer.
+    value : str
+        Column of non-negative values, e.g. average daily assets.
+    group : str
+        Column naming each customer's group; it may not have missing values.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by group, sorted: ``n``, ``total``, ``mean``, ``median``,
+        ``gini``, ``top20_share``, ``customers_for_80`` (see
+        :func:`customers_holding_share`) and ``share_of_bank_total`` (the
+        group's share of the grand total). No bootstrap intervals; the
+        concentration columns are NaN for a group whose total is 0.
+    """
+    x, groups = _groups(df, value=value, group=group, caller="concentration_by_group")
+    grand_total = x.sum()
+    rows = []
+    for _, idx in groups:
+        xg = np.sort(x[idx])
+        total = xg.sum()
+        row = {"n": xg.size, "total": total, "mean": total / xg.size,
+               "median": float(np.median(xg)), "gini": np.nan, "top20_share": np.nan,
+               "customers_for_80": np.nan}
+        if total > 0:
+            curve = _lorenz(xg, None)
+            row.update(gini=_gini_sorted(xg, None), top20_share=_top_share(*curve, 0.2),
+                       customers_for_80=_customers_for(*curve, 0.8))
+        row["share_of_bank_total"] = total / grand_total if grand_total > 0 else np.nan
+        rows.append(row)
+    index = pd.Index([key for key, _ in groups], name=group)
+    return pd.DataFrame(rows, index=index)
+
+
+def _theil_t(x: np.ndarray) -> float:
+    """Theil T = mean of (x/mu) ln(x/mu), with 0 ln 0 = 0; NaN for a zero total."""
+    mu = x.mean()
+    if not mu > 0:
+        return float("nan")
+    r = x / mu
+    return float(np.mean(r * np.log(np.where(r > 0, r, 1.0))))
+
+
+def theil_decomposition(df: pd.DataFrame, *, value: str, group: str) -> TheilResult:
+    """Theil T index of ``value``, split into between- and within-group parts.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        One row per customer.
+    value : str
+        Column of non-negative values with a positive total.
+    group : str
+        Column naming each customer's group; it may not have missing values.
+
+    Returns
+    -------
+    TheilResult
+        ``total``, ``between``, ``within``, ``between_share`` and ``by_group``.
+
+    Notes
+    -----
+    Theil T is :math:`T = \\frac{1}{n}\\sum_i \\frac{x_i}{\\mu}\\ln\\frac{x_i}{\\mu}`,
+    0 for all-equal values and ln n for one holder of everything. Customers
+    holding 0 contribute 0 (the limit :math:`0 \\ln 0 = 0`), so unlike
+    Theil L they are allowed. The decomposition is exact:
+
+    .. math:: T = \\sum_g s_g T_g + \\sum_g s_g \\ln\\frac{\\mu_g}{\\mu},
+
+    with :math:`s_g` the group's share of the total. A group whose total is 0
+    has ``theil`` NaN and contributes 0 to both parts.
+    """
+    caller = "theil_decomposition"
+    x, groups = _groups(df, value=value, group=group, caller=caller)
+    if not x.sum() > 0:
+        raise DataError(f"{caller}: column {value!r} sums to 0, so its inequality is undefined")
+    mu, grand_total = x.mean(), x.sum()
+    rows = []
+    for _, idx in groups:
+        xg = x[idx]
+        total = xg.sum()
+        s_g, mu_g = total / grand_total, total / xg.size
+        t_g = _theil_t(xg)
+        rows.append({"n": xg.size, "total": total, "mean": mu_g, "value_share": s_g,
+                     "theil": t_g,
+                     "within": s_g * t_g if s_g > 0 else 0.0,
+                     "between": s_g * np.log(mu_g / mu) if s_g > 0 else 0.0})
+    by_group = pd.DataFrame(rows, index=pd.Index([key for key, _ in groups], name=group))
+    total_t = _theil_t(x)
+    between = float(by_group["between"].sum())
+    within = float(by_group["within"].sum())
+    between_share = between / total_t if total_t > 0 else float("nan")
+    return TheilResult(total_t, between, within, between_share, by_group)
+
+
+def pareto_summary(values) -> ParetoSummary:
+    """The 80/20 headline numbers of one set of customers, from one sort.
+
+    Parameters
+    ----------
+    values : pd.Series or array-like
+        One value per customer, >= 0 with a positive total.
+
+    Returns
+    -------
+    ParetoSummary
+        ``n``, ``total``, ``gini`` (no interval), ``top1_share``,
+        ``top10_share``, ``top20_share`` and ``customers_for_80``.
+
+    Examples
+    --------
+    Eight customers with 1 and two with 16: the top 20% hold 80%.
+
+    >>> pareto_summary(pd.Series([1] * 8 + [16, 16])).top20_share
+    0.8
+    """
+    x, _ = _clean(values, None, caller="pareto_summary")
+    _require_positive_total(x, None, caller="pareto_summary")
+    curve = _lorenz(x, None)
+    return ParetoSummary(
+        n=int(x.size), total=float(x.sum()), gini=_gini_sorted(x, None),
+        top1_share=_top_share(*curve, 0.01), top10_share=_top_share(*curve, 0.1),
+        top20_share=_top_share(*curve, 0.2), customers_for_80=_customers_for(*curve, 0.8),
+    )
