@@ -1,0 +1,271 @@
+"""Table schemas, and loading and checking a bank's folder of files.
+
+The schemas are pandera models; the data dictionary in docs/data_dictionary.md
+describes each column (type, unit, meaning).  Data is checked when it is
+written and when a user's own folder is loaded; a failure is one line naming
+the file, table, column and problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from .errors import DataError
+
+_DATE = "datetime64[ms]"
+
+
+def _str(**kw):
+    return pa.Column(str, **kw)
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "branches": pa.DataFrameSchema({
+        "branch_id": _str(unique=True),
+        "branch_name": _str(),
+        "region": _str(),
+        "area_type": _str(checks=pa.Check.isin(["urban", "county", "rural"])),
+    }, strict="filter", coerce=True),
+    "staff": pa.DataFrameSchema({
+        "staff_id": _str(unique=True),
+        "branch_id": _str(),
+        "role": _str(checks=pa.Check.isin(["president", "vice_president", "wealth_manager",
+                                           "customer_manager", "lobby_manager", "other"])),
+        "start_date": pa.Column(_DATE),
+        "leave_date": pa.Column(_DATE, nullable=True),
+    }, strict="filter", coerce=True),
+    "customers": pa.DataFrameSchema({
+        "customer_id": _str(unique=True),
+        "masked_name": _str(),
+        "branch_id": _str(),
+        "age": pa.Column("int16", checks=pa.Check.in_range(16, 110)),
+        "gender": _str(checks=pa.Check.isin(["F", "M"])),
+        "occupation": _str(),
+        "income_band": _str(),
+        "acquisition_group": _str(checks=pa.Check.isin(["lobby", "stock", "outreach"])),
+        "life_group": _str(),
+        "open_date": pa.Column(_DATE),
+        "owner_staff_id": _str(),
+    }, strict="filter", coerce=True),
+    "products": pa.DataFrameSchema({
+        "product_id": _str(unique=True),
+        "product_name": _str(),
+        "product_name_zh": _str(),
+        "product_line": _str(),
+        "kind": _str(checks=pa.Check.isin(["asset", "credit", "service"])),
+        "base_rate": pa.Column(float, nullable=True),
+    }, strict="filter", coerce=True),
+    "holdings": pa.DataFrameSchema({
+        "customer_id": _str(),
+        "product_id": _str(),
+        "open_date": pa.Column(_DATE),
+        "close_date": pa.Column(_DATE, nullable=True),
+        "amount": pa.Column(float, checks=pa.Check.ge(0)),
+        "delinquent_date": pa.Column(_DATE, nullable=True),
+    }, strict="filter", coerce=True),
+    "balances": pa.DataFrameSchema({
+        "customer_id": _str(),
+        "product_id": _str(),
+        "valid_from": pa.Column(_DATE),
+        "valid_to": pa.Column(_DATE),
+        "balance": pa.Column(float, checks=pa.Check.ge(0)),
+    }, strict="filter", coerce=True,
+        checks=pa.Check(lambda d: d["valid_to"] > d["valid_from"], error="valid_to must be after valid_from")),
+    "transactions": pa.DataFrameSchema({
+        "txn_id": _str(),
+        "customer_id": _str(),
+        "ts": pa.Column(_DATE),
+        "amount": pa.Column(float, checks=pa.Check.ge(0)),
+        "direction": _str(checks=pa.Check.isin(["in", "out"])),
+        "channel": _str(),
+        "merchant_category": _str(),
+        "fuel_grade": pa.Column("Int16", nullable=True),
+        "fuel_litres": pa.Column(float, nullable=True),
+    }, strict="filter", coerce=True),
+    "visits": pa.DataFrameSchema({
+        "visit_id": _str(),
+        "visit_date": pa.Column(_DATE),
+        "staff_id": _str(),
+        "customer_id": _str(),
+        "contact_type": _str(),
+        "attitude": _str(checks=pa.Check.isin(["positive", "neutral", "negative"])),
+        "feedback_code": _str(),
+        "outcome": _str(),
+    }, strict="filter", coerce=True),
+    "truth": pa.DataFrameSchema({
+        "customer_id": _str(unique=True),
+        "true_wealth": pa.Column(float),
+        "bank_assets": pa.Column(float),
+        "value_potential": pa.Column(float),
+        "risk_propensity": pa.Column(float),
+        "churn_hazard": pa.Column(float),
+        "churned": pa.Column(bool),
+        "dormant": pa.Column(bool),
+    }, strict=False, coerce=True),
+}
+REQUIRED_TABLES = ("branches", "staff", "customers", "products", "holdings", "balances", "transactions")
+OPTIONAL_TABLES = ("visits", "truth")
+
+
+def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memory>") -> pd.DataFrame:
+    """Check ``df`` against the schema of ``table``; return it coerced.
+
+    Raises
+    ------
+    DataError
+        One line: ``<source>: table '<table>', column '<col>': <problem>``.
+    """
+    schema = SCHEMAS[table]
+    missing = [c for c in schema.columns if c not in df.columns and not schema.columns[c].nullable]
+    if missing:
+        raise DataError(f"{source}: table '{table}' lacks column(s) {', '.join(map(repr, missing))}; "
+                        f"expected columns: {', '.join(schema.columns)}")
+    for c, col in schema.columns.items():
+        if c not in df.columns:
+            df = df.assign(**{c: pd.Series(pd.NA, index=df.index)})
+    try:
+        return schema.validate(df, lazy=False)
+    except SchemaError as err:
+        raise DataError(_one_line(err, table, source)) from None
+    except SchemaErrors as err:  # pragma: no cover - lazy=False gives SchemaError
+        raise DataError(f"{source}: table '{table}': {err}".splitlines()[0]) from None
+
+
+def _one_line(err: SchemaError, table: str, source) -> str:
+    col = getattr(err, "column_name", None) or getattr(getattr(err, "schema", None), "name", None)
+    check = getattr(err, "check", None)
+    cases = getattr(err, "failure_cases", None)
+    example = ""
+    if cases is not None and len(cases):
+        vals = cases["failure_case"].astype(str).head(3).tolist() if "failure_case" in cases else []
+        example = f" (e.g. {', '.join(vals)}; {len(cases)} row(s))" if vals else ""
+    reason = str(err).splitlines()[0]
+    if check is not None:
+        reason = f"fails check {check}"
+    where = f", column '{col}'" if col else ""
+    return f"{source}: table '{table}'{where}: {reason}{example}"
+
+
+# --- a bank on disk -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankFiles:
+    """Where each table of a bank lives, and the bank's metadata."""
+
+    root: Path
+    files: dict[str, Path]
+    meta: dict
+
+    def path(self, table: str) -> Path:
+        try:
+            return self.files[table]
+        except KeyError:
+            raise DataError(f"{self.root}: table '{table}' not found (no {table}.parquet or {table}.csv)") from None
+
+    def has(self, table: str) -> bool:
+        return table in self.files
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the bytes of every table file, in table order (16 hex digits)."""
+        return data_fingerprint(self)
+
+
+def find_bank(root: str | Path) -> BankFiles:
+    """Locate a bank's tables (Parquet, else CSV) in ``root``, without reading them."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: data folder not found; expected a folder of Parquet or CSV files "
+                        f"(run `crmstudy synth --preset demo --out {root}` for a demo bank)")
+    files = {}
+    for t in REQUIRED_TABLES + OPTIONAL_TABLES:
+        for ext in (".parquet", ".csv"):
+            p = root / f"{t}{ext}"
+            if p.exists():
+                files[t] = p
+                break
+        else:
+            d = root / t
+            if d.is_dir() and any(d.glob("*.parquet")):
+                files[t] = d
+    missing = [t for t in REQUIRED_TABLES if t not in files]
+    if missing:
+        raise DataError(f"{root}: missing table file(s) {', '.join(m + '.parquet' for m in missing)} "
+                        f"(Parquet or CSV with the columns of docs/data_dictionary.md)")
+    meta_path = root / "bank.json"
+    meta = {}
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except json.JSONDecodeError as e:
+            raise DataError(f"{meta_path}: not valid JSON (line {e.lineno}): {e.msg}") from None
+    return BankFiles(root=root, files=files, meta=meta)
+
+
+def read_table(bank: BankFiles, table: str, *, validate: bool = True, columns=None) -> pd.DataFrame:
+    """Read one table from disk, checked against its schema."""
+    path = bank.path(table)
+    try:
+        if path.suffix == ".csv":
+            df = pd.read_csv(path)
+        else:
+            df = pd.read_parquet(path, columns=columns)
+    except Exception as e:  # pyarrow and pandas raise many kinds; report one line
+        raise DataError(f"{path}: table '{table}' could not be read: {str(e).splitlines()[0]}") from None
+    if validate and columns is None:
+        df = validate_table(df, table, source=path)
+    return df
+
+
+def load_bank(root: str | Path, *, tables=None, validate: bool = True) -> dict[str, pd.DataFrame]:
+    """Load (and check) every table of a bank folder into dataframes."""
+    bank = find_bank(root)
+    names = tables or [t for t in REQUIRED_TABLES + OPTIONAL_TABLES if bank.has(t)]
+    return {t: read_table(bank, t, validate=validate) for t in names}
+
+
+def check_bank(root: str | Path) -> dict[str, int]:
+    """Validate every table and the links between them; return row counts."""
+    tables = load_bank(root)
+    _check_keys(tables, root)
+    return {t: len(df) for t, df in tables.items()}
+
+
+def _check_keys(t: dict[str, pd.DataFrame], root) -> None:
+    links = [("customers", "branch_id", "branches", "branch_id"),
+             ("staff", "branch_id", "branches", "branch_id"),
+             ("customers", "owner_staff_id", "staff", "staff_id"),
+             ("holdings", "customer_id", "customers", "customer_id"),
+             ("holdings", "product_id", "products", "product_id"),
+             ("balances", "customer_id", "customers", "customer_id"),
+             ("transactions", "customer_id", "customers", "customer_id")]
+    if "visits" in t:
+        links.append(("visits", "customer_id", "customers", "customer_id"))
+    for child, col, parent, pcol in links:
+        bad = ~t[child][col].isin(t[parent][pcol])
+        if bad.any():
+            ex = t[child].loc[bad, col].head(3).tolist()
+            raise DataError(f"{root}: table '{child}', column '{col}': {int(bad.sum())} value(s) not found in "
+                            f"{parent}.{pcol} (e.g. {', '.join(map(str, ex))})")
+
+
+def data_fingerprint(bank: BankFiles) -> str:
+    """A short, stable hash of the bytes of every table file."""
+    h = hashlib.sha256()
+    for t in sorted(bank.files):
+        p = bank.files[t]
+        parts = sorted(p.glob("*.parquet")) if p.is_dir() else [p]
+        for part in parts:
+            h.update(t.encode())
+            with open(part, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+    return h.hexdigest()[:16]

@@ -1,0 +1,206 @@
+"""Branches, staff, customers and their latent truth.
+
+The latent quantities (true wealth, value potential, risk propensity, churn
+hazard) are drawn first; everything observable is drawn from them, so tests
+can check that analyses recover what was planted.  See
+docs/generative_model.md for every coefficient and its source.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .presets import BankSpec
+
+AREA_TYPES = ("urban", "county", "rural")
+REGIONS = ("North", "South", "East", "West")
+BRANCH_NAMES = (
+    "Renmin Road", "Xinhua Street", "Riverside", "Eastgate", "Jinqiao", "Hexi",
+    "Guanghua", "Wenhua Road", "Zhongshan", "Lakeview", "Station Square", "Nanhu",
+)
+# seed 001: five life-situation groups; "general" holds everyone else.
+LIFE_GROUPS = ("affluent_retiree", "salaried", "affluent_homemaker", "business_owner", "executive", "general")
+LIFE_GROUP_SHARES = (0.08, 0.42, 0.05, 0.08, 0.05, 0.32)
+# planted: log-wealth shift by life group (off in the null bank)
+LIFE_GROUP_WEALTH = (0.7, 0.0, 1.0, 1.4, 1.3, -0.5)
+AGE_RANGES = ((60, 85), (22, 60), (30, 60), (28, 65), (32, 60), (18, 80))
+OCCUPATIONS = {
+    "affluent_retiree": ("retired",),
+    "salaried": ("employee", "civil_servant", "teacher", "worker"),
+    "affluent_homemaker": ("homemaker",),
+    "business_owner": ("business_owner", "self_employed"),
+    "executive": ("executive",),
+    "general": ("student", "farmer", "self_employed", "worker", "freelancer"),
+}
+# seed 001: three large groups by how the bank met the customer.
+ACQUISITION_GROUPS = ("lobby", "stock", "outreach")
+ACQUISITION_SHARES = (0.40, 0.45, 0.15)
+INCOME_BANDS = ("<50k", "50k-100k", "100k-300k", "300k-1M", ">=1M")
+INCOME_EDGES = (50e3, 100e3, 300e3, 1e6)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+# seed 000: a personal RM holds 250-400 customers; we aim at the middle.
+CUSTOMERS_PER_CM = 320
+# log-SD of true wealth: calibrated so the top 20 % hold about 80 % of assets (seed 001)
+WEALTH_SIGMA = 1.45
+STAFF_ROLES = ("president", "vice_president", "wealth_manager", "customer_manager", "lobby_manager", "other")
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def make_branches(spec: BankSpec, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per branch: id, name, region and area type."""
+    n = spec.n_branches
+    ids = [f"B{i + 1:03d}" for i in range(n)]
+    names = [f"{BRANCH_NAMES[i % len(BRANCH_NAMES)]} Sub-branch" + ("" if i < len(BRANCH_NAMES) else f" {i // len(BRANCH_NAMES) + 1}") for i in range(n)]
+    area = np.array(AREA_TYPES)[rng.choice(3, size=n, p=[0.5, 0.3, 0.2])]
+    area[0] = "urban"
+    region = np.array(REGIONS)[rng.integers(0, len(REGIONS), size=n)]
+    return pd.DataFrame({"branch_id": ids, "branch_name": names, "region": region, "area_type": area})
+
+
+def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers (observable) and their latent truth (not observable).
+
+    Returns
+    -------
+    customers, truth : pd.DataFrame
+        ``truth`` holds ``true_wealth`` (CNY, all banks), ``wallet_share``
+        (share held with us), ``bank_assets`` (target average daily assets),
+        ``value_potential`` and ``risk_propensity`` (standard normal scores),
+        ``dormant`` flag.  Churn is added later by the ledger.
+    """
+    n = spec.n_customers
+    null = spec.null
+    area_w = branches["area_type"].map({"urban": 1.6, "county": 1.0, "rural": 0.6}).to_numpy()
+    branch_idx = rng.choice(len(branches), size=n, p=area_w / area_w.sum())
+    group_idx = rng.choice(len(LIFE_GROUPS), size=n, p=LIFE_GROUP_SHARES)
+    lo = np.array([r[0] for r in AGE_RANGES])[group_idx]
+    hi = np.array([r[1] for r in AGE_RANGES])[group_idx]
+    age = (lo + rng.random(n) * (hi - lo + 1)).astype(np.int16)
+    female_p = np.where(group_idx == LIFE_GROUPS.index("affluent_homemaker"), 0.9, 0.5)
+    gender = np.where(rng.random(n) < female_p, "F", "M")
+    occ = np.empty(n, dtype=object)
+    for g, name in enumerate(LIFE_GROUPS):
+        mask = group_idx == g
+        options = OCCUPATIONS[name]
+        occ[mask] = np.array(options)[rng.integers(0, len(options), size=mask.sum())]
+    acq_idx = rng.choice(3, size=n, p=ACQUISITION_SHARES)
+
+    # Latent wealth: log-normal body; planted shifts by life group and area.
+    area_shift = branches["area_type"].map({"urban": 0.3, "county": 0.0, "rural": -0.4}).to_numpy()[branch_idx]
+    group_shift = np.array(LIFE_GROUP_WEALTH)[group_idx]
+    eff = 0.0 if null else 1.0
+    # Student-t (12 df, unit variance, clipped at 5 SD): a heavier upper tail than the normal,
+    # so a demo bank has a few customers over 10M CNY (president's tier).
+    z_w = np.clip(rng.standard_t(12, size=n) * np.sqrt(10 / 12), -5, 5)
+    log_wealth = np.log(30_000) + WEALTH_SIGMA * z_w + eff * (group_shift + area_shift)
+    true_wealth = np.exp(log_wealth)
+    wallet_share = rng.beta(2.0, 2.5, size=n)
+    # Dormant customers (seed 001/003: opened, then no business): about 18 %.
+    dormant = rng.random(n) < (0.18 if null else _sigmoid(-1.6 - 0.35 * z_w))
+    bank_assets = true_wealth * wallet_share * np.where(dormant, 0.15, 1.0)
+    # Value potential and risk: standard-normal latent scores.
+    value_potential = (0.0 if null else 0.45) * z_w + np.sqrt(1 - (0.0 if null else 0.45) ** 2) * rng.standard_normal(n)
+    value_potential = value_potential + (0.0 if null else -0.01 * (age - 45))
+    risk_propensity = rng.standard_normal(n)
+    # Declared income: noisy, only loosely tied to wealth (the articles' point:
+    # declarations understate what footprints show).
+    log_income = np.log(80_000) + (0.0 if null else 0.35) * z_w + 0.8 * rng.standard_normal(n)
+    income_band = np.array(INCOME_BANDS)[np.searchsorted(INCOME_EDGES, np.exp(log_income))]
+
+    open_offset = rng.exponential(6 * 365, size=n).astype(int)
+    # about 8 % of customers open during the period
+    new = rng.random(n) < 0.08
+    open_date = np.where(new, -rng.integers(-spec.days + 30, 0, size=n), -open_offset - 1)
+    start = np.datetime64(spec.start, "D")
+    open_dates = start + open_date.astype("timedelta64[D]")
+
+    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    names = (
+        np.array(list(SURNAMES))[rng.integers(0, len(SURNAMES), n)].astype(object)
+        + "*"
+        + np.array(list(GIVEN))[rng.integers(0, len(GIVEN), n)].astype(object)
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "masked_name": names.astype(str),
+            "branch_id": branches["branch_id"].to_numpy()[branch_idx],
+            "age": age,
+            "gender": gender,
+            "occupation": occ.astype(str),
+            "income_band": income_band,
+            "acquisition_group": np.array(ACQUISITION_GROUPS)[acq_idx],
+            "life_group": np.array(LIFE_GROUPS)[group_idx],
+            "open_date": pd.to_datetime(open_dates).astype("datetime64[ms]"),
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "true_wealth": true_wealth.round(2),
+            "wallet_share": wallet_share.round(4),
+            "bank_assets": bank_assets.round(2),
+            "value_potential": value_potential.round(4),
+            "risk_propensity": risk_propensity.round(4),
+            "dormant": dormant,
+        }
+    )
+    return customers, truth
+
+
+def make_staff(spec: BankSpec, branches: pd.DataFrame, customers: pd.DataFrame, truth: pd.DataFrame,
+               rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
+    """Staff per branch and the owning member of staff of every customer.
+
+    Owners follow the branch's practice, which only partly follows the tier
+    rule (seed 001: >= 10M -> president, >= 1M -> vice-president): that gap is
+    what the ownership table of a report shows.
+    """
+    start = np.datetime64(spec.start, "D")
+    rows = []
+    owner = np.empty(len(customers), dtype=object)
+    assets = truth["bank_assets"].to_numpy()
+    for b in branches["branch_id"]:
+        in_b = np.flatnonzero(customers["branch_id"].to_numpy() == b)
+        a = assets[in_b]
+        u = rng.random(len(in_b))
+        role = np.full(len(in_b), "customer_manager", dtype=object)
+        role[(a >= 200_000) & (u < 0.6)] = "wealth_manager"
+        role[(a >= 1_000_000) & (u < 0.6)] = "vice_president"
+        role[(a >= 1_000_000) & (u >= 0.6)] = "wealth_manager"
+        role[(a >= 10_000_000) & (u < 0.7)] = "president"
+        small = a < 200_000
+        v = rng.random(len(in_b))
+        role[small & (v < 0.08)] = "lobby_manager"
+        role[small & (v >= 0.08) & (v < 0.11)] = "other"
+        n_cm = max(1, int(round((role == "customer_manager").sum() / CUSTOMERS_PER_CM)))
+        counts = {"president": 1, "vice_president": 2, "wealth_manager": max(1, len(in_b) // 1500),
+                  "customer_manager": n_cm, "lobby_manager": 2, "other": 2}
+        branch_staff = {}
+        for r in STAFF_ROLES:
+            ids = [f"{b}-{r[:2].upper()}{k + 1:02d}" for k in range(counts[r])]
+            branch_staff[r] = ids
+            for sid in ids:
+                tenure = int(rng.integers(200, 5000))
+                # about one customer manager in ten leaves during the period
+                leaves = r == "customer_manager" and rng.random() < 0.10
+                leave = start + np.timedelta64(int(rng.integers(30, spec.days - 30)), "D") if leaves else np.datetime64("NaT")
+                rows.append((sid, b, r, start - np.timedelta64(tenure, "D"), leave))
+        for r in STAFF_ROLES:
+            mask = role == r
+            ids = branch_staff[r]
+            if r == "customer_manager":
+                # uneven books: some RMs carry more than others (band 250-400)
+                w = rng.uniform(0.88, 1.12, size=len(ids))
+                owner[in_b[mask]] = np.array(ids)[rng.choice(len(ids), size=mask.sum(), p=w / w.sum())]
+            else:
+                owner[in_b[mask]] = np.array(ids)[rng.integers(0, len(ids), size=mask.sum())]
+    staff = pd.DataFrame(rows, columns=["staff_id", "branch_id", "role", "start_date", "leave_date"])
+    staff["start_date"] = pd.to_datetime(staff["start_date"]).astype("datetime64[ms]")
+    staff["leave_date"] = pd.to_datetime(staff["leave_date"]).astype("datetime64[ms]")
+    return staff, pd.Series(owner.astype(str), index=customers.index, name="owner_staff_id")

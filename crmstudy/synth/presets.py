@@ -1,0 +1,81 @@
+"""Sizes of synthetic banks and the knobs of the generative model.
+
+Every realism figure cites where it comes from; see docs/generative_model.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+
+from ..errors import ParamsError
+
+
+@dataclass(frozen=True)
+class BankSpec:
+    """What to generate.
+
+    Parameters
+    ----------
+    n_branches, n_customers : int
+        Size of the bank.
+    start : datetime.date
+        First day of the observed period.
+    days : int
+        Length of the observed period in days (one year by default).
+    txn_per_customer : float
+        Mean transactions per active customer over the period.
+    seed : int
+        Seed of every random draw; the same spec gives byte-identical files.
+    null : bool
+        Switch every planted effect off (the *null bank*): observed traits,
+        products, traces, visit outcomes and churn become independent of the
+        latent truth and of each other, while marginal distributions stay.
+    """
+
+    n_branches: int = 8
+    n_customers: int = 20_000
+    start: date = date(2025, 1, 1)
+    days: int = 365
+    txn_per_customer: float = 60.0
+    seed: int = 0
+    null: bool = False
+    preset: str = "custom"
+
+    def __post_init__(self) -> None:
+        for name in ("n_branches", "n_customers", "days"):
+            if getattr(self, name) < 1:
+                raise ParamsError(f"synth: '{name}' must be a positive integer, got {getattr(self, name)!r}")
+        if self.n_customers < 50 * self.n_branches:
+            raise ParamsError(
+                f"synth: 'n_customers' must be at least 50 per branch "
+                f"({50 * self.n_branches} for {self.n_branches} branches), got {self.n_customers}"
+            )
+
+    @property
+    def end(self) -> date:
+        """Last day of the observed period (inclusive)."""
+        from datetime import timedelta
+
+        return self.start + timedelta(days=self.days - 1)
+
+    def replace(self, **changes) -> "BankSpec":
+        return dataclasses.replace(self, **changes)
+
+
+PRESETS: dict[str, BankSpec] = {
+    # for tests: a few seconds end to end
+    "tiny": BankSpec(n_branches=3, n_customers=1_500, txn_per_customer=40.0, preset="tiny"),
+    # the demo bank of the README: 8 branches, about 20,000 customers, one year
+    "demo": BankSpec(n_branches=8, n_customers=20_000, preset="demo"),
+    "large": BankSpec(n_branches=40, n_customers=200_000, preset="large"),
+}
+
+
+def preset_spec(name: str, **overrides) -> BankSpec:
+    """The :class:`BankSpec` of a named preset, with optional overrides."""
+    if name not in PRESETS:
+        raise ParamsError(f"synth: unknown preset {name!r}; valid presets: {', '.join(PRESETS)}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]
