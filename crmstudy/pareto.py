@@ -202,8 +202,8 @@ def _customers_for(customer_share: np.ndarray, value_share: np.ndarray, share: f
     if j == value_share.size:
         return 0.0
     lo, hi = value_share[j - 1], value_share[j]
-    q = customer_share[j - 1] + (target - lo) / (hi - lo) * (customer_share[j] - customer_share[j - 1])
-    return float(1.0 - q)
+    step = customer_share[j] - customer_share[j - 1]
+    return float(1.0 - (customer_share[j - 1] + (target - lo) / (hi - lo) * step))
 
 
 def _check_fraction(v: float, *, caller: str, name: str) -> None:
