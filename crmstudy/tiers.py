@@ -1,0 +1,186 @@
+"""Asset tiers, ownership by tier, RM workload, upgrade candidates, long tail.
+
+Kept apart from :mod:`crmstudy.pareto` (concentration statistics) because
+these functions apply a bank's *rules* (thresholds, roles) rather than
+measure a distribution.  Thresholds come from seed 001 via params/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, ParamsError
+
+#: Tier names from highest to lowest (seed 001: 重点, 次重点, 一般, 潜在, long tail).
+TIERS = ("key", "sub_key", "general", "potential", "mass")
+
+
+@dataclass(frozen=True)
+class TierThresholds:
+    """Average-daily-asset bars of each tier, in CNY.
+
+    seed 001 prints the key bar as 200k, the same as sub-key; the evident
+    intent is a higher bar, so the default is 500k (DOMAIN.md).
+    """
+
+    key: float = 500_000
+    sub_key: float = 200_000
+    general: float = 50_000
+    potential: float = 20_000
+    potential_point_in_time: float = 50_000
+
+    def __post_init__(self):
+        bars = [self.key, self.sub_key, self.general, self.potential]
+        if any(b <= 0 for b in bars) or bars != sorted(bars, reverse=True):
+            raise ParamsError("tiers: thresholds must be positive and decreasing "
+                              f"(key > sub_key > general > potential), got {bars}")
+
+    def bar(self, tier: str) -> float:
+        return getattr(self, tier)
+
+
+@dataclass(frozen=True)
+class OwnershipRule:
+    """Who must own a customer, by average daily assets (seed 001)."""
+
+    president: float = 10_000_000
+    vice_president: float = 1_000_000
+
+
+def _need(df: pd.DataFrame, cols, what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"{what}: missing column(s) {', '.join(missing)}")
+
+
+def assign_tiers(features: pd.DataFrame, thresholds: TierThresholds = TierThresholds(), *,
+                 ada: str = "ada", peak: str = "peak_assets") -> pd.Series:
+    """Tier of each customer (ordered categorical, highest first).
+
+    ``potential`` also takes customers below its average bar whose assets
+    reached ``potential_point_in_time`` on some day (seed 001: "≥ 20k average
+    **or** ≥ 50k at a point in time").
+    """
+    _need(features, [ada, peak], "assign_tiers")
+    a = features[ada].to_numpy(dtype=float)
+    p = features[peak].to_numpy(dtype=float)
+    t = thresholds
+    tier = np.select(
+        [a >= t.key, a >= t.sub_key, a >= t.general, (a >= t.potential) | (p >= t.potential_point_in_time)],
+        list(TIERS[:4]), default="mass")
+    return pd.Series(pd.Categorical(tier, categories=list(TIERS), ordered=True), index=features.index, name="tier")
+
+
+def tier_table(features: pd.DataFrame, tiers: pd.Series, *, ada: str = "ada") -> pd.DataFrame:
+    """Customers and assets per tier, with shares and mean ADA."""
+    g = features.assign(tier=tiers).groupby("tier", observed=False)[ada]
+    out = pd.DataFrame({"customers": g.size(), "assets": g.sum(), "mean_ada": g.mean()})
+    out["customer_share"] = out["customers"] / max(out["customers"].sum(), 1)
+    out["asset_share"] = out["assets"] / (out["assets"].sum() or 1.0)
+    return out.reset_index()
+
+
+def required_owner_role(features: pd.DataFrame, rule: OwnershipRule = OwnershipRule(), *,
+                        ada: str = "ada") -> pd.Series:
+    """The role that must own each customer: president, vice_president or staff."""
+    a = features[ada].to_numpy(dtype=float)
+    role = np.select([a >= rule.president, a >= rule.vice_president], ["president", "vice_president"], "staff")
+    return pd.Series(role, index=features.index, name="required_owner")
+
+
+def ownership_table(features: pd.DataFrame, staff: pd.DataFrame, rule: OwnershipRule = OwnershipRule(), *,
+                    as_of=None, ada: str = "ada") -> pd.DataFrame:
+    """Per required owner role: customers, assets, how many sit with the right role, orphans.
+
+    A customer is an *orphan* when their owner has left the bank by ``as_of``
+    (seed 001: an RM leaving takes customers with them).
+    """
+    _need(features, ["owner_staff_id", ada], "ownership_table")
+    st = staff.set_index("staff_id")
+    role = features["owner_staff_id"].map(st["role"])
+    leave = pd.to_datetime(features["owner_staff_id"].map(st["leave_date"]))
+    as_of = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.max
+    orphan = leave.notna() & (leave <= as_of)
+    need = required_owner_role(features, rule, ada=ada)
+    ok = np.where(need == "staff", role.notna() & ~role.isin(["president", "vice_president"]), role == need)
+    df = pd.DataFrame({"required_owner": need, "ok": ok & ~orphan, "orphan": orphan, "assets": features[ada]})
+    out = df.groupby("required_owner").agg(customers=("ok", "size"), assets=("assets", "sum"),
+                                           correctly_owned=("ok", "sum"), orphaned=("orphan", "sum"))
+    order = ["president", "vice_president", "staff"]
+    out = out.reindex(order).fillna(0)
+    out[["customers", "correctly_owned", "orphaned"]] = out[["customers", "correctly_owned", "orphaned"]].astype(int)
+    out["correct_share"] = out["correctly_owned"] / out["customers"].where(out["customers"] > 0)
+    return out.reset_index()
+
+
+def rm_workload(features: pd.DataFrame, staff: pd.DataFrame, *, band: tuple[int, int] = (250, 400),
+                role: str = "customer_manager", ada: str = "ada", as_of=None) -> pd.DataFrame:
+    """Customers and assets per customer manager, against the 250–400 band (seed 000)."""
+    lo, hi = band
+    if lo > hi:
+        raise ParamsError(f"rm_band: 'min' ({lo}) must not exceed 'max' ({hi})")
+    rms = staff[staff["role"] == role]
+    counts = features.groupby("owner_staff_id").agg(customers=(ada, "size"), assets=(ada, "sum"))
+    out = rms[["staff_id", "branch_id", "leave_date"]].merge(counts, left_on="staff_id", right_index=True, how="left")
+    out[["customers", "assets"]] = out[["customers", "assets"]].fillna(0)
+    out["customers"] = out["customers"].astype(int)
+    as_of = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.max
+    left = pd.to_datetime(out["leave_date"]).notna() & (pd.to_datetime(out["leave_date"]) <= as_of)
+    out["status"] = np.select([left, out["customers"] < lo, out["customers"] > hi], ["left", "under", "over"], "within")
+    return out.drop(columns="leave_date").sort_values("customers", ascending=False).reset_index(drop=True)
+
+
+def upgrade_candidates(features: pd.DataFrame, thresholds: TierThresholds = TierThresholds(), *,
+                       window: float = 0.10, top_n: int | None = 20, ada: str = "ada") -> pd.DataFrame:
+    """Customers just below a tier's bar (临界点待提升客户), smallest gap first.
+
+    A customer is a candidate when their ADA is below the bar of the next tier
+    up but within ``window`` (a fraction of that bar) of it.
+    """
+    if not 0 < window < 1:
+        raise ParamsError(f"upgrade.window must be a fraction between 0 and 1, got {window!r}")
+    a = features[ada].to_numpy(dtype=float)
+    bars = [(t, thresholds.bar(t)) for t in TIERS[:4]]
+    next_tier = np.full(len(a), None, dtype=object)
+    bar = np.full(len(a), np.nan)
+    for t, b in reversed(bars):  # lowest bar first, so the nearest bar above wins
+        sel = np.isnan(bar) & (a < b)
+        next_tier[sel] = t
+        bar[sel] = b
+    gap = bar - a
+    cand = (gap > 0) & (gap <= window * bar)
+    out = features.loc[cand].copy()
+    out["next_tier"] = next_tier[cand]
+    out["bar"] = bar[cand]
+    out["gap"] = gap[cand]
+    out["gap_share"] = out["gap"] / out["bar"]
+    out = out.sort_values(["gap_share", ada], ascending=[True, False])
+    return (out.head(top_n) if top_n else out).reset_index(drop=True)
+
+
+def long_tail_profile(features: pd.DataFrame, *, head_share: float = 0.2, ada: str = "ada",
+                      txn: str = "n_txn", products: str = "n_products") -> pd.DataFrame:
+    """The head (top ``head_share`` by ADA) against the long tail (the rest).
+
+    Returns one row per part with its share of customers, assets, transactions
+    and products held, mean ADA, mean product count and dormant share.
+    """
+    if not 0 < head_share < 1:
+        raise ParamsError(f"long_tail.head_share must be between 0 and 1, got {head_share!r}")
+    n = len(features)
+    if n == 0:
+        raise DataError("long_tail_profile: no customers")
+    rank = features[ada].rank(method="first", ascending=False)
+    part = np.where(rank <= np.ceil(head_share * n), "head", "tail")
+    df = features.assign(part=part)
+    agg = {"customers": (ada, "size"), "assets": (ada, "sum"), "transactions": (txn, "sum"),
+           "products": (products, "sum"), "mean_ada": (ada, "mean"), "mean_products": (products, "mean")}
+    if "dormant" in df:
+        agg["dormant_share"] = ("dormant", "mean")
+    out = df.groupby("part").agg(**agg).reindex(["head", "tail"])
+    for c in ("customers", "assets", "transactions", "products"):
+        out[f"{c}_share"] = out[c] / (out[c].sum() or 1)
+    return out.reset_index()
