@@ -2,14 +2,15 @@
 --
 -- Used by crmstudy.reports.render with `-f ipynb --ipynb-output=all`, on a
 -- notebook whose code inputs were already blanked.  It
---   1. drops the (empty) code inputs, and cells left with nothing to show;
+--   1. drops the (blank) code inputs and unwraps every cell;
 --   2. keeps, for every output, the one representation that reads best in
 --      the target format.  Pandoc's own choice ("best") shows text/plain in
 --      Typst and never renders text/markdown, which would lose our tables
 --      and headings;
 --   3. turns an image's `alt` metadata into its alt text and, outside HTML,
 --      drops pixel sizes so Typst fits the figure to the page;
---   4. makes heading identifiers unique across cells (the TOC links to them).
+--   4. makes heading identifiers unique across cells (the TOC links to them)
+--      and, outside HTML, sets table headers in bold.
 
 local is_html = FORMAT:match("^html") ~= nil
 
@@ -50,24 +51,29 @@ local function best_output(div)
     local r = RANK[kind(block)]
     if r and r < best_rank then best, best_rank = block, r end
   end
-  if best == nil then return {} end
+  if best == nil then return pandoc.Blocks({}) end
   if kind(best) == "markdown" then
-    return pandoc.read(best.text, "markdown").blocks
+    -- A huge line width keeps pipe tables at their natural column widths:
+    -- otherwise a wide table gets fixed percentages and its cells overlap
+    -- in Typst, which instead scales such a table to the page (report.typ).
+    return pandoc.read(best.text, "markdown", { columns = 100000 }).blocks
   end
   return pandoc.Blocks({ best }):walk({ Image = fix_image })
 end
 
+-- Cells are unwrapped, so headings from markdown cells and from outputs
+-- alike sit at the top level, where pandoc's table of contents finds them
+-- (a heading alone in a div would become a section the TOC skips).
 local function Div(div)
-  if div.classes:includes("output") then
-    div.content = best_output(div)
-    if #div.content == 0 then return {} end
-    return div
+  if not div.classes:includes("cell") then return nil end
+  if not div.classes:includes("code") then return div.content end
+  local blocks = pandoc.Blocks({})
+  for _, block in ipairs(div.content) do
+    if block.t == "Div" and block.classes:includes("output") then
+      blocks:extend(best_output(block))
+    end -- anything else in a code cell is its (blanked) input
   end
-  if div.classes:includes("cell") and div.classes:includes("code") then
-    div.content = div.content:filter(function(b) return b.t ~= "CodeBlock" end)
-    if #div.content == 0 then return {} end
-    return div
-  end
+  return blocks
 end
 
 local function unique_ids(doc)
@@ -84,7 +90,20 @@ local function unique_ids(doc)
   })
 end
 
+-- Typst has no reliable way to style a table's header row, so outside
+-- HTML the header cells are made bold here.
+local function bold_header(tbl)
+  if is_html then return nil end
+  local function strong(plain) return pandoc.Plain({ pandoc.Strong(plain.content) }) end
+  for _, row in ipairs(tbl.head.rows) do
+    for _, cell in ipairs(row.cells) do
+      cell.contents = cell.contents:walk({ Plain = strong })
+    end
+  end
+  return tbl
+end
+
 return {
   { Div = Div },
-  { Pandoc = unique_ids },
+  { Table = bold_header, Pandoc = unique_ids },
 }

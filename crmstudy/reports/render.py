@@ -1,0 +1,418 @@
+"""Turn an executed report notebook into HTML (and PDF): two engines, one interface.
+
+* ``builtin`` -- pandoc (from ``pypandoc-binary``) writes one self-contained
+  HTML file; for PDF, pandoc writes Typst markup and the ``typst`` wheel
+  compiles it.  Works offline, nothing to install beyond the wheels.
+* ``quarto`` -- used when a ``quarto`` executable is on PATH.
+
+Both render a *prepared* copy of the notebook (:func:`prepare_for_report`):
+a branch president sees outputs, never code.  Every file is written
+atomically: a reader finds the old report or the new one, never half of one,
+and when a PDF is asked for, HTML and PDF appear together or not at all.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import copy
+import html
+import json
+import numbers
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+from urllib.parse import quote
+
+import nbformat
+
+from crmstudy.atomic import atomic_path, write_text_atomic
+from crmstudy.errors import RenderError
+from crmstudy.reports.display import format_value
+
+ASSETS = Path(__file__).with_name("assets")
+CSS_PATH = ASSETS / "report.css"
+LUA_FILTER = ASSETS / "notebook.lua"
+TYPST_HEADER = ASSETS / "report.typ"
+
+#: Seconds a single pandoc or quarto run may take before it is abandoned.
+TOOL_TIMEOUT = 600
+
+#: Folders searched for CJK fonts, for PDFs of Chinese reports (Debian/Ubuntu
+#: packages fonts-noto-cjk, fonts-wqy-*; macOS; a user's own fonts).
+CJK_FONT_DIRS = (
+    "/usr/share/fonts/opentype/noto",
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/truetype/wqy",
+    "/usr/share/fonts/opentype/source-han-sans",
+    "/System/Library/Fonts",
+    "~/.local/share/fonts",
+)
+
+_TOC_TITLES = {"en": "Contents", "zh": "目录"}
+_REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+# --------------------------------------------------------------------------
+# the notebook a reader sees
+
+
+def prepare_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed notebook holding only what a report reader sees.
+
+    Drops the cells tagged ``parameters``, ``injected-parameters`` (papermill)
+    and ``remove-cell``; blanks every code input but keeps its outputs, minus
+    stderr streams; strips terminal colour codes from text outputs.
+    """
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & _REMOVED_TAGS:
+            continue
+        if cell.cell_type == "code":
+            cell.source = ""
+            cell.outputs = [_clean_output(o) for o in cell.get("outputs", [])
+                            if not (o.output_type == "stream" and o.get("name") == "stderr")]
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def _clean_output(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    if output.output_type == "stream":
+        output.text = _ANSI.sub("", output.text)
+    elif output.output_type == "error":
+        output.traceback = [_ANSI.sub("", line) for line in output.traceback]
+    return output
+
+
+def _read_notebook(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        raise RenderError(f"{path}: notebook not found") from None
+    except Exception as exc:  # nbformat raises several unrelated types
+        raise RenderError(f"{path}: not a readable notebook ({_last_line(str(exc))})") from exc
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
+# --------------------------------------------------------------------------
+# engines
+
+
+class Engine(abc.ABC):
+    """Something that turns an executed notebook into report files."""
+
+    #: Name used by :func:`select_engine` and the CLI.
+    name: str = ""
+
+    @abc.abstractmethod
+    def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
+               pdf_out: Path | None = None) -> list[Path]:
+        """Write the HTML report (and the PDF when ``pdf_out`` is given).
+
+        Parameters
+        ----------
+        executed_notebook : Path
+            A notebook papermill has run; it is not modified.
+        html_out : Path
+            Where the self-contained HTML goes.
+        title : str
+            Title shown at the top of the report.
+        lang : str
+            Language of the report (``"en"``, ``"zh"``), for hyphenation,
+            fonts and the contents heading.
+        pdf_out : Path, optional
+            Where the A4 PDF goes; no PDF when omitted.
+
+        Returns
+        -------
+        list of Path
+            The files written, HTML first.
+
+        Raises
+        ------
+        RenderError
+            The notebook is unreadable or a tool failed; no output was touched.
+        """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class BuiltinEngine(Engine):
+    """pandoc for HTML, pandoc + the ``typst`` wheel for PDF; works offline."""
+
+    name = "builtin"
+
+    def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
+               pdf_out: Path | None = None) -> list[Path]:
+        notebook, html_out = Path(executed_notebook), Path(html_out)
+        prepared = prepare_for_report(_read_notebook(notebook))
+        with tempfile.TemporaryDirectory(prefix="crmstudy-render-") as tmp, \
+                contextlib.ExitStack() as outputs:
+            work = Path(tmp)
+            source = work / "report.ipynb"
+            nbformat.write(prepared, source)
+            meta = ["-M", f"title={title}", "-M", f"lang={lang}",
+                    "-M", f"toc-title={_TOC_TITLES.get(lang.split('-')[0], 'Contents')}"]
+            html_tmp = outputs.enter_context(atomic_path(html_out, suffix=".html"))
+            _pandoc(notebook, [str(source), "-t", "html5", "--standalone", "--embed-resources",
+                               "--toc", "--toc-depth=3", "--css", str(CSS_PATH), *meta,
+                               "-o", str(html_tmp)], cwd=work)
+            written = [html_out]
+            if pdf_out is not None:
+                pdf_out = Path(pdf_out)
+                pdf_tmp = outputs.enter_context(atomic_path(pdf_out, suffix=".pdf"))
+                typ = work / "report.typ"
+                (work / "layout.json").write_text(json.dumps(_TYPST_LAYOUT), encoding="utf-8")
+                _pandoc(notebook, [str(source), "-t", "typst", "--standalone", "--toc",
+                                   "--extract-media=media", "--metadata-file=layout.json",
+                                   "-H", str(TYPST_HEADER), *meta, "-o", str(typ)], cwd=work)
+                _typst(notebook, typ, pdf_tmp, root=work)
+                written.append(pdf_out)
+        return written
+
+
+# A4 with page numbers; margins a little narrower than pandoc's 1.25in so
+# tables keep their columns.
+_TYPST_LAYOUT = {"papersize": "a4", "page-numbering": "1", "margin": {"x": "2cm", "y": "2.5cm"}}
+
+
+def _pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def _pandoc(notebook: Path, args: Sequence[str], *, cwd: Path) -> None:
+    cmd = [_pandoc_path(), "-f", "ipynb", "--ipynb-output=all", "--lua-filter", str(LUA_FILTER),
+           *args]
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"pandoc took over {TOOL_TIMEOUT}s on {notebook}") from None
+    except OSError as exc:
+        raise RenderError(f"pandoc could not start for {notebook}: {exc}") from None
+    if proc.returncode != 0:
+        raise RenderError(f"pandoc failed on {notebook} (exit {proc.returncode}): "
+                          f"{_last_line(proc.stderr)}")
+
+
+def _typst(notebook: Path, source: Path, pdf: Path, *, root: Path) -> None:
+    import typst
+
+    try:
+        typst.compile(str(source), output=str(pdf), root=str(root), font_paths=_font_paths(),
+                      format="pdf")
+    except Exception as exc:  # typst.TypstError and friends
+        raise RenderError(f"typst failed on {notebook}: {_first_error(str(exc))}") from exc
+
+
+def _first_error(message: str) -> str:
+    # Typst reports "error: ..." first, then source excerpts and hints.
+    for line in message.splitlines():
+        if line.strip().lower().startswith("error"):
+            return line.strip()
+    return _last_line(message)
+
+
+def _font_paths() -> list[str]:
+    """Existing folders with CJK fonts, passed to Typst (empty when none)."""
+    found = (Path(d).expanduser() for d in CJK_FONT_DIRS)
+    return [str(d) for d in found if d.is_dir()]
+
+
+# -- quarto
+
+
+def quarto_command(notebook: Path, html_out: Path, *, title: str, lang: str,
+                   fmt: str = "html") -> list[str]:
+    """The ``quarto render`` command line for one notebook.
+
+    Quarto writes its output next to the input under the ``--output`` name,
+    so only the file name of ``html_out`` is used.  Metadata values are JSON
+    quoted because Quarto reads them as YAML (a title with a colon, or the
+    language code ``no``, would otherwise change type).
+
+    Examples
+    --------
+    >>> quarto_command(Path("/t/B001.ipynb"), Path("out/B001.html"), title="B001", lang="en")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['quarto', 'render', '/t/B001.ipynb', '--to', 'html', '--output', 'B001.html',
+     '-M', 'embed-resources:true', '-M', 'toc:true', '-M', 'echo:false',
+     '-M', 'title:"B001"', '-M', 'lang:"en"']
+    """
+    cmd = ["quarto", "render", str(notebook), "--to", fmt, "--output", Path(html_out).name]
+    if fmt == "html":
+        cmd += ["-M", "embed-resources:true"]
+    cmd += ["-M", "toc:true", "-M", "echo:false",
+            "-M", "title:" + json.dumps(title, ensure_ascii=False),
+            "-M", "lang:" + json.dumps(lang, ensure_ascii=False)]
+    return cmd
+
+
+class QuartoEngine(Engine):
+    """Quarto (``quarto render``), for teams that already use it; PDF via Quarto's Typst."""
+
+    name = "quarto"
+
+    def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
+               pdf_out: Path | None = None) -> list[Path]:
+        notebook, html_out = Path(executed_notebook), Path(html_out)
+        prepared = prepare_for_report(_read_notebook(notebook))
+        targets = [(html_out, "html")] + ([(Path(pdf_out), "typst")] if pdf_out else [])
+        with tempfile.TemporaryDirectory(prefix="crmstudy-quarto-") as tmp, \
+                contextlib.ExitStack() as outputs:
+            source = Path(tmp) / f"{html_out.stem}.ipynb"
+            nbformat.write(prepared, source)
+            for out, fmt in targets:
+                tmp_out = outputs.enter_context(atomic_path(out, suffix=out.suffix))
+                produced = source.with_name(out.name)
+                self._run(notebook, quarto_command(source, out, title=title, lang=lang, fmt=fmt),
+                          cwd=Path(tmp))
+                if not produced.is_file():
+                    raise RenderError(f"quarto wrote no {out.name} for {notebook}")
+                shutil.move(produced, tmp_out)
+        return [out for out, _ in targets]
+
+    @staticmethod
+    def _run(notebook: Path, cmd: list[str], *, cwd: Path) -> None:
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                                  timeout=TOOL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"quarto took over {TOOL_TIMEOUT}s on {notebook}") from None
+        except OSError as exc:
+            raise RenderError(f"quarto could not start for {notebook}: {exc}") from None
+        if proc.returncode != 0:
+            raise RenderError(f"quarto failed on {notebook} (exit {proc.returncode}): "
+                              f"{_last_line(proc.stderr)}")
+
+
+ENGINES: dict[str, type[Engine]] = {"builtin": BuiltinEngine, "quarto": QuartoEngine}
+
+
+def select_engine(preference: str = "auto") -> Engine:
+    """The render engine to use: ``"auto"``, ``"quarto"`` or ``"builtin"``.
+
+    ``"auto"`` picks Quarto when a ``quarto`` executable is on PATH and the
+    builtin engine otherwise.
+
+    Raises
+    ------
+    RenderError
+        Quarto was asked for but is not installed, or the name is unknown.
+    """
+    if preference == "auto":
+        return QuartoEngine() if shutil.which("quarto") else BuiltinEngine()
+    if preference not in ENGINES:
+        raise RenderError(f"unknown render engine {preference!r}; expected one of "
+                          f"{', '.join(['auto', *ENGINES])}")
+    if preference == "quarto" and not shutil.which("quarto"):
+        raise RenderError("render engine 'quarto' needs a `quarto` executable on PATH: install it with "
+                          "`pip install 'crmstudy[quarto]'` (quarto-cli) or "
+                          "`conda install -c conda-forge quarto`; "
+                          "engine 'builtin' needs nothing and works offline")
+    return ENGINES[preference]()
+
+
+# --------------------------------------------------------------------------
+# the index page
+
+
+def render_index(entries: Iterable[dict[str, Any]], out_path: Path, *, title: str,
+                 columns: Sequence[tuple[str, str]], lang: str = "en",
+                 footer_html: str = "") -> Path:
+    """Write a self-contained ``index.html`` listing the branch reports.
+
+    Parameters
+    ----------
+    entries : iterable of dict
+        One per branch: ``href`` (the branch's HTML file; absolute paths are
+        made relative to the index), optionally ``pdf`` (its PDF), and a value
+        for each column key.  The first column links to ``href``.
+    out_path : Path
+        Where the index goes, usually beside the branch reports.
+    title : str
+        Page title and heading.
+    columns : sequence of (key, label)
+        The columns shown, e.g. ``[("branch", "Branch"), ("gini", "Gini")]``.
+    footer_html : str
+        Trusted HTML placed at the bottom (e.g. the run summary).
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+    """
+    out_path = Path(out_path)
+    entries = list(entries)
+    if not columns:
+        raise RenderError(f"{out_path}: render_index needs at least one column")
+    has_pdf = any(e.get("pdf") for e in entries)
+    labels = [label for _, label in columns] + (["PDF"] if has_pdf else [])
+    head = "".join(f"<th>{html.escape(str(label))}</th>" for label in labels)
+    rows = []
+    for entry in entries:
+        cells = []
+        for i, (key, _) in enumerate(columns):
+            value = entry.get(key)
+            is_num = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            text = html.escape(format_value(value))
+            if i == 0 and entry.get("href"):
+                text = f'<a href="{_relative_href(entry["href"], out_path)}">{text}</a>'
+            cells.append(f'<td class="num">{text}</td>' if is_num else f"<td>{text}</td>")
+        if has_pdf:
+            pdf = entry.get("pdf")
+            cells.append(f'<td><a href="{_relative_href(pdf, out_path)}">PDF</a></td>'
+                         if pdf else "<td></td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    page = _INDEX_TEMPLATE.format(
+        lang=html.escape(lang), title=html.escape(title),
+        css=CSS_PATH.read_text(encoding="utf-8"), head=head, rows="\n".join(rows),
+        footer=f"<footer>{footer_html}</footer>" if footer_html else "")
+    return write_text_atomic(out_path, page)
+
+
+def _relative_href(target: str | os.PathLike, index: Path) -> str:
+    target = Path(target)
+    if target.is_absolute():
+        target = Path(os.path.relpath(target, index.resolve().parent))
+    return html.escape(quote(target.as_posix()))
+
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<header id="title-block-header"><h1 class="title">{title}</h1></header>
+<div class="table-wrap">
+<table class="report-table index-table">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</div>
+{footer}
+</body>
+</html>
+"""
