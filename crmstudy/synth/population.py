@@ -43,7 +43,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 # seed 000: a personal RM holds 250-400 customers; we aim at the middle.
 CUSTOMERS_PER_CM = 320
 # log-SD of true wealth: calibrated so the top 20 % hold about 80 % of assets (seed 001)
-WEALTH_SIGMA = 1.45
+WEALTH_SIGMA = 1.38
 STAFF_ROLES = ("president", "vice_president", "wealth_manager", "customer_manager", "lobby_manager", "other")
 
 

@@ -1,0 +1,105 @@
+"""The ``crmstudy`` command: parses arguments, calls the package, prints.
+
+Exit codes: 0 all succeeded; 1 some branches failed; 2 bad input (the message
+names the file, table, column or parameter); 3 locked (reserved for
+scheduled runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _formats(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in parts if p not in ("html", "pdf")]
+    if bad or not parts:
+        raise argparse.ArgumentTypeError(f"expected html, pdf or html,pdf, got {text!r}")
+    return parts
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crmstudy", description="Retail-bank customer relationship analytics.")
+    p.add_argument("--version", action="version", version=f"crmstudy {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="generate a synthetic bank as Parquet files")
+    s.add_argument("--preset", default="demo", help="tiny, demo or large (default demo)")
+    s.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    s.add_argument("--null", action="store_true", help="switch every planted effect off (the null bank)")
+    s.add_argument("--customers", type=_positive_int, default=None, help="override the preset's customer count")
+    s.add_argument("--branches", type=_positive_int, default=None, help="override the preset's branch count")
+    s.add_argument("--out", required=True, help="output folder")
+
+    r = sub.add_parser("report", help="render one report per branch and an index page")
+    r.add_argument("--data", required=True, help="bank folder (Parquet or CSV files)")
+    r.add_argument("--out", required=True, help="reports folder; each run goes to OUT/<run-id>/")
+    r.add_argument("--branches", default="all", help="all, or ids separated by commas (e.g. B001,B003)")
+    r.add_argument("--workers", type=_positive_int, default=None, help="parallel branches (default: one per core)")
+    r.add_argument("--params", default=None, help="defaults YAML (per-branch overrides in branches/ beside it)")
+    r.add_argument("--engine", default="auto", choices=["auto", "builtin", "quarto"], help="render engine")
+    r.add_argument("--format", type=_formats, default=["html"], help="html (default), pdf or html,pdf")
+    r.add_argument("--timeout", type=_positive_int, default=None, help="seconds allowed per notebook cell")
+    r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
+    r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    v = sub.add_parser("validate", help="check a bank folder against the schemas")
+    v.add_argument("data", help="bank folder")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CrmStudyError as err:
+        print(f"crmstudy: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _dispatch(args) -> int:
+    if args.command == "synth":
+        from .synth import preset_spec, synthesize
+
+        spec = preset_spec(args.preset, seed=args.seed, null=args.null or None,
+                           n_customers=args.customers, n_branches=args.branches)
+        meta = synthesize(spec, args.out)
+        rows = ", ".join(f"{k} {v:,}" for k, v in meta["rows"].items())
+        print(f"wrote {'null ' if spec.null else ''}bank '{spec.preset}' (seed {spec.seed}) to {args.out}: {rows}")
+        return EXIT_OK
+    if args.command == "validate":
+        from .schema import check_bank, data_fingerprint, find_bank
+
+        counts = check_bank(args.data)
+        print(f"{args.data}: valid ({', '.join(f'{t} {n:,}' for t, n in counts.items())}); "
+              f"fingerprint {data_fingerprint(find_bank(args.data))}")
+        return EXIT_OK
+    if args.command == "report":
+        from .reports.run import run_reports
+
+        summary = run_reports(args.data, args.out, branches=args.branches, workers=args.workers,
+                              params_file=args.params, engine=args.engine, formats=args.format,
+                              run_id=args.run_id, progress=not args.no_progress, timeout=args.timeout)
+        print(summary.table())
+        print(f"index: {summary.run_dir / 'index.html'}")
+        return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
