@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", default="auto", choices=["auto", "builtin", "quarto"], help="render engine")
     r.add_argument("--format", type=_formats, default=["html"], help="html (default), pdf or html,pdf")
     r.add_argument("--timeout", type=_positive_int, default=None, help="seconds allowed per notebook cell")
+    r.add_argument("--notebook", default=None, help="report notebook (default notebooks/branch_report.ipynb)")
     r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -94,7 +95,7 @@ def _dispatch(args) -> int:
 
         summary = run_reports(args.data, args.out, branches=args.branches, workers=args.workers,
                               params_file=args.params, engine=args.engine, formats=args.format,
-                              run_id=args.run_id, progress=not args.no_progress, timeout=args.timeout)
+                              run_id=args.run_id, notebook=args.notebook, progress=not args.no_progress, timeout=args.timeout)
         print(summary.table())
         print(f"index: {summary.run_dir / 'index.html'}")
         return EXIT_SOME_FAILED if summary.failed else EXIT_OK

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The two commands of the README, on a fresh Debian machine with Python 3.11:
+#   ./make.sh demo   set up, generate the demo bank, render every branch report
+#   ./make.sh test   set up, run the test suite
+# Each creates (or reuses) a local virtual environment in .venv by itself.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3}
+VENV=.venv
+
+need_apt() {  # install Debian packages when missing and we may (root + apt)
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "make.sh: installing Debian packages: ${missing[*]}" >&2
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "make.sh: please install the Debian packages: ${missing[*]}" >&2
+    fi
+}
+
+setup() {  # $1: pip extras, e.g. "test"
+    if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+        echo "make.sh: Python 3.11 or newer is needed ($PY)" >&2; exit 2
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PY" -m venv "$VENV" 2>/dev/null || { need_apt python3-venv; rm -rf "$VENV"; "$PY" -m venv "$VENV"; }
+    fi
+    local spec=".[$1]" stamp="$VENV/.crmstudy-$1.stamp"
+    local want; want=$(cat pyproject.toml | sha256sum | cut -c1-16)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+        "$VENV/bin/python" -m pip install -q -e "$spec"
+        echo "$want" > "$stamp"
+    fi
+}
+
+case "${1:-}" in
+    demo)
+        setup report
+        "$VENV/bin/crmstudy" synth --preset demo --seed "${SEED:-0}" --out data_synthetic/demo
+        "$VENV/bin/crmstudy" report --data data_synthetic/demo --out reports --params params/defaults.yaml \
+            ${WORKERS:+--workers "$WORKERS"} ${FORMAT:+--format "$FORMAT"}
+        ;;
+    test)
+        need_apt poppler-utils
+        setup test
+        shift
+        "$VENV/bin/python" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: ./make.sh demo | test [pytest args]" >&2; exit 2 ;;
+esac

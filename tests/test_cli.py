@@ -1,0 +1,122 @@
+"""The crmstudy command: its verbs, its exit codes and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmstudy.cli import main
+from crmstudy.errors import EXIT_BAD_INPUT, EXIT_OK
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_synth_writes_every_table_and_metadata(tmp_path, capsys):
+    code, out, _ = _run(capsys, "synth", "--preset", "tiny", "--seed", "7", "--out", str(tmp_path))
+    assert code == EXIT_OK
+    meta = json.loads((tmp_path / "bank.json").read_text())
+    assert meta["seed"] == 7 and meta["preset"] == "tiny" and meta["null"] is False
+    for table in ("branches", "staff", "customers", "products", "holdings", "balances", "transactions",
+                  "visits", "truth"):
+        assert (tmp_path / f"{table}.parquet").stat().st_size > 0
+    assert "customers 1,500" in out
+
+
+def test_synth_null_switch_is_recorded(tmp_path, capsys):
+    code, out, _ = _run(capsys, "synth", "--preset", "tiny", "--null", "--customers", "600", "--branches", "2",
+                        "--out", str(tmp_path))
+    assert code == EXIT_OK
+    meta = json.loads((tmp_path / "bank.json").read_text())
+    assert meta["null"] is True and meta["n_customers"] == 600 and meta["n_branches"] == 2
+    assert "null bank" in out
+
+
+def test_unknown_preset_is_one_line_listing_the_valid_ones(tmp_path, capsys):
+    code, _, err = _run(capsys, "synth", "--preset", "huge", "--out", str(tmp_path))
+    assert code == EXIT_BAD_INPUT
+    assert err.strip().count("\n") == 0
+    assert "'huge'" in err and "tiny" in err and "demo" in err
+
+
+def test_validate_accepts_a_good_bank_and_prints_its_fingerprint(tiny_bank, capsys):
+    code, out, _ = _run(capsys, "validate", str(tiny_bank))
+    assert code == EXIT_OK
+    assert "valid" in out and "fingerprint" in out
+
+
+def test_validate_names_the_file_table_and_column_of_a_schema_break(tiny_bank, tmp_path, capsys):
+    import pandas as pd
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_bank, bad)
+    cust = pd.read_parquet(bad / "customers.parquet")
+    cust.loc[3, "gender"] = "X"
+    cust.to_parquet(bad / "customers.parquet")
+    code, _, err = _run(capsys, "validate", str(bad))
+    assert code == EXIT_BAD_INPUT
+    line = err.strip()
+    assert "\n" not in line
+    assert "customers.parquet" in line and "'customers'" in line and "'gender'" in line
+
+
+def test_validate_of_a_missing_folder_says_how_to_make_one(tmp_path, capsys):
+    code, _, err = _run(capsys, "validate", str(tmp_path / "nowhere"))
+    assert code == EXIT_BAD_INPUT
+    assert "not found" in err and "crmstudy synth" in err
+
+
+def test_report_with_an_unknown_branch_lists_the_valid_ids(tiny_bank, tmp_path, capsys):
+    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path), "--branches", "B009")
+    assert code == EXIT_BAD_INPUT
+    assert "B009" in err and "B001, B002, B003" in err
+    assert not any(tmp_path.iterdir()), "nothing is written before the input is known to be good"
+
+
+def test_report_with_malformed_yaml_names_file_and_line(tiny_bank, tmp_path, capsys):
+    params = tmp_path / "defaults.yaml"
+    params.write_text("tiers:\n  key: [500000\n")
+    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"),
+                        "--params", str(params))
+    assert code == EXIT_BAD_INPUT
+    assert str(params) in err and "line" in err
+
+
+def test_report_with_a_wrongly_typed_override_names_the_parameter(tiny_bank, tmp_path, capsys):
+    (tmp_path / "branches").mkdir()
+    params = tmp_path / "defaults.yaml"
+    params.write_text("upgrade:\n  top_n: 10\n")
+    (tmp_path / "branches" / "B002.yaml").write_text("tiers:\n  key: fifty thousand\n")
+    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"),
+                        "--params", str(params))
+    assert code == EXIT_BAD_INPUT
+    assert "B002.yaml" in err and "'tiers.key'" in err and "fifty thousand" in err
+
+
+def test_report_with_an_unknown_parameter_lists_the_valid_names(tiny_bank, tmp_path, capsys):
+    params = tmp_path / "defaults.yaml"
+    params.write_text("upgrade:\n  windw: 0.2\n")
+    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"),
+                        "--params", str(params))
+    assert code == EXIT_BAD_INPUT
+    assert "'upgrade.windw'" in err and "window" in err
+
+
+def test_bad_format_and_workers_are_refused_by_the_parser(tiny_bank, tmp_path):
+    for extra in (["--format", "docx"], ["--workers", "0"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["report", "--data", str(tiny_bank), "--out", str(tmp_path), *extra])
+        assert exc.value.code == 2
+
+
+def test_the_installed_command_runs_as_a_module():
+    proc = subprocess.run([sys.executable, "-m", "crmstudy.cli", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("crmstudy ")

@@ -1,0 +1,107 @@
+"""End to end on the tiny bank: execute the branch notebook, render, index, privacy."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmstudy.errors import EXIT_SOME_FAILED
+from crmstudy.privacy import mask_id
+from crmstudy.reports.branch import headline, load_context
+from crmstudy.reports.run import run_reports
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def one_branch_run(tiny_bank, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    summary = run_reports(tiny_bank, out, branches="B002", workers=1, params_file=ROOT / "params" / "defaults.yaml",
+                          engine="builtin", run_id="test", progress=False)
+    return tiny_bank, out, summary
+
+
+def test_one_branch_renders_a_self_contained_report_and_an_index(one_branch_run):
+    _, out, summary = one_branch_run
+    assert [r.status for r in summary.results] == ["ok"], summary.table()
+    html = (out / "test" / "B002.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert 'src="data:image/png;base64,' in html
+    assert not re.search(r'(src|href)="https?://', html), "no external resources"
+    index = (out / "test" / "index.html").read_text()
+    assert 'href="B002.html"' in index
+    assert (out / "latest").resolve() == (out / "test").resolve()
+
+
+def test_the_report_holds_the_branch_headline_figures(one_branch_run):
+    bank, out, summary = one_branch_run
+    h = headline(load_context(bank, "B002", {}))
+    html = (out / "test" / "B002.html").read_text()
+    assert f"{h['customers']:,}" in html
+    assert f"{h['gini']:.3f}" in html
+    assert f"{h['top20_share']:.1%}" in html
+    assert summary.results[0].headline["customers"] == h["customers"]
+
+
+def test_the_report_holds_no_customer_id_in_clear_and_none_of_another_branch(one_branch_run):
+    bank, out, _ = one_branch_run
+    html = (out / "test" / "B002.html").read_text()
+    customers = pd.read_parquet(bank / "customers.parquet")
+    assert not re.search(r"C\d{7}", html), "full customer ids never appear"
+    ours = customers[customers["branch_id"] == "B002"]
+    others = customers[customers["branch_id"] != "B002"]
+    shown = set(re.findall(r"C\*\*\*\d{4}", html))
+    assert shown, "upgrade candidates are listed with masked ids"
+    assert shown <= set(ours["customer_id"].map(mask_id))
+    # masked ids of other branches can collide by chance only if also ours
+    assert not (shown & (set(others["customer_id"].map(mask_id)) - set(ours["customer_id"].map(mask_id))))
+    assert not any(name in html for name in customers["masked_name"].head(200)), "names are masked again"
+
+
+def test_the_report_states_how_it_was_made(one_branch_run):
+    bank, out, _ = one_branch_run
+    html = (out / "test" / "B002.html").read_text()
+    meta = json.loads((bank / "bank.json").read_text())
+    from crmstudy import __version__
+    from crmstudy.schema import data_fingerprint, find_bank
+
+    assert __version__ in html
+    assert data_fingerprint(find_bank(bank)) in html
+    assert "builtin" in html and "tiers.key" in html
+    assert str(meta["seed"]) in html
+
+
+def test_a_failing_branch_leaves_the_others_published_and_exits_non_zero(tiny_bank, tmp_path, capsys):
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "branch_report.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("if branch_id == 'B001':\n    raise RuntimeError('planted failure')"))
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    summary = run_reports(tiny_bank, tmp_path / "out", branches="B001,B003", workers=2, engine="builtin",
+                          notebook=broken, run_id="r1", progress=False)
+    status = {r.branch_id: r for r in summary.results}
+    assert status["B001"].status == "failed"
+    assert "RuntimeError" in status["B001"].error and "planted failure" in status["B001"].error
+    assert "\n" not in status["B001"].error
+    assert status["B003"].status == "ok"
+    assert (tmp_path / "out" / "r1" / "B003.html").exists()
+    assert not (tmp_path / "out" / "r1" / "B001.html").exists()
+    assert "failed" in (tmp_path / "out" / "r1" / "index.html").read_text()
+    from crmstudy.cli import main
+
+    code = main(["report", "--data", str(tiny_bank), "--out", str(tmp_path / "out2"), "--branches", "B001",
+                 "--no-progress", "--engine", "builtin", "--notebook", str(broken), "--workers", "1"])
+    assert code == EXIT_SOME_FAILED
+    assert "cell" in capsys.readouterr().out
+
+
+def test_no_temporary_files_are_left_where_readers_look(one_branch_run):
+    _, out, _ = one_branch_run
+    leftovers = [p.name for p in (out / "test").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
