@@ -80,10 +80,11 @@ def default_period(bank: BankFiles) -> Period:
     if "period_start" in bank.meta:
         return Period.of(bank.meta["period_start"], bank.meta["period_end"])
     con = connect(bank)
-    lo, hi = con.execute("SELECT MIN(valid_from), MAX(valid_to) FROM balances").fetchone()
+    # CAST: Parquet gives TIMESTAMP, CSV gives DATE; valid_to is exclusive in both
+    lo, hi = con.execute("SELECT CAST(MIN(valid_from) AS DATE), CAST(MAX(valid_to) AS DATE) FROM balances").fetchone()
     if lo is None:
         raise DataError(f"{bank.path('balances')}: table 'balances' is empty; cannot infer the period")
-    return Period(lo.date() if hasattr(lo, "date") else lo, (hi - timedelta(days=1)).date() if hasattr(hi, "date") else hi)
+    return Period(lo, hi - timedelta(days=1))
 
 
 _ASSETS_SQL = """
