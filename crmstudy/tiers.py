@@ -134,25 +134,26 @@ def rm_workload(features: pd.DataFrame, staff: pd.DataFrame, *, band: tuple[int,
 
 
 def upgrade_candidates(features: pd.DataFrame, thresholds: TierThresholds = TierThresholds(), *,
-                       window: float = 0.10, top_n: int | None = 20, ada: str = "ada") -> pd.DataFrame:
-    """Customers just below a tier's bar (临界点待提升客户), smallest gap first.
+                       window: float = 0.10, top_n: int | None = 20, ada: str = "ada",
+                       peak: str = "peak_assets") -> pd.DataFrame:
+    """Customers just below the bar of the tier above their own (临界点待提升客户).
 
     A customer is a candidate when their ADA is below the bar of the next tier
-    up but within ``window`` (a fraction of that bar) of it.
+    up from their *current* tier (see :func:`assign_tiers`) but within
+    ``window`` (a fraction of that bar) of it; smallest relative gap first.
+    Customers of the top tier are never candidates.
     """
     if not 0 < window < 1:
         raise ParamsError(f"upgrade.window must be a fraction between 0 and 1, got {window!r}")
     a = features[ada].to_numpy(dtype=float)
-    bars = [(t, thresholds.bar(t)) for t in TIERS[:4]]
-    next_tier = np.full(len(a), None, dtype=object)
-    bar = np.full(len(a), np.nan)
-    for t, b in reversed(bars):  # lowest bar first, so the nearest bar above wins
-        sel = np.isnan(bar) & (a < b)
-        next_tier[sel] = t
-        bar[sel] = b
+    current = assign_tiers(features, thresholds, ada=ada, peak=peak).astype(str).to_numpy()
+    above = {TIERS[i + 1]: TIERS[i] for i in range(len(TIERS) - 1)}
+    next_tier = np.array([above.get(t) for t in current], dtype=object)
+    bar = np.array([thresholds.bar(t) if t else np.nan for t in next_tier], dtype=float)
     gap = bar - a
     cand = (gap > 0) & (gap <= window * bar)
     out = features.loc[cand].copy()
+    out["tier"] = current[cand]
     out["next_tier"] = next_tier[cand]
     out["bar"] = bar[cand]
     out["gap"] = gap[cand]

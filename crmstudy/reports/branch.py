@@ -31,6 +31,10 @@ from ..tiers import (OwnershipRule, TierThresholds, assign_tiers, long_tail_prof
 from . import display as d
 from .params import ReportParams
 
+#: Reader-facing tier names (seed 001: 重点, 次重点, 一般, 潜在, long tail).
+TIER_LABELS = {"key": "Key", "sub_key": "Sub-key", "general": "General", "potential": "Potential",
+               "mass": "Mass (long tail)"}
+
 
 @dataclass
 class BranchContext:
@@ -159,10 +163,18 @@ def section_concentration(ctx: BranchContext) -> None:
     ax = plots.lorenz_plot(curves)
     d.show_figure(ax.figure, alt="Lorenz curve of average daily assets, branch against the whole bank")
     gb = gini(ctx.bank_ada, ci=None).estimate
-    gi = gini(ada, ci=None).estimate
-    word = "more" if gi > gb else "less"
-    d.say(f"Assets in this branch are {word} concentrated than in the bank as a whole (Gini {gi:.2f} against {gb:.2f}): "
-          f"{'protect the few large relationships — one departure moves the branch total' if gi > gb else 'growth will come from lifting many mid-sized customers'}.")
+    n_boot = max(ctx.params.bootstrap.n_boot, 1)
+    gi = gini(ada, ci=0.95 if ctx.params.bootstrap.n_boot else None, n_boot=n_boot, seed=ctx.params.bootstrap.seed)
+    if gi.low <= gb <= gi.high:
+        reading = (f"Assets here are about as concentrated as in the whole bank (Gini {gi.estimate:.2f}, "
+                   f"95% interval {gi.low:.2f}–{gi.high:.2f}, bank {gb:.2f}): ")
+    else:
+        word = "more" if gi.estimate > gb else "less"
+        reading = (f"Assets here are {word} concentrated than in the whole bank (Gini {gi.estimate:.2f}, "
+                   f"95% interval {gi.low:.2f}–{gi.high:.2f}, bank {gb:.2f}): ")
+    top = customers_holding_share(ada, 0.8)
+    d.say(reading + f"{top:.0%} of your customers hold 80% of the assets — give them named owners "
+          f"and serve the rest through digital channels.")
 
 
 def section_tiers(ctx: BranchContext) -> pd.DataFrame:
@@ -170,8 +182,16 @@ def section_tiers(ctx: BranchContext) -> pd.DataFrame:
     tiers = assign_tiers(f, ctx.thresholds)
     table = tier_table(f, tiers)
     d.heading("Asset tiers")
-    d.show_table(table, caption="Customers and average daily assets per tier (CNY)",
-                 formats={"assets": ",.0f", "mean_ada": ",.0f", "customer_share": "{:.1%}", "asset_share": "{:.1%}"})
+    bars = {"key": ctx.thresholds.key, "sub_key": ctx.thresholds.sub_key, "general": ctx.thresholds.general,
+            "potential": ctx.thresholds.potential}
+    shown = table.assign(tier=[f"{TIER_LABELS[t]} (≥ {bars[t]:,.0f})" if t in bars else TIER_LABELS[t]
+                               for t in table["tier"].astype(str)])
+    d.show_table(shown.rename(columns={"tier": "Tier", "customers": "Customers", "assets": "Assets (ADA, CNY)",
+                                       "mean_ada": "Mean ADA", "customer_share": "Share of customers",
+                                       "asset_share": "Share of assets"}),
+                 caption="Customers and average daily assets (ADA) per tier",
+                 formats={"Assets (ADA, CNY)": ",.0f", "Mean ADA": ",.0f", "Share of customers": "{:.1%}",
+                          "Share of assets": "{:.1%}"})
     ax = plots.tier_plot(table)
     d.show_figure(ax.figure, alt="Share of customers and of assets per tier")
     mass = table.set_index("tier").loc["mass"]
@@ -185,8 +205,12 @@ def section_tiers(ctx: BranchContext) -> pd.DataFrame:
 def section_ownership(ctx: BranchContext) -> pd.DataFrame:
     table = ownership_table(ctx.features, ctx.staff, ctx.ownership, as_of=pd.Timestamp(ctx.period.end))
     d.heading("Ownership by tier")
-    d.show_table(table, caption="Who must own whom (≥ 10M: president, ≥ 1M: vice-president, everyone else: a member of staff)",
-                 formats={"assets": ",.0f", "correct_share": "{:.0%}"})
+    shown = table.rename(columns={"required_owner": "Must be owned by", "customers": "Customers",
+                                  "assets": "Assets (ADA, CNY)", "correctly_owned": "Correctly owned",
+                                  "orphaned": "Owner has left", "correct_share": "Correct share"})
+    d.show_table(shown, caption=f"Ownership rule: ≥ {ctx.ownership.president:,.0f} CNY president, "
+                                f"≥ {ctx.ownership.vice_president:,.0f} vice-president, everyone else a member of staff",
+                 formats={"Assets (ADA, CNY)": ",.0f", "Correct share": "{:.0%}"})
     wrong = int((table["customers"] - table["correctly_owned"] - table["orphaned"]).clip(lower=0).sum())
     orphans = int(table["orphaned"].sum())
     d.say(f"{orphans} customers belong to staff who have left and {wrong} sit with the wrong role: "
@@ -210,10 +234,14 @@ def section_upgrades(ctx: BranchContext) -> pd.DataFrame:
     up = upgrade_candidates(ctx.features, ctx.thresholds, window=ctx.params.upgrade.window,
                             top_n=ctx.params.upgrade.top_n)
     d.heading("Upgrade candidates: just below a tier's bar")
-    shown = mask_customers(up[["customer_id", "masked_name", "ada", "next_tier", "gap", "owner_staff_id"]])
-    d.show_table(shown.rename(columns={"masked_name": "name", "ada": "avg daily assets", "owner_staff_id": "owner"}),
-                 caption=f"Top {len(up)} by smallest gap (ids and names masked)",
-                 formats={"avg daily assets": ",.0f", "gap": ",.0f"})
+    shown = mask_customers(up[["customer_id", "masked_name", "ada", "tier", "next_tier", "gap", "owner_staff_id"]])
+    shown["tier"] = shown["tier"].map(TIER_LABELS)
+    shown["next_tier"] = shown["next_tier"].map(TIER_LABELS)
+    d.show_table(shown.rename(columns={"customer_id": "Customer", "masked_name": "Name", "ada": "ADA (CNY)",
+                                       "tier": "Tier now", "next_tier": "Next tier", "gap": "Gap (CNY)",
+                                       "owner_staff_id": "Owner"}),
+                 caption=f"Top {len(up)} by smallest gap to the next bar (ids and names masked)",
+                 formats={"ADA (CNY)": ",.0f", "Gap (CNY)": ",.0f"})
     total_gap = float(up["gap"].sum()) if len(up) else 0.0
     d.say(f"Lifting these {len(up)} customers over their bars needs {total_gap:,.0f} CNY of average daily assets in all; "
           f"give each owner their list today.")
@@ -225,9 +253,15 @@ def section_long_tail(ctx: BranchContext) -> pd.DataFrame:
     d.heading("The long tail")
     ax = plots.long_tail_plot(prof)
     d.show_figure(ax.figure, alt="Head against long tail: shares of customers, assets, transactions and products")
-    show = prof[["part", "customers", "assets_share", "transactions_share", "products_share", "mean_products", "dormant_share"]]
-    d.show_table(show, formats={"assets_share": "{:.1%}", "transactions_share": "{:.1%}", "products_share": "{:.1%}",
-                                "mean_products": "{:.2f}", "dormant_share": "{:.1%}"})
+    show = prof[["part", "customers", "assets_share", "transactions_share", "products_share", "mean_products",
+                 "dormant_share"]].rename(columns={
+        "part": "Part", "customers": "Customers", "assets_share": "Share of assets",
+        "transactions_share": "Share of transactions", "products_share": "Share of products held",
+        "mean_products": "Products per customer", "dormant_share": "Dormant"})
+    show["Part"] = show["Part"].map({"head": f"Head (top {ctx.params.long_tail.head_share:.0%})", "tail": "Long tail"})
+    d.show_table(show, formats={"Share of assets": "{:.1%}", "Share of transactions": "{:.1%}",
+                                "Share of products held": "{:.1%}", "Products per customer": "{:.2f}",
+                                "Dormant": "{:.1%}"})
     tail = prof.set_index("part").loc["tail"]
     d.say(f"The long tail makes {_pct(tail['transactions_share'])} of transactions but holds {_pct(tail['assets_share'])} of assets, "
           f"and {_pct(tail['dormant_share'])} of it is dormant: wake it with digital offers rather than RM hours.")
