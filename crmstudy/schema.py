@@ -134,8 +134,8 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memor
         return schema.validate(df, lazy=False)
     except SchemaError as err:
         raise DataError(_one_line(err, table, source)) from None
-    except SchemaErrors as err:  # pragma: no cover - lazy=False gives SchemaError
-        raise DataError(f"{source}: table '{table}': {err}".splitlines()[0]) from None
+    except SchemaErrors as err:  # type coercion fails as SchemaErrors even with lazy=False
+        raise DataError(_one_line(err.schema_errors[0], table, source)) from None
 
 
 def _one_line(err: SchemaError, table: str, source) -> str:
