@@ -143,14 +143,14 @@ def section_headline(ctx: BranchContext) -> dict:
     d.heading(f"{ctx.branch_name} ({ctx.branch_id}): {ctx.period.start} to {ctx.period.end}")
     d.show_metrics({
         "Customers": h["customers"],
-        "Average daily assets (CNY)": h["total_ada"],
-        "Gini of assets [95% CI]": f"{h['gini']:.3f} [{h['gini_low']:.3f}, {h['gini_high']:.3f}]",
+        "Average daily assets (CNY)": plots.cny(h["total_ada"]),
+        f"Gini of assets (95% CI {h['gini_low']:.2f}–{h['gini_high']:.2f})": f"{h['gini']:.3f}",
         "Assets held by the top 20%": _pct(h["top20_share"]),
         "Customers holding 80% of assets": _pct(h["customers_for_80"]),
         "Key and sub-key customers": h["key_customers"],
         "Dormant customers": _pct(h["dormant_share"]),
         "Upgrade candidates": h["upgrade_candidates"],
-    }, formats={"Average daily assets (CNY)": ",.0f"})
+    })
     d.say(f"The top 20% of your customers hold {_pct(h['top20_share'])} of the branch's assets; "
           f"{h['upgrade_candidates']} customers sit just below a tier's bar and are the cheapest upgrades this month.")
     return h
