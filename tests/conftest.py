@@ -51,3 +51,9 @@ def demo_bank(tmp_path_factory) -> Path:
 def demo_features(demo_bank) -> pd.DataFrame:
     """``customer_features`` of the demo bank over its own period (one row per customer)."""
     return customer_features(demo_bank)
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_bank) -> dict[str, pd.DataFrame]:
+    """The demo bank's tables read back from Parquet (already validated when written)."""
+    return {p.stem: pd.read_parquet(p) for p in sorted(demo_bank.glob("*.parquet"))}
