@@ -32,13 +32,13 @@ from ..errors import CrmStudyError
 from ..schema import find_bank
 from .branch import check_branches
 from .params import ReportParams, load_params
+from ..plots import cny
 from .render import render_index, select_engine
 
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "branch_report.ipynb"
-INDEX_COLUMNS = [("branch_name", "Branch"), ("branch_id", "Id"), ("status", "Status"), ("customers", "Customers"),
-                 ("total_ada", "Avg daily assets (CNY)"), ("gini", "Gini"), ("top20_share_pct", "Top 20% share"),
-                 ("key_customers", "Key + sub-key"), ("dormant_share_pct", "Dormant"),
-                 ("upgrade_candidates", "Upgrade candidates")]
+INDEX_COLUMNS = [("branch", "Branch"), ("customers", "Customers"), ("ada_text", "Assets (ADA, CNY)"),
+                 ("gini", "Gini"), ("top20_share_pct", "Top 20% hold"), ("key_customers", "Key + sub-key"),
+                 ("dormant_share_pct", "Dormant"), ("upgrade_candidates", "Upgrades"), ("status", "Status")]
 
 
 @dataclass
@@ -193,7 +193,7 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
     bar.close()
     ordered = [results[b] for b in ids]
     summary = RunSummary(run_id, run_dir, eng.name, ordered, time.perf_counter() - t0)
-    _write_index(summary, names, title)
+    _write_index(summary, names, title, bank)
     _write_summary(summary, data_dir, bank.fingerprint)
     _point_latest(out_dir, run_id)
     return summary
@@ -205,11 +205,12 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="branches", unit="branch", disable=not enabled)
 
 
-def _write_index(summary: RunSummary, names: dict, title: str) -> None:
+def _write_index(summary: RunSummary, names: dict, title: str, bank) -> None:
     entries = []
     for r in summary.results:
         h = dict(r.headline)
-        e = {"branch_id": r.branch_id, "branch_name": names.get(r.branch_id, r.branch_id), "status": r.status, **h}
+        short = str(names.get(r.branch_id, r.branch_id)).replace(" Sub-branch", "")
+        e = {"branch_id": r.branch_id, "branch": f"{r.branch_id} {short}", "status": r.status, **h}
         if r.status == "ok":
             e["href"] = f"{r.branch_id}.html"
             pdfs = [f for f in r.files if f.endswith(".pdf")]
@@ -218,10 +219,17 @@ def _write_index(summary: RunSummary, names: dict, title: str) -> None:
             e["top20_share_pct"] = f"{h['top20_share']:.1%}"
             e["dormant_share_pct"] = f"{h['dormant_share']:.1%}"
             e["gini"] = round(h["gini"], 3)
-            e["total_ada"] = round(h["total_ada"])
+            e["ada_text"] = cny(h["total_ada"])
         entries.append(e)
-    footer = (f"Run {summary.run_id} · crmstudy {__version__} · {summary.engine} engine · "
-              f"{len(summary.results) - len(summary.failed)} of {len(summary.results)} branches rendered")
+    import html as _html
+
+    meta = bank.meta
+    period = f"{meta['period_start']} to {meta['period_end']} · " if "period_start" in meta else ""
+    seed = f"seed {meta['seed']}{' (null bank)' if meta.get('null') else ''} · " if "seed" in meta else ""
+    footer = _html.escape(
+        f"{period}run {summary.run_id} · crmstudy {__version__} · {summary.engine} engine · "
+        f"data fingerprint {bank.fingerprint} · {seed}"
+        f"{len(summary.results) - len(summary.failed)} of {len(summary.results)} branches rendered")
     render_index(entries, summary.run_dir / "index.html", title=title, columns=INDEX_COLUMNS, footer_html=footer)
 
 
