@@ -53,6 +53,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "life_group": _str(),
         "open_date": pa.Column(_DATE),
         "owner_staff_id": _str(),
+        "external_credit_lines": pa.Column("Int16", nullable=True, required=False, checks=pa.Check.ge(0)),
     }, strict="filter", coerce=True),
     "products": pa.DataFrameSchema({
         "product_id": _str(unique=True),
@@ -123,12 +124,13 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memor
         One line: ``<source>: table '<table>', column '<col>': <problem>``.
     """
     schema = SCHEMAS[table]
-    missing = [c for c in schema.columns if c not in df.columns and not schema.columns[c].nullable]
+    missing = [c for c in schema.columns
+               if c not in df.columns and not schema.columns[c].nullable and schema.columns[c].required]
     if missing:
         raise DataError(f"{source}: table '{table}' lacks column(s) {', '.join(map(repr, missing))}; "
                         f"expected columns: {', '.join(schema.columns)}")
     for c, col in schema.columns.items():
-        if c not in df.columns:
+        if c not in df.columns and col.required:
             df = df.assign(**{c: pd.Series(pd.NA, index=df.index)})
     try:
         return schema.validate(df, lazy=False)

@@ -3,7 +3,9 @@
 Planted footprints (seed 002, off in the null bank): customers of high value
 potential buy premium fuel in larger fills, travel by air and rail, dine out
 and buy luxury goods more often; customers drawn to internet finance send more
-money out to third-party payment apps; amounts grow with wealth.
+money out to third-party payment apps; customers of high risk propensity
+withdraw more cash, repay internet lenders more often and miss payroll
+months; amounts grow with wealth.
 """
 
 from __future__ import annotations
@@ -15,21 +17,22 @@ from .population import _sigmoid
 from .presets import BankSpec
 
 # (category, direction, base share, value-potential slope, pull slope,
-#  median amount CNY, typical channels)
+#  median amount CNY, typical channels, risk slope)
 CATEGORIES = (
-    ("supermarket", "out", 0.24, 0.0, 0.0, 120, ("pos", "mobile_app", "third_party")),
-    ("dining", "out", 0.13, 0.35, 0.0, 150, ("pos", "mobile_app", "third_party")),
-    ("fuel", "out", 0.07, 0.25, 0.0, 300, ("pos", "mobile_app")),
-    ("rail_travel", "out", 0.03, 0.5, 0.0, 280, ("mobile_app", "online_banking")),
-    ("air_travel", "out", 0.01, 0.9, 0.0, 1400, ("mobile_app", "online_banking")),
-    ("luxury", "out", 0.008, 1.0, 0.0, 4000, ("pos",)),
-    ("education", "out", 0.02, 0.2, 0.0, 2500, ("mobile_app", "counter", "online_banking")),
-    ("medical", "out", 0.03, 0.0, 0.0, 400, ("pos", "counter")),
-    ("utilities", "out", 0.06, 0.0, 0.0, 150, ("mobile_app", "wechat", "online_banking")),
-    ("third_party_transfer", "out", 0.14, 0.0, 0.6, 900, ("mobile_app", "third_party")),
-    ("cash_withdrawal", "out", 0.08, -0.2, 0.0, 800, ("atm", "counter")),
-    ("transfer_in", "in", 0.06, 0.0, 0.0, 2000, ("mobile_app", "counter", "online_banking")),
-    ("other", "out", 0.13, 0.0, 0.0, 200, ("pos", "mobile_app", "counter", "atm")),
+    ("supermarket", "out", 0.24, 0.0, 0.0, 120, ("pos", "mobile_app", "third_party"), 0.0),
+    ("dining", "out", 0.13, 0.35, 0.0, 150, ("pos", "mobile_app", "third_party"), 0.0),
+    ("fuel", "out", 0.07, 0.25, 0.0, 300, ("pos", "mobile_app"), 0.0),
+    ("rail_travel", "out", 0.03, 0.5, 0.0, 280, ("mobile_app", "online_banking"), 0.0),
+    ("air_travel", "out", 0.01, 0.9, 0.0, 1400, ("mobile_app", "online_banking"), 0.0),
+    ("luxury", "out", 0.008, 1.0, 0.0, 4000, ("pos",), 0.0),
+    ("education", "out", 0.02, 0.2, 0.0, 2500, ("mobile_app", "counter", "online_banking"), 0.0),
+    ("medical", "out", 0.03, 0.0, 0.0, 400, ("pos", "counter"), 0.0),
+    ("utilities", "out", 0.06, 0.0, 0.0, 150, ("mobile_app", "wechat", "online_banking"), 0.0),
+    ("third_party_transfer", "out", 0.14, 0.0, 0.6, 900, ("mobile_app", "third_party"), 0.0),
+    ("cash_withdrawal", "out", 0.08, -0.2, 0.0, 800, ("atm", "counter"), 0.35),
+    ("internet_lender", "out", 0.012, 0.0, 0.0, 1200, ("mobile_app", "third_party"), 1.0),
+    ("transfer_in", "in", 0.06, 0.0, 0.0, 2000, ("mobile_app", "counter", "online_banking"), 0.0),
+    ("other", "out", 0.13, 0.0, 0.0, 200, ("pos", "mobile_app", "counter", "atm"), 0.0),
 )
 CHANNELS = ("counter", "atm", "smart_counter", "mobile_app", "online_banking", "phone_banking", "wechat",
             "third_party", "pos")
@@ -44,6 +47,7 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     days = spec.days
     z_v = truth["value_potential"].to_numpy()
     pull = truth["third_party_pull"].to_numpy()
+    z_r = truth["risk_propensity"].to_numpy()
     wealth = truth["true_wealth"].to_numpy()
     age = customers["age"].to_numpy()
     # active window per customer: from opening (or period start) to churn
@@ -63,7 +67,9 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     base = np.log(np.array([c[2] for c in CATEGORIES]))
     vslope = np.array([c[3] for c in CATEGORIES])
     pslope = np.array([c[4] for c in CATEGORIES])
-    logits = base[None, :] + (0.0 if null else 1.0) * (z_v[:, None] * vslope[None, :] + pull[:, None] * pslope[None, :])
+    rslope = np.array([c[7] for c in CATEGORIES])
+    logits = base[None, :] + (0.0 if null else 1.0) * (
+        z_v[:, None] * vslope[None, :] + pull[:, None] * pslope[None, :] + z_r[:, None] * rslope[None, :])
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
     cum = (probs / probs.sum(axis=1, keepdims=True)).cumsum(axis=1)
     cat = (rng.random(m)[:, None] > cum[cust]).sum(axis=1)
@@ -130,7 +136,10 @@ def _payroll(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdi
     opened = pay["open_date"].to_numpy().astype("datetime64[s]")[rep]
     closed = pay["close_date"].to_numpy().astype("datetime64[s]")[rep]
     dormant = truth["dormant"].to_numpy()[idx][rep]
-    keep = (when >= opened) & (np.isnat(closed) | (when < closed)) & ~dormant
+    # planted: risky customers miss payroll months (irregular income)
+    z_r = truth["risk_propensity"].to_numpy()[idx][rep]
+    missed = rng.random(len(rep)) < _sigmoid(-3.5 + (0.0 if spec.null else 1.0) * z_r)
+    keep = (when >= opened) & (np.isnat(closed) | (when < closed)) & ~dormant & ~missed
     rep, when = rep[keep], when[keep]
     return pd.DataFrame({
         "customer_id": pay["customer_id"].to_numpy()[rep],

@@ -107,6 +107,9 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
     value_potential = (0.0 if null else 0.45) * z_w + np.sqrt(1 - (0.0 if null else 0.45) ** 2) * rng.standard_normal(n)
     value_potential = value_potential + (0.0 if null else -0.01 * (age - 45))
     risk_propensity = rng.standard_normal(n)
+    # seed 002: credit lines granted by internet lenders (from the credit
+    # bureau); planted: more lines for risky customers
+    ext_lines = rng.poisson(np.exp(-0.7 + (0.0 if null else 0.6) * risk_propensity)).astype(np.int16)
     # Declared income: noisy, only loosely tied to wealth (the articles' point:
     # declarations understate what footprints show).
     log_income = np.log(80_000) + (0.0 if null else 0.35) * z_w + 0.8 * rng.standard_normal(n)
@@ -137,6 +140,7 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
             "acquisition_group": np.array(ACQUISITION_GROUPS)[acq_idx],
             "life_group": np.array(LIFE_GROUPS)[group_idx],
             "open_date": pd.to_datetime(open_dates).astype("datetime64[ms]"),
+            "external_credit_lines": ext_lines,
         }
     )
     truth = pd.DataFrame(

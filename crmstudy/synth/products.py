@@ -57,6 +57,10 @@ PLANTED_AFFINITIES = {
 # planted: wealth raises the odds of wealth products (per SD of log wealth)
 WEALTH_SLOPE = {"TIME_DEPOSIT": 0.4, "WEALTH_MGMT": 0.9, "FUND": 0.7, "INSURANCE": 0.4,
                 "GOLD_JICUN": 0.5, "GOLD_YICUN": 0.5, "CREDIT_CARD": 0.3, "ONLINE_BANKING": 0.2}
+# planted: wealth products taken up during the period by customers of high value potential
+WEALTH_PRODUCTS = ("WEALTH_MGMT", "FUND", "INSURANCE", "GOLD_JICUN", "GOLD_YICUN")
+# planted: monthly log-drift of assets per SD of value potential
+VALUE_DRIFT = 0.025
 # planted: the two gold products serve overlapping customers (seed 003)
 GOLD_OVERLAP_LOG_ODDS = 2.5
 
@@ -170,6 +174,16 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
         span = np.maximum((end_excl - np.timedelta64(30, "D") - cust_open[idx]).astype(int), 1)
         lag = (rng.random(m) * span).astype(int) if pid != "DEMAND_DEPOSIT" else np.zeros(m, dtype=int)
         opened = cust_open[idx] + lag.astype("timedelta64[D]")
+        if pid in WEALTH_PRODUCTS:
+            # planted: high value potential -> wealth products taken up during the period
+            z = truth["value_potential"].to_numpy()[idx]
+            p_new = _sigmoid(-1.5 + (0.0 if null else 0.9) * z)
+            first = np.maximum(cust_open[idx], start)
+            room = np.maximum((end_excl - np.timedelta64(30, "D") - first).astype(int), 1)
+            in_period = first + (rng.random(m) * room).astype(int).astype("timedelta64[D]")
+            before = np.minimum(opened, start - np.timedelta64(1, "D"))
+            old_customer = cust_open[idx] < start
+            opened = np.where(rng.random(m) < p_new, in_period, np.where(old_customer, before, opened))
         closed = churn[idx].copy()
         if pid != "DEMAND_DEPOSIT":
             early = rng.random(m) < 0.05
@@ -227,8 +241,13 @@ def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
     h = np.repeat(np.arange(len(assets)), k)
     seg = np.tile(np.arange(k), len(assets))
     # a multiplicative random walk per holding, monthly steps of about 10 %
+    # planted (off in the null bank): value potential drifts assets upwards,
+    # 2.5 % a month per SD, centred on the middle of the period so the
+    # period's average stays at the customer's level.
+    z_v = truth.set_index("customer_id")["value_potential"].reindex(assets["customer_id"]).to_numpy()
+    drift = (0.0 if spec.null else VALUE_DRIFT) * z_v
     steps = rng.normal(0, 0.10, size=(len(assets), k)).cumsum(axis=1).ravel()
-    bal = level[h] * np.exp(steps - 0.005 * seg)
+    bal = level[h] * np.exp(steps - 0.005 * seg + drift[h] * (seg - (k - 1) / 2))
     frm = edges[seg]
     to = edges[seg + 1]
     opened = assets["open_date"].to_numpy().astype("datetime64[D]")[h]
