@@ -34,7 +34,7 @@ class TierThresholds:
 
     def __post_init__(self):
         bars = [self.key, self.sub_key, self.general, self.potential]
-        if any(b <= 0 for b in bars) or bars != sorted(bars, reverse=True):
+        if any(b <= 0 for b in bars) or any(hi <= lo for hi, lo in zip(bars, bars[1:])):
             raise ParamsError("tiers: thresholds must be positive and decreasing "
                               f"(key > sub_key > general > potential), got {bars}")
 
