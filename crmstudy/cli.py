@@ -1,8 +1,8 @@
 """The ``crmstudy`` command: parses arguments, calls the package, prints.
 
-Exit codes: 0 all succeeded; 1 some branches failed; 2 bad input (the message
-names the file, table, column or parameter); 3 locked (reserved for
-scheduled runs).
+Exit codes: 0 all succeeded; 1 some branches failed (or, for ``verify``, some
+files changed); 2 bad input (the message names the file, table, column or
+parameter); 3 locked: another run is writing to the same output folder.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError
+from .errors import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError
 
 
 def _positive_int(text: str) -> int:
@@ -54,10 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--params", default=None, help="defaults YAML (per-branch overrides in branches/ beside it)")
     r.add_argument("--engine", default="auto", choices=["auto", "builtin", "quarto"], help="render engine")
     r.add_argument("--format", type=_formats, default=["html"], help="html (default), pdf or html,pdf")
-    r.add_argument("--timeout", type=_positive_int, default=None, help="seconds allowed per notebook cell")
+    r.add_argument("--timeout", type=_positive_int, default=None,
+                   help="seconds allowed per branch; its process is killed when it runs over")
+    r.add_argument("--retries", type=int, default=0, help="extra attempts for a failed branch (default 0)")
+    r.add_argument("--force", action="store_true", help="render every branch even if nothing changed")
+    r.add_argument("--wait", action="store_true", help="wait for another run on OUT instead of exiting")
+    r.add_argument("--keep", type=_positive_int, default=None, help="keep only the newest N run folders")
     r.add_argument("--notebook", default=None, help="report notebook (default notebooks/branch_report.ipynb)")
     r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    f = sub.add_parser("verify", help="check reports against their manifest (sha256 per file)")
+    f.add_argument("report_dir", help="reports/latest or reports/runs/<run-id>")
 
     v = sub.add_parser("validate", help="check a bank folder against the schemas")
     v.add_argument("data", help="bank folder")
@@ -66,8 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .reports.run import RunLockedError
+
     try:
         return _dispatch(args)
+    except RunLockedError as err:
+        print(f"crmstudy: locked: {err}", file=sys.stderr)
+        return EXIT_LOCKED
     except CrmStudyError as err:
         print(f"crmstudy: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -95,10 +108,21 @@ def _dispatch(args) -> int:
 
         summary = run_reports(args.data, args.out, branches=args.branches, workers=args.workers,
                               params_file=args.params, engine=args.engine, formats=args.format,
-                              run_id=args.run_id, notebook=args.notebook, progress=not args.no_progress, timeout=args.timeout)
+                              run_id=args.run_id, notebook=args.notebook, progress=not args.no_progress,
+                              timeout=args.timeout, retries=args.retries, force=args.force, wait=args.wait,
+                              keep=args.keep)
         print(summary.table())
-        print(f"index: {summary.run_dir / 'index.html'}")
+        print(f"index: {summary.latest_dir / 'index.html'}")
         return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+    if args.command == "verify":
+        from .reports.run import verify
+
+        checks = verify(args.report_dir)
+        for path, state in checks:
+            print(f"{state:<8} {path}")
+        bad = [c for c in checks if c[1] != "ok"]
+        print(f"{len(checks) - len(bad)} of {len(checks)} files match the manifest")
+        return EXIT_SOME_FAILED if bad else EXIT_OK
     raise AssertionError(args.command)  # pragma: no cover
 
 

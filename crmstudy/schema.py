@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
@@ -130,8 +131,9 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memor
         raise DataError(f"{source}: table '{table}' lacks column(s) {', '.join(map(repr, missing))}; "
                         f"expected columns: {', '.join(schema.columns)}")
     for c, col in schema.columns.items():
-        if c not in df.columns and col.required:
-            df = df.assign(**{c: pd.Series(pd.NA, index=df.index)})
+        if c not in df.columns and col.required:  # a nullable column the file left out
+            empty = np.nan if "float" in str(col.dtype).lower() else pd.NA
+            df = df.assign(**{c: pd.Series(empty, index=df.index, dtype="float64" if empty is np.nan else object)})
     try:
         return schema.validate(df, lazy=False)
     except SchemaError as err:

@@ -29,19 +29,19 @@ def one_branch_run(tiny_bank, tmp_path_factory):
 def test_one_branch_renders_a_self_contained_report_and_an_index(one_branch_run):
     _, out, summary = one_branch_run
     assert [r.status for r in summary.results] == ["ok"], summary.table()
-    html = (out / "test" / "B002.html").read_text()
+    html = (out / "latest" / "B002.html").read_text()
     assert html.startswith("<!DOCTYPE html>")
+    assert (out / "runs" / "test" / "B002.html").read_text() == html
     assert 'src="data:image/png;base64,' in html
     assert not re.search(r'(src|href)="https?://', html), "no external resources"
-    index = (out / "test" / "index.html").read_text()
+    index = (out / "latest" / "index.html").read_text()
     assert 'href="B002.html"' in index
-    assert (out / "latest").resolve() == (out / "test").resolve()
 
 
 def test_the_report_holds_the_branch_headline_figures(one_branch_run):
     bank, out, summary = one_branch_run
     h = headline(load_context(bank, "B002", {}))
-    html = (out / "test" / "B002.html").read_text()
+    html = (out / "latest" / "B002.html").read_text()
     assert f"{h['customers']:,}" in html
     assert f"{h['gini']:.3f}" in html
     assert f"{h['top20_share']:.1%}" in html
@@ -50,7 +50,7 @@ def test_the_report_holds_the_branch_headline_figures(one_branch_run):
 
 def test_the_report_holds_no_customer_id_in_clear_and_none_of_another_branch(one_branch_run):
     bank, out, _ = one_branch_run
-    html = (out / "test" / "B002.html").read_text()
+    html = (out / "latest" / "B002.html").read_text()
     customers = pd.read_parquet(bank / "customers.parquet")
     assert not re.search(r"C\d{7}", html), "full customer ids never appear"
     ours = customers[customers["branch_id"] == "B002"]
@@ -65,7 +65,7 @@ def test_the_report_holds_no_customer_id_in_clear_and_none_of_another_branch(one
 
 def test_the_report_states_how_it_was_made(one_branch_run):
     bank, out, _ = one_branch_run
-    html = (out / "test" / "B002.html").read_text()
+    html = (out / "latest" / "B002.html").read_text()
     meta = json.loads((bank / "bank.json").read_text())
     from crmstudy import __version__
     from crmstudy.schema import data_fingerprint, find_bank
@@ -90,9 +90,10 @@ def test_a_failing_branch_leaves_the_others_published_and_exits_non_zero(tiny_ba
     assert "RuntimeError" in status["B001"].error and "planted failure" in status["B001"].error
     assert "\n" not in status["B001"].error
     assert status["B003"].status == "ok"
-    assert (tmp_path / "out" / "r1" / "B003.html").exists()
-    assert not (tmp_path / "out" / "r1" / "B001.html").exists()
-    assert "failed" in (tmp_path / "out" / "r1" / "index.html").read_text()
+    assert (tmp_path / "out" / "latest" / "B003.html").exists()
+    assert not (tmp_path / "out" / "latest" / "B001.html").exists()
+    assert "failed" in (tmp_path / "out" / "latest" / "index.html").read_text()
+    assert Path(status["B001"].executed_notebook).exists(), "a failure keeps its executed notebook"
     from crmstudy.cli import main
 
     code = main(["report", "--data", str(tiny_bank), "--out", str(tmp_path / "out2"), "--branches", "B001",
@@ -103,5 +104,6 @@ def test_a_failing_branch_leaves_the_others_published_and_exits_non_zero(tiny_ba
 
 def test_no_temporary_files_are_left_where_readers_look(one_branch_run):
     _, out, _ = one_branch_run
-    leftovers = [p.name for p in (out / "test").iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    for folder in (out / "latest", out / "runs" / "test"):
+        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+        assert leftovers == []

@@ -1,44 +1,68 @@
-"""Fan a parameterized notebook out over branches: execute, render, index.
+"""Fan a parameterized notebook out over branches: execute, render, publish.
 
-One branch failing does not stop the others; the run ends with a summary
-(status, time and log per branch).  Every published file is written
-atomically, so a reader never finds a half-written report.
+Safe to hand to cron, a systemd timer or Airflow:
 
-Layout of ``out`` after a run::
+* one run at a time per output folder (a lock; a second run exits at once
+  with :data:`~crmstudy.errors.EXIT_LOCKED`, or waits with ``wait=True``); the
+  lock is an ``flock`` held by the running process, so the kernel releases it
+  when a run is killed and the next run simply takes it;
+* each branch runs in its own process with a timeout and retries; one branch
+  failing does not stop the others;
+* every run writes into its own folder, and ``latest/`` switches a branch to
+  its new report only once it has rendered completely (hard link + atomic
+  rename); a branch that fails keeps its last good report, marked stale on the
+  index page;
+* a branch is rendered again only when its cache key changes: notebook
+  content, the branch's resolved parameters, data fingerprint, crmstudy
+  version, render engine and formats (``force=True`` renders anyway).
 
-    out/<run_id>/<branch>.html      one self-contained report per branch
-    out/<run_id>/index.html         every branch's headline figures, linked
-    out/<run_id>/summary.json       status, time, log and files per branch
-    out/<run_id>/logs/<branch>.log  what the notebook printed
-    out/<run_id>/_work/             executed notebooks and headline JSON
-    out/latest -> <run_id>          switched only once the run has finished
+Layout of ``out``::
+
+    out/runs/<run_id>/<branch>.html   this run's reports (and .pdf)
+    out/runs/<run_id>/manifest.json   status, hashes, durations, logs per branch
+    out/runs/<run_id>/logs/           one log per branch
+    out/runs/<run_id>/_work/          executed notebooks, headline figures
+    out/latest/<branch>.html          the newest good report of every branch
+    out/latest/index.html             headline figures, stale marks
+    out/latest/manifest.json          what latest/ holds, with sha256 per file
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import errno
+import fcntl
+import hashlib
 import json
-import multiprocessing
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import time
-import traceback
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import write_text_atomic
 from ..errors import CrmStudyError
-from ..schema import find_bank
+from ..plots import cny
+from ..schema import find_bank, read_table
 from .branch import check_branches
 from .params import ReportParams, load_params
-from ..plots import cny
 from .render import render_index, select_engine
 
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "branch_report.ipynb"
+MANIFEST_SCHEMA = Path(__file__).resolve().parent / "manifest.schema.json"
 INDEX_COLUMNS = [("branch", "Branch"), ("customers", "Customers"), ("ada_text", "Assets (ADA, CNY)"),
                  ("gini", "Gini"), ("top20_share_pct", "Top 20% hold"), ("key_customers", "Key + sub-key"),
                  ("dormant_share_pct", "Dormant"), ("upgrade_candidates", "Upgrades"), ("status", "Status")]
+
+
+class RunLockedError(CrmStudyError):
+    """Another run holds the output folder."""
 
 
 @dataclass
@@ -46,12 +70,18 @@ class BranchResult:
     """What happened to one branch in a run."""
 
     branch_id: str
-    status: str
+    status: str  # ok | cached | failed
     seconds: float
     log: str
     files: list[str] = field(default_factory=list)
     error: str = ""
     headline: dict = field(default_factory=dict)
+    attempts: int = 0
+    cache_key: str = ""
+    params_hash: str = ""
+    execute_seconds: float = 0.0
+    render_seconds: float = 0.0
+    executed_notebook: str = ""
 
 
 @dataclass
@@ -60,13 +90,18 @@ class RunSummary:
 
     run_id: str
     run_dir: Path
+    latest_dir: Path
     engine: str
     results: list[BranchResult]
     seconds: float
 
     @property
     def failed(self) -> list[BranchResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def rendered(self) -> list[BranchResult]:
+        return [r for r in self.results if r.status == "ok"]
 
     def table(self) -> str:
         """A plain-text summary, one line per branch."""
@@ -74,51 +109,116 @@ class RunSummary:
         for r in self.results:
             extra = f"  {r.error}" if r.error else ""
             lines.append(f"  {r.branch_id:<8} {r.status:<7} {r.seconds:6.1f} s  log: {r.log}{extra}")
-        ok = len(self.results) - len(self.failed)
-        lines.append(f"{ok} of {len(self.results)} branches succeeded")
+        lines.append(f"{len(self.rendered)} rendered, {sum(r.status == 'cached' for r in self.results)} unchanged, "
+                     f"{len(self.failed)} failed of {len(self.results)} branches")
         return "\n".join(lines)
 
 
-def _branch_job(job: dict) -> BranchResult:
-    """Execute and render one branch (runs in a worker process)."""
-    import papermill as pm
+# --- locking --------------------------------------------------------------------------
 
-    from .render import ENGINES
 
+@contextlib.contextmanager
+def run_lock(out_dir: Path, *, wait: bool = False):
+    """Hold ``out_dir/.lock`` for the duration of a run.
+
+    An ``flock`` dies with its process, so a lock left by a killed run is
+    cleared by the kernel; the pid written inside is only for the message.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise RunLockedError(f"{out_dir}: another report run (pid {holder}) is writing here; "
+                                 f"try again later or pass --wait") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+# --- cache keys -----------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def notebook_digest(path: Path) -> str:
+    """Hash of a notebook's cell sources and types (outputs and ids ignored)."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [(c.get("cell_type"), "".join(c.get("source", ""))) for c in nb.get("cells", [])]
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:16]
+
+
+def cache_key(*, notebook: str, params: ReportParams, fingerprint: str, engine: str, formats) -> str:
+    """What a branch's report depends on; a change renders it again."""
+    parts = {"notebook": notebook, "params": params.digest(), "data": fingerprint, "version": __version__,
+             "engine": engine, "formats": sorted(formats)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# --- one branch -----------------------------------------------------------------------
+
+
+def _run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]:
+    """Run one worker process; kill it (and its kernel) on timeout."""
+    proc = subprocess.Popen([sys.executable, "-m", "crmstudy.reports.worker", str(job_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None, f"timed out after {timeout:g} s"
+    result_path = job_path.with_suffix(".result.json")
+    if result_path.exists():
+        return json.loads(result_path.read_text()), ""
+    tail = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
+    return None, f"worker exited with code {proc.returncode}: {tail[-1] if tail else 'no message'}"
+
+
+def _branch(job: dict, *, timeout: float | None, retries: int) -> BranchResult:
     t0 = time.perf_counter()
-    branch = job["branch_id"]
     run_dir = Path(job["run_dir"])
-    log = run_dir / "logs" / f"{branch}.log"
-    executed = run_dir / "_work" / f"{branch}.ipynb"
-    headline_path = run_dir / "_work" / f"{branch}.headline.json"
-    try:
-        with open(log, "w", encoding="utf-8") as logf:
-            pm.execute_notebook(
-                job["notebook"], str(executed), kernel_name="python3", language="python",
-                parameters={"data_dir": job["data_dir"], "branch_id": branch, "params": job["params"],
-                            "render_engine": job["engine"], "headline_path": str(headline_path)},
-                progress_bar=False, log_output=True, stdout_file=logf, stderr_file=logf,
-                cwd=job["cwd"], execution_timeout=job.get("timeout"))
-        engine = ENGINES[job["engine"]]()
-        html = run_dir / f"{branch}.html"
-        pdf = run_dir / f"{branch}.pdf" if "pdf" in job["formats"] else None
-        title = f"{job['title']} · {job['branch_name']}"
-        files = engine.render(executed, html, title=title, lang=job["params"].get("language", "en"), pdf_out=pdf)
-        headline = json.loads(headline_path.read_text())
-        return BranchResult(branch, "ok", time.perf_counter() - t0, str(log), [str(f) for f in files], "", headline)
-    except Exception as exc:  # one branch failing must not stop the run: record it
-        return BranchResult(branch, "failed", time.perf_counter() - t0, str(log), [], _one_line(exc))
+    b = job["branch_id"]
+    job_path = run_dir / "_work" / f"{b}.job.json"
+    write_text_atomic(job_path, json.dumps(job, indent=2, default=str))
+    error, result = "", None
+    attempt = 0
+    for attempt in range(1, retries + 2):
+        with contextlib.suppress(FileNotFoundError):
+            job_path.with_suffix(".result.json").unlink()
+        result, error = _run_worker(job_path, timeout)
+        if result and result["status"] == "ok":
+            break
+        error = (result or {}).get("error") or error
+    log = str(run_dir / "logs" / f"{b}.log")
+    res = BranchResult(b, "failed", time.perf_counter() - t0, log, attempts=attempt, error=error,
+                       cache_key=job["cache_key"], params_hash=job["params_hash"],
+                       executed_notebook=str(run_dir / "_work" / f"{b}.ipynb"))
+    if result:
+        res.status = result["status"]
+        res.files = result["files"]
+        res.headline = result["headline"]
+        res.error = "" if res.status == "ok" else (result.get("error") or error)
+        res.execute_seconds = result.get("execute_seconds", 0.0)
+        res.render_seconds = result.get("render_seconds", 0.0)
+    return res
 
 
-def _one_line(exc: BaseException) -> str:
-    try:
-        from papermill.exceptions import PapermillExecutionError
-    except ImportError:  # pragma: no cover
-        PapermillExecutionError = ()  # type: ignore
-    if isinstance(exc, PapermillExecutionError):
-        return f"cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
+# --- the run --------------------------------------------------------------------------
 
 
 def prepare_run(data_dir, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:
@@ -131,15 +231,17 @@ def prepare_run(data_dir, *, branches="all", params_file=None) -> tuple[list[str
 
 def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None, params_file=None,
                 engine: str = "auto", formats=("html",), notebook=None, run_id: str | None = None,
-                progress: bool = True, timeout: int | None = None, title: str = "Branch report") -> RunSummary:
-    """Render one report per branch and an index page.
+                progress: bool = True, timeout: float | None = None, retries: int = 0,
+                cell_timeout: int | None = None, force: bool = False, wait: bool = False,
+                keep: int | None = None, title: str = "Branch report") -> RunSummary:
+    """Render one report per branch, publish good ones to ``latest/``, write the index.
 
     Parameters
     ----------
     data_dir : path
         A bank folder (``crmstudy synth`` output or the user's own files).
     out_dir : path
-        Reports go to ``out_dir/<run_id>/``; ``out_dir/latest`` points at the newest run.
+        Reports folder: ``runs/<run_id>/`` and ``latest/`` go inside.
     branches : "all" or list of str or comma-separated str
     workers : int, optional
         Parallel branches; default one per core.
@@ -147,55 +249,85 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
         Defaults YAML; per-branch overrides in ``branches/`` beside it.
     engine : {"auto", "builtin", "quarto"}
     formats : iterable of {"html", "pdf"}
+    timeout : float, optional
+        Seconds allowed per branch (execution and rendering); the branch's
+        process is killed when it runs over.
+    retries : int
+        Extra attempts for a failed branch.
+    force : bool
+        Render even when a branch's cache key is unchanged.
+    wait : bool
+        Wait for another run on ``out_dir`` to finish instead of refusing.
+    keep : int, optional
+        Keep only the newest ``keep`` run folders.
 
     Returns
     -------
     RunSummary
+
+    Raises
+    ------
+    RunLockedError
+        Another run holds ``out_dir`` and ``wait`` is false.
     """
     t0 = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     ids, params = prepare_run(data_dir, branches=branches, params_file=params_file)
     eng = select_engine(engine)
     bank = find_bank(data_dir)
-    from ..schema import read_table
-
+    fingerprint = bank.fingerprint
     names = read_table(bank, "branches").set_index("branch_id")["branch_name"].to_dict()
-    run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = Path(out_dir).resolve()
-    run_dir = out_dir / run_id
-    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
-    (run_dir / "_work").mkdir(parents=True, exist_ok=True)
     nb = Path(notebook or DEFAULT_NOTEBOOK).resolve()
     if not nb.exists():
         raise CrmStudyError(f"{nb}: report notebook not found")
-    jobs = [{"branch_id": b, "branch_name": names[b], "run_dir": str(run_dir), "data_dir": str(data_dir),
-             "params": params[b].as_dict(), "engine": eng.name, "formats": list(formats), "notebook": str(nb),
-             "cwd": str(nb.parent), "title": title, "timeout": timeout} for b in ids]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    results: dict[str, BranchResult] = {}
-    bar = _progress(len(jobs), progress)
-    if workers == 1:
-        for job in jobs:
-            results[job["branch_id"]] = _branch_job(job)
-            bar.update(1)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_branch_job, job): job["branch_id"] for job in jobs}
+    nb_digest = notebook_digest(nb)
+    out_dir = Path(out_dir).resolve()
+    with run_lock(out_dir, wait=wait):
+        run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
+        run_dir = out_dir / "runs" / run_id
+        latest = out_dir / "latest"
+        (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        (run_dir / "_work").mkdir(parents=True, exist_ok=True)
+        latest.mkdir(parents=True, exist_ok=True)
+        previous = _read_manifest(latest)
+        results: dict[str, BranchResult] = {}
+        jobs = []
+        for b in ids:
+            key = cache_key(notebook=nb_digest, params=params[b], fingerprint=fingerprint, engine=eng.name,
+                            formats=formats)
+            prev = previous.get("branches", {}).get(b)
+            if not force and prev and prev.get("cache_key") == key and _files_intact(latest, prev):
+                results[b] = BranchResult(b, "cached", 0.0, prev.get("log", ""), headline=prev.get("headline", {}),
+                                          cache_key=key, params_hash=params[b].digest(),
+                                          files=[str(latest / f["path"]) for f in prev["files"]])
+                continue
+            jobs.append({"branch_id": b, "branch_name": names[b], "run_dir": str(run_dir),
+                         "data_dir": str(data_dir), "params": params[b].as_dict(), "engine": eng.name,
+                         "formats": list(formats), "notebook": str(nb), "cwd": str(nb.parent), "title": title,
+                         "cell_timeout": cell_timeout, "cache_key": key, "params_hash": params[b].digest()})
+        bar = _progress(len(jobs), progress and bool(jobs))
+        n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
+        with cf.ThreadPoolExecutor(max_workers=n) as pool:
+            futures = {pool.submit(_branch, job, timeout=timeout, retries=retries): job["branch_id"] for job in jobs}
             for fut in cf.as_completed(futures):
-                b = futures[fut]
-                try:
-                    results[b] = fut.result()
-                except Exception as exc:  # a worker died: record, keep the others
-                    results[b] = BranchResult(b, "failed", 0.0, str(run_dir / "logs" / f"{b}.log"), [],
-                                              _one_line(exc))
+                res = fut.result()
+                results[res.branch_id] = res
+                if res.status == "ok":
+                    _publish(res, latest)
                 bar.update(1)
-    bar.close()
-    ordered = [results[b] for b in ids]
-    summary = RunSummary(run_id, run_dir, eng.name, ordered, time.perf_counter() - t0)
-    _write_index(summary, names, title, bank)
-    _write_summary(summary, data_dir, bank.fingerprint)
-    _point_latest(out_dir, run_id)
+        bar.close()
+        ordered = [results[b] for b in ids]
+        summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0)
+        run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
+        _write_index(run_manifest, run_dir, title, bank)
+        run_manifest["files"] = [_file_entry(run_dir, run_dir / "index.html")]
+        write_text_atomic(run_dir / "manifest.json", json.dumps(run_manifest, indent=2))
+        latest_manifest = _manifest(summary, data_dir, fingerprint, names, previous=previous, latest=latest)
+        _write_index(latest_manifest, latest, title, bank)
+        latest_manifest["files"] = [_file_entry(latest, latest / "index.html")]
+        write_text_atomic(latest / "manifest.json", json.dumps(latest_manifest, indent=2))
+        if keep:
+            prune_runs(out_dir, keep=keep, protect=run_id)
     return summary
 
 
@@ -205,49 +337,152 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="branches", unit="branch", disable=not enabled)
 
 
-def _write_index(summary: RunSummary, names: dict, title: str, bank) -> None:
-    entries = []
+def _publish(res: BranchResult, latest: Path) -> None:
+    """Switch ``latest/<branch>.*`` to this run's files, one atomic rename each."""
+    for f in res.files:
+        src = Path(f)
+        tmp = latest / f".{src.name}.{os.getpid()}.tmp"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        try:
+            os.link(src, tmp)
+        except OSError:  # another filesystem: copy instead
+            shutil.copy2(src, tmp)
+        os.replace(tmp, latest / src.name)
+
+
+def _file_entry(base: Path, path: Path) -> dict:
+    return {"path": path.relative_to(base).as_posix(), "sha256": _sha256(path), "bytes": path.stat().st_size}
+
+
+def _files_intact(latest: Path, entry: dict) -> bool:
+    try:
+        return all(_sha256(latest / f["path"]) == f["sha256"] for f in entry.get("files", []))
+    except FileNotFoundError:
+        return False
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _manifest(summary: RunSummary, data_dir: Path, fingerprint: str, names: dict, *, previous: dict | None,
+              latest: Path | None = None) -> dict:
+    """The run's manifest, or (with ``previous``) the merged state of ``latest/``."""
+    base = latest or summary.run_dir
+    branches = dict((previous or {}).get("branches", {})) if previous is not None else {}
     for r in summary.results:
-        h = dict(r.headline)
-        short = str(names.get(r.branch_id, r.branch_id)).replace(" Sub-branch", "")
-        e = {"branch_id": r.branch_id, "branch": f"{r.branch_id} {short}", "status": r.status, **h}
-        if r.status == "ok":
-            e["href"] = f"{r.branch_id}.html"
-            pdfs = [f for f in r.files if f.endswith(".pdf")]
-            if pdfs:
-                e["pdf"] = Path(pdfs[0]).name
+        if r.status == "cached" and previous is not None:
+            entry = dict(branches[r.branch_id])
+            entry["stale"] = False
+            branches[r.branch_id] = entry
+            continue
+        if r.status == "failed" and previous is not None:
+            old = branches.get(r.branch_id)
+            if old:  # keep the last good report, marked stale
+                old = dict(old)
+                old.update(stale=True, last_error=r.error, last_failed_run=summary.run_id)
+                branches[r.branch_id] = old
+            else:
+                branches[r.branch_id] = {"status": "failed", "stale": True, "error": r.error,
+                                         "run_id": summary.run_id, "files": [], "log": r.log,
+                                         "branch_name": names.get(r.branch_id, r.branch_id)}
+            continue
+        files = [_file_entry(base, base / Path(f).name) for f in r.files if (base / Path(f).name).exists()]
+        branches[r.branch_id] = {
+            "status": r.status, "stale": False, "run_id": summary.run_id, "made_at": _now(),
+            "branch_name": names.get(r.branch_id, r.branch_id), "input_fingerprint": fingerprint,
+            "params_hash": r.params_hash, "cache_key": r.cache_key, "files": files, "log": r.log,
+            "executed_notebook": r.executed_notebook if r.status == "failed" else "",
+            "durations": {"total_seconds": round(r.seconds, 3), "execute_seconds": r.execute_seconds,
+                          "render_seconds": r.render_seconds},
+            "attempts": r.attempts, "error": r.error, "headline": r.headline,
+        }
+    return {"schema_version": 1, "run_id": summary.run_id, "made_at": _now(), "crmstudy_version": __version__,
+            "engine": summary.engine, "data_dir": str(data_dir), "data_fingerprint": fingerprint,
+            "seconds": round(summary.seconds, 3), "branches": dict(sorted(branches.items())), "files": []}
+
+
+def _write_index(manifest: dict, latest: Path, title: str, bank) -> None:
+    import html as _html
+
+    entries = []
+    for b, m in manifest["branches"].items():
+        h = dict(m.get("headline") or {})
+        short = str(m.get("branch_name", b)).replace(" Sub-branch", "")
+        status = "ok"
+        if m.get("stale"):
+            status = f"stale since {m.get('made_at', '')[:10]}" if m.get("files") else "failed"
+        e = {"branch_id": b, "branch": f"{b} {short}", "status": status, **h}
+        html_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".html")), None)
+        pdf_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".pdf")), None)
+        if html_file:
+            e["href"] = html_file
+        if pdf_file:
+            e["pdf"] = pdf_file
+        if h:
             e["top20_share_pct"] = f"{h['top20_share']:.1%}"
             e["dormant_share_pct"] = f"{h['dormant_share']:.1%}"
             e["gini"] = round(h["gini"], 3)
             e["ada_text"] = cny(h["total_ada"])
         entries.append(e)
-    import html as _html
-
     meta = bank.meta
     period = f"{meta['period_start']} to {meta['period_end']} · " if "period_start" in meta else ""
     seed = f"seed {meta['seed']}{' (null bank)' if meta.get('null') else ''} · " if "seed" in meta else ""
+    n_ok = sum(1 for m in manifest["branches"].values() if not m.get("stale"))
     footer = _html.escape(
-        f"{period}run {summary.run_id} · crmstudy {__version__} · {summary.engine} engine · "
-        f"data fingerprint {bank.fingerprint} · {seed}"
-        f"{len(summary.results) - len(summary.failed)} of {len(summary.results)} branches rendered")
-    render_index(entries, summary.run_dir / "index.html", title=title, columns=INDEX_COLUMNS, footer_html=footer)
+        f"{period}last run {manifest['run_id']} · crmstudy {__version__} · {manifest['engine']} engine · "
+        f"data fingerprint {manifest['data_fingerprint']} · {seed}"
+        f"{n_ok} of {len(manifest['branches'])} branches current")
+    render_index(entries, latest / "index.html", title=title, columns=INDEX_COLUMNS, footer_html=footer)
 
 
-def _write_summary(summary: RunSummary, data_dir: Path, fingerprint: str) -> None:
-    doc = {"run_id": summary.run_id, "engine": summary.engine, "crmstudy_version": __version__,
-           "data_dir": str(data_dir), "data_fingerprint": fingerprint, "seconds": round(summary.seconds, 2),
-           "branches": [asdict(r) for r in summary.results]}
-    write_text_atomic(summary.run_dir / "summary.json", json.dumps(doc, indent=2, default=str))
+def prune_runs(out_dir: Path, *, keep: int, protect: str | None = None) -> list[str]:
+    """Delete all but the newest ``keep`` run folders; never one ``latest`` still uses."""
+    runs_dir = Path(out_dir) / "runs"
+    if keep < 1 or not runs_dir.exists():
+        return []
+    runs = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    removed = []
+    for p in runs[keep:]:
+        if p.name == protect:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p.name)
+    return removed
 
 
-def _point_latest(out_dir: Path, run_id: str) -> None:
-    """Switch ``out_dir/latest`` to the new run atomically (symlink + rename)."""
-    tmp = out_dir / f".latest.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(run_id, tmp)
-    os.replace(tmp, out_dir / "latest")
+# --- verify ---------------------------------------------------------------------------
 
 
-def format_traceback(exc: BaseException) -> str:  # pragma: no cover - debugging aid
-    return "".join(traceback.format_exception(exc))
+def verify(report_dir) -> list[tuple[str, str]]:
+    """Recompute the sha256 of every file a manifest lists: (path, ok|changed|missing)."""
+    report_dir = Path(report_dir)
+    manifest_path = report_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise CrmStudyError(f"{manifest_path}: no manifest here; expected a run folder or latest/")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as e:
+        raise CrmStudyError(f"{manifest_path}: not valid JSON (line {e.lineno}): {e.msg}") from None
+    entries = list(manifest.get("files", []))
+    for b in manifest.get("branches", {}).values():
+        entries.extend(b.get("files", []))
+    out = []
+    for f in entries:
+        p = report_dir / f["path"]
+        if not p.exists():
+            out.append((f["path"], "missing"))
+        else:
+            out.append((f["path"], "ok" if _sha256(p) == f["sha256"] else "changed"))
+    return out

@@ -103,6 +103,10 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
         channel[sel] = np.array(opts)[(pick[sel] * len(opts)).astype(int)]
     channel[older & (channel == "mobile_app")] = "counter"
     channel[older & (channel == "third_party")] = "atm"
+    # some counter business goes through smart counters, some online through the phone line
+    shift = rng.random(m)
+    channel[(channel == "counter") & (shift < 0.25)] = "smart_counter"
+    channel[(channel == "online_banking") & (shift < 0.3)] = "phone_banking"
 
     tx = pd.DataFrame({
         "customer_id": customers["customer_id"].to_numpy()[cust],

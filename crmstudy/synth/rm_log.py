@@ -52,11 +52,18 @@ def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, ow
     v = rng.random(m)
     outcome = np.where(v < p_sold, "product_sold", np.where(v < p_sold + 0.35, "follow_up",
                                                             np.where(v < p_sold + 0.85, "declined", "no_contact")))
+    # no visits after a customer has left the bank
+    churn = truth["churn_date"].to_numpy().astype("datetime64[D]")[c]
+    stay = np.isnat(churn) | (day < churn)
+    c, day, staff_of, attitude, feedback, outcome = (c[stay], day[stay], staff_of[stay], attitude[stay],
+                                                     feedback[stay], outcome[stay])
+    m = len(c)
+    contact = np.array(CONTACT_TYPES)[rng.choice(4, size=m, p=[0.35, 0.4, 0.2, 0.05])]
     visits = pd.DataFrame({
         "visit_date": pd.to_datetime(day).astype("datetime64[ms]"),
         "staff_id": staff_of.astype(str),
         "customer_id": customers["customer_id"].to_numpy()[c],
-        "contact_type": np.array(CONTACT_TYPES)[rng.choice(4, size=m, p=[0.35, 0.4, 0.2, 0.05])],
+        "contact_type": contact,
         "attitude": attitude,
         "feedback_code": feedback,
         "outcome": outcome,

@@ -1,0 +1,84 @@
+"""Execute and render one branch in its own process.
+
+The runner starts ``python -m crmstudy.reports.worker JOB.json`` per branch so
+that a branch can be timed out and killed (with its kernel) without touching
+the others.  The worker writes its result next to the job file, atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ..atomic import write_text_atomic
+
+
+def one_line_error(exc: BaseException) -> str:
+    """A failure as one line; for a notebook, the failing cell and the error."""
+    try:
+        from papermill.exceptions import PapermillExecutionError
+    except ImportError:  # pragma: no cover
+        PapermillExecutionError = ()  # type: ignore
+    if isinstance(exc, PapermillExecutionError):
+        evalue = str(exc.evalue).strip().splitlines()[0] if exc.evalue else ""
+        return f"cell {exc.exec_count}: {exc.ename}: {evalue}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def run_job(job: dict) -> dict:
+    """Execute the notebook for one branch, then render it; return a result dict."""
+    import papermill as pm
+
+    from .render import ENGINES
+
+    t0 = time.perf_counter()
+    branch = job["branch_id"]
+    run_dir = Path(job["run_dir"])
+    log = run_dir / "logs" / f"{branch}.log"
+    executed = run_dir / "_work" / f"{branch}.ipynb"
+    headline_path = run_dir / "_work" / f"{branch}.headline.json"
+    result = {"branch_id": branch, "status": "failed", "log": str(log), "files": [], "error": "",
+              "headline": {}, "executed_notebook": str(executed), "execute_seconds": 0.0, "render_seconds": 0.0}
+    try:
+        with open(log, "a", encoding="utf-8") as logf:
+            pm.execute_notebook(
+                job["notebook"], str(executed), kernel_name="python3", language="python",
+                parameters={"data_dir": job["data_dir"], "branch_id": branch, "params": job["params"],
+                            "render_engine": job["engine"], "headline_path": str(headline_path)},
+                progress_bar=False, log_output=True, stdout_file=logf, stderr_file=logf,
+                cwd=job["cwd"], execution_timeout=job.get("cell_timeout"))
+        t1 = time.perf_counter()
+        result["execute_seconds"] = round(t1 - t0, 3)
+        engine = ENGINES[job["engine"]]()
+        html = run_dir / f"{branch}.html"
+        pdf = run_dir / f"{branch}.pdf" if "pdf" in job["formats"] else None
+        title = f"{job['title']} · {job['branch_name']}"
+        files = engine.render(executed, html, title=title, lang=job["params"].get("language", "en"), pdf_out=pdf)
+        result["render_seconds"] = round(time.perf_counter() - t1, 3)
+        result["headline"] = json.loads(headline_path.read_text())
+        result["files"] = [str(f) for f in files]
+        result["status"] = "ok"
+    except Exception as exc:  # one branch failing must not stop the run: record it
+        result["error"] = one_line_error(exc)
+        with open(log, "a", encoding="utf-8") as logf:
+            import traceback
+
+            logf.write("\n" + "".join(traceback.format_exception(exc)))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    job_path = Path(argv[0])
+    job = json.loads(job_path.read_text())
+    result = run_job(job)
+    write_text_atomic(job_path.with_suffix(".result.json"), json.dumps(result, indent=2))
+    return 0 if result["status"] == "ok" else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
