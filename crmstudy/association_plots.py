@@ -1,0 +1,96 @@
+"""Charts of segment × product association: data in, matplotlib Axes out.
+
+Kept out of :mod:`crmstudy.plots` so that the association charts evolve with
+:mod:`crmstudy.association`; same conventions (``ax=``, returns the Axes).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports render headless
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+
+from .errors import DataError  # noqa: E402
+
+#: Significance marks: adjusted p-value at or below each bound.
+MARKS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+
+def significance_mark(p_adjusted: float, *, alpha: float = 0.05) -> str:
+    """``***``, ``**``, ``*`` for adjusted p <= 0.001, 0.01, alpha; ``""`` otherwise.
+
+    Examples
+    --------
+    >>> significance_mark(0.004), significance_mark(0.2)
+    ('**', '')
+    """
+    if p_adjusted != p_adjusted or p_adjusted > alpha:
+        return ""
+    for bound, mark in MARKS:
+        if p_adjusted <= min(bound, alpha):
+            return mark
+    return "*"
+
+
+def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str = "product_id",
+                     value: str = "residual", p_adjusted: str = "p_adjusted", alpha: float = 0.05,
+                     clip: float = 8.0, labels: dict[str, str] | None = None, ax=None,
+                     title: str | None = None):
+    """Groups × products coloured by adjusted residual, significant cells marked.
+
+    Parameters
+    ----------
+    cells : pd.DataFrame
+        One row per group × product, e.g. ``GroupProductAssociation.cells`` of
+        one grouping.
+    group, product, value, p_adjusted : str
+        Column names.
+    alpha : float
+        Cells with adjusted p above this carry no mark.
+    clip : float
+        Colour scale limit (residuals beyond ±clip get the end colour, so a
+        single huge cell does not wash out the rest).
+    labels : dict, optional
+        Display names of products (e.g. product_id -> product_name).
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Red: the group holds the product more often than the rest; blue: less.
+    """
+    missing = [c for c in (group, product, value, p_adjusted) if c not in cells.columns]
+    if missing:
+        raise DataError(f"residual_heatmap: missing column(s) {', '.join(missing)}")
+    rows = list(dict.fromkeys(cells[group]))
+    cols = list(dict.fromkeys(cells[product]))
+    z = cells.pivot(index=group, columns=product, values=value).reindex(index=rows, columns=cols)
+    q = cells.pivot(index=group, columns=product, values=p_adjusted).reindex(index=rows, columns=cols)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6.4, 0.55 * len(cols) + 2.4), 0.45 * len(rows) + 2.2),
+                             layout="constrained")
+    v = np.clip(z.to_numpy(dtype=float), -clip, clip)
+    image = ax.imshow(np.ma.masked_invalid(v), cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -clip, clip), aspect="auto")
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            mark = significance_mark(float(q.iat[i, j]), alpha=alpha)
+            if mark:
+                ax.text(j, i, mark, ha="center", va="center", fontsize=8,
+                        color="white" if abs(v[i, j]) > 0.6 * clip else "black")
+    names = labels or {}
+    ax.set_xticks(range(len(cols)), [names.get(c, str(c)) for c in cols], rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), [str(r).replace("_", " ") for r in rows], fontsize=8)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
+    bar.set_label("Adjusted residual (± SD from independence)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, loc="left")
+    return ax
