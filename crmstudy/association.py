@@ -45,6 +45,7 @@ precision and recall) in between.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
@@ -621,10 +622,13 @@ def product_logit(customers: pd.DataFrame, holding: pd.DataFrame, *,
     pd.DataFrame
         One row per product × term (no intercept): ``product_id``, ``term``,
         ``variable``, ``level``, ``odds_ratio``, ``ci_low``, ``ci_high``,
-        ``p_value``, ``p_adjusted``, ``n``, ``converged``.
+        ``p_value``, ``p_adjusted``, ``n``, ``converged`` (False when the fit
+        did not converge, typically a group with no holders: its odds ratios
+        and intervals are not to be trusted).
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
     correction = _correction(correction)
     _alpha(ci, "ci")
@@ -643,8 +647,17 @@ def product_logit(customers: pd.DataFrame, holding: pd.DataFrame, *,
         y = hold[pid].to_numpy()[rows]
         if min(y.sum(), len(y) - y.sum()) < min_events:
             continue
-        fit = sm.Logit(y, x).fit(disp=0, maxiter=200)
-        frames.append(_odds_ratios(fit, pid, ci))
+        # a group with no holders separates perfectly: recorded in `converged`, not printed
+        with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
+            warnings.simplefilter("always")
+            fit = sm.Logit(y, x).fit(disp=0, maxiter=200)
+            table = _odds_ratios(fit, pid, ci)
+        failed = [w for w in caught if issubclass(w.category, (ConvergenceWarning, HessianInversionWarning))]
+        table["converged"] &= not failed
+        for w in caught:
+            if w not in failed:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        frames.append(table)
     if not frames:
         raise DataError(f"product_logit: no product has at least {min_events} holders and non-holders")
     out = pd.concat(frames, ignore_index=True)
