@@ -108,6 +108,9 @@ def _aligned(customers: pd.DataFrame, holding: pd.DataFrame, id_col: str, what: 
     """Customers and holding rows of the same customers, in the same order."""
     _need(customers, [id_col], what)
     _binary(holding, what)
+    if customers[id_col].duplicated().any():
+        dup = customers.loc[customers[id_col].duplicated(), id_col].iloc[0]
+        raise DataError(f"{what}: customer id {dup} appears more than once in column '{id_col}'")
     ids = pd.Index(customers[id_col]).intersection(holding.index, sort=False)
     if len(ids) == 0:
         raise DataError(f"{what}: no customer id of the customers table is in the holding matrix")
@@ -457,7 +460,9 @@ class GroupProductAssociation:
 
 def _grouping_cells(groups: pd.Series, held: np.ndarray, products: list[str], *, method: str,
                     min_expected: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    levels = list(pd.unique(groups.dropna()))
+    present = set(groups.dropna())
+    order = groups.cat.categories if isinstance(groups.dtype, pd.CategoricalDtype) else sorted(present, key=str)
+    levels = [lv for lv in order if lv in present]
     ok = groups.notna().to_numpy()
     h = held[ok]
     g = groups[ok].to_numpy()

@@ -49,8 +49,10 @@ def _reading(assoc: GroupProductAssociation, names: dict[str, str]) -> str:
                 f"beyond chance ({level} {assoc.alpha:.0%}): offer by need, not by group.")
 
     def phrase(row) -> str:
-        return (f"{str(row['group']).replace('_', ' ')} customers hold {names.get(row['product_id'], row['product_id'])} "
-                f"{row['rate_ratio']:.1f} times as often as the others ({row['rate']:.0%} against {row['rate_rest']:.0%})")
+        who = str(row["group"]).replace("_", " ")
+        what = names.get(row["product_id"], row["product_id"])
+        how = f"{row['rate_ratio']:.1f} times as often as" if row["rate_ratio"] >= 1 else "less often than"
+        return f"{who} customers hold {what} {how} the others ({row['rate']:.0%} against {row['rate_rest']:.0%})"
 
     top = sig.loc[sig["residual"].idxmax()] if (sig["residual"] > 0).any() else None
     low = sig.loc[sig["residual"].idxmin()] if (sig["residual"] < 0).any() else None
