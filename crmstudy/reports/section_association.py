@@ -51,6 +51,7 @@ def _reading(assoc: GroupProductAssociation, names: dict[str, str]) -> str:
     def phrase(row) -> str:
         who = str(row["group"]).replace("_", " ")
         what = names.get(row["product_id"], row["product_id"])
+        what = what[:1].lower() + what[1:] if what[1:2].islower() else what  # "Mobile banking" mid-sentence
         how = f"{row['rate_ratio']:.1f} times as often as" if row["rate_ratio"] >= 1 else "less often than"
         return f"{who} customers hold {what} {how} the others ({row['rate']:.0%} against {row['rate_rest']:.0%})"
 
