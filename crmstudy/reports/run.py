@@ -9,8 +9,8 @@ Safe to hand to cron, a systemd timer or Airflow:
 * each branch runs in its own process with a timeout and retries; one branch
   failing does not stop the others;
 * every run writes into its own folder, and ``latest/`` switches a branch to
-  its new report only once it has rendered completely (hard link + atomic
-  rename); a branch that fails keeps its last good report, marked stale on the
+  its new report only once it has rendered completely (copy to a temporary
+  name, then an atomic rename); a branch that fails keeps its last good report, marked stale on the
   index page;
 * a branch is rendered again only when its cache key changes: notebook
   content, the branch's resolved parameters, data fingerprint, crmstudy
@@ -344,10 +344,8 @@ def _publish(res: BranchResult, latest: Path) -> None:
         tmp = latest / f".{src.name}.{os.getpid()}.tmp"
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        try:
-            os.link(src, tmp)
-        except OSError:  # another filesystem: copy instead
-            shutil.copy2(src, tmp)
+        # a copy, not a hard link: latest/ and the run folder stay independent
+        shutil.copy2(src, tmp)
         os.replace(tmp, latest / src.name)
 
 
