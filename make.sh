@@ -39,13 +39,15 @@ setup() {  # $1: pip extras, e.g. "test"
 
 case "${1:-}" in
     demo)
+        need_apt fonts-noto-cjk
         setup report
         "$VENV/bin/crmstudy" synth --preset demo --seed "${SEED:-0}" --out data_synthetic/demo
         "$VENV/bin/crmstudy" report --data data_synthetic/demo --out reports --params params/defaults.yaml \
             ${WORKERS:+--workers "$WORKERS"} ${FORMAT:+--format "$FORMAT"}
         ;;
     test)
-        need_apt poppler-utils
+        # pdftotext/pdffonts for the PDF tests, Chromium for the browser test, a CJK font
+        need_apt poppler-utils chromium fonts-noto-cjk
         setup test
         shift
         "$VENV/bin/python" -m pytest "$@"
