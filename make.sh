@@ -2,6 +2,7 @@
 # The two commands of the README, on a fresh Debian machine with Python 3.11:
 #   ./make.sh demo   set up, generate the demo bank, render every branch report
 #   ./make.sh test   set up, run the test suite
+#   ./make.sh lab    (for researchers) JupyterLab with the project's kernel
 # Each creates (or reuses) a local virtual environment in .venv by itself.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -52,6 +53,11 @@ case "${1:-}" in
         shift
         "$VENV/bin/python" -m pytest "$@"
         ;;
+    lab)  # JupyterLab in the project's environment, its kernel registered as "crmstudy"
+        setup report
+        "$VENV/bin/python" -m ipykernel install --user --name crmstudy --display-name "crmstudy (.venv)" >/dev/null
+        exec "$VENV/bin/jupyter" lab notebooks/
+        ;;
     *)
-        echo "usage: ./make.sh demo | test [pytest args]" >&2; exit 2 ;;
+        echo "usage: ./make.sh demo | test [pytest args] | lab" >&2; exit 2 ;;
 esac
