@@ -9,6 +9,7 @@ enter as anonymous asset values for the bank-wide Lorenz curve.
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__, plots
+from .. import __version__, i18n, plots
 from ..atomic import write_text_atomic
 from ..errors import BranchError
 from ..features import Period, connect, customer_assets, customer_features, default_period
@@ -31,9 +32,8 @@ from ..tiers import (OwnershipRule, TierThresholds, assign_tiers, long_tail_prof
 from . import display as d
 from .params import ReportParams
 
-#: Reader-facing tier names (seed 001: 重点, 次重点, 一般, 潜在, long tail).
-TIER_LABELS = {"key": "Key", "sub_key": "Sub-key", "general": "General", "potential": "Potential",
-               "mass": "Mass (long tail)"}
+#: Reader-facing English tier names; every language's are ``tier.<code>`` in the catalogue.
+TIER_LABELS = {t: i18n.t(f"tier.{t}", "en") for t in ("key", "sub_key", "general", "potential", "mass")}
 
 
 @dataclass
@@ -133,138 +133,171 @@ def write_headline(ctx: BranchContext, path) -> dict:
 
 
 # --- sections: one per notebook cell -------------------------------------------------
+# Every reader-facing string comes from the catalogue (crmstudy/locale/*.yaml) in
+# the report's language, ctx.params.language; numbers go through crmstudy.i18n.
 
-def _pct(x: float) -> str:
-    return "–" if x != x else f"{x:.1%}"
+
+def _lang(ctx: BranchContext) -> str:
+    return ctx.params.language
+
+
+def _labels(prefix: str, lang: str, columns) -> dict[str, str]:
+    """Column name -> its reader-facing label ``<prefix>.<column>``."""
+    return {c: i18n.t(f"{prefix}.{c}", lang) for c in columns}
+
+
+def section_about(ctx: BranchContext) -> None:
+    """Who the report is for and what it shows (the report's first paragraph)."""
+    d._markdown(i18n.t("report.about", _lang(ctx)))
 
 
 def section_headline(ctx: BranchContext) -> dict:
+    lang = _lang(ctx)
     h = headline(ctx)
-    d.heading(f"{ctx.branch_name} ({ctx.branch_id}): {ctx.period.start} to {ctx.period.end}")
+    d.heading(i18n.t("headline.heading", lang, branch_name=ctx.branch_name, branch_id=ctx.branch_id,
+                     period=i18n.period(ctx.period.start, ctx.period.end, lang)))
+    pct = functools.partial(i18n.percent, lang=lang)
     d.show_metrics({
-        "Customers": h["customers"],
-        "Average daily assets (CNY)": plots.cny(h["total_ada"]),
-        f"Gini of assets (95% CI {h['gini_low']:.2f}–{h['gini_high']:.2f})": f"{h['gini']:.3f}",
-        "Assets held by the top 20%": _pct(h["top20_share"]),
-        "Customers holding 80% of assets": _pct(h["customers_for_80"]),
-        "Key and sub-key customers": h["key_customers"],
-        "Dormant customers": _pct(h["dormant_share"]),
-        "Upgrade candidates": h["upgrade_candidates"],
+        i18n.t("headline.customers", lang): i18n.integer(h["customers"], lang),
+        i18n.t("headline.total_ada", lang): i18n.money(h["total_ada"], lang),
+        i18n.t("headline.gini", lang, low=i18n.number(h["gini_low"], lang),
+               high=i18n.number(h["gini_high"], lang)): i18n.number(h["gini"], lang, digits=3),
+        i18n.t("headline.top20_share", lang): pct(h["top20_share"]),
+        i18n.t("headline.customers_for_80", lang): pct(h["customers_for_80"]),
+        i18n.t("headline.key_customers", lang): i18n.integer(h["key_customers"], lang),
+        i18n.t("headline.dormant_share", lang): pct(h["dormant_share"]),
+        i18n.t("headline.upgrade_candidates", lang): i18n.integer(h["upgrade_candidates"], lang),
     })
-    d.say(f"The top 20% of your customers hold {_pct(h['top20_share'])} of the branch's assets; "
-          f"{h['upgrade_candidates']} customers sit just below a tier's bar and are the cheapest upgrades this month.")
+    d.say(i18n.t("headline.reading", lang, top20=pct(h["top20_share"]),
+                 n=i18n.integer(h["upgrade_candidates"], lang)))
     return h
 
 
 def section_concentration(ctx: BranchContext) -> None:
+    lang = _lang(ctx)
     ada = ctx.features["ada"].to_numpy()
-    d.heading("Concentration: the 80/20 of your branch")
-    curves = {f"{ctx.branch_id}": lorenz_curve(ada, points=201), "Whole bank": lorenz_curve(ctx.bank_ada, points=201)}
-    ax = plots.lorenz_plot(curves)
-    d.show_figure(ax.figure, alt="Lorenz curve of average daily assets, branch against the whole bank")
+    d.heading(i18n.t("concentration.heading", lang))
+    curves = {f"{ctx.branch_id}": lorenz_curve(ada, points=201),
+              i18n.t("concentration.whole_bank", lang): lorenz_curve(ctx.bank_ada, points=201)}
+    ax = plots.lorenz_plot(curves, lang=lang)
+    d.show_figure(ax.figure, alt=i18n.t("concentration.alt", lang))
     gb = gini(ctx.bank_ada, ci=None).estimate
     n_boot = max(ctx.params.bootstrap.n_boot, 1)
     gi = gini(ada, ci=0.95 if ctx.params.bootstrap.n_boot else None, n_boot=n_boot, seed=ctx.params.bootstrap.seed)
     if gi.low <= gb <= gi.high:
-        reading = (f"Assets here are about as concentrated as in the whole bank (Gini {gi.estimate:.2f}, "
-                   f"95% interval {gi.low:.2f}–{gi.high:.2f}, bank {gb:.2f}): ")
+        key = "concentration.similar"
     else:
-        word = "more" if gi.estimate > gb else "less"
-        reading = (f"Assets here are {word} concentrated than in the whole bank (Gini {gi.estimate:.2f}, "
-                   f"95% interval {gi.low:.2f}–{gi.high:.2f}, bank {gb:.2f}): ")
-    top = customers_holding_share(ada, 0.8)
-    d.say(reading + f"{top:.0%} of your customers hold 80% of the assets — give them named owners "
-          f"and serve the rest through digital channels.")
+        key = "concentration.more" if gi.estimate > gb else "concentration.less"
+    num = functools.partial(i18n.number, lang=lang)
+    d.say(i18n.t(key, lang, gini=num(gi.estimate), low=num(gi.low), high=num(gi.high), bank=num(gb),
+                 share=i18n.percent(customers_holding_share(ada, 0.8), lang, digits=0)))
 
 
 def section_tiers(ctx: BranchContext) -> pd.DataFrame:
+    lang = _lang(ctx)
     f = ctx.features
     tiers = assign_tiers(f, ctx.thresholds)
     table = tier_table(f, tiers)
-    d.heading("Asset tiers")
+    d.heading(i18n.t("tiers.heading", lang))
     bars = {"key": ctx.thresholds.key, "sub_key": ctx.thresholds.sub_key, "general": ctx.thresholds.general,
             "potential": ctx.thresholds.potential}
-    shown = table.assign(tier=[f"{TIER_LABELS[t]} (≥ {bars[t]:,.0f})" if t in bars else TIER_LABELS[t]
-                               for t in table["tier"].astype(str)])
-    d.show_table(shown.rename(columns={"tier": "Tier", "customers": "Customers", "assets": "Assets (ADA, CNY)",
-                                       "mean_ada": "Mean ADA", "customer_share": "Share of customers",
-                                       "asset_share": "Share of assets"}),
-                 caption="Customers and average daily assets (ADA) per tier",
-                 formats={"Assets (ADA, CNY)": ",.0f", "Mean ADA": ",.0f", "Share of customers": "{:.1%}",
-                          "Share of assets": "{:.1%}"})
-    ax = plots.tier_plot(table)
-    d.show_figure(ax.figure, alt="Share of customers and of assets per tier")
+    shown = table.assign(tier=[
+        i18n.t("tier.with_bar", lang, tier=i18n.t(f"tier.{t}", lang), bar=i18n.money(bars[t], lang, compact=False))
+        if t in bars else i18n.t(f"tier.{t}", lang) for t in table["tier"].astype(str)])
+    labels = _labels("tiers", lang, ["tier", "customers", "assets", "mean_ada", "customer_share", "asset_share"])
+    amount, pct = i18n.money_cell(lang), functools.partial(i18n.percent, lang=lang)
+    d.show_table(shown.rename(columns=labels), caption=i18n.t("tiers.caption", lang),
+                 formats={labels["customers"]: functools.partial(i18n.integer, lang=lang),
+                          labels["assets"]: amount, labels["mean_ada"]: amount,
+                          labels["customer_share"]: pct, labels["asset_share"]: pct})
+    ax = plots.tier_plot(table, lang=lang)
+    d.show_figure(ax.figure, alt=i18n.t("tiers.alt", lang))
     mass = table.set_index("tier").loc["mass"]
-    pit = int(((f["ada"] < ctx.thresholds.potential) & (f["peak_assets"] >= ctx.thresholds.potential_point_in_time)).sum())
-    d.say(f"The mass tier is {_pct(mass['customer_share'])} of customers but {_pct(mass['asset_share'])} of assets; "
-          f"{pit} customers entered the potential tier only through a point-in-time balance of "
-          f"{ctx.thresholds.potential_point_in_time:,.0f} CNY — call them while the money is still here.")
+    pit = int(((f["ada"] < ctx.thresholds.potential)
+               & (f["peak_assets"] >= ctx.thresholds.potential_point_in_time)).sum())
+    d.say(i18n.t("tiers.reading", lang, mass_customers=pct(mass["customer_share"]),
+                 mass_assets=pct(mass["asset_share"]), n=i18n.integer(pit, lang),
+                 bar=i18n.money(ctx.thresholds.potential_point_in_time, lang, compact=False)))
     return table
 
 
 def section_ownership(ctx: BranchContext) -> pd.DataFrame:
+    lang = _lang(ctx)
     table = ownership_table(ctx.features, ctx.staff, ctx.ownership, as_of=pd.Timestamp(ctx.period.end))
-    d.heading("Ownership by tier")
-    shown = table.rename(columns={"required_owner": "Must be owned by", "customers": "Customers",
-                                  "assets": "Assets (ADA, CNY)", "correctly_owned": "Correctly owned",
-                                  "orphaned": "Owner has left", "correct_share": "Correct share"})
-    d.show_table(shown, caption=f"Ownership rule: ≥ {ctx.ownership.president:,.0f} CNY president, "
-                                f"≥ {ctx.ownership.vice_president:,.0f} vice-president, everyone else a member of staff",
-                 formats={"Assets (ADA, CNY)": ",.0f", "Correct share": "{:.0%}"})
+    d.heading(i18n.t("ownership.heading", lang))
+    labels = _labels("ownership", lang, ["required_owner", "customers", "assets", "correctly_owned", "orphaned",
+                                         "correct_share"])
+    shown = table.assign(required_owner=[i18n.t(f"owner.{r}", lang) if i18n.has(f"owner.{r}", lang) else r
+                                         for r in table["required_owner"].astype(str)])
+    count = functools.partial(i18n.integer, lang=lang)
+    d.show_table(shown.rename(columns=labels),
+                 caption=i18n.t("ownership.caption", lang,
+                                president=i18n.money(ctx.ownership.president, lang, compact=False),
+                                vice_president=i18n.money(ctx.ownership.vice_president, lang, compact=False)),
+                 formats={labels["customers"]: count, labels["correctly_owned"]: count, labels["orphaned"]: count,
+                          labels["assets"]: i18n.money_cell(lang),
+                          labels["correct_share"]: functools.partial(i18n.percent, lang=lang, digits=0)})
     wrong = int((table["customers"] - table["correctly_owned"] - table["orphaned"]).clip(lower=0).sum())
     orphans = int(table["orphaned"].sum())
-    d.say(f"{orphans} customers belong to staff who have left and {wrong} sit with the wrong role: "
-          f"reassign them this week, starting with the largest.")
+    d.say(i18n.t("ownership.reading", lang, orphans=count(orphans), wrong=count(wrong)))
     return table
 
 
 def section_workload(ctx: BranchContext) -> pd.DataFrame:
+    lang = _lang(ctx)
     band = (ctx.params.rm_band.min, ctx.params.rm_band.max)
     wl = rm_workload(ctx.features, ctx.staff, band=band, as_of=pd.Timestamp(ctx.period.end))
-    d.heading("Customer-manager workload")
-    ax = plots.workload_plot(wl, band=band)
-    d.show_figure(ax.figure, alt="Customers per customer manager against the target band")
+    d.heading(i18n.t("workload.heading", lang))
+    ax = plots.workload_plot(wl, band=band, lang=lang)
+    d.show_figure(ax.figure, alt=i18n.t("workload.alt", lang))
     counts = wl["status"].value_counts()
-    d.say(f"{int(counts.get('within', 0))} of {len(wl)} customer managers are within {band[0]}–{band[1]} customers; "
-          f"{int(counts.get('over', 0))} are over and {int(counts.get('left', 0))} have left: move books from over to under.")
+    n = functools.partial(i18n.integer, lang=lang)
+    d.say(i18n.t("workload.reading", lang, within=n(counts.get("within", 0)), total=n(len(wl)), low=n(band[0]),
+                 high=n(band[1]), over=n(counts.get("over", 0)), left=n(counts.get("left", 0))))
     return wl
 
 
 def section_upgrades(ctx: BranchContext) -> pd.DataFrame:
+    lang = _lang(ctx)
     up = upgrade_candidates(ctx.features, ctx.thresholds, window=ctx.params.upgrade.window,
                             top_n=ctx.params.upgrade.top_n)
-    d.heading("Upgrade candidates: just below a tier's bar")
-    shown = mask_customers(up[["customer_id", "masked_name", "ada", "tier", "next_tier", "gap", "owner_staff_id"]])
-    shown["tier"] = shown["tier"].map(TIER_LABELS)
-    shown["next_tier"] = shown["next_tier"].map(TIER_LABELS)
-    d.show_table(shown.rename(columns={"customer_id": "Customer", "masked_name": "Name", "ada": "ADA (CNY)",
-                                       "tier": "Tier now", "next_tier": "Next tier", "gap": "Gap (CNY)",
-                                       "owner_staff_id": "Owner"}),
-                 caption=f"Top {len(up)} by smallest gap to the next bar (ids and names masked)",
-                 formats={"ADA (CNY)": ",.0f", "Gap (CNY)": ",.0f"})
+    d.heading(i18n.t("upgrades.heading", lang))
+    columns = {"customer_id": "customer", "masked_name": "name", "ada": "ada", "tier": "tier",
+               "next_tier": "next_tier", "gap": "gap", "owner_staff_id": "owner"}
+    shown = mask_customers(up[list(columns)])
+    tier_name = {t: i18n.t(f"tier.{t}", lang) for t in TIER_LABELS}
+    shown["tier"] = shown["tier"].map(tier_name)
+    shown["next_tier"] = shown["next_tier"].map(tier_name)
+    labels = {c: i18n.t(f"upgrades.{k}", lang) for c, k in columns.items()}
+    d.show_table(shown.rename(columns=labels), caption=i18n.t("upgrades.caption", lang, n=i18n.integer(len(up), lang)),
+                 formats={labels["ada"]: i18n.money_cell(lang), labels["gap"]: i18n.money_cell(lang)})
     total_gap = float(up["gap"].sum()) if len(up) else 0.0
-    d.say(f"Lifting these {len(up)} customers over their bars needs {total_gap:,.0f} CNY of average daily assets in all; "
-          f"give each owner their list today.")
+    d.say(i18n.t("upgrades.reading", lang, n=i18n.integer(len(up), lang),
+                 gap=i18n.money(total_gap, lang, compact=False)))
     return up
 
 
 def section_long_tail(ctx: BranchContext) -> pd.DataFrame:
+    lang = _lang(ctx)
     prof = long_tail_profile(ctx.features, head_share=ctx.params.long_tail.head_share)
-    d.heading("The long tail")
-    ax = plots.long_tail_plot(prof)
-    d.show_figure(ax.figure, alt="Head against long tail: shares of customers, assets, transactions and products")
-    show = prof[["part", "customers", "assets_share", "transactions_share", "products_share", "mean_products",
-                 "dormant_share"]].rename(columns={
-        "part": "Part", "customers": "Customers", "assets_share": "Share of assets",
-        "transactions_share": "Share of transactions", "products_share": "Share of products held",
-        "mean_products": "Products per customer", "dormant_share": "Dormant"})
-    show["Part"] = show["Part"].map({"head": f"Head (top {ctx.params.long_tail.head_share:.0%})", "tail": "Long tail"})
-    d.show_table(show, formats={"Share of assets": "{:.1%}", "Share of transactions": "{:.1%}",
-                                "Share of products held": "{:.1%}", "Products per customer": "{:.2f}",
-                                "Dormant": "{:.1%}"})
+    d.heading(i18n.t("long_tail.heading", lang))
+    ax = plots.long_tail_plot(prof, lang=lang)
+    d.show_figure(ax.figure, alt=i18n.t("long_tail.alt", lang))
+    columns = ["part", "customers", "assets_share", "transactions_share", "products_share", "mean_products",
+               "dormant_share"]
+    labels = _labels("long_tail", lang, columns)
+    show = prof[columns].rename(columns=labels)
+    show[labels["part"]] = show[labels["part"]].map({
+        "head": i18n.t("long_tail.head", lang, share=i18n.percent(ctx.params.long_tail.head_share, lang, digits=0)),
+        "tail": i18n.t("long_tail.tail", lang)})
+    pct = functools.partial(i18n.percent, lang=lang)
+    d.show_table(show, formats={labels["customers"]: functools.partial(i18n.integer, lang=lang),
+                                labels["assets_share"]: pct, labels["transactions_share"]: pct,
+                                labels["products_share"]: pct, labels["dormant_share"]: pct,
+                                labels["mean_products"]: functools.partial(i18n.number, lang=lang)})
     tail = prof.set_index("part").loc["tail"]
-    d.say(f"The long tail makes {_pct(tail['transactions_share'])} of transactions but holds {_pct(tail['assets_share'])} of assets, "
-          f"and {_pct(tail['dormant_share'])} of it is dormant: wake it with digital offers rather than RM hours.")
+    d.say(i18n.t("long_tail.reading", lang, transactions=pct(tail["transactions_share"]),
+                 assets=pct(tail["assets_share"]), dormant=pct(tail["dormant_share"])))
     return prof
 
 
@@ -278,15 +311,16 @@ def _git_commit() -> str | None:
 
 
 def provenance(ctx: BranchContext, engine: str = "unknown") -> dict:
-    """How this report was made: version, data, seed, parameters, engine, time."""
+    """How this report was made: version, data, seed, parameters, engine, time (in the report's language)."""
+    lang = _lang(ctx)
     return {
         "crmstudy_version": __version__,
-        "git_commit": _git_commit() or "not a checkout",
+        "git_commit": _git_commit() or i18n.t("provenance.not_a_checkout", lang),
         "data_fingerprint": ctx.fingerprint,
-        "seed": ctx.meta.get("seed", "n/a (user data)"),
-        "preset": ctx.meta.get("preset", "n/a"),
+        "seed": ctx.meta.get("seed", i18n.t("provenance.user_data", lang)),
+        "preset": ctx.meta.get("preset", i18n.t("provenance.not_applicable", lang)),
         "null_bank": ctx.meta.get("null", False),
-        "period": f"{ctx.period.start} to {ctx.period.end}",
+        "period": i18n.period(ctx.period.start, ctx.period.end, lang),
         "parameters_hash": ctx.params.digest(),
         "render_engine": engine,
         "python": platform.python_version(),
@@ -295,12 +329,19 @@ def provenance(ctx: BranchContext, engine: str = "unknown") -> dict:
 
 
 def section_provenance(ctx: BranchContext, engine: str = "unknown") -> dict:
+    lang = _lang(ctx)
     p = provenance(ctx, engine)
-    d.heading("How this report was made")
-    d.show_table(pd.DataFrame({"item": list(p), "value": [str(v) for v in p.values()]}))
+    d.heading(i18n.t("provenance.heading", lang))
+
+    def shown(v) -> str:
+        return i18n.t(f"common.{'yes' if v else 'no'}", lang) if isinstance(v, bool) else str(v)
+
+    d.show_table(pd.DataFrame({i18n.t("provenance.item", lang): [i18n.t(f"provenance.label.{k}", lang) for k in p],
+                               i18n.t("provenance.value", lang): [shown(v) for v in p.values()]}))
     params = ctx.params.as_dict()
     flat = pd.json_normalize(params, sep=".").T.reset_index()
     flat.columns = ["parameter", "value"]
     flat["value"] = flat["value"].astype(str)
-    d.show_table(flat, caption="Resolved parameters")
+    d.show_table(flat.rename(columns=_labels("provenance", lang, flat.columns)),
+                 caption=i18n.t("provenance.parameters_caption", lang))
     return p
