@@ -31,3 +31,21 @@ def test_explore_notebook_runs_on_the_tiny_bank(tiny_bank, tmp_path):
     pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
                         parameters={"data_dir": str(tiny_bank)}, kernel_name="python3", progress_bar=False,
                         cwd=str(ROOT / "notebooks"))
+
+
+TRAINING = sorted((ROOT / "notebooks" / "training").glob("*.ipynb"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
+def test_training_notebook_runs_on_the_tiny_bank(path, tiny_bank, tmp_path):
+    """Lessons run; solutions run too, and their cells assert the expected answers."""
+    pm.execute_notebook(str(path), str(tmp_path / path.name), parameters={"data_dir": str(tiny_bank)},
+                        kernel_name="python3", progress_bar=False, cwd=str(path.parent))
+
+
+def test_every_lesson_has_a_solutions_companion():
+    lessons = [p for p in TRAINING if not p.stem.endswith("_solutions")]
+    assert len(lessons) >= 4
+    missing = [p.name for p in lessons if not (p.parent / f"{p.stem}_solutions.ipynb").exists()]
+    assert not missing, f"lessons without solutions: {missing}"
