@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import nbformat
 
+from crmstudy import fonts
 from crmstudy.atomic import atomic_path, write_text_atomic
 from crmstudy.errors import RenderError
 from crmstudy.reports.display import format_value
@@ -54,6 +55,8 @@ CJK_FONT_DIRS = (
 )
 
 _TOC_TITLES = {"en": "Contents", "zh": "目录"}
+#: Region of each language, for Typst's punctuation and line breaking.
+_REGIONS = {"zh": "CN"}
 _REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -164,8 +167,11 @@ class BuiltinEngine(Engine):
             work = Path(tmp)
             source = work / "report.ipynb"
             nbformat.write(prepared, source)
+            base_lang = lang.split("-")[0]
             meta = ["-M", f"title={title}", "-M", f"lang={lang}",
-                    "-M", f"toc-title={_TOC_TITLES.get(lang.split('-')[0], 'Contents')}"]
+                    "-M", f"toc-title={_TOC_TITLES.get(base_lang, 'Contents')}"]
+            if base_lang in _REGIONS:
+                meta += ["-M", f"region={_REGIONS[base_lang]}"]
             html_tmp = outputs.enter_context(atomic_path(html_out, suffix=".html"))
             _pandoc(notebook, [str(source), "-t", "html5", "--standalone", "--embed-resources",
                                "--toc", "--toc-depth=3", "--css", str(CSS_PATH), *meta,
@@ -176,9 +182,14 @@ class BuiltinEngine(Engine):
                 pdf_tmp = outputs.enter_context(atomic_path(pdf_out, suffix=".pdf"))
                 typ = work / "report.typ"
                 (work / "layout.json").write_text(json.dumps(_TYPST_LAYOUT), encoding="utf-8")
+                headers = ["-H", str(TYPST_HEADER)]
+                font_header = typst_font_header(lang)
+                if font_header:
+                    (work / "fonts.typ").write_text(font_header, encoding="utf-8")
+                    headers += ["-H", "fonts.typ"]
                 _pandoc(notebook, [str(source), "-t", "typst", "--standalone", "--toc",
                                    "--extract-media=media", "--metadata-file=layout.json",
-                                   "-H", str(TYPST_HEADER), *meta, "-o", str(typ)], cwd=work)
+                                   *headers, *meta, "-o", str(typ)], cwd=work)
                 _typst(notebook, typ, pdf_tmp, root=work)
                 written.append(pdf_out)
         return written
@@ -229,8 +240,21 @@ def _first_error(message: str) -> str:
 
 def _font_paths() -> list[str]:
     """Existing folders with CJK fonts, passed to Typst (empty when none)."""
-    found = (Path(d).expanduser() for d in CJK_FONT_DIRS)
-    return [str(d) for d in found if d.is_dir()]
+    found = [Path(d).expanduser() for d in CJK_FONT_DIRS]
+    found += [Path(d) for d in fonts.font_dirs()]
+    return list(dict.fromkeys(str(d) for d in found if d.is_dir()))
+
+
+def typst_font_header(lang: str) -> str:
+    """Typst lines that set a ``lang`` document in its font; empty for Typst's default.
+
+    A Chinese report is set in the CJK font found by :mod:`crmstudy.fonts`
+    (its Latin glyphs too, so mixed sentences read as one typeface).
+    """
+    families = fonts.typst_families(lang)
+    if not families:
+        return ""
+    return f"#set text(font: ({', '.join(json.dumps(f) for f in families)},))\n"
 
 
 # -- quarto
@@ -279,8 +303,8 @@ class QuartoEngine(Engine):
             for out, fmt in targets:
                 tmp_out = outputs.enter_context(atomic_path(out, suffix=out.suffix))
                 produced = source.with_name(out.name)
-                self._run(notebook, quarto_command(source, out, title=title, lang=lang, fmt=fmt),
-                          cwd=Path(tmp))
+                self._run(notebook, quarto_command(source, out, title=title, lang=lang, fmt=fmt)
+                          + _quarto_font_args(lang, fmt), cwd=Path(tmp))
                 if not produced.is_file():
                     raise RenderError(f"quarto wrote no {out.name} for {notebook}")
                 shutil.move(produced, tmp_out)
@@ -298,6 +322,24 @@ class QuartoEngine(Engine):
         if proc.returncode != 0:
             raise RenderError(f"quarto failed on {notebook} (exit {proc.returncode}): "
                               f"{_last_line(proc.stderr)}")
+
+
+#: CSS font stack Quarto's HTML gets for a Chinese report (as in assets/report.css).
+_ZH_CSS_FONTS = ('-apple-system, "Segoe UI", Roboto, Arial, "PingFang SC", "Hiragino Sans GB", '
+                 '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif')
+
+
+def _quarto_font_args(lang: str, fmt: str) -> list[str]:
+    """Quarto metadata that sets a Chinese report in a CJK font; empty for other languages."""
+    if lang.split("-")[0] != "zh":
+        return []
+    if fmt == "html":
+        return ["-M", "mainfont:" + json.dumps(_ZH_CSS_FONTS)]
+    families = fonts.typst_families(lang)
+    if not families:
+        return []
+    return ["-M", "mainfont:" + json.dumps(families[0], ensure_ascii=False),
+            "-M", "font-paths:" + json.dumps(_font_paths())]
 
 
 ENGINES: dict[str, type[Engine]] = {"builtin": BuiltinEngine, "quarto": QuartoEngine}

@@ -45,10 +45,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, i18n
 from ..atomic import write_text_atomic
 from ..errors import CrmStudyError
-from ..plots import cny
 from ..schema import find_bank, read_table
 from .branch import check_branches
 from .params import ReportParams, load_params
@@ -56,9 +55,18 @@ from .render import render_index, select_engine
 
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "branch_report.ipynb"
 MANIFEST_SCHEMA = Path(__file__).resolve().parent / "manifest.schema.json"
-INDEX_COLUMNS = [("branch", "Branch"), ("customers", "Customers"), ("ada_text", "Assets (ADA, CNY)"),
-                 ("gini", "Gini"), ("top20_share_pct", "Top 20% hold"), ("key_customers", "Key + sub-key"),
-                 ("dormant_share_pct", "Dormant"), ("upgrade_candidates", "Upgrades"), ("status", "Status")]
+_INDEX_KEYS = [("branch", "branch"), ("customers", "customers"), ("ada_text", "assets"), ("gini", "gini"),
+               ("top20_share_pct", "top20_share"), ("key_customers", "key_customers"),
+               ("dormant_share_pct", "dormant_share"), ("upgrade_candidates", "upgrade_candidates"),
+               ("status", "status")]
+
+
+def index_columns(lang: str = "en") -> list[tuple[str, str]]:
+    """The index page's (key, label) columns in ``lang`` (labels from the catalogue)."""
+    return [(key, i18n.t(f"index.{label}", lang)) for key, label in _INDEX_KEYS]
+
+
+INDEX_COLUMNS = index_columns("en")
 
 
 class RunLockedError(CrmStudyError):
@@ -233,7 +241,7 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                 engine: str = "auto", formats=("html",), notebook=None, run_id: str | None = None,
                 progress: bool = True, timeout: float | None = None, retries: int = 0,
                 cell_timeout: int | None = None, force: bool = False, wait: bool = False,
-                keep: int | None = None, title: str = "Branch report") -> RunSummary:
+                keep: int | None = None, title: str | None = None, language: str | None = None) -> RunSummary:
     """Render one report per branch, publish good ones to ``latest/``, write the index.
 
     Parameters
@@ -260,6 +268,13 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
         Wait for another run on ``out_dir`` to finish instead of refusing.
     keep : int, optional
         Keep only the newest ``keep`` run folders.
+    title : str, optional
+        Title of the reports and the index; by default "Branch report" in each
+        report's language.
+    language : {"en", "zh"}, optional
+        Language of the index page; by default that of the defaults file
+        (``language:`` in ``params_file``).  Each report follows its own
+        branch's ``language``.
 
     Returns
     -------
@@ -273,6 +288,7 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
     t0 = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     ids, params = prepare_run(data_dir, branches=branches, params_file=params_file)
+    index_lang = i18n.check_language(language or load_params(params_file).language)
     eng = select_engine(engine)
     bank = find_bank(data_dir)
     fingerprint = bank.fingerprint
@@ -303,7 +319,8 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                 continue
             jobs.append({"branch_id": b, "branch_name": names[b], "run_dir": str(run_dir),
                          "data_dir": str(data_dir), "params": params[b].as_dict(), "engine": eng.name,
-                         "formats": list(formats), "notebook": str(nb), "cwd": str(nb.parent), "title": title,
+                         "formats": list(formats), "notebook": str(nb), "cwd": str(nb.parent),
+                         "title": title or i18n.t("report.title", params[b].language),
                          "cell_timeout": cell_timeout, "cache_key": key, "params_hash": params[b].digest()})
         bar = _progress(len(jobs), progress and bool(jobs))
         n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
@@ -319,11 +336,11 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
         ordered = [results[b] for b in ids]
         summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0)
         run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
-        _write_index(run_manifest, run_dir, title, bank)
+        _write_index(run_manifest, run_dir, title, bank, index_lang)
         run_manifest["files"] = [_file_entry(run_dir, run_dir / "index.html")]
         write_text_atomic(run_dir / "manifest.json", json.dumps(run_manifest, indent=2))
         latest_manifest = _manifest(summary, data_dir, fingerprint, names, previous=previous, latest=latest)
-        _write_index(latest_manifest, latest, title, bank)
+        _write_index(latest_manifest, latest, title, bank, index_lang)
         latest_manifest["files"] = [_file_entry(latest, latest / "index.html")]
         write_text_atomic(latest / "manifest.json", json.dumps(latest_manifest, indent=2))
         if keep:
@@ -411,16 +428,18 @@ def _manifest(summary: RunSummary, data_dir: Path, fingerprint: str, names: dict
             "seconds": round(summary.seconds, 3), "branches": dict(sorted(branches.items())), "files": []}
 
 
-def _write_index(manifest: dict, latest: Path, title: str, bank) -> None:
+def _write_index(manifest: dict, latest: Path, title: str | None, bank, lang: str = "en") -> None:
     import html as _html
 
     entries = []
     for b, m in manifest["branches"].items():
         h = dict(m.get("headline") or {})
         short = str(m.get("branch_name", b)).replace(" Sub-branch", "")
-        status = "ok"
+        status = i18n.t("index.ok", lang)
         if m.get("stale"):
-            status = f"stale since {m.get('made_at', '')[:10]}" if m.get("files") else "failed"
+            made = m.get("made_at", "")[:10]
+            status = (i18n.t("index.stale_since", lang, date=i18n.date(made, lang) if made else "–")
+                      if m.get("files") else i18n.t("index.failed", lang))
         e = {"branch_id": b, "branch": f"{b} {short}", "status": status, **h}
         html_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".html")), None)
         pdf_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".pdf")), None)
@@ -429,20 +448,27 @@ def _write_index(manifest: dict, latest: Path, title: str, bank) -> None:
         if pdf_file:
             e["pdf"] = pdf_file
         if h:
-            e["top20_share_pct"] = f"{h['top20_share']:.1%}"
-            e["dormant_share_pct"] = f"{h['dormant_share']:.1%}"
+            e["top20_share_pct"] = i18n.percent(h["top20_share"], lang)
+            e["dormant_share_pct"] = i18n.percent(h["dormant_share"], lang)
             e["gini"] = round(h["gini"], 3)
-            e["ada_text"] = cny(h["total_ada"])
+            e["ada_text"] = i18n.money(h["total_ada"], lang)
         entries.append(e)
     meta = bank.meta
-    period = f"{meta['period_start']} to {meta['period_end']} · " if "period_start" in meta else ""
-    seed = f"seed {meta['seed']}{' (null bank)' if meta.get('null') else ''} · " if "seed" in meta else ""
     n_ok = sum(1 for m in manifest["branches"].values() if not m.get("stale"))
-    footer = _html.escape(
-        f"{period}last run {manifest['run_id']} · crmstudy {__version__} · {manifest['engine']} engine · "
-        f"data fingerprint {manifest['data_fingerprint']} · {seed}"
-        f"{n_ok} of {len(manifest['branches'])} branches current")
-    render_index(entries, latest / "index.html", title=title, columns=INDEX_COLUMNS, footer_html=footer)
+    parts = []
+    if "period_start" in meta:
+        parts.append(i18n.period(meta["period_start"], meta["period_end"], lang))
+    parts += [i18n.t("index.footer.last_run", lang, run_id=manifest["run_id"]),
+              i18n.t("index.footer.version", lang, version=__version__),
+              i18n.t("index.footer.engine", lang, engine=manifest["engine"]),
+              i18n.t("index.footer.fingerprint", lang, fingerprint=manifest["data_fingerprint"])]
+    if "seed" in meta:
+        parts.append(i18n.t("index.footer.seed_null" if meta.get("null") else "index.footer.seed", lang,
+                            seed=meta["seed"]))
+    parts.append(i18n.t("index.footer.current", lang, current=i18n.integer(n_ok, lang),
+                        total=i18n.integer(len(manifest["branches"]), lang)))
+    render_index(entries, latest / "index.html", title=title or i18n.t("index.title", lang),
+                 columns=index_columns(lang), lang=lang, footer_html=_html.escape(" · ".join(parts)))
 
 
 def prune_runs(out_dir: Path, *, keep: int, protect: str | None = None) -> list[str]:
