@@ -193,7 +193,7 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
         if kind == "credit":
             scale = {"CONSUMER_LOAN": 80_000, "MORTGAGE": 600_000, "BUSINESS_LOAN": 400_000, "CREDIT_CARD": 30_000}[pid]
             amount = scale * np.exp(0.5 * rng.standard_normal(m)) * (wealth[idx] / 30_000) ** (0.0 if null else 0.15)
-            p_bad = _sigmoid(-3.4 + (0.0 if null else 1.1) * risk[idx])
+            p_bad = _sigmoid(-2.8 + (0.0 if null else 1.1) * risk[idx])
             bad = rng.random(m) < p_bad
             bad_day = np.maximum(opened, start) + rng.integers(30, 300, size=m).astype("timedelta64[D]")
             delinquent = np.where(bad & (bad_day < end_excl), bad_day, np.datetime64("NaT"))
