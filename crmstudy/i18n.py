@@ -12,7 +12,7 @@ them in 万元 and 亿元 (1,234.5万元; 3.21亿元), which :func:`money` does 
 Examples
 --------
 >>> t("tier.key", "zh")
-'重点'
+'重点客户'
 >>> money(12_345_000, "zh")
 '1,234.5万元'
 >>> money(1_234_567, "en")
