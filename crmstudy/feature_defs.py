@@ -1,0 +1,347 @@
+"""Customer-level feature definitions, written once as Ibis expressions, run on DuckDB or Spark.
+
+The definitions below take the bank's tables as Ibis table expressions and
+return an Ibis table with one row per customer; nothing in them names an
+engine.  :func:`backend` binds the tables to an engine:
+
+- ``backend("duckdb", bank)`` (the default, used by :mod:`crmstudy.features`)
+  reads the bank's Parquet or CSV files with DuckDB in this process;
+- ``backend("spark", bank)`` reads the same files with Spark in local mode;
+- ``backend("spark", session=spark, tables={...})`` uses a SparkSession
+  connected to a cluster and existing (e.g. Hive) tables, by name.
+
+See ``docs/spark.md`` for the cluster set-up.  The definitions:
+
+:func:`customer_assets`
+    ``ada`` (average daily assets), ``peak_assets`` (highest end-of-day total,
+    found with a running sum over balance changes), ``end_assets``.
+:func:`transaction_summary`
+    ``n_txn``, ``amount_in``, ``amount_out``, ``n_categories``,
+    ``digital_share``, ``counter_share``, ``third_party_out_share``,
+    ``last_active_ts``.
+:func:`product_summary`
+    ``n_products``, ``n_product_lines`` held on the period's last day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from .errors import ParamsError
+from .schema import BankFiles, find_bank
+
+#: Channels counted as digital in the channel mix.
+DIGITAL_CHANNELS = ("mobile_app", "online_banking", "wechat", "third_party", "phone_banking")
+#: Channels counted as a visit to the counter.
+COUNTER_CHANNELS = ("counter", "smart_counter")
+#: The tables the definitions read.
+TABLES = ("balances", "transactions", "holdings", "products", "customers")
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed interval of days ``[start, end]``."""
+
+    start: date
+    end: date
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ParamsError(f"period: 'end' ({self.end}) must not be before 'start' ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def end_exclusive(self) -> date:
+        return self.end + timedelta(days=1)
+
+    @classmethod
+    def of(cls, start, end) -> "Period":
+        return cls(_as_date(start, "period.start"), _as_date(end, "period.end"))
+
+
+def _as_date(value, name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ParamsError(f"'{name}' must be a date like 2025-12-31, got {value!r}") from None
+
+
+# --- the definitions ------------------------------------------------------------------------
+
+
+def _bounds(period: Period) -> tuple[ir.TimestampScalar, ir.TimestampScalar]:
+    """The period as ``[start, end)`` timestamp literals (the tables hold timestamps)."""
+    def ts(d: date):
+        return ibis.timestamp(datetime.combine(d, datetime.min.time()))
+    return ts(period.start), ts(period.end_exclusive)
+
+
+def _scoped(table: ir.Table, tables: Mapping[str, ir.Table], branch: str | None) -> ir.Table:
+    """``table`` restricted to one branch's customers (unchanged for ``None``)."""
+    if branch is None:
+        return table
+    cust = tables["customers"]
+    return table.filter(table.customer_id.isin(cust.filter(cust.branch_id == branch).customer_id))
+
+
+def customer_assets(tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None) -> ir.Table:
+    """Average daily, peak and closing assets of every customer with a balance in the period.
+
+    Balances are segments ``[valid_from, valid_to)`` of a constant end-of-day
+    balance.  ``ada`` is balance x days inside the period over the period's
+    days (days without a segment count as zero); ``peak_assets`` is the
+    highest end-of-day total across products, found by a running sum over the
+    changes at segment starts and ends (a hand-over between two products on
+    one day nets out, so it is not a peak); ``end_assets`` is the total on
+    the last day.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id``, ``ada``, ``peak_assets``, ``end_assets``.
+    """
+    start, end = _bounds(period)
+    b = _scoped(tables["balances"], tables, branch)
+    b = b.filter(b.valid_to > start, b.valid_from < end)
+    seg = b.select(b.customer_id, b.balance,
+                   f=ibis.greatest(b.valid_from, start), t=ibis.least(b.valid_to, end))
+    level = seg.group_by("customer_id").aggregate(
+        ada=(seg.balance * seg.t.delta(seg.f, unit="day")).sum() / period.days,
+        end_assets=ibis.ifelse(seg.t == end, seg.balance, 0.0).sum(),
+    )
+    changes = (seg.select("customer_id", d=seg.f, delta=seg.balance)
+               .union(seg.select("customer_id", d=seg.t, delta=-seg.balance), distinct=False))
+    net = changes.group_by(["customer_id", "d"]).aggregate(delta=changes.delta.sum())
+    running = net.mutate(level=net.delta.sum().over(ibis.cumulative_window(group_by=net.customer_id,
+                                                                           order_by=net.d)))
+    peak = (running.filter(running.d < end)
+                   .group_by("customer_id").aggregate(peak_assets=running.level.max()))
+    return level.join(peak, "customer_id").select("customer_id", "ada", "peak_assets", "end_assets")
+
+
+def transaction_summary(tables: Mapping[str, ir.Table], period: Period, *,
+                        branch: str | None = None) -> ir.Table:
+    """Per customer with a transaction in the period: count, amounts in/out, variety, channel mix, last activity.
+
+    ``third_party_out_share`` is null for a customer with no outgoing amount;
+    ``last_active_ts`` ignores payroll credits (seed 001: a salary arriving is
+    not business the customer does) and is null when nothing else happened.
+    """
+    start, end = _bounds(period)
+    tx = _scoped(tables["transactions"], tables, branch)
+    tx = tx.filter(tx.ts >= start, tx.ts < end)
+    out = ibis.ifelse(tx.direction == "out", tx.amount, 0.0).sum()
+    n = tx.count()
+    return tx.group_by("customer_id").aggregate(
+        n_txn=n,
+        amount_in=ibis.ifelse(tx.direction == "in", tx.amount, 0.0).sum(),
+        amount_out=out,
+        n_categories=tx.merchant_category.nunique(),
+        digital_share=ibis.ifelse(tx.channel.isin(DIGITAL_CHANNELS), 1, 0).sum() / n,
+        counter_share=ibis.ifelse(tx.channel.isin(COUNTER_CHANNELS), 1, 0).sum() / n,
+        third_party_out_share=(ibis.ifelse(tx.merchant_category == "third_party_transfer", tx.amount, 0.0).sum()
+                               / out.nullif(0.0)),
+        last_active_ts=tx.ts.max(where=tx.merchant_category != "payroll_in"),
+    )
+
+
+def product_summary(tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None) -> ir.Table:
+    """Per customer: distinct products and product lines held on the period's last day.
+
+    A holding counts if it opened before the period's end and is not closed
+    by then (closing on the day after the period still counts).
+    """
+    _, end = _bounds(period)
+    h = _scoped(tables["holdings"], tables, branch)
+    h = h.filter(h.open_date < end, h.close_date.isnull() | (h.close_date >= end))
+    p = tables["products"].select("product_id", "product_line")
+    held = h.join(p, "product_id")
+    return held.group_by("customer_id").aggregate(n_products=held.product_id.nunique(),
+                                                  n_product_lines=held.product_line.nunique())
+
+
+# --- binding the tables to an engine ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A bank's tables bound to one engine.
+
+    Attributes
+    ----------
+    name : str
+        ``"duckdb"`` or ``"spark"``.
+    tables : dict of str to ibis.Table
+        One table expression per table of the bank (at least :data:`TABLES`).
+    con : duckdb connection or ibis pyspark backend
+        What runs the SQL: see :meth:`sql` for the query itself.
+    """
+
+    name: str
+    tables: dict[str, ir.Table]
+    con: Any = field(repr=False)
+    _owns_session: bool = field(default=False, repr=False)
+
+    def sql(self, expr: ir.Table) -> str:
+        """The SQL this engine runs for ``expr``, in its own dialect."""
+        return ibis.to_sql(expr, dialect="duckdb" if self.name == "duckdb" else "pyspark")
+
+    def to_pandas(self, expr: ir.Table) -> pd.DataFrame:
+        """Run ``expr`` and return its rows, sorted by ``customer_id`` when it has one."""
+        if self.name == "duckdb":
+            # Ibis 12's DuckDB backend calls Connection.fetch_arrow_table, gone in duckdb 2.0, so
+            # DuckDB runs the SQL Ibis compiles (through SQLGlot) on the connection itself
+            df = self.con.execute(self.sql(expr)).df()
+        else:
+            df = self.con.to_pandas(expr)
+        if "customer_id" in df.columns:
+            df = df.sort_values("customer_id", ignore_index=True)
+        return df
+
+    def close(self) -> None:
+        """Stop the Spark session if :func:`backend` started it; a session passed in is left running."""
+        if self._owns_session:
+            self.con._session.stop()
+
+
+def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
+            con: duckdb.DuckDBPyConnection | None = None, session=None,
+            tables: Mapping[str, str] | None = None, partitions: int = 4) -> Engine:
+    """Bind the bank's tables to DuckDB or Spark.
+
+    Parameters
+    ----------
+    name : {"duckdb", "spark"}
+        The engine.
+    bank : BankFiles or path, optional
+        A bank folder, read from its Parquet (or CSV) files.  Not needed for
+        DuckDB given ``con``, nor for Spark given ``tables``.
+    con : duckdb connection, optional
+        DuckDB only: a connection with one view per table
+        (:func:`crmstudy.features.connect`); queries run on it as they are.
+    session : pyspark.sql.SparkSession, optional
+        Spark only: a session, e.g. connected to a cluster with Hive support.
+        Without it a local session is started (:func:`spark_session`) and
+        :meth:`Engine.close` stops it.
+    tables : mapping, optional
+        Spark only: crmstudy's table name -> the name Spark knows it by, e.g.
+        ``{"balances": "dw.crm_balances", ...}`` for Hive tables.  Must cover
+        :data:`TABLES`.
+    partitions : int
+        Spark's shuffle partitions for a local session (the default 200 is
+        made for clusters and slows a laptop down).
+
+    Returns
+    -------
+    Engine
+        One table expression per table, and what runs them.
+
+    Examples
+    --------
+    >>> eng = backend("duckdb", "data/demo")                     # doctest: +SKIP
+    >>> eng.to_pandas(customer_assets(eng.tables, Period.of("2025-01-01", "2025-12-31")))  # doctest: +SKIP
+    """
+    if name == "duckdb":
+        if con is None:
+            if bank is None:
+                raise ParamsError("backend('duckdb'): give a bank folder or a DuckDB connection")
+            con = duckdb_connection(bank)
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()]
+        tables = {t: ibis.table(ibis.Schema.from_pyarrow(con.sql(f'SELECT * FROM "{t}" LIMIT 0').to_arrow_table().schema),
+                                name=t) for t in names}
+        return Engine("duckdb", tables, con)
+    if name == "spark":
+        return _spark(bank, session=session, tables=tables, partitions=partitions)
+    raise ParamsError(f"backend: engine must be one of {', '.join(ENGINES)}, got {name!r}")
+
+
+def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per table of the bank."""
+    if not isinstance(bank, BankFiles):
+        bank = find_bank(bank)
+    con = duckdb.connect(":memory:")
+    for table, path in bank.files.items():
+        if path.is_dir():
+            src = f"read_parquet('{path.as_posix()}/*.parquet')"
+        elif path.suffix == ".csv":
+            src = f"read_csv_auto('{path.as_posix()}', header=true)"
+        else:
+            src = f"read_parquet('{path.as_posix()}')"
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {src}")
+    return con
+
+
+def spark_session(*, master: str = "local[2]", partitions: int = 4):
+    """A local SparkSession sized for a laptop: few shuffle partitions, UTC, no web UI."""
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master(master).appName("crmstudy")
+            .config("spark.sql.shuffle.partitions", str(partitions))
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate())
+
+
+def _spark(bank, *, session, tables, partitions) -> Engine:
+    if tables is not None:
+        missing = [t for t in TABLES if t not in tables]
+        if missing:
+            raise ParamsError(f"backend('spark'): 'tables' must name a Spark table for {', '.join(missing)}")
+    elif bank is None:
+        raise ParamsError("backend('spark'): give a bank folder or 'tables' (crmstudy table -> Spark table name)")
+    else:
+        bank = bank if isinstance(bank, BankFiles) else find_bank(bank)
+    owns = session is None
+    session = session or spark_session(partitions=partitions)
+    if tables is not None:
+        frames = {t: session.table(src) for t, src in tables.items()}
+    else:
+        frames = {t: _spark_read(session, p) for t, p in bank.files.items()}
+    # temporary views under a crmstudy_ prefix, apart from the session's own tables
+    for t, df in frames.items():
+        df.createOrReplaceTempView(f"crmstudy_{t}")
+    ib = ibis.pyspark.connect(session)
+    return Engine("spark", {t: ib.table(f"crmstudy_{t}") for t in frames}, ib, _owns_session=owns)
+
+
+def _spark_read(session, path: Path):
+    if path.suffix == ".csv":
+        return session.read.csv(path.as_posix(), header=True, inferSchema=True)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyspark.sql import functions as F
+
+    first = path if path.is_file() else sorted(path.glob("*.parquet"))[0]
+    nanos = [f for f in pq.read_schema(first) if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]
+    if not nanos:
+        return session.read.parquet(path.as_posix())
+    # pandas writes nanosecond timestamps, which Spark refuses ([PARQUET_TYPE_ILLEGAL]) unless told to
+    # read them as integers; they are turned back into timestamps here, without a time-zone shift
+    session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+    df = session.read.parquet(path.as_posix())
+    for f in nanos:
+        micros = f"`{f.name}` div 1000"
+        if f.type.tz is None:
+            ts = F.expr(f"timestampadd(MICROSECOND, {micros}, TIMESTAMP_NTZ'1970-01-01 00:00:00')")
+        else:
+            ts = F.expr(f"timestamp_micros({micros})")
+        df = df.withColumn(f.name, ts)
+    return df
