@@ -56,7 +56,7 @@ from .tiers import TierThresholds, assign_tiers
 
 __all__ = [
     "Signal", "SIGNALS", "SignalSkipped", "signal_registry", "registry_markdown", "compute_signals",
-    "value_outcome", "risk_outcome", "declared_attributes", "DECLARED", "WEALTH_LINES",
+    "TooFewEvents", "value_outcome", "risk_outcome", "declared_attributes", "DECLARED", "WEALTH_LINES",
     "WoEBinner", "information_value", "Scorecard", "points_of_odds",
     "Metric", "Validation", "auc", "ks", "brier", "calibration_table", "validate",
     "active_customers", "Design", "default_design", "OutOfTime", "out_of_time", "FootprintScores", "score_customers",
@@ -69,6 +69,10 @@ __all__ = [
 
 class SignalSkipped(UserWarning):
     """A signal could not be computed because the data lacks a table or column it needs."""
+
+
+class TooFewEvents(DataError):
+    """Too few events (delinquencies, moves up) in a window to fit a scorecard worth using."""
 
 
 @dataclass(frozen=True)
@@ -1288,13 +1292,32 @@ class OutOfTime:
         out = wide.join(counts).reset_index()
         return out[["target", "model", "n", "events", "auc", "ks", "brier"]]
 
-    def explain(self, customer_id: str, *, target: str = "value", model: str = "footprint") -> pd.DataFrame:
-        """One test-window customer's scorecard: each signal's value, bin, WoE and points."""
-        card = self.card(target, model)
+    def example_customer(self, target: str = "value") -> str:
+        """A good worked example: a test customer who had the event, with the fullest footprint
+        and, among those, the highest predicted probability."""
+        test = self.samples[(target, "test")]
+        card = self.card(target)
+        cols = [c for c in test.columns if c in _BY_NAME]
+        rank = pd.DataFrame({"customer_id": test["customer_id"], "y": test["y"],
+                             "traces": test[cols].notna().sum(axis=1), "p": card.predict(test).to_numpy()})
+        rank = rank[rank["y"] == 1] if rank["y"].any() else rank
+        return str(rank.sort_values(["traces", "p", "customer_id"], ascending=[False, False, True])["customer_id"].iloc[0])
+
+    def reasons(self, customer_id: str, *, target: str = "value", top: int = 3) -> pd.DataFrame:
+        """A test customer's top reasons on the footprint scorecard (:meth:`Scorecard.reasons`)."""
+        return self.card(target).reasons(self._row(customer_id, target), top=top)
+
+    def _row(self, customer_id: str, target: str) -> pd.DataFrame:
         test = self.samples[(target, "test")]
         row = test[test["customer_id"] == customer_id]
         if row.empty:
-            raise DataError(f"explain: customer {customer_id} is not in the {target} test sample")
+            raise DataError(f"out_of_time: customer {customer_id} is not in the {target} test sample")
+        return row
+
+    def explain(self, customer_id: str, *, target: str = "value", model: str = "footprint") -> pd.DataFrame:
+        """One test-window customer's scorecard: each signal's value, bin, WoE and points."""
+        card = self.card(target, model)
+        row = self._row(customer_id, target)
         out = []
         for c in card.selected_:
             b = card.binners_[c]
@@ -1423,8 +1446,9 @@ class FootprintScores:
         ``customer_id``, ``score`` (value, risk) and :meth:`Scorecard.reasons` columns.
     value_card, risk_card : Scorecard
     fit_design : Design
-        Training windows: signals → outcome; customers are scored on ``fit_design.test_outcome``
-        (the latest window), for the window after it.
+        ``train_signals`` → ``train_outcome`` is what the scorecards were fitted on;
+        customers are scored on ``test_signals`` (the latest window) for ``test_outcome``,
+        the window after the data ends.
     seconds : float
     """
 
@@ -1437,7 +1461,7 @@ class FootprintScores:
 
 
 def score_customers(data, *, period: Period | None = None, branch: str | None = None, top: int = 3,
-                    signals: list[str] | None = None, **card_options) -> FootprintScores:
+                    signals: list[str] | None = None, min_events: int = 10, **card_options) -> FootprintScores:
     """Fit both footprint scorecards on the whole bank's latest windows and score current customers.
 
     The scorecards are fitted on signals of the window before last against outcomes of the
@@ -1453,6 +1477,13 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
         Return only this branch's customers (the fit still uses the whole bank).
     top : int
         Reasons per customer and score.
+    min_events : int
+        Fewest events of each outcome in the training window.
+
+    Raises
+    ------
+    TooFewEvents
+        When a training window holds fewer than ``min_events`` events of either outcome.
     """
     t0 = time.perf_counter()
     bank = data if isinstance(data, BankFiles) else find_bank(data)
@@ -1472,6 +1503,10 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
                       value_outcome(con, fit.train_signals, fit.train_outcome), was_active)
     r_train = _sample(train_sig, train_sig[["customer_id"]],
                       risk_outcome(con, fit.train_outcome, opened_before=fit.train_signals.start), was_active)
+    for what, sample in (("customers moving up", v_train), ("first delinquencies", r_train)):
+        if sample["y"].sum() < min_events:
+            raise TooFewEvents(f"footprint: only {int(sample['y'].sum())} {what} in {fit.train_outcome.start}–"
+                               f"{fit.train_outcome.end}; a scorecard needs at least {min_events}")
     vcard = Scorecard(**{**_CARD_DEFAULTS["value"], **card_options}).fit(v_train[names], v_train["y"])
     rcard = Scorecard(**{**_CARD_DEFAULTS["risk"], **card_options}).fit(r_train[names], r_train["y"])
     current = customer_assets(con, fit.test_signals, branch=branch)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import ParamsError
-from ..footprint import FootprintScores, default_design, score_customers
+from ..footprint import FootprintScores, TooFewEvents, default_design, score_customers
 from ..privacy import mask_customers
 from ..tiers import assign_tiers
 from . import display as d
@@ -105,7 +105,8 @@ def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0
     -------
     dict
         ``prospects`` and ``risk_flags`` (unmasked DataFrames) and ``scores``
-        (:class:`crmstudy.footprint.FootprintScores`); empty when the period is too short.
+        (:class:`crmstudy.footprint.FootprintScores`); empty, with the reason said in the
+        report, when the period is too short or the bank too small for a scorecard.
     """
     d.heading("Prospects: what the footprints say")
     try:
@@ -113,7 +114,11 @@ def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0
     except ParamsError as exc:
         d.say(f"No prospects this time: {exc}. Footprint scores need three windows of whole months.")
         return {}
-    scores = score_customers(data_dir, period=ctx.period, branch=ctx.branch_id)
+    try:
+        scores = score_customers(data_dir, period=ctx.period, branch=ctx.branch_id)
+    except TooFewEvents as exc:
+        d.say(f"No prospects this time: {exc}.")
+        return {}
     value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n,
                                    flag_ratio=flag_ratio)
     fit = scores.fit_design
