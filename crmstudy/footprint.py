@@ -485,7 +485,7 @@ def declared_attributes(data) -> pd.DataFrame:
     con = _connection(data)
     have = _columns(con).get("customers", set())
     cols = [c for c in DECLARED if c in have]
-    df = con.execute(f"SELECT customer_id, {', '.join(cols)} FROM customers ORDER BY customer_id").df()
+    df = con.execute(f"SELECT {', '.join(['customer_id'] + cols)} FROM customers ORDER BY customer_id").df()
     if "age" in df:
         df["age"] = df["age"].astype("float64")
     for c in cols:
@@ -1349,14 +1349,37 @@ def active_customers(data, window: Period) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _sample(signals: pd.DataFrame, declared: pd.DataFrame, outcome: pd.DataFrame, active: set[str]) -> pd.DataFrame:
-    outcome = outcome[outcome["customer_id"].isin(active)]
-    return (outcome[["customer_id", "y"]].merge(signals, on="customer_id", how="left")
-            .merge(declared, on="customer_id", how="left").reset_index(drop=True))
+def _sample(signals: pd.DataFrame, outcome: pd.DataFrame, active: set[str],
+            declared: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcome, signals (and declared attributes) of the active customers of the outcome's population."""
+    df = outcome.loc[outcome["customer_id"].isin(active), ["customer_id", "y"]].merge(signals, on="customer_id",
+                                                                                       how="left")
+    if declared is not None:
+        df = df.merge(declared, on="customer_id", how="left")
+    return df.reset_index(drop=True)
 
 
 _CARD_DEFAULTS = {"value": {"points_for": "event", "base_odds": 1.0},
                   "risk": {"points_for": "non_event", "base_odds": 50.0}}
+
+
+def _compare(y: np.ndarray, probs: dict[str, np.ndarray], *, n_boot: int, ci: float, seed: int) -> pd.DataFrame:
+    """AUC, KS and Brier of the footprint and declared probabilities, and the footprint's gain
+    over the declared baseline, with percentile intervals from the same (paired) resamples."""
+    est = {m: {"auc": auc(y, p), "ks": ks(y, p), "brier": brier(y, p)} for m, p in probs.items()}
+    boot = _bootstrap(y, probs, n_boot=n_boot, seed=seed) if n_boot else None
+    rows = []
+    for model in ("footprint", "declared", "footprint − declared"):
+        for metric in ("auc", "ks", "brier"):
+            if model == "footprint − declared":
+                e = est["footprint"][metric] - est["declared"][metric]
+                s = boot["footprint"][metric] - boot["declared"][metric] if boot else None
+            else:
+                e, s = est[model][metric], boot[model][metric] if boot else None
+            lo, hi = _interval(s, ci) if s is not None else (float("nan"), float("nan"))
+            rows.append({"model": model, "metric": metric, "estimate": e, "low": lo, "high": hi, "n": len(y),
+                         "events": int(y.sum())})
+    return pd.DataFrame(rows)
 
 
 def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: float = 0.95, seed: int = 0,
@@ -1396,7 +1419,7 @@ def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: f
         ("risk", "test"): risk_outcome(con, design.test_outcome, opened_before=design.test_signals.start),
     }
     active = {w: active_customers(con, getattr(design, f"{w}_signals")) for w in ("train", "test")}
-    samples = {k: _sample(sig[k[1]], declared, o, active[k[1]]) for k, o in outcomes.items()}
+    samples = {k: _sample(sig[k[1]], o, active[k[1]], declared) for k, o in outcomes.items()}
     metrics, calib, ivs, cards = [], [], [], {}
     for i, target in enumerate(("value", "risk")):
         train, test = samples[(target, "train")], samples[(target, "test")]
@@ -1407,23 +1430,13 @@ def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: f
             probs[model] = card.predict(test[cols]).to_numpy()
             ivs.append(card.iv_.assign(target=target, model=model))
             calib.append(calibration_table(test["y"], probs[model], ci=ci).assign(target=target, model=model))
-        y = test["y"].to_numpy(dtype=float)
-        est = {m: {"auc": auc(y, p), "ks": ks(y, p), "brier": brier(y, p)} for m, p in probs.items()}
-        boot = _bootstrap(y, probs, n_boot=n_boot, seed=seed + i) if n_boot else None
-        for model in ("footprint", "declared", "footprint − declared"):
-            for metric in ("auc", "ks", "brier"):
-                if model == "footprint − declared":
-                    e = est["footprint"][metric] - est["declared"][metric]
-                    s = boot["footprint"][metric] - boot["declared"][metric] if boot else None
-                else:
-                    e, s = est[model][metric], boot[model][metric] if boot else None
-                lo, hi = _interval(s, ci) if s is not None else (float("nan"), float("nan"))
-                metrics.append({"target": target, "model": model, "metric": metric, "estimate": e, "low": lo,
-                                "high": hi, "n": len(y), "events": int(y.sum())})
+        metrics.append(_compare(test["y"].to_numpy(dtype=float), probs, n_boot=n_boot, ci=ci, seed=seed + i)
+                       .assign(target=target))
     lead = ["target", "model"]
     iv = pd.concat(ivs, ignore_index=True)
     cal = pd.concat(calib, ignore_index=True)
-    return OutOfTime(metrics=pd.DataFrame(metrics), calibration=cal[lead + [c for c in cal if c not in lead]],
+    met = pd.concat(metrics, ignore_index=True)
+    return OutOfTime(metrics=met[["target"] + [c for c in met if c != "target"]], calibration=cal[lead + [c for c in cal if c not in lead]],
                      iv=iv[lead + [c for c in iv if c not in lead]], scorecards=cards, samples=samples,
                      design=design, seconds=time.perf_counter() - t0)
 
@@ -1499,10 +1512,9 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
         warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
         now = compute_signals(con, fit.test_signals, branch=branch, signals=signals)
     was_active = active_customers(con, fit.train_signals)
-    v_train = _sample(train_sig, train_sig[["customer_id"]],
-                      value_outcome(con, fit.train_signals, fit.train_outcome), was_active)
-    r_train = _sample(train_sig, train_sig[["customer_id"]],
-                      risk_outcome(con, fit.train_outcome, opened_before=fit.train_signals.start), was_active)
+    v_train = _sample(train_sig, value_outcome(con, fit.train_signals, fit.train_outcome), was_active)
+    r_train = _sample(train_sig, risk_outcome(con, fit.train_outcome, opened_before=fit.train_signals.start),
+                      was_active)
     for what, sample in (("customers moving up", v_train), ("first delinquencies", r_train)):
         if sample["y"].sum() < min_events:
             raise TooFewEvents(f"footprint: only {int(sample['y'].sum())} {what} in {fit.train_outcome.start}–"
