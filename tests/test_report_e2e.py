@@ -107,3 +107,23 @@ def test_no_temporary_files_are_left_where_readers_look(one_branch_run):
     for folder in (out / "latest", out / "runs" / "test"):
         leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
         assert leftovers == []
+
+
+def test_the_pdf_holds_the_headline_figures_page_numbers_and_a_running_header(tiny_bank, tmp_path):
+    import subprocess
+
+    summary = run_reports(tiny_bank, tmp_path, branches="B003", workers=1, engine="builtin",
+                          formats=("html", "pdf"), progress=False, params_file=ROOT / "params" / "defaults.yaml")
+    assert not summary.failed, summary.table()
+    pdf = tmp_path / "latest" / "B003.pdf"
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in info
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 3
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    h = summary.results[0].headline
+    assert f"{h['customers']:,}" in text and f"{h['gini']:.3f}" in text and f"{h['top20_share']:.1%}" in text
+    page2 = text.split("\f")[1]
+    assert "B003" in page2.splitlines()[0], "running header: branch and period from page 2 on"
+    assert "2\n" in page2 or page2.rstrip().endswith("2"), "page number"

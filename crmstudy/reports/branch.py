@@ -121,6 +121,8 @@ def headline(ctx: BranchContext) -> dict:
         "key_customers": int(tiers.isin(["key", "sub_key"]).sum()),
         "dormant_share": float(f["dormant"].mean()),
         "upgrade_candidates": int(len(cands)),
+        "period_start": ctx.period.start.isoformat(),
+        "period_end": ctx.period.end.isoformat(),
     }
 
 

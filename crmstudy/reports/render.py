@@ -121,7 +121,7 @@ class Engine(abc.ABC):
 
     @abc.abstractmethod
     def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
-               pdf_out: Path | None = None) -> list[Path]:
+               pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
         """Write the HTML report (and the PDF when ``pdf_out`` is given).
 
         Parameters
@@ -137,6 +137,9 @@ class Engine(abc.ABC):
             fonts and the contents heading.
         pdf_out : Path, optional
             Where the A4 PDF goes; no PDF when omitted.
+        running_header : str, optional
+            Right-hand text of the PDF's running header from page 2 on (the
+            title is on the left), e.g. the branch and period.
 
         Returns
         -------
@@ -159,7 +162,7 @@ class BuiltinEngine(Engine):
     name = "builtin"
 
     def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
-               pdf_out: Path | None = None) -> list[Path]:
+               pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
         notebook, html_out = Path(executed_notebook), Path(html_out)
         prepared = prepare_for_report(_read_notebook(notebook))
         with tempfile.TemporaryDirectory(prefix="crmstudy-render-") as tmp, \
@@ -183,6 +186,8 @@ class BuiltinEngine(Engine):
                 typ = work / "report.typ"
                 (work / "layout.json").write_text(json.dumps(_TYPST_LAYOUT), encoding="utf-8")
                 headers = ["-H", str(TYPST_HEADER)]
+                (work / "running.typ").write_text(typst_running_header(title, running_header), encoding="utf-8")
+                headers += ["-H", "running.typ"]
                 font_header = typst_font_header(lang)
                 if font_header:
                     (work / "fonts.typ").write_text(font_header, encoding="utf-8")
@@ -193,6 +198,14 @@ class BuiltinEngine(Engine):
                 _typst(notebook, typ, pdf_tmp, root=work)
                 written.append(pdf_out)
         return written
+
+
+def typst_running_header(left: str, right: str | None) -> str:
+    """A Typst page header from page 2 on: the report's title left, ``right`` (e.g. the period) right."""
+    lit = lambda text: json.dumps(text or "", ensure_ascii=False)  # noqa: E731 - a Typst string literal
+    return ("#set page(header: context { if counter(page).get().first() > 1 {\n"
+            f"  set text(size: 8pt, fill: luma(110)); text({lit(left)}); h(1fr); text({lit(right)})\n"
+            "} })\n")
 
 
 # A4 with page numbers; margins a little narrower than pandoc's 1.25in so
@@ -292,7 +305,7 @@ class QuartoEngine(Engine):
     name = "quarto"
 
     def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
-               pdf_out: Path | None = None) -> list[Path]:
+               pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
         notebook, html_out = Path(executed_notebook), Path(html_out)
         prepared = prepare_for_report(_read_notebook(notebook))
         targets = [(html_out, "html")] + ([(Path(pdf_out), "typst")] if pdf_out else [])

@@ -57,9 +57,16 @@ def run_job(job: dict) -> dict:
         html = run_dir / f"{branch}.html"
         pdf = run_dir / f"{branch}.pdf" if "pdf" in job["formats"] else None
         title = f"{job['title']} · {job['branch_name']}"
-        files = engine.render(executed, html, title=title, lang=job["params"].get("language", "en"), pdf_out=pdf)
+        lang = job["params"].get("language", "en")
+        headline = json.loads(headline_path.read_text())
+        running = None
+        if "period_start" in headline:
+            from ..i18n import period as period_text
+
+            running = f"{branch} · {period_text(headline['period_start'], headline['period_end'], lang)}"
+        files = engine.render(executed, html, title=title, lang=lang, pdf_out=pdf, running_header=running)
         result["render_seconds"] = round(time.perf_counter() - t1, 3)
-        result["headline"] = json.loads(headline_path.read_text())
+        result["headline"] = headline
         result["files"] = [str(f) for f in files]
         result["status"] = "ok"
     except Exception as exc:  # one branch failing must not stop the run: record it
