@@ -25,6 +25,8 @@ See ``docs/spark.md`` for the cluster set-up.  The definitions:
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -215,10 +217,15 @@ class Engine:
             df = df.sort_values("customer_id", ignore_index=True)
         return df
 
+    @property
+    def session(self):
+        """The SparkSession (``None`` on DuckDB)."""
+        return self.con._session if self.name == "spark" else None
+
     def close(self) -> None:
         """Stop the Spark session if :func:`backend` started it; a session passed in is left running."""
         if self._owns_session:
-            self.con._session.stop()
+            self.session.stop()
 
 
 def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
@@ -290,12 +297,17 @@ def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection
 
 
 def spark_session(*, master: str = "local[2]", partitions: int = 4):
-    """A local SparkSession sized for a laptop: few shuffle partitions, UTC, no web UI."""
+    """A local SparkSession sized for a laptop: few shuffle partitions, UTC, no web UI.
+
+    Its warehouse (where ``saveAsTable`` writes) is a temporary folder, not
+    ``./spark-warehouse`` in the working directory.
+    """
     from pyspark.sql import SparkSession
 
     return (SparkSession.builder.master(master).appName("crmstudy")
             .config("spark.sql.shuffle.partitions", str(partitions))
             .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="crmstudy-spark-warehouse-"))
             .config("spark.ui.enabled", "false")
             .getOrCreate())
 
@@ -314,12 +326,13 @@ def _spark(bank, *, session, tables, partitions) -> Engine:
     if tables is not None:
         frames = {t: session.table(src) for t, src in tables.items()}
     else:
-        frames = {t: _spark_read(session, p) for t, p in bank.files.items()}
-    # temporary views under a crmstudy_ prefix, apart from the session's own tables
+        frames = {t: _spark_read(session, bank.path(t)) for t in TABLES}
+    # temporary views named apart from the session's own tables and from other engines' views
+    prefix = f"crmstudy_{uuid.uuid4().hex[:8]}_"
     for t, df in frames.items():
-        df.createOrReplaceTempView(f"crmstudy_{t}")
+        df.createOrReplaceTempView(prefix + t)
     ib = ibis.pyspark.connect(session)
-    return Engine("spark", {t: ib.table(f"crmstudy_{t}") for t in frames}, ib, _owns_session=owns)
+    return Engine("spark", {t: ib.table(prefix + t) for t in frames}, ib, _owns_session=owns)
 
 
 def _spark_read(session, path: Path):
