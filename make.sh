@@ -45,6 +45,7 @@ case "${1:-}" in
         "$VENV/bin/crmstudy" synth --preset demo --seed "${SEED:-0}" --out data_synthetic/demo
         "$VENV/bin/crmstudy" report --data data_synthetic/demo --out reports --params params/defaults.yaml \
             ${WORKERS:+--workers "$WORKERS"} ${FORMAT:+--format "$FORMAT"}
+        "$VENV/bin/crmstudy" training --data data_synthetic/demo --out reports/training
         ;;
     test)
         # pdftotext/pdffonts for the PDF tests, Chromium for the browser test, a CJK font

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import matplotlib
 
-matplotlib.use("Agg")  # reports render headless
+# no matplotlib.use(): headless runs fall back to Agg, notebooks keep their inline backend
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

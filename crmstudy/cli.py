@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    t = sub.add_parser("training", help="run the training notebooks on a bank and render them (with code)")
+    t.add_argument("--data", required=True, help="bank folder, e.g. data_synthetic/demo")
+    t.add_argument("--out", required=True, help="output folder, e.g. reports/training")
+    t.add_argument("--only", default=None, help="notebook names separated by commas (default: all)")
+
     f = sub.add_parser("verify", help="check reports against their manifest (sha256 per file)")
     f.add_argument("report_dir", help="reports/latest or reports/runs/<run-id>")
 
@@ -114,6 +119,15 @@ def _dispatch(args) -> int:
         print(summary.table())
         print(f"index: {summary.latest_dir / 'index.html'}")
         return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+    if args.command == "training":
+        from .reports.training import render_training
+
+        only = [x.strip() for x in args.only.split(",")] if args.only else None
+        results = render_training(args.data, args.out, only=only)
+        for r in results:
+            print(f"  {r.name:<40} {r.status:<7} {r.seconds:6.1f} s  {r.error}")
+        print(f"training: {Path(args.out) / 'index.html'}")
+        return EXIT_SOME_FAILED if any(r.status != "ok" for r in results) else EXIT_OK
     if args.command == "verify":
         from .reports.run import verify
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import matplotlib
 
-matplotlib.use("Agg")  # reports render headless
+# No matplotlib.use() here: without a display matplotlib falls back to Agg by
+# itself, and in a notebook the kernel's inline backend must stay in charge.
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

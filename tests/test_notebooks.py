@@ -49,3 +49,15 @@ def test_every_lesson_has_a_solutions_companion():
     assert len(lessons) >= 4
     missing = [p.name for p in lessons if not (p.parent / f"{p.stem}_solutions.ipynb").exists()]
     assert not missing, f"lessons without solutions: {missing}"
+
+
+@pytest.mark.slow
+def test_training_renders_lessons_with_their_code_and_an_index(tiny_bank, tmp_path):
+    from crmstudy.reports.training import render_training
+
+    results = render_training(tiny_bank, tmp_path, only=["01_80_20_and_asset_tiers"])
+    assert [r.status for r in results] == ["ok"], results
+    html = (tmp_path / "01_80_20_and_asset_tiers.html").read_text()
+    assert "assign_tiers" in html, "teaching pages keep the code"
+    assert "资产分层" in html and 'src="data:image/png;base64,' in html
+    assert 'href="01_80_20_and_asset_tiers.html"' in (tmp_path / "index.html").read_text()

@@ -65,12 +65,13 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # the notebook a reader sees
 
 
-def prepare_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def prepare_for_report(nb: nbformat.NotebookNode, *, show_code: bool = False) -> nbformat.NotebookNode:
     """A copy of an executed notebook holding only what a report reader sees.
 
     Drops the cells tagged ``parameters``, ``injected-parameters`` (papermill)
-    and ``remove-cell``; blanks every code input but keeps its outputs, minus
-    stderr streams; strips terminal colour codes from text outputs.
+    and ``remove-cell``; blanks every code input (unless ``show_code``, for
+    teaching notebooks) but keeps its outputs, minus stderr streams; strips
+    terminal colour codes from text outputs.
     """
     out = copy.deepcopy(nb)
     cells = []
@@ -79,7 +80,8 @@ def prepare_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if tags & _REMOVED_TAGS:
             continue
         if cell.cell_type == "code":
-            cell.source = ""
+            if not show_code:
+                cell.source = ""
             cell.outputs = [_clean_output(o) for o in cell.get("outputs", [])
                             if not (o.output_type == "stream" and o.get("name") == "stderr")]
         cells.append(cell)
@@ -157,14 +159,23 @@ class Engine(abc.ABC):
 
 
 class BuiltinEngine(Engine):
-    """pandoc for HTML, pandoc + the ``typst`` wheel for PDF; works offline."""
+    """pandoc for HTML, pandoc + the ``typst`` wheel for PDF; works offline.
+
+    Parameters
+    ----------
+    show_code : bool
+        Keep code inputs (teaching notebooks); reports hide them.
+    """
 
     name = "builtin"
+
+    def __init__(self, *, show_code: bool = False):
+        self.show_code = show_code
 
     def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
                pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
         notebook, html_out = Path(executed_notebook), Path(html_out)
-        prepared = prepare_for_report(_read_notebook(notebook))
+        prepared = prepare_for_report(_read_notebook(notebook), show_code=self.show_code)
         with tempfile.TemporaryDirectory(prefix="crmstudy-render-") as tmp, \
                 contextlib.ExitStack() as outputs:
             work = Path(tmp)

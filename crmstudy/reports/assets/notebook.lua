@@ -71,7 +71,9 @@ local function Div(div)
   for _, block in ipairs(div.content) do
     if block.t == "Div" and block.classes:includes("output") then
       blocks:extend(best_output(block))
-    end -- anything else in a code cell is its (blanked) input
+    elseif block.t == "CodeBlock" and block.text:match("%S") then
+      blocks:insert(block) -- kept code (teaching notebooks); report inputs arrive blank
+    end
   end
   return blocks
 end
