@@ -38,7 +38,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from .errors import ParamsError
+from .errors import DataError, ParamsError
 from .schema import BankFiles, find_bank
 
 #: Channels counted as digital in the channel mix.
@@ -191,7 +191,7 @@ class Engine:
     name : str
         ``"duckdb"`` or ``"spark"``.
     tables : dict of str to ibis.Table
-        One table expression per table of the bank (at least :data:`TABLES`).
+        One table expression per table of :data:`TABLES`.
     con : duckdb connection or ibis pyspark backend
         What runs the SQL: see :meth:`sql` for the query itself.
     """
@@ -270,11 +270,7 @@ def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
             if bank is None:
                 raise ParamsError("backend('duckdb'): give a bank folder or a DuckDB connection")
             con = duckdb_connection(bank)
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()]
-        tables = {t: ibis.table(ibis.Schema.from_pyarrow(con.sql(f'SELECT * FROM "{t}" LIMIT 0').to_arrow_table().schema),
-                                name=t) for t in names}
-        return Engine("duckdb", tables, con)
+        return Engine("duckdb", {t: _duckdb_table(con, t) for t in TABLES}, con)
     if name == "spark":
         return _spark(bank, session=session, tables=tables, partitions=partitions)
     raise ParamsError(f"backend: engine must be one of {', '.join(ENGINES)}, got {name!r}")
@@ -294,6 +290,16 @@ def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection
             src = f"read_parquet('{path.as_posix()}')"
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM {src}")
     return con
+
+
+def _duckdb_table(con: duckdb.DuckDBPyConnection, table: str) -> ir.Table:
+    """An unbound Ibis table with the schema DuckDB sees for ``table`` (Parquet and CSV types differ)."""
+    try:
+        schema = con.sql(f'SELECT * FROM "{table}" LIMIT 0').to_arrow_table().schema
+    except duckdb.CatalogException:
+        raise DataError(f"DuckDB connection: no table or view '{table}' (the feature definitions read "
+                        f"{', '.join(TABLES)})") from None
+    return ibis.table(ibis.Schema.from_pyarrow(schema), name=table)
 
 
 def spark_session(*, master: str = "local[2]", partitions: int = 4):
