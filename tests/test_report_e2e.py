@@ -127,3 +127,14 @@ def test_the_pdf_holds_the_headline_figures_page_numbers_and_a_running_header(ti
     page2 = text.split("\f")[1]
     assert "B003" in page2.splitlines()[0], "running header: branch and period from page 2 on"
     assert "2\n" in page2 or page2.rstrip().endswith("2"), "page number"
+
+
+def test_features_are_computed_once_per_run_and_not_left_behind(one_branch_run):
+    _, out, summary = one_branch_run
+    log = Path(summary.results[0].executed_notebook)
+    import nbformat
+
+    nb = nbformat.read(log, as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "features_path" in injected.source, "the branch read the run's shared features"
+    assert not list((out / "runs" / "test" / "_work").glob("features_*.parquet")), "unmasked features removed"

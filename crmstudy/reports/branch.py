@@ -72,21 +72,44 @@ def check_branches(data_dir, wanted: str | list[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def load_context(data_dir, branch_id: str, params: ReportParams | dict | None = None) -> BranchContext:
-    """Compute the branch's customer features and what the bank comparison needs."""
+def branch_period(bank, params: ReportParams) -> Period:
+    """The period a branch report covers: the bank's own, unless the parameters narrow it."""
+    period = default_period(bank)
+    if params.period.start or params.period.end:
+        period = Period(params.period.start or period.start, params.period.end or period.end)
+    return period
+
+
+def load_context(data_dir, branch_id: str, params: ReportParams | dict | None = None, *,
+                 features_path=None, fingerprint: str | None = None) -> BranchContext:
+    """Compute the branch's customer features and what the bank comparison needs.
+
+    Parameters
+    ----------
+    features_path : path, optional
+        Customer features of the whole bank for this branch's period, computed
+        once per run (:func:`crmstudy.features.customer_features`); the report
+        then reads only its branch's slice and the anonymous asset column.
+    fingerprint : str, optional
+        The data fingerprint, when the caller already has it (hashing a large
+        bank's files once per branch would be wasteful).
+    """
     if not isinstance(params, ReportParams):
         params = ReportParams.model_validate(params or {})
     bank = find_bank(data_dir)
     branches = read_table(bank, "branches")
     if branch_id not in set(branches["branch_id"]):
         raise BranchError(f"unknown branch id {branch_id}; valid: {', '.join(sorted(branches['branch_id']))}")
-    period = default_period(bank)
-    if params.period.start or params.period.end:
-        period = Period(params.period.start or period.start, params.period.end or period.end)
-    features = customer_features(bank, period, branch=branch_id)
-    bank_ada = customer_assets(connect(bank), period)["ada"].to_numpy()
-    n_all = int(connect(bank).execute("SELECT COUNT(*) FROM customers").fetchone()[0])
-    bank_ada = np.concatenate([bank_ada, np.zeros(max(n_all - len(bank_ada), 0))])
+    period = branch_period(bank, params)
+    if features_path:
+        features = pd.read_parquet(features_path, filters=[("branch_id", "==", branch_id)])
+        features = features.sort_values("customer_id").reset_index(drop=True)
+        bank_ada = pd.read_parquet(features_path, columns=["ada"])["ada"].to_numpy()
+    else:
+        features = customer_features(bank, period, branch=branch_id)
+        bank_ada = customer_assets(connect(bank), period)["ada"].to_numpy()
+        n_all = int(connect(bank).execute("SELECT COUNT(*) FROM customers").fetchone()[0])
+        bank_ada = np.concatenate([bank_ada, np.zeros(max(n_all - len(bank_ada), 0))])
     staff = read_table(bank, "staff")
     staff = staff[staff["branch_id"] == branch_id].reset_index(drop=True)
     t = params.tiers
@@ -94,7 +117,7 @@ def load_context(data_dir, branch_id: str, params: ReportParams | dict | None = 
         branch_id=branch_id,
         branch_name=str(branches.set_index("branch_id").at[branch_id, "branch_name"]),
         period=period, params=params, features=features, bank_ada=bank_ada, staff=staff,
-        meta=bank.meta, fingerprint=bank.fingerprint,
+        meta=bank.meta, fingerprint=fingerprint or bank.fingerprint,
         thresholds=TierThresholds(t.key, t.sub_key, t.general, t.potential, t.potential_point_in_time),
         ownership=OwnershipRule(params.ownership.president, params.ownership.vice_president),
     )

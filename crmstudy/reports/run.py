@@ -322,6 +322,9 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                          "formats": list(formats), "notebook": str(nb), "cwd": str(nb.parent),
                          "title": title or i18n.t("report.title", params[b].language),
                          "cell_timeout": cell_timeout, "cache_key": key, "params_hash": params[b].digest()})
+        _attach_features(jobs, bank, params, run_dir)
+        for job in jobs:
+            job["data_fingerprint"] = fingerprint
         bar = _progress(len(jobs), progress and bool(jobs))
         n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
         with cf.ThreadPoolExecutor(max_workers=n) as pool:
@@ -333,6 +336,9 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                     _publish(res, latest)
                 bar.update(1)
         bar.close()
+        for job in jobs:  # all customers, unmasked: not kept beside published reports
+            with contextlib.suppress(FileNotFoundError):
+                Path(job["features_path"]).unlink()
         ordered = [results[b] for b in ids]
         summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0)
         run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
@@ -346,6 +352,31 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
         if keep:
             prune_runs(out_dir, keep=keep, protect=run_id)
     return summary
+
+
+def _attach_features(jobs: list[dict], bank, params: dict, run_dir: Path) -> None:
+    """Compute customer features once per distinct period and point each job at them.
+
+    Each branch notebook then reads its own slice instead of aggregating the
+    whole bank again (DuckDB does the aggregation once, out of core).
+    """
+    import pandas as pd  # noqa: F401 - parquet writer through pandas/pyarrow
+
+    from ..features import customer_features
+    from .branch import branch_period
+
+    done: dict[tuple, str] = {}
+    for job in jobs:
+        period = branch_period(bank, params[job["branch_id"]])
+        key = (period.start, period.end)
+        if key not in done:
+            path = run_dir / "_work" / f"features_{period.start}_{period.end}.parquet"
+            from ..atomic import atomic_path
+
+            with atomic_path(path) as tmp:
+                customer_features(bank, period).to_parquet(tmp, index=False)
+            done[key] = str(path)
+        job["features_path"] = done[key]
 
 
 def _progress(total: int, enabled: bool):
