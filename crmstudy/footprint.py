@@ -38,9 +38,8 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -668,7 +667,8 @@ class WoEBinner:
             return 1
         if i == len(blocks) - 1:
             return i - 1
-        return i - 1 if abs(rate(blocks[i - 1]) - rate(blocks[i])) <= abs(rate(blocks[i + 1]) - rate(blocks[i])) else i + 1
+        left, right = abs(rate(blocks[i - 1]) - rate(blocks[i])), abs(rate(blocks[i + 1]) - rate(blocks[i]))
+        return i - 1 if left <= right else i + 1
 
     def _finish(self, blocks: list[dict], n_miss: int, e_miss: int) -> None:
         E, N = self.events_, self.n_ - self.events_
@@ -719,8 +719,9 @@ class WoEBinner:
         self.cuts_ = np.array([b["upper"] for b in blocks[:-1]]) if self.kind_ == "numeric" else np.array([])
         self.categories_ = ({c: i for i, b in enumerate(blocks) for c in b["cats"]}
                             if self.kind_ == "categorical" else {})
+        rate = np.divide(e, n, out=np.full_like(e, np.nan), where=n > 0)
         self.table_ = pd.DataFrame({"bin": range(len(n)), "label": labels, "n": n.astype(int), "events": e.astype(int),
-                                    "event_rate": np.divide(e, n, out=np.full_like(e, np.nan), where=n > 0), "woe": woe, "iv": iv})
+                                    "event_rate": rate, "woe": woe, "iv": iv})
         self.iv_ = float(iv.sum())
 
     def _labels(self, blocks) -> list[str]:
@@ -1032,6 +1033,12 @@ class Validation:
     calibration : pd.DataFrame
         :func:`calibration_table`.
     n, events : int
+
+    Notes
+    -----
+    KS is a maximum, so resampling adds spurious separation: when a score separates nothing
+    (KS near 0) the percentile interval can sit above the estimate.  Read it then as "KS is
+    no larger than the upper bound".
     """
 
     auc: Metric
@@ -1301,7 +1308,8 @@ class OutOfTime:
         rank = pd.DataFrame({"customer_id": test["customer_id"], "y": test["y"],
                              "traces": test[cols].notna().sum(axis=1), "p": card.predict(test).to_numpy()})
         rank = rank[rank["y"] == 1] if rank["y"].any() else rank
-        return str(rank.sort_values(["traces", "p", "customer_id"], ascending=[False, False, True])["customer_id"].iloc[0])
+        best = rank.sort_values(["traces", "p", "customer_id"], ascending=[False, False, True])
+        return str(best["customer_id"].iloc[0])
 
     def reasons(self, customer_id: str, *, target: str = "value", top: int = 3) -> pd.DataFrame:
         """A test customer's top reasons on the footprint scorecard (:meth:`Scorecard.reasons`)."""
@@ -1436,7 +1444,8 @@ def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: f
     iv = pd.concat(ivs, ignore_index=True)
     cal = pd.concat(calib, ignore_index=True)
     met = pd.concat(metrics, ignore_index=True)
-    return OutOfTime(metrics=met[["target"] + [c for c in met if c != "target"]], calibration=cal[lead + [c for c in cal if c not in lead]],
+    return OutOfTime(metrics=met[["target"] + [c for c in met if c != "target"]],
+                     calibration=cal[lead + [c for c in cal if c not in lead]],
                      iv=iv[lead + [c for c in iv if c not in lead]], scorecards=cards, samples=samples,
                      design=design, seconds=time.perf_counter() - t0)
 

@@ -54,6 +54,11 @@ def _sentence(reason: str | None, signal: str | None, actions: dict, default: st
     return f"{lead} — {action}, within 48 hours."
 
 
+def _actions(df: pd.DataFrame, actions: dict, default: str) -> list[str]:
+    text = lambda v: v if isinstance(v, str) else None  # noqa: E731  (NaN when no reason)
+    return [_sentence(text(r), text(g), actions, default) for r, g in zip(df["top_reason"], df["top_signal"])]
+
+
 def _why(reasons: pd.DataFrame, score: str) -> pd.DataFrame:
     """Per customer: the reasons joined, the top reason and its signal."""
     r = reasons[reasons["score"] == score].sort_values(["customer_id", "rank"])
@@ -78,13 +83,11 @@ def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresho
     s = scores.scores.merge(f, on="customer_id")  # only the branch's own customers
     value = s.sort_values(["value_p", "customer_id"], ascending=[False, True]).head(top_n)
     value = value.merge(_why(scores.reasons, "value"), on="customer_id", how="left")
-    value["action"] = [_sentence(r if isinstance(r, str) else None, g if isinstance(g, str) else None,
-                                 VALUE_ACTIONS, VALUE_DEFAULT) for r, g in zip(value["top_reason"], value["top_signal"])]
+    value["action"] = _actions(value, VALUE_ACTIONS, VALUE_DEFAULT)
     bar = flag_ratio * scores.risk_card.event_rate_
     risk = s[s["borrower"] & (s["risk_p"] >= bar)].sort_values(["risk_p", "customer_id"], ascending=[False, True])
     risk = risk.head(top_n).merge(_why(scores.reasons, "risk"), on="customer_id", how="left")
-    risk["action"] = [_sentence(r if isinstance(r, str) else None, g if isinstance(g, str) else None,
-                                RISK_ACTIONS, RISK_DEFAULT) for r, g in zip(risk["top_reason"], risk["top_signal"])]
+    risk["action"] = _actions(risk, RISK_ACTIONS, RISK_DEFAULT)
     return value.reset_index(drop=True), risk.reset_index(drop=True)
 
 
