@@ -91,7 +91,8 @@ def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresho
     return value.reset_index(drop=True), risk.reset_index(drop=True)
 
 
-def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0) -> dict:
+def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0,
+                      scores: FootprintScores | None = None) -> dict:
     """Show the branch's value prospects and risk flags; return the unmasked tables.
 
     Parameters
@@ -103,6 +104,9 @@ def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0
         Customers per list.
     flag_ratio : float
         A borrower is flagged at ``flag_ratio`` times the bank's delinquency rate or more.
+    scores : FootprintScores, optional
+        :func:`crmstudy.footprint.score_customers` of the whole bank, when a runner computes
+        it once for every branch; only this branch's customers are shown either way.
 
     Returns
     -------
@@ -118,7 +122,7 @@ def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0
         d.say(f"No prospects this time: {exc}. Footprint scores need three windows of whole months.")
         return {}
     try:
-        scores = score_customers(data_dir, period=ctx.period, branch=ctx.branch_id)
+        scores = scores or score_customers(data_dir, period=ctx.period, branch=ctx.branch_id)
     except TooFewEvents as exc:
         d.say(f"No prospects this time: {exc}.")
         return {}
