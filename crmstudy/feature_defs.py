@@ -190,14 +190,15 @@ class Engine:
     ----------
     name : str
         ``"duckdb"`` or ``"spark"``.
-    tables : dict of str to ibis.Table
-        One table expression per table of :data:`TABLES`.
+    tables : mapping of str to ibis.Table
+        One table expression per table (on DuckDB, every table of the
+        connection, looked up when first used; on Spark, :data:`TABLES`).
     con : duckdb connection or ibis pyspark backend
         What runs the SQL: see :meth:`sql` for the query itself.
     """
 
     name: str
-    tables: dict[str, ir.Table]
+    tables: Mapping[str, ir.Table]
     con: Any = field(repr=False)
     _owns_session: bool = field(default=False, repr=False)
 
@@ -230,7 +231,7 @@ class Engine:
 
 def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
             con: duckdb.DuckDBPyConnection | None = None, session=None,
-            tables: Mapping[str, str] | None = None, partitions: int = 4) -> Engine:
+            tables: Mapping[str, Any] | None = None, partitions: int = 4) -> Engine:
     """Bind the bank's tables to DuckDB or Spark.
 
     Parameters
@@ -249,8 +250,8 @@ def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
         :meth:`Engine.close` stops it.
     tables : mapping, optional
         Spark only: crmstudy's table name -> the name Spark knows it by, e.g.
-        ``{"balances": "dw.crm_balances", ...}`` for Hive tables.  Must cover
-        :data:`TABLES`.
+        ``{"balances": "dw.crm_balances", ...}`` for Hive tables, or a Spark
+        DataFrame (to rename columns on the way).  Must cover :data:`TABLES`.
     partitions : int
         Spark's shuffle partitions for a local session (the default 200 is
         made for clusters and slows a laptop down).
@@ -270,7 +271,7 @@ def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
             if bank is None:
                 raise ParamsError("backend('duckdb'): give a bank folder or a DuckDB connection")
             con = duckdb_connection(bank)
-        return Engine("duckdb", {t: _duckdb_table(con, t) for t in TABLES}, con)
+        return Engine("duckdb", _DuckDBTables(con), con)
     if name == "spark":
         return _spark(bank, session=session, tables=tables, partitions=partitions)
     raise ParamsError(f"backend: engine must be one of {', '.join(ENGINES)}, got {name!r}")
@@ -292,14 +293,36 @@ def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection
     return con
 
 
-def _duckdb_table(con: duckdb.DuckDBPyConnection, table: str) -> ir.Table:
-    """An unbound Ibis table with the schema DuckDB sees for ``table`` (Parquet and CSV types differ)."""
-    try:
-        schema = con.sql(f'SELECT * FROM "{table}" LIMIT 0').to_arrow_table().schema
-    except duckdb.CatalogException:
-        raise DataError(f"DuckDB connection: no table or view '{table}' (the feature definitions read "
-                        f"{', '.join(TABLES)})") from None
-    return ibis.table(ibis.Schema.from_pyarrow(schema), name=table)
+class _DuckDBTables(Mapping):
+    """The connection's tables and views as unbound Ibis tables, each looked up when first used.
+
+    Lazily, so that a connection holding only the tables one definition reads
+    (e.g. balances for :func:`customer_assets`) is enough for it.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con, self._seen = con, {}
+
+    def __getitem__(self, table: str) -> ir.Table:
+        if table not in self._seen:
+            try:
+                schema = self._con.sql(f'SELECT * FROM "{table}" LIMIT 0').to_arrow_table().schema
+            except duckdb.CatalogException:
+                raise DataError(f"DuckDB connection: no table or view '{table}' (the feature definitions read "
+                                f"{', '.join(TABLES)})") from None
+            # the types DuckDB sees: Parquet gives TIMESTAMP, CSV may give DATE
+            self._seen[table] = ibis.table(ibis.Schema.from_pyarrow(schema), name=table)
+        return self._seen[table]
+
+    def _names(self) -> list[str]:
+        return [r[0] for r in self._con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def spark_session(*, master: str = "local[2]", partitions: int = 4):
@@ -330,7 +353,7 @@ def _spark(bank, *, session, tables, partitions) -> Engine:
     owns = session is None
     session = session or spark_session(partitions=partitions)
     if tables is not None:
-        frames = {t: session.table(src) for t, src in tables.items()}
+        frames = {t: session.table(src) if isinstance(src, str) else src for t, src in tables.items()}
     else:
         frames = {t: _spark_read(session, bank.path(t)) for t in TABLES}
     # temporary views named apart from the session's own tables and from other engines' views
