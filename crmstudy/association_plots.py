@@ -1,7 +1,8 @@
 """Charts of segment × product association: data in, matplotlib Axes out.
 
 Kept out of :mod:`crmstudy.plots` so that the association charts evolve with
-:mod:`crmstudy.association`; same conventions (``ax=``, returns the Axes).
+:mod:`crmstudy.association`; same conventions (``ax=``, returns the Axes, ``lang=``
+for the labels, with a CJK font registered for Chinese).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
+from . import i18n  # noqa: E402
 from .errors import DataError  # noqa: E402
+from .fonts import use_cjk_font  # noqa: E402
 
 #: Significance marks: adjusted p-value at or below each bound.
 MARKS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -38,8 +41,9 @@ def significance_mark(p_adjusted: float, *, alpha: float = 0.05) -> str:
 
 def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str = "product_id",
                      value: str = "residual", p_adjusted: str = "p_adjusted", alpha: float = 0.05,
-                     clip: float = 8.0, labels: dict[str, str] | None = None, ax=None,
-                     title: str | None = None):
+                     clip: float = 8.0, labels: dict[str, str] | None = None,
+                     group_labels: dict[str, str] | None = None, ax=None, title: str | None = None,
+                     lang: str = "en"):
     """Groups × products coloured by adjusted residual, significant cells marked.
 
     Parameters
@@ -56,8 +60,12 @@ def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str 
         single huge cell does not wash out the rest).
     labels : dict, optional
         Display names of products (e.g. product_id -> product_name).
+    group_labels : dict, optional
+        Display names of groups; a group without one shows as its code with spaces.
     ax : matplotlib Axes, optional
     title : str, optional
+    lang : {"en", "zh"}
+        Language of the colour-bar label; Chinese registers a CJK font first.
 
     Returns
     -------
@@ -67,6 +75,9 @@ def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str 
     missing = [c for c in (group, product, value, p_adjusted) if c not in cells.columns]
     if missing:
         raise DataError(f"residual_heatmap: missing column(s) {', '.join(missing)}")
+    i18n.check_language(lang)
+    if lang == "zh":
+        use_cjk_font()
     rows = list(dict.fromkeys(cells[group]))
     cols = list(dict.fromkeys(cells[product]))
     z = cells.pivot(index=group, columns=product, values=value).reindex(index=rows, columns=cols)
@@ -82,14 +93,14 @@ def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str 
             if mark:
                 ax.text(j, i, mark, ha="center", va="center", fontsize=8,
                         color="white" if abs(v[i, j]) > 0.6 * clip else "black")
-    names = labels or {}
+    names, groups = labels or {}, group_labels or {}
     ax.set_xticks(range(len(cols)), [names.get(c, str(c)) for c in cols], rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(rows)), [str(r).replace("_", " ") for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [groups.get(r, str(r).replace("_", " ")) for r in rows], fontsize=8)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
-    bar.set_label("Adjusted residual (± SD from independence)", fontsize=8)
+    bar.set_label(i18n.t("association.colorbar", lang), fontsize=8)
     bar.ax.tick_params(labelsize=7)
     if title:
         ax.set_title(title, loc="left")

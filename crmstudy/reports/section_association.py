@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import i18n
 from ..association import (GroupProductAssociation, NextBestEvaluation, SimilarCustomers, evaluate_next_best,
                            group_product_association, read_holding_matrix)
 from ..association_plots import residual_heatmap
@@ -19,11 +20,11 @@ from ..privacy import mask_customers
 from ..tiers import assign_tiers
 from . import display as d
 
-#: Reader-facing tier names (seed 001: 重点, 次重点, 一般, 潜在, long tail).
-_TIER_LABELS = {"key": "Key", "sub_key": "Sub-key", "general": "General", "potential": "Potential",
-                "mass": "Mass (long tail)"}
 #: Customers per look-alike group: about this many members each, at most 12 groups.
 _CUSTOMERS_PER_CLUSTER = 200
+#: Columns of the cross-sell list and their messages ``association.cross_sell.<key>``.
+_CROSS_SELL_COLUMNS = {"customer_id": "customer", "masked_name": "name", "tier": "tier", "owner_staff_id": "owner",
+                       1: "offer_1", 2: "offer_2", 3: "offer_3"}
 
 
 @dataclass(frozen=True)
@@ -35,39 +36,63 @@ class AssociationSection:
     evaluation: NextBestEvaluation | None
 
 
-def _product_names(data_dir) -> dict[str, str]:
-    names = connect(data_dir).execute("SELECT product_id, product_name FROM products").df()
-    return dict(zip(names["product_id"], names["product_name"]))
+def _product_names(data_dir, lang: str = "en") -> dict[str, str]:
+    """product_id -> its name in ``lang`` (``product_name_zh`` for Chinese; the English name where that is empty)."""
+    column = "product_name_zh" if lang == "zh" else "product_name"
+    names = connect(data_dir).execute(f"SELECT product_id, COALESCE(NULLIF(TRIM({column}), ''), product_name) "
+                                      "AS name FROM products").df()
+    return dict(zip(names["product_id"], names["name"]))
 
 
-def _reading(assoc: GroupProductAssociation, names: dict[str, str]) -> str:
+def _group_names(by: str, groups, lang: str) -> dict[str, str]:
+    """Group code -> its reader-facing name ``group.<by>.<code>``; the code with spaces where there is none."""
+    def name(g) -> str:
+        key = f"group.{by}.{g}"
+        return i18n.t(key, lang) if i18n.has(key, lang) else str(g).replace("_", " ")
+    return {g: name(g) for g in dict.fromkeys(groups)}
+
+
+def _grouping_name(by: str, lang: str) -> str:
+    key = f"grouping.{by}"
+    return i18n.t(key, lang) if i18n.has(key, lang) else by.replace("_", " ")
+
+
+def _reading(assoc: GroupProductAssociation, names: dict[str, str], lang: str = "en", *,
+             groups: dict[str, str] | None = None) -> str:
     cells = assoc.cells
     sig = cells[cells["significant"]]
-    level = "false-discovery rate" if assoc.correction == "bh" else "family-wise error rate"
+    level = i18n.t(f"association.level.{'bh' if assoc.correction == 'bh' else 'holm'}", lang)
+    alpha = i18n.percent(assoc.alpha, lang, digits=0)
     if sig.empty:
-        return (f"No customer group holds any product more or less often than the rest of the branch "
-                f"beyond chance ({level} {assoc.alpha:.0%}): offer by need, not by group.")
+        return i18n.t("association.none", lang, level=level, alpha=alpha)
+    groups = groups or {}
+    pct = lambda x: i18n.percent(x, lang, digits=0)  # noqa: E731
 
     def phrase(row) -> str:
-        who = str(row["group"]).replace("_", " ")
+        who = groups.get(row["group"], str(row["group"]).replace("_", " "))
         what = names.get(row["product_id"], row["product_id"])
         what = what[:1].lower() + what[1:] if what[1:2].islower() else what  # "Mobile banking" mid-sentence
-        how = f"{row['rate_ratio']:.1f} times as often as" if row["rate_ratio"] >= 1 else "less often than"
-        return f"{who} customers hold {what} {how} the others ({row['rate']:.0%} against {row['rate_rest']:.0%})"
+        key = "association.more" if row["rate_ratio"] >= 1 else "association.less"
+        return i18n.t(key, lang, group=who, product=what, ratio=i18n.number(row["rate_ratio"], lang, digits=1),
+                      rate=pct(row["rate"]), rate_rest=pct(row["rate_rest"]))
 
     top = sig.loc[sig["residual"].idxmax()] if (sig["residual"] > 0).any() else None
     low = sig.loc[sig["residual"].idxmin()] if (sig["residual"] < 0).any() else None
-    parts = [phrase(r) for r in (top, low) if r is not None]
-    return (f"{len(sig)} of {len(cells)} group × product cells differ from the branch beyond chance "
-            f"({level} {assoc.alpha:.0%}, marked *): " + "; ".join(parts) + ".")
+    findings = i18n.t("association.finding_sep", lang).join(phrase(r) for r in (top, low) if r is not None)
+    return i18n.t("association.reading", lang, n=i18n.integer(len(sig), lang), total=i18n.integer(len(cells), lang),
+                  level=level, alpha=alpha, findings=findings)
 
 
 def cross_sell_list(features: pd.DataFrame, holding: pd.DataFrame, model: SimilarCustomers, *,
-                    thresholds, names: dict[str, str], top_n: int = 20) -> pd.DataFrame:
-    """The branch's cross-sell list: highest tiers first, then the surest first offer; ids masked."""
+                    thresholds, names: dict[str, str], top_n: int = 20, lang: str = "en") -> pd.DataFrame:
+    """The branch's cross-sell list: highest tiers first, then the surest first offer; ids masked.
+
+    Column labels, tier names and offers are in ``lang``; ``names`` are the product names to show.
+    """
     recs = model.recommend(features, holding, top_n=3)
-    wide = recs.assign(offer=[f"{names.get(p, p)} ({t:.0%})" for p, t in zip(recs["product_id"],
-                                                                              recs["expected_take_up"])])
+    wide = recs.assign(offer=[i18n.t("association.cross_sell.offer", lang, product=names.get(p, p),
+                                     take_up=i18n.percent(t, lang, digits=0))
+                              for p, t in zip(recs["product_id"], recs["expected_take_up"])])
     offers = wide.pivot(index="customer_id", columns="rank", values="offer")
     first = recs[recs["rank"] == 1].set_index("customer_id")["expected_take_up"].rename("first_take_up")
     f = features.assign(tier=assign_tiers(features, thresholds)).set_index("customer_id")
@@ -75,21 +100,22 @@ def cross_sell_list(features: pd.DataFrame, holding: pd.DataFrame, model: Simila
     out = f[cols].join(first, how="inner").join(offers, how="left")
     out = out.sort_values(["tier", "first_take_up"], ascending=[True, False]).head(top_n)
     out = out.drop(columns="first_take_up").reset_index()
-    out["tier"] = out["tier"].astype(str).map(_TIER_LABELS)
+    out["tier"] = [i18n.t(f"tier.{t}", lang) for t in out["tier"].astype(str)]
     out = mask_customers(out)
-    return out.rename(columns={"customer_id": "Customer", "masked_name": "Name", "tier": "Tier",
-                               "owner_staff_id": "Owner",
-                               1: "1st offer", 2: "2nd offer", 3: "3rd offer"})
+    return out.rename(columns={c: i18n.t(f"association.cross_sell.{k}", lang) for c, k in _CROSS_SELL_COLUMNS.items()})
 
 
 def section_association(ctx, data_dir, *, by: str = "life_group", alpha: float = 0.05, correction: str = "bh",
                         top_n: int = 20, seed: int = 0) -> AssociationSection:
     """Heatmap of group × product residuals with a reading, then the branch's cross-sell list.
 
+    Every reader-facing string comes from the catalogue in the report's language,
+    ``ctx.params.language``; product names in Chinese from ``products.product_name_zh``.
+
     Parameters
     ----------
     ctx : crmstudy.reports.branch.BranchContext
-        The branch's context (features of its own customers, period, tiers).
+        The branch's context (features of its own customers, period, tiers, language).
     data_dir : path
         The bank folder, to read this branch's holdings on the period's last day.
     by : str
@@ -105,28 +131,27 @@ def section_association(ctx, data_dir, *, by: str = "life_group", alpha: float =
     -------
     AssociationSection
     """
+    lang = ctx.params.language
     holding = read_holding_matrix(data_dir, as_of=ctx.period.end, branch=ctx.branch_id)
-    names = _product_names(data_dir)
+    names = _product_names(data_dir, lang)
     assoc = group_product_association(ctx.features, holding, by=by, alpha=alpha, correction=correction)
-    d.heading("Who holds what: customer groups × products")
-    ax = residual_heatmap(assoc.cells, labels=names, alpha=alpha)
-    d.show_figure(ax.figure, alt=f"Adjusted residuals of {by.replace('_', ' ')} × product holding; "
-                                 f"red above, blue below the branch average, * significant after correction")
-    d.say(_reading(assoc, names))
+    groups = _group_names(by, assoc.cells["group"], lang)
+    d.heading(i18n.t("association.heading", lang))
+    ax = residual_heatmap(assoc.cells, labels=names, group_labels=groups, alpha=alpha, lang=lang)
+    d.show_figure(ax.figure, alt=i18n.t("association.alt", lang, grouping=_grouping_name(by, lang)))
+    d.say(_reading(assoc, names, lang, groups=groups))
 
     n = int(ctx.features["customer_id"].isin(holding.index).sum())
     k = max(2, min(12, n // _CUSTOMERS_PER_CLUSTER))
     model = SimilarCustomers(n_clusters=k, seed=seed).fit(ctx.features, holding)
-    shown = cross_sell_list(ctx.features, holding, model, thresholds=ctx.thresholds, names=names, top_n=top_n)
-    d.heading("Cross-sell list: next-best products", level=3)
-    d.show_table(shown, caption=f"Top {len(shown)} customers, highest tier first; in brackets the share of "
-                                f"look-alike customers holding the product (ids and names masked)")
+    shown = cross_sell_list(ctx.features, holding, model, thresholds=ctx.thresholds, names=names, top_n=top_n,
+                            lang=lang)
+    d.heading(i18n.t("association.cross_sell.heading", lang), level=3)
+    d.show_table(shown, caption=i18n.t("association.cross_sell.caption", lang, n=i18n.integer(len(shown), lang)))
     evaluation = evaluate_next_best(ctx.features, holding, n_clusters=k, seed=seed) if n >= 10 * k else None
     if evaluation is not None:
         better = evaluation.recall_at_k > evaluation.baseline_recall_at_k
-        d.say(f"Checked on customers with one product hidden, the look-alike list names it among the first three "
-              f"for {evaluation.recall_at_k:.0%} of them, against {evaluation.baseline_recall_at_k:.0%} for "
-              f"offering everyone the most popular products: "
-              + ("give each owner their list." if better else
-                 "here it does no better than popularity, so use it to open a conversation, not as a script."))
+        d.say(i18n.t(f"association.evaluation.{'better' if better else 'worse'}", lang,
+                     recall=i18n.percent(evaluation.recall_at_k, lang, digits=0),
+                     baseline=i18n.percent(evaluation.baseline_recall_at_k, lang, digits=0)))
     return AssociationSection(association=assoc, cross_sell=shown, evaluation=evaluation)
