@@ -27,6 +27,15 @@ def _str(**kw):
     return pa.Column(str, **kw)
 
 
+def _is_key(s: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(s) or pd.api.types.is_string_dtype(s)
+
+
+def _key(**kw):
+    """A record key, kept as it comes: whole numbers (the synthetic bank's int64) or text (a bank's own ids)."""
+    return pa.Column(None, checks=pa.Check(_is_key, error="must be whole numbers or text"), **kw)
+
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "branches": pa.DataFrameSchema({
         "branch_id": _str(unique=True),
@@ -81,7 +90,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     }, strict="filter", coerce=True,
         checks=pa.Check(lambda d: d["valid_to"] > d["valid_from"], error="valid_to must be after valid_from")),
     "transactions": pa.DataFrameSchema({
-        "txn_id": _str(),
+        "txn_id": _key(),
         "customer_id": _str(),
         "ts": pa.Column(_DATE),
         "amount": pa.Column(float, checks=pa.Check.ge(0)),
@@ -92,7 +101,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "fuel_litres": pa.Column(float, nullable=True),
     }, strict="filter", coerce=True),
     "visits": pa.DataFrameSchema({
-        "visit_id": _str(),
+        "visit_id": _key(),
         "visit_date": pa.Column(_DATE),
         "staff_id": _str(),
         "customer_id": _str(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .columns import labels
 from .population import _sigmoid
 from .presets import BankSpec
 
@@ -38,18 +39,35 @@ CHANNELS = ("counter", "atm", "smart_counter", "mobile_app", "online_banking", "
             "third_party", "pos")
 
 
+CATEGORY_NAMES = tuple(c[0] for c in CATEGORIES) + ("payroll_in",)
+_PAYROLL = len(CATEGORIES)
+_FUEL = CATEGORY_NAMES.index("fuel")
+_DIRECTIONS = ("in", "out")
+_DIRECTION = np.array([_DIRECTIONS.index(c[1]) for c in CATEGORIES] + [_DIRECTIONS.index("in")], dtype=np.int8)
+_CH = {c: k for k, c in enumerate(CHANNELS)}
+# typical channels of each category, padded: _OPTIONS[cat, floor(u * _N_OPTIONS[cat])]
+_N_OPTIONS = np.array([len(c[6]) for c in CATEGORIES])
+_OPTIONS = np.array([[_CH[ch] for ch in c[6]] + [0] * (_N_OPTIONS.max() - len(c[6])) for c in CATEGORIES], dtype=np.int8)
+_DAY_MS = 86_400_000
+
+
 def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdings: pd.DataFrame,
-                      rng: np.random.Generator) -> pd.DataFrame:
-    """All transactions of the period, sorted by customer and time."""
+                      rng: np.random.Generator, *, first_id: int = 1) -> pd.DataFrame:
+    """All transactions of the period, sorted by customer and time.
+
+    ``txn_id`` counts up from ``first_id`` in that order.  Everything is
+    drawn per column over all rows at once (no loop over rows or customers),
+    with integer codes for categories and channels.
+    """
     n = len(customers)
     null = spec.null
-    start = np.datetime64(spec.start, "D")
     days = spec.days
     z_v = truth["value_potential"].to_numpy()
     pull = truth["third_party_pull"].to_numpy()
     z_r = truth["risk_propensity"].to_numpy()
     wealth = truth["true_wealth"].to_numpy()
     age = customers["age"].to_numpy()
+    start = np.datetime64(spec.start, "D")
     # active window per customer: from opening (or period start) to churn
     first = np.clip((customers["open_date"].to_numpy().astype("datetime64[D]") - start).astype(int), 0, days - 1)
     churn = truth["churn_date"].to_numpy().astype("datetime64[D]")
@@ -61,9 +79,9 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     rate = spec.txn_per_customer * activity * window / days
     rate[truth["dormant"].to_numpy()] = 0.0
     count = rng.poisson(rate)
-    cust = np.repeat(np.arange(n), count)
-    m = len(cust)
 
+    # category: given a customer's count, the categories are multinomial, which is
+    # the same as drawing one category per transaction
     base = np.log(np.array([c[2] for c in CATEGORIES]))
     vslope = np.array([c[3] for c in CATEGORIES])
     pslope = np.array([c[4] for c in CATEGORIES])
@@ -71,87 +89,96 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     logits = base[None, :] + (0.0 if null else 1.0) * (
         z_v[:, None] * vslope[None, :] + pull[:, None] * pslope[None, :] + z_r[:, None] * rslope[None, :])
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    cum = (probs / probs.sum(axis=1, keepdims=True)).cumsum(axis=1)
-    cat = (rng.random(m)[:, None] > cum[cust]).sum(axis=1)
-    cat = np.minimum(cat, len(CATEGORIES) - 1)
+    probs /= probs.sum(axis=1, keepdims=True)
+    per_cat = rng.multinomial(count, probs).ravel()
+    cust = np.repeat(np.repeat(np.arange(n, dtype=np.int32), len(CATEGORIES)), per_cat)
+    cat = np.repeat(np.tile(np.arange(len(CATEGORIES), dtype=np.int8), n), per_cat)
+    m = len(cust)
 
-    day = first[cust] + (rng.random(m) * window[cust]).astype(int)
-    seconds = (rng.normal(14, 3.5, size=m).clip(6, 23.9) * 3600).astype(np.int64)
-    ts = (start + day.astype("timedelta64[D]")).astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    # time: a uniform day in the active window, the hour around 14:00
+    day = first[cust] + (rng.random(m) * window[cust]).astype(np.int64)
+    ms = day * _DAY_MS + (rng.normal(14, 3.5, size=m).clip(6, 23.9) * 3600).astype(np.int64) * 1000
 
     median = np.array([c[5] for c in CATEGORIES], dtype=float)[cat]
-    wealth_factor = 1.0 if null else (wealth[cust] / 30_000) ** 0.25
+    wealth_factor = 1.0 if null else ((wealth / 30_000) ** 0.25)[cust]
     amount = median * wealth_factor * np.exp(0.7 * rng.standard_normal(m))
 
     # fuel: grade and litres (seed 002: 100 L of 97-octane says "good car")
-    is_fuel = cat == [c[0] for c in CATEGORIES].index("fuel")
-    premium_p = 0.2 if null else _sigmoid(-1.4 + 1.3 * z_v[cust])
-    grade = np.where(rng.random(m) < premium_p, np.where(rng.random(m) < 0.5, 98, 95), 92)
-    litres = 35 + (0.0 if null else 15.0) * z_v[cust] + 8 * rng.standard_normal(m)
-    litres = litres.clip(10, 110)
-    price = np.select([grade == 92, grade == 95], [7.6, 8.1], 8.9)
-    amount = np.where(is_fuel, litres * price, amount)
+    fuel = np.flatnonzero(cat == _FUEL)
+    z_f = z_v[cust[fuel]]
+    premium_p = 0.2 if null else _sigmoid(-1.4 + 1.3 * z_f)
+    grade = np.where(rng.random(len(fuel)) < premium_p, np.where(rng.random(len(fuel)) < 0.5, 98, 95), 92)
+    litres = (35 + (0.0 if null else 15.0) * z_f + 8 * rng.standard_normal(len(fuel))).clip(10, 110)
+    amount[fuel] = litres * np.select([grade == 92, grade == 95], [7.6, 8.1], 8.9)
+    fuel_grade = np.zeros(m, dtype=np.int16)
+    fuel_grade[fuel] = grade
+    fuel_litres = np.full(m, np.nan)
+    fuel_litres[fuel] = np.round(litres, 1)
 
     # channel: from the category's typical channels; older customers use the
     # counter more (realism, kept in the null bank).
-    older = rng.random(m) < _sigmoid(-4 + 0.06 * age[cust])
-    options = [c[6] for c in CATEGORIES]
-    pick = rng.random(m)
-    channel = np.empty(m, dtype=object)
-    for k, opts in enumerate(options):
-        sel = cat == k
-        channel[sel] = np.array(opts)[(pick[sel] * len(opts)).astype(int)]
-    channel[older & (channel == "mobile_app")] = "counter"
-    channel[older & (channel == "third_party")] = "atm"
+    channel = _OPTIONS[cat, (rng.random(m) * _N_OPTIONS[cat]).astype(np.int64)]
+    app = np.flatnonzero((channel == _CH["mobile_app"]) | (channel == _CH["third_party"]))
+    older = rng.random(len(app)) < _sigmoid(-4 + 0.06 * age)[cust[app]]
+    app = app[older]
+    channel[app] = np.where(channel[app] == _CH["mobile_app"], _CH["counter"], _CH["atm"])
     # some counter business goes through smart counters, some online through the phone line
-    shift = rng.random(m)
-    channel[(channel == "counter") & (shift < 0.25)] = "smart_counter"
-    channel[(channel == "online_banking") & (shift < 0.3)] = "phone_banking"
+    desk = np.flatnonzero((channel == _CH["counter"]) | (channel == _CH["online_banking"]))
+    shift = rng.random(len(desk))
+    to_smart = desk[(channel[desk] == _CH["counter"]) & (shift < 0.25)]
+    to_phone = desk[(channel[desk] == _CH["online_banking"]) & (shift < 0.3)]
+    channel[to_smart] = _CH["smart_counter"]
+    channel[to_phone] = _CH["phone_banking"]
 
-    tx = pd.DataFrame({
-        "customer_id": customers["customer_id"].to_numpy()[cust],
-        "ts": ts,
-        "amount": np.round(amount, 2),
-        "direction": np.array([c[1] for c in CATEGORIES])[cat],
-        "channel": channel.astype(str),
-        "merchant_category": np.array([c[0] for c in CATEGORIES])[cat],
-        "fuel_grade": pd.array(np.where(is_fuel, grade, 0), dtype="Int16"),
-        "fuel_litres": np.where(is_fuel, np.round(litres, 1), np.nan),
+    p_cust, p_ms, p_amount = _payroll(spec, customers, truth, holdings, rng)
+    cust = np.concatenate([cust, p_cust])
+    ms = np.concatenate([ms, p_ms])
+    cat = np.concatenate([cat, np.full(len(p_cust), _PAYROLL, dtype=np.int8)])
+    # payroll: counter, no fuel
+    channel = np.concatenate([channel, np.full(len(p_cust), _CH["counter"], dtype=np.int8)])
+    amount = np.concatenate([amount, p_amount])
+    fuel_grade = np.concatenate([fuel_grade, np.zeros(len(p_cust), dtype=np.int16)])
+    fuel_litres = np.concatenate([fuel_litres, np.full(len(p_cust), np.nan)])
+    # by customer, then time; stable, so ties keep purchases before payroll
+    order = np.argsort(cust.astype(np.int64) * (days * _DAY_MS) + ms, kind="stable")
+    cust, cat = cust[order], cat[order]
+    grade = fuel_grade[order]
+    return pd.DataFrame({
+        "txn_id": np.arange(first_id, first_id + len(order), dtype=np.int64),
+        "customer_id": labels(customers["customer_id"].to_numpy(), cust),
+        "ts": (start.astype("datetime64[ms]") + ms[order].astype("timedelta64[ms]")),
+        "amount": np.round(amount[order], 2),
+        "direction": labels(_DIRECTIONS, _DIRECTION[cat]),
+        "channel": labels(CHANNELS, channel[order]),
+        "merchant_category": labels(CATEGORY_NAMES, cat),
+        "fuel_grade": pd.arrays.IntegerArray(grade, grade == 0),
+        "fuel_litres": fuel_litres[order],
     })
-    tx.loc[~is_fuel, "fuel_grade"] = pd.NA
-    tx = pd.concat([tx, _payroll(spec, customers, truth, holdings, rng)], ignore_index=True)
-    tx["ts"] = tx["ts"].astype("datetime64[ms]")
-    tx = tx.sort_values(["customer_id", "ts"], kind="stable").reset_index(drop=True)
-    tx.insert(0, "txn_id", np.char.add("T", np.char.zfill(np.arange(1, len(tx) + 1).astype(str), 10)))
-    return tx
 
 
 def _payroll(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdings: pd.DataFrame,
-             rng: np.random.Generator) -> pd.DataFrame:
-    """Monthly payroll credits for payroll-account holders until they leave."""
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Monthly payroll credits for payroll-account holders until they leave.
+
+    Returns each credit's customer (position in ``customers``), time (ms after
+    the period's start) and amount.
+    """
     pay = holdings.loc[holdings["product_id"] == "PAYROLL", ["customer_id", "open_date", "close_date"]]
-    idx = customers.reset_index().set_index("customer_id").loc[pay["customer_id"], "index"].to_numpy()
+    idx = pd.Index(customers["customer_id"]).get_indexer(pay["customer_id"])
     wealth = truth["true_wealth"].to_numpy()[idx]
     salary = 6000 * (wealth / 30_000) ** (0.0 if spec.null else 0.2) * np.exp(0.3 * rng.standard_normal(len(idx)))
     months = pd.date_range(pd.Timestamp(spec.start), pd.Timestamp(spec.end), freq="MS") + pd.Timedelta(days=9, hours=10)
-    t = np.array(months, dtype="datetime64[s]")
+    t = np.array(months, dtype="datetime64[ms]")
     rep = np.repeat(np.arange(len(idx)), len(t))
     when = np.tile(t, len(idx))
-    opened = pay["open_date"].to_numpy().astype("datetime64[s]")[rep]
-    closed = pay["close_date"].to_numpy().astype("datetime64[s]")[rep]
+    opened = pay["open_date"].to_numpy().astype("datetime64[ms]")[rep]
+    closed = pay["close_date"].to_numpy().astype("datetime64[ms]")[rep]
     dormant = truth["dormant"].to_numpy()[idx][rep]
     # planted: risky customers miss payroll months (irregular income)
     z_r = truth["risk_propensity"].to_numpy()[idx][rep]
     missed = rng.random(len(rep)) < _sigmoid(-3.5 + (0.0 if spec.null else 1.0) * z_r)
     keep = (when >= opened) & (np.isnat(closed) | (when < closed)) & ~dormant & ~missed
     rep, when = rep[keep], when[keep]
-    return pd.DataFrame({
-        "customer_id": pay["customer_id"].to_numpy()[rep],
-        "ts": when,
-        "amount": np.round(salary[rep] * np.exp(0.03 * rng.standard_normal(len(rep))), 2),
-        "direction": "in",
-        "channel": "counter",
-        "merchant_category": "payroll_in",
-        "fuel_grade": pd.array([pd.NA] * len(rep), dtype="Int16"),
-        "fuel_litres": np.nan,
-    })
+    amount = salary[rep] * np.exp(0.03 * rng.standard_normal(len(rep)))
+    start = np.datetime64(spec.start, "ms")
+    return idx[rep].astype(np.int32), (when - start).astype(np.int64), amount

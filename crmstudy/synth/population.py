@@ -8,6 +8,9 @@ docs/generative_model.md for every coefficient and its source.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -62,8 +65,26 @@ def make_branches(spec: BankSpec, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({"branch_id": ids, "branch_name": names, "region": region, "area_type": area})
 
 
-def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Customers (observable) and their latent truth (not observable).
+AREA_WEIGHT = {"urban": 1.6, "county": 1.0, "rural": 0.6}
+# planted: log-wealth shift by area type (off in the null bank)
+AREA_WEALTH = {"urban": 0.3, "county": 0.0, "rural": -0.4}
+
+
+def branch_weights(branches: pd.DataFrame) -> np.ndarray:
+    """Probability that a customer belongs to each branch (urban 1.6, county 1.0, rural 0.6)."""
+    w = branches["area_type"].map(AREA_WEIGHT).to_numpy(dtype=float)
+    return w / w.sum()
+
+
+def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator, *,
+                   first: int = 0, n: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers ``first + 1 … first + n`` (observable) and their latent truth (not observable).
+
+    Parameters
+    ----------
+    first, n : int
+        Position of the first customer in the bank and how many to draw (a
+        block of the bank); by default the whole bank.
 
     Returns
     -------
@@ -73,10 +94,9 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
         ``value_potential`` and ``risk_propensity`` (standard normal scores),
         ``dormant`` flag.  Churn is added later by the ledger.
     """
-    n = spec.n_customers
+    n = spec.n_customers if n is None else n
     null = spec.null
-    area_w = branches["area_type"].map({"urban": 1.6, "county": 1.0, "rural": 0.6}).to_numpy()
-    branch_idx = rng.choice(len(branches), size=n, p=area_w / area_w.sum())
+    branch_idx = rng.choice(len(branches), size=n, p=branch_weights(branches))
     group_idx = rng.choice(len(LIFE_GROUPS), size=n, p=LIFE_GROUP_SHARES)
     lo = np.array([r[0] for r in AGE_RANGES])[group_idx]
     hi = np.array([r[1] for r in AGE_RANGES])[group_idx]
@@ -91,7 +111,7 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
     acq_idx = rng.choice(3, size=n, p=ACQUISITION_SHARES)
 
     # Latent wealth: log-normal body; planted shifts by life group and area.
-    area_shift = branches["area_type"].map({"urban": 0.3, "county": 0.0, "rural": -0.4}).to_numpy()[branch_idx]
+    area_shift = branches["area_type"].map(AREA_WEALTH).to_numpy()[branch_idx]
     group_shift = np.array(LIFE_GROUP_WEALTH)[group_idx]
     eff = 0.0 if null else 1.0
     # Student-t (12 df, unit variance, clipped at 5 SD): a heavier upper tail than the normal,
@@ -120,26 +140,26 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
     new = rng.random(n) < 0.08
     open_date = np.where(new, -rng.integers(-spec.days + 30, 0, size=n), -open_offset - 1)
     start = np.datetime64(spec.start, "D")
-    open_dates = start + open_date.astype("timedelta64[D]")
+    open_dates = (start + open_date.astype("timedelta64[D]")).astype("datetime64[ms]")
 
-    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    ids = customer_ids(first, n)
     names = (
-        np.array(list(SURNAMES))[rng.integers(0, len(SURNAMES), n)].astype(object)
+        np.array(list(SURNAMES), dtype=object)[rng.integers(0, len(SURNAMES), n)]
         + "*"
-        + np.array(list(GIVEN))[rng.integers(0, len(GIVEN), n)].astype(object)
+        + np.array(list(GIVEN), dtype=object)[rng.integers(0, len(GIVEN), n)]
     )
     customers = pd.DataFrame(
         {
             "customer_id": ids,
-            "masked_name": names.astype(str),
+            "masked_name": names,
             "branch_id": branches["branch_id"].to_numpy()[branch_idx],
             "age": age,
             "gender": gender,
-            "occupation": occ.astype(str),
+            "occupation": occ,
             "income_band": income_band,
             "acquisition_group": np.array(ACQUISITION_GROUPS)[acq_idx],
             "life_group": np.array(LIFE_GROUPS)[group_idx],
-            "open_date": pd.to_datetime(open_dates).astype("datetime64[ms]"),
+            "open_date": open_dates,
             "external_credit_lines": ext_lines,
         }
     )
@@ -157,54 +177,124 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
     return customers, truth
 
 
-def make_staff(spec: BankSpec, branches: pd.DataFrame, customers: pd.DataFrame, truth: pd.DataFrame,
-               rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
-    """Staff per branch and the owning member of staff of every customer.
+def customer_ids(first: int, n: int) -> np.ndarray:
+    """``C0000001``-style ids of customers ``first + 1 … first + n``."""
+    return np.array([f"C{i:07d}" for i in range(first + 1, first + n + 1)], dtype=object)
 
-    Owners follow the branch's practice, which only partly follows the tier
-    rule (seed 001: >= 10M -> president, >= 1M -> vice-president): that gap is
-    what the ownership table of a report shows.
+
+# --- staff and ownership ---------------------------------------------------------------------
+
+_ROLE = {r: k for k, r in enumerate(STAFF_ROLES)}
+# Monte Carlo sample behind the expected share of customers owned by customer managers;
+# a fixed seed, so the staff of a bank depends on its spec and never on its blocks.
+CALIBRATION_N = 100_000
+CALIBRATION_SEED = 20_250_101
+
+
+def owner_roles(bank_assets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The role (index into ``STAFF_ROLES``) that owns each customer, from their target assets.
+
+    The branch's practice only partly follows the tier rule (seed 001: >= 10M ->
+    president, >= 1M -> vice-president): that gap is what the ownership table of
+    a report shows.
     """
+    a = np.asarray(bank_assets)
+    u = rng.random(len(a))
+    v = rng.random(len(a))
+    role = np.full(len(a), _ROLE["customer_manager"], dtype=np.int8)
+    role[(a >= 200_000) & (u < 0.6)] = _ROLE["wealth_manager"]
+    role[(a >= 1_000_000) & (u < 0.6)] = _ROLE["vice_president"]
+    role[(a >= 1_000_000) & (u >= 0.6)] = _ROLE["wealth_manager"]
+    role[(a >= 10_000_000) & (u < 0.7)] = _ROLE["president"]
+    small = a < 200_000
+    role[small & (v < 0.08)] = _ROLE["lobby_manager"]
+    role[small & (v >= 0.08) & (v < 0.11)] = _ROLE["other"]
+    return role
+
+
+@functools.lru_cache(maxsize=None)
+def expected_cm_share(area_type: str, null: bool) -> float:
+    """Expected share of a branch's customers owned by customer managers.
+
+    Staff are hired for the customers a branch *expects* (its weight × the bank's
+    size), not for those a run happens to draw, so that blocks of customers can
+    be generated independently.  The share depends on the area type through the
+    planted wealth shift, hence one Monte Carlo estimate per area type.
+    """
+    spec = BankSpec(n_branches=1, n_customers=CALIBRATION_N, null=null)
+    branch = pd.DataFrame({"branch_id": ["B001"], "branch_name": ["-"], "region": ["North"], "area_type": [area_type]})
+    rng = np.random.default_rng(CALIBRATION_SEED)
+    _, truth = make_customers(spec, branch, rng)
+    role = owner_roles(truth["bank_assets"].to_numpy(), rng)
+    return float(np.mean(role == _ROLE["customer_manager"]))
+
+
+@dataclass(frozen=True)
+class StaffPools:
+    """The staff who can own customers, grouped in one pool per branch × role.
+
+    Staff are in the order of the ``staff`` table; pool ``b * len(STAFF_ROLES) + r``
+    holds the members of role ``r`` in branch ``b``.  ``cum`` is the pool index
+    plus the cumulative share of the pool's weight up to and including each
+    member, so one ``searchsorted`` picks an owner for every customer at once.
+    """
+
+    staff_id: np.ndarray
+    leave_date: np.ndarray
+    cum: np.ndarray
+    pool_end: np.ndarray
+
+    def owner_leave(self, owner: np.ndarray) -> np.ndarray:
+        """The leave date (``NaT`` if none) of each customer's owner."""
+        return self.leave_date[owner]
+
+
+def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, StaffPools]:
+    """Staff per branch, sized for the customers the branch is expected to have."""
     start = np.datetime64(spec.start, "D")
-    rows = []
-    owner = np.empty(len(customers), dtype=object)
-    assets = truth["bank_assets"].to_numpy()
-    for b in branches["branch_id"]:
-        in_b = np.flatnonzero(customers["branch_id"].to_numpy() == b)
-        a = assets[in_b]
-        u = rng.random(len(in_b))
-        role = np.full(len(in_b), "customer_manager", dtype=object)
-        role[(a >= 200_000) & (u < 0.6)] = "wealth_manager"
-        role[(a >= 1_000_000) & (u < 0.6)] = "vice_president"
-        role[(a >= 1_000_000) & (u >= 0.6)] = "wealth_manager"
-        role[(a >= 10_000_000) & (u < 0.7)] = "president"
-        small = a < 200_000
-        v = rng.random(len(in_b))
-        role[small & (v < 0.08)] = "lobby_manager"
-        role[small & (v >= 0.08) & (v < 0.11)] = "other"
-        n_cm = max(1, int(round((role == "customer_manager").sum() / CUSTOMERS_PER_CM)))
-        counts = {"president": 1, "vice_president": 2, "wealth_manager": max(1, len(in_b) // 1500),
+    expected = branch_weights(branches) * spec.n_customers
+    rows, weights, pools = [], [], []
+    for b, (branch_id, area, n_b) in enumerate(zip(branches["branch_id"], branches["area_type"], expected)):
+        n_cm = max(1, int(round(n_b * expected_cm_share(area, spec.null) / CUSTOMERS_PER_CM)))
+        counts = {"president": 1, "vice_president": 2, "wealth_manager": max(1, int(n_b // 1500)),
                   "customer_manager": n_cm, "lobby_manager": 2, "other": 2}
-        branch_staff = {}
         for r in STAFF_ROLES:
-            ids = [f"{b}-{r[:2].upper()}{k + 1:02d}" for k in range(counts[r])]
-            branch_staff[r] = ids
-            for sid in ids:
+            for k in range(counts[r]):
                 tenure = int(rng.integers(200, 5000))
                 # about one customer manager in ten leaves during the period
                 leaves = r == "customer_manager" and rng.random() < 0.10
                 leave = start + np.timedelta64(int(rng.integers(30, spec.days - 30)), "D") if leaves else np.datetime64("NaT")
-                rows.append((sid, b, r, start - np.timedelta64(tenure, "D"), leave))
-        for r in STAFF_ROLES:
-            mask = role == r
-            ids = branch_staff[r]
-            if r == "customer_manager":
-                # uneven books: some RMs carry more than others (band 250-400)
-                w = rng.uniform(0.88, 1.12, size=len(ids))
-                owner[in_b[mask]] = np.array(ids)[rng.choice(len(ids), size=mask.sum(), p=w / w.sum())]
-            else:
-                owner[in_b[mask]] = np.array(ids)[rng.integers(0, len(ids), size=mask.sum())]
+                rows.append((f"{branch_id}-{r[:2].upper()}{k + 1:02d}", branch_id, r, start - np.timedelta64(tenure, "D"), leave))
+                pools.append(b * len(STAFF_ROLES) + _ROLE[r])
+            # uneven books: some RMs carry more than others (band 250-400)
+            weights.append(rng.uniform(0.88, 1.12, size=counts[r]) if r == "customer_manager" else np.ones(counts[r]))
     staff = pd.DataFrame(rows, columns=["staff_id", "branch_id", "role", "start_date", "leave_date"])
-    staff["start_date"] = pd.to_datetime(staff["start_date"]).astype("datetime64[ms]")
-    staff["leave_date"] = pd.to_datetime(staff["leave_date"]).astype("datetime64[ms]")
-    return staff, pd.Series(owner.astype(str), index=customers.index, name="owner_staff_id")
+    for c in ("start_date", "leave_date"):
+        staff[c] = staff[c].to_numpy().astype("datetime64[ms]")
+    pool = np.array(pools)
+    w = np.concatenate(weights)
+    total = np.bincount(pool, weights=w, minlength=len(branches) * len(STAFF_ROLES))
+    within = np.cumsum(w) - np.repeat(np.cumsum(total) - total, np.bincount(pool, minlength=len(total)))
+    share = within / total[pool]
+    last = np.r_[pool[1:] != pool[:-1], True]
+    share[last] = 1.0
+    pool_end = np.searchsorted(pool, np.arange(len(total)), side="right")
+    pools_ = StaffPools(staff_id=staff["staff_id"].to_numpy(dtype=object),
+                        leave_date=staff["leave_date"].to_numpy().astype("datetime64[D]"),
+                        cum=pool + share, pool_end=pool_end)
+    return staff, pools_
+
+
+def assign_owners(customers: pd.DataFrame, truth: pd.DataFrame, branches: pd.DataFrame, pools: StaffPools,
+                  rng: np.random.Generator) -> np.ndarray:
+    """The owning member of staff of every customer, as a position in the staff table.
+
+    The role follows :func:`owner_roles`; within a role the owner is picked
+    uniformly, except customer managers, picked in proportion to their weight.
+    """
+    branch = pd.Index(branches["branch_id"]).get_indexer(customers["branch_id"])
+    role = owner_roles(truth["bank_assets"].to_numpy(), rng)
+    pool = branch * len(STAFF_ROLES) + role
+    owner = np.searchsorted(pools.cum, pool + rng.random(len(pool)), side="right")
+    # k + u can round up to k + 1 for u within 2**-53 of 1: stay inside the pool
+    return np.minimum(owner, pools.pool_end[pool] - 1)

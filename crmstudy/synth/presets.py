@@ -69,7 +69,9 @@ PRESETS: dict[str, BankSpec] = {
     "tiny": BankSpec(n_branches=3, n_customers=1_500, txn_per_customer=40.0, preset="tiny"),
     # the demo bank of the README: 8 branches, about 20,000 customers, one year
     "demo": BankSpec(n_branches=8, n_customers=20_000, preset="demo"),
-    "large": BankSpec(n_branches=40, n_customers=200_000, preset="large"),
+    # issue 5: a whole bank, about 200 branches and 1,000,000 customers; 64 transactions per
+    # active customer-year (the demo's 60 gives ~50.5M rows) make at least 50M transactions
+    "large": BankSpec(n_branches=200, n_customers=1_000_000, txn_per_customer=64.0, preset="large"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .columns import labels
 from .population import LIFE_GROUPS, WEALTH_SIGMA, _sigmoid
 from .presets import BankSpec
 
@@ -30,6 +31,8 @@ CATALOGUE = (
     ("UTILITY_PAY", "Utility payments", "生活缴费", "payments", "service", 0.40),
 )
 PRODUCT_IDS = tuple(p[0] for p in CATALOGUE)
+# holdings and balances are sorted by customer, then product id as text
+_PRODUCT_ORDER = np.argsort(np.argsort(PRODUCT_IDS))
 
 # Planted group x product affinities, in log-odds (off in the null bank).
 # seed 000/003: classify customers by features, find which products each uses.
@@ -82,16 +85,21 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
-def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, staff: pd.DataFrame,
-               owner: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, owner_leave: np.ndarray,
+               rng: np.random.Generator) -> pd.DataFrame:
     """Add churn hazard, churn flag and date to ``truth``.
 
     Planted (seed 001/003): an RM who leaves takes customers with them, and
     customers drawn to third-party payment apps leave more often.
+
+    Parameters
+    ----------
+    owner_leave : np.ndarray of datetime64[D]
+        The leave date of each customer's owner, ``NaT`` if the owner stays.
     """
     n = len(customers)
     start = np.datetime64(spec.start, "D")
-    leave = staff.set_index("staff_id")["leave_date"].reindex(owner.to_numpy()).to_numpy().astype("datetime64[D]")
+    leave = np.asarray(owner_leave).astype("datetime64[D]")
     owner_left = ~np.isnat(leave)
     pull = rng.standard_normal(n)
     if spec.null:
@@ -111,7 +119,7 @@ def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, sta
     truth["third_party_pull"] = pull.round(4)
     truth["churn_hazard"] = np.round(hazard, 4)
     truth["churned"] = churned
-    truth["churn_date"] = pd.to_datetime(churn_date).astype("datetime64[ms]")
+    truth["churn_date"] = churn_date.astype("datetime64[ms]")
     return truth
 
 
@@ -122,9 +130,10 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
     Returns
     -------
     holdings : pd.DataFrame
-        One row per held product: open/close date, ``amount`` (initial
-        balance for assets, principal or limit for credit, 0 for services),
+        One row per held product: open/close date, ``amount`` (principal or
+        limit for credit products, 0 for asset and service products),
         ``delinquent_date`` for credit products that fell 90+ days past due.
+        Sorted by customer, then product id.
     affinity : pd.DataFrame
         ``customer_id`` and one ``affinity_<PRODUCT>`` log-odds column each.
     """
@@ -167,8 +176,8 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
     kinds = {p[0]: p[4] for p in CATALOGUE}
     wealth = truth["true_wealth"].to_numpy()
     risk = truth["risk_propensity"].to_numpy()
-    frames = []
-    for pid in PRODUCT_IDS:
+    parts = []
+    for k, pid in enumerate(PRODUCT_IDS):
         idx = np.flatnonzero(held[pid])
         m = len(idx)
         span = np.maximum((end_excl - np.timedelta64(30, "D") - cust_open[idx]).astype(int), 1)
@@ -200,19 +209,28 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
         else:
             amount = np.zeros(m)
             delinquent = np.full(m, np.datetime64("NaT"), dtype="datetime64[D]")
-        frames.append(pd.DataFrame({
-            "customer_id": customers["customer_id"].to_numpy()[idx],
-            "product_id": pid,
-            "open_date": opened,
-            "close_date": closed,
-            "amount": np.round(amount, 2),
-            "delinquent_date": delinquent,
-        }))
-    holdings = pd.concat(frames, ignore_index=True)
-    for c in ("open_date", "close_date", "delinquent_date"):
-        holdings[c] = pd.to_datetime(holdings[c]).astype("datetime64[ms]")
-    holdings = holdings.sort_values(["customer_id", "product_id"], kind="stable").reset_index(drop=True)
+        parts.append((idx, np.full(m, k, dtype=np.int8), opened, closed, amount, delinquent))
+    idx, product, opened, closed, amount, delinquent = (np.concatenate(c) for c in zip(*parts))
+    order = np.lexsort((_PRODUCT_ORDER[product], idx))
+    idx, product = idx[order], product[order]
+    holdings = pd.DataFrame({
+        "customer_id": labels(customers["customer_id"].to_numpy(), idx),
+        "product_id": labels(PRODUCT_IDS, product),
+        "open_date": opened[order].astype("datetime64[ms]"),
+        "close_date": closed[order].astype("datetime64[ms]"),
+        "amount": np.round(amount[order], 2),
+        "delinquent_date": delinquent[order].astype("datetime64[ms]"),
+    })
     return holdings, affinity
+
+
+def _month_edges(spec: BankSpec) -> np.ndarray:
+    """Start of every calendar month in the period, the period's start and its end (exclusive)."""
+    months = pd.date_range(pd.Timestamp(spec.start), pd.Timestamp(spec.end), freq="MS")
+    edges = list(months) + [pd.Timestamp(spec.end) + pd.Timedelta(days=1)]
+    if edges[0] > pd.Timestamp(spec.start):
+        edges.insert(0, pd.Timestamp(spec.start))
+    return np.array(edges, dtype="datetime64[D]")
 
 
 def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
@@ -224,19 +242,18 @@ def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
     overlap.  Average daily assets over any sub-period follow exactly.  About
     4 % of customers get a short spike (property sale, bonus) so that the
     "≥ 50k at a point in time" rule of seed 001 has customers to find.
+    Sorted by customer, product and ``valid_from`` (``holdings`` is sorted).
     """
     kinds = {p[0]: p[4] for p in CATALOGUE}
     assets = holdings[holdings["product_id"].map(kinds) == "asset"].reset_index(drop=True)
-    target = truth.set_index("customer_id")["bank_assets"].reindex(assets["customer_id"]).to_numpy()
+    pos = pd.Index(truth["customer_id"]).get_indexer(assets["customer_id"])
+    target = truth["bank_assets"].to_numpy()[pos]
     # split each customer's assets over their asset products (Dirichlet shares)
-    w = rng.gamma(np.where(assets["product_id"] == "DEMAND_DEPOSIT", 1.0, 1.5), size=len(assets))
-    share = w / pd.Series(w).groupby(assets["customer_id"].to_numpy()).transform("sum").to_numpy()
+    is_dd = (assets["product_id"] == "DEMAND_DEPOSIT").to_numpy()
+    w = rng.gamma(np.where(is_dd, 1.0, 1.5), size=len(assets))
+    share = w / np.bincount(pos, weights=w, minlength=len(truth))[pos]
     level = target * share
-    months = pd.date_range(pd.Timestamp(spec.start), pd.Timestamp(spec.end), freq="MS")
-    edges = list(months) + [pd.Timestamp(spec.end) + pd.Timedelta(days=1)]
-    if edges[0] > pd.Timestamp(spec.start):
-        edges.insert(0, pd.Timestamp(spec.start))
-    edges = np.array(edges, dtype="datetime64[D]")
+    edges = _month_edges(spec)
     k = len(edges) - 1
     h = np.repeat(np.arange(len(assets)), k)
     seg = np.tile(np.arange(k), len(assets))
@@ -244,48 +261,50 @@ def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
     # planted (off in the null bank): value potential drifts assets upwards,
     # 2.5 % a month per SD, centred on the middle of the period so the
     # period's average stays at the customer's level.
-    z_v = truth.set_index("customer_id")["value_potential"].reindex(assets["customer_id"]).to_numpy()
+    z_v = truth["value_potential"].to_numpy()[pos]
     drift = (0.0 if spec.null else VALUE_DRIFT) * z_v
     steps = rng.normal(0, 0.10, size=(len(assets), k)).cumsum(axis=1).ravel()
-    bal = level[h] * np.exp(steps - 0.005 * seg + drift[h] * (seg - (k - 1) / 2))
-    frm = edges[seg]
-    to = edges[seg + 1]
+    bal = np.round(level[h] * np.exp(steps - 0.005 * seg + drift[h] * (seg - (k - 1) / 2)), 2)
     opened = assets["open_date"].to_numpy().astype("datetime64[D]")[h]
     closed = assets["close_date"].to_numpy().astype("datetime64[D]")[h]
-    frm = np.maximum(frm, opened)
-    to = np.where(np.isnat(closed), to, np.minimum(to, closed))
+    frm = np.maximum(edges[seg], opened)
+    to = np.where(np.isnat(closed), edges[seg + 1], np.minimum(edges[seg + 1], closed))
     keep = to > frm
-    out = pd.DataFrame({
-        "customer_id": assets["customer_id"].to_numpy()[h][keep],
-        "product_id": assets["product_id"].to_numpy()[h][keep],
-        "valid_from": frm[keep],
-        "valid_to": to[keep],
-        "balance": np.round(bal[keep], 2),
+    h, frm, to, bal = h[keep], frm[keep], to[keep], bal[keep]
+    frm, to, bal, h = _spikes(frm, to, bal, h, pos, is_dd, rng)
+    return pd.DataFrame({
+        "customer_id": labels(truth["customer_id"].to_numpy(), pos[h]),
+        "product_id": labels(assets["product_id"].to_numpy(), h),
+        "valid_from": frm.astype("datetime64[ms]"),
+        "valid_to": to.astype("datetime64[ms]"),
+        "balance": bal,
     })
-    # spikes: split one demand-deposit month into before / spike / after
-    dd = np.flatnonzero((out["product_id"] == "DEMAND_DEPOSIT").to_numpy())
-    cust = out["customer_id"].to_numpy()[dd]
-    first = np.unique(cust, return_index=True)[1]
-    cand = dd[first]
-    chosen = cand[rng.random(len(cand)) < 0.04]
-    pieces = []
-    for i in chosen:
-        row = out.iloc[i]
-        length = int((row["valid_to"] - row["valid_from"]).days)
-        if length < 10:
-            continue
-        a = int(rng.integers(1, length - 8))
-        b = a + int(rng.integers(5, 8))
-        spike = float(rng.uniform(40_000, 150_000))
-        f = row["valid_from"]
-        pieces.append((i, [(f, f + pd.Timedelta(days=a), row["balance"]),
-                           (f + pd.Timedelta(days=a), f + pd.Timedelta(days=b), round(row["balance"] + spike, 2)),
-                           (f + pd.Timedelta(days=b), row["valid_to"], row["balance"])]))
-    if pieces:
-        drop = [i for i, _ in pieces]
-        extra = pd.DataFrame([(out.at[i, "customer_id"], "DEMAND_DEPOSIT", f, t, b) for i, segs in pieces for f, t, b in segs],
-                             columns=out.columns)
-        out = pd.concat([out.drop(index=drop), extra], ignore_index=True)
-    for c in ("valid_from", "valid_to"):
-        out[c] = pd.to_datetime(out[c]).astype("datetime64[ms]")
-    return out.sort_values(["customer_id", "product_id", "valid_from"], kind="stable").reset_index(drop=True)
+
+
+def _spikes(frm, to, bal, h, pos, is_dd, rng):
+    """Split the first demand-deposit segment of about 4 % of customers into before / spike / after.
+
+    The spike lasts 5-7 days and adds 40,000-150,000 CNY; segments shorter than
+    10 days are left alone.  Rows stay in order: a split row becomes three
+    consecutive rows.
+    """
+    dd = np.flatnonzero(is_dd[h])
+    cust = pos[h[dd]]
+    first = dd[np.r_[True, cust[1:] != cust[:-1]]] if len(dd) else dd
+    chosen = first[rng.random(len(first)) < 0.04]
+    length = (to[chosen] - frm[chosen]).astype(int)
+    a = rng.integers(1, np.maximum(length - 8, 2))
+    b = a + rng.integers(5, 8, size=len(chosen))
+    spike = rng.uniform(40_000, 150_000, size=len(chosen))
+    ok = length >= 10
+    chosen, a, b, spike = chosen[ok], a[ok], b[ok], spike[ok]
+    reps = np.ones(len(frm), dtype=np.int64)
+    reps[chosen] = 3
+    row = np.repeat(np.arange(len(frm)), reps)
+    frm, to, bal, h = frm[row], to[row], bal[row], h[row]
+    p = (np.cumsum(reps) - reps)[chosen]  # new position of each split row's first piece
+    cut1 = frm[p] + a.astype("timedelta64[D]")
+    cut2 = frm[p] + b.astype("timedelta64[D]")
+    to[p], frm[p + 1], to[p + 1], frm[p + 2] = cut1, cut1, cut2, cut2
+    bal[p + 1] = np.round(bal[p + 1] + spike, 2)
+    return frm, to, bal, h

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import _sigmoid
+from .population import StaffPools, _sigmoid
 from .presets import BankSpec
 
 CONTACT_TYPES = ("visit", "phone", "wechat", "event")
@@ -15,12 +15,14 @@ FEEDBACK_CODES = ("interested_wealth", "interested_loan", "rate_sensitive", "no_
 OUTCOMES = ("product_sold", "follow_up", "declined", "no_contact")
 
 
-def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, owner: pd.Series,
-                staff: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, owner: np.ndarray,
+                pools: StaffPools, rng: np.random.Generator, *, first_id: int = 1) -> pd.DataFrame:
     """Visits and calls; richer customers are contacted more often.
 
     Planted (off in the null bank): attitude and outcome improve with value
     potential; customers about to churn say they moved funds elsewhere.
+    ``owner`` is each customer's owner as a position in the staff table;
+    ``visit_id`` counts up from ``first_id`` in date order.
     """
     n = len(customers)
     assets = truth["bank_assets"].to_numpy()
@@ -30,8 +32,8 @@ def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, ow
     m = len(c)
     start = np.datetime64(spec.start, "D")
     day = start + rng.integers(0, spec.days, size=m).astype("timedelta64[D]")
-    staff_of = owner.to_numpy()[c]
-    leave = staff.set_index("staff_id")["leave_date"].reindex(staff_of).to_numpy().astype("datetime64[D]")
+    staff_of = pools.staff_id[owner[c]]
+    leave = pools.owner_leave(owner[c])
     gone = ~np.isnat(leave) & (day >= leave)
     # after an RM leaves, a lobby manager of the branch picks up the contact
     lobby = customers["branch_id"].to_numpy()[c] + "-LO01"
@@ -59,15 +61,14 @@ def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, ow
                                                      feedback[stay], outcome[stay])
     m = len(c)
     contact = np.array(CONTACT_TYPES)[rng.choice(4, size=m, p=[0.35, 0.4, 0.2, 0.05])]
-    visits = pd.DataFrame({
-        "visit_date": pd.to_datetime(day).astype("datetime64[ms]"),
-        "staff_id": staff_of.astype(str),
-        "customer_id": customers["customer_id"].to_numpy()[c],
-        "contact_type": contact,
-        "attitude": attitude,
-        "feedback_code": feedback,
-        "outcome": outcome,
+    order = np.lexsort((c, day))
+    return pd.DataFrame({
+        "visit_id": np.arange(first_id, first_id + m, dtype=np.int64),
+        "visit_date": day[order].astype("datetime64[ms]"),
+        "staff_id": staff_of[order],
+        "customer_id": customers["customer_id"].to_numpy()[c[order]],
+        "contact_type": contact[order],
+        "attitude": attitude[order],
+        "feedback_code": feedback[order],
+        "outcome": outcome[order],
     })
-    visits = visits.sort_values(["visit_date", "customer_id"], kind="stable").reset_index(drop=True)
-    visits.insert(0, "visit_id", np.char.add("V", np.char.zfill(np.arange(1, m + 1).astype(str), 8)))
-    return visits
