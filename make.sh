@@ -48,8 +48,9 @@ case "${1:-}" in
         "$VENV/bin/crmstudy" training --data data_synthetic/demo --out reports/training
         ;;
     test)
-        # pdftotext/pdffonts for the PDF tests, Chromium for the browser test, a CJK font
-        need_apt poppler-utils chromium fonts-noto-cjk
+        # pdftotext/pdffonts for the PDF tests, Chromium for the browser test, a CJK font,
+        # Java for the Spark equivalence test
+        need_apt poppler-utils chromium fonts-noto-cjk openjdk-17-jre-headless
         setup test
         shift
         "$VENV/bin/python" -m pytest "$@"
