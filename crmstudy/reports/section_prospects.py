@@ -6,98 +6,245 @@ a loan may go bad.  Each line carries the customer's top reasons and one sentenc
 on within 24–48 hours (seed 004: act on a customer event within 24–48 hours).
 
 The scorecards are fitted on the whole bank (a branch alone is too small for a stable
-model), but only the branch's own customers are listed, with masked ids and names.
+model), but only the branch's own customers are listed, with masked ids and names.  The
+two lists stand on their own: when one scorecard cannot be fitted (a small bank may see
+too few delinquencies), the other list is still shown and the report says why the first
+is missing.  Every reader-facing string comes from the catalogue (``prospects.*``,
+``signal.*``) in the report's language, ``ctx.params.language``.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import math
+import time
+import warnings
+from datetime import timedelta
 
+import pandas as pd
+from babel.dates import format_interval
+
+from .. import i18n
 from ..errors import ParamsError
-from ..footprint import FootprintScores, TooFewEvents, default_design, score_customers
+from ..features import Period, connect, customer_assets
+from ..footprint import (SIGNALS, Design, FootprintScores, Scorecard, SignalSkipped, TooFewEvents, active_customers,
+                         compute_signals, default_design, risk_outcome, score_customers, value_outcome)
+from ..footprint import _CARD_DEFAULTS, _sample  # score_customers' own steps, for fitting one card at a time
 from ..privacy import mask_customers
+from ..schema import find_bank
 from ..tiers import assign_tiers
 from . import display as d
-from .branch import TIER_LABELS
 
-#: What to do when a signal is a customer's top reason for a high value score.
-VALUE_ACTIONS = {
-    "premium_fuel_share": "drives a good car: offer a car-owner credit card and a wealth review",
-    "litres_per_fill": "drives a large car: offer a car-owner credit card and a wealth review",
-    "air_trips": "flies often: offer a travel card with lounge access and a wealth review",
-    "rail_trips": "travels often: offer a travel card and a wealth review",
-    "dining_share": "dines out often: invite to the next wealth salon and offer a fund",
-    "luxury_share": "buys luxury goods: invite to the next wealth salon and offer gold accumulation",
-    "txn_amount": "pays large amounts: raise the e-banking limit and offer a wealth-management product",
-    "visit_positive_share": "was warm at the last contact: call back with a wealth-management offer",
-    "visit_sold_share": "has bought from the RM before: call back with the next product",
-    "education_share": "pays for education: offer an education savings plan",
-}
-VALUE_DEFAULT = "an active customer: offer a first wealth product through the app"
-#: What to do when a signal is a borrower's top reason for a high risk score.
-RISK_ACTIONS = {
-    "internet_lender_share": "repays internet lenders often: check repayment capacity before any new credit "
-                             "and offer to consolidate",
-    "external_credit_lines": "holds many internet-lender credit lines: review the limit and call before the "
-                             "next instalment",
-    "cash_share": "draws much cash: ask what it is for at the next visit and watch the next instalment",
-    "payroll_regularity": "gets paid irregularly: confirm employer and income, and move the instalment "
-                          "to after payday",
-    "third_party_out_share": "moves money to payment apps: check where the repayment money will come from",
-}
-RISK_DEFAULT = "call before the next instalment is due and check cash flow; do not raise limits"
+_SIGNALS = {s.name: s for s in SIGNALS}
+#: How a reason writes a signal's value, by the signal's registry format: the message
+#: ``signal_value.<kind>`` around a number in the reader's style (shares and amounts need none).
+VALUE_KINDS = {"{:.0%}": "share", "{:,.0f} CNY": "money", "{:+.0%} a month": "trend", "{:.0f} L": "litres",
+               "{:.1f} a month": "per_month", "{:.0f} categories": "categories", "{:.0f} lines": "lines"}
+_DIGITS = {"per_month": 1, "number": 2}
+_REASON_COLUMNS = ["customer_id", "score", "rank", "signal", "value", "bin", "log_odds", "points", "reason"]
 
 
-def _sentence(reason: str | None, signal: str | None, actions: dict, default: str) -> str:
-    action = actions.get(signal, default) if signal else default
-    lead = f"{reason[:1].upper()}{reason[1:]}" if reason else "No single trace stands out"
-    return f"{lead} — {action}, within 48 hours."
+# --- reasons and actions, in the reader's language ---------------------------------------------
 
 
-def _actions(df: pd.DataFrame, actions: dict, default: str) -> list[str]:
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def signal_value(signal: str, value, lang: str = "en") -> str:
+    """A signal's value as a reason writes it: ``'75%'``, ``'CNY 750'``, ``'每月1.2次'``."""
+    kind = VALUE_KINDS.get(_SIGNALS[signal].fmt, "number")
+    if kind == "share":
+        return i18n.percent(value, lang, digits=0)
+    if kind == "money":
+        return i18n.money(value, lang, compact=False)
+    if kind == "trend":
+        text = ("+" if value >= 0 else "") + i18n.percent(value, lang, digits=0)
+    else:
+        text = i18n.number(value, lang, digits=_DIGITS.get(kind, 0))
+    return text if kind == "number" else i18n.t(f"signal_value.{kind}", lang, value=text)
+
+
+def reason_text(signal, value, fallback: str = "", lang: str = "en") -> str:
+    """One reason, ``'premium fuel share 75%'`` / ``'加高标号油占比75%'``.
+
+    A signal outside the registry keeps the scorecard's own words (``fallback``).
+    """
+    if signal not in _SIGNALS:
+        return fallback
+    key = f"signal.{signal}"
+    label = i18n.t(key, lang) if i18n.has(key, lang) else _SIGNALS[signal].label
+    if _missing(value):
+        return i18n.t("signal_value.none", lang, label=label)
+    return i18n.t("signal_value.reason", lang, label=label, value=signal_value(signal, value, lang))
+
+
+def _sentence(reason: str | None, signal: str | None, side: str, lang: str) -> str:
+    key = f"prospects.{side}_action.{signal}"
+    action = i18n.t(key if signal and i18n.has(key, lang) else f"prospects.{side}_action.default", lang)
+    lead = f"{reason[:1].upper()}{reason[1:]}" if reason else i18n.t("prospects.no_reason", lang)
+    return i18n.t("prospects.sentence", lang, reason=lead, action=action)
+
+
+def _actions(df: pd.DataFrame, side: str, lang: str) -> list[str]:
     text = lambda v: v if isinstance(v, str) else None  # noqa: E731  (NaN when no reason)
-    return [_sentence(text(r), text(g), actions, default) for r, g in zip(df["top_reason"], df["top_signal"])]
+    return [_sentence(text(r), text(g), side, lang) for r, g in zip(df["top_reason"], df["top_signal"])]
 
 
-def _why(reasons: pd.DataFrame, score: str) -> pd.DataFrame:
+def _why(reasons: pd.DataFrame, score: str, lang: str = "en") -> pd.DataFrame:
     """Per customer: the reasons joined, the top reason and its signal."""
     r = reasons[reasons["score"] == score].sort_values(["customer_id", "rank"])
     if r.empty:
         return pd.DataFrame(columns=["customer_id", "why", "top_reason", "top_signal"])
+    r = r.assign(reason=[reason_text(s, v, f, lang) for s, v, f in zip(r["signal"], r["value"], r["reason"])])
     g = r.groupby("customer_id", sort=False)
-    return pd.DataFrame({"why": g["reason"].agg("; ".join), "top_reason": g["reason"].first(),
-                         "top_signal": g["signal"].first()}).reset_index()
+    return pd.DataFrame({"why": g["reason"].agg(i18n.t("prospects.reason_sep", lang).join),
+                         "top_reason": g["reason"].first(), "top_signal": g["signal"].first()}).reset_index()
 
 
 def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresholds, top_n: int = 10,
-                     flag_ratio: float = 2.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     flag_ratio: float = 2.0, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two lists (unmasked): top value prospects, and flagged borrowers.
 
     A borrower is flagged when their probability of delinquency is at least ``flag_ratio``
-    times the bank's rate in the training window.
+    times the bank's rate in the training window.  A list whose scorecard was not fitted
+    (``scores.value_card`` or ``risk_card`` is None) is empty.  Reasons and actions are in ``lang``.
     """
     if top_n < 1 or flag_ratio <= 0:
         raise ParamsError(f"prospects: 'top_n' must be at least 1 and 'flag_ratio' positive, got {top_n}, {flag_ratio}")
     f = features[["customer_id", "masked_name", "owner_staff_id"]].assign(
         tier=assign_tiers(features, thresholds).astype(str).to_numpy())
     s = scores.scores.merge(f, on="customer_id")  # only the branch's own customers
-    value = s.sort_values(["value_p", "customer_id"], ascending=[False, True]).head(top_n)
-    value = value.merge(_why(scores.reasons, "value"), on="customer_id", how="left")
-    value["action"] = _actions(value, VALUE_ACTIONS, VALUE_DEFAULT)
-    bar = flag_ratio * scores.risk_card.event_rate_
-    risk = s[s["borrower"] & (s["risk_p"] >= bar)].sort_values(["risk_p", "customer_id"], ascending=[False, True])
-    risk = risk.head(top_n).merge(_why(scores.reasons, "risk"), on="customer_id", how="left")
-    risk["action"] = _actions(risk, RISK_ACTIONS, RISK_DEFAULT)
-    return value.reset_index(drop=True), risk.reset_index(drop=True)
+    if scores.value_card is None:
+        value = s.iloc[:0]
+    else:
+        value = s.sort_values(["value_p", "customer_id"], ascending=[False, True]).head(top_n)
+    if scores.risk_card is None:
+        risk = s.iloc[:0]
+    else:
+        risk = s[s["borrower"] & (s["risk_p"] >= flag_ratio * scores.risk_card.event_rate_)]
+        risk = risk.sort_values(["risk_p", "customer_id"], ascending=[False, True]).head(top_n)
+    out = []
+    for side, df in (("value", value), ("risk", risk)):
+        df = df.merge(_why(scores.reasons, side, lang), on="customer_id", how="left")
+        out.append(df.assign(action=_actions(df, side, lang)).reset_index(drop=True))
+    return out[0], out[1]
+
+
+# --- fitting each scorecard on its own ---------------------------------------------------------
+
+
+def _fit_each(con, fit: Design, min_events: int) -> tuple[dict[str, Scorecard], dict[str, int], list[str]]:
+    """The scorecards whose training window holds enough events, the events of the others, the signals."""
+    train_sig = compute_signals(con, fit.train_signals)
+    names = [c for c in train_sig.columns if c != "customer_id"]
+    was_active = active_customers(con, fit.train_signals)
+    samples = {"value": value_outcome(con, fit.train_signals, fit.train_outcome),
+               "risk": risk_outcome(con, fit.train_outcome, opened_before=fit.train_signals.start)}
+    cards, short = {}, {}
+    for side, outcome in samples.items():
+        sample = _sample(train_sig, outcome, was_active)
+        events = int(sample["y"].sum())
+        if events < max(min_events, 1) or events == len(sample):
+            short[side] = events
+        else:
+            cards[side] = Scorecard(**_CARD_DEFAULTS[side]).fit(sample[names], sample["y"])
+    return cards, short, names
+
+
+def score_each(data_dir, period: Period, *, branch: str | None = None, min_events: int = 10,
+               top: int = 3) -> tuple[FootprintScores, dict[str, int]]:
+    """:func:`crmstudy.footprint.score_customers`, each scorecard fitted only when it can be.
+
+    The same windows, samples and cards as ``score_customers``, step by step, except that a
+    training window with fewer than ``min_events`` events leaves its card out (None) and its
+    columns empty instead of stopping both.
+
+    Returns
+    -------
+    FootprintScores, dict
+        The scores, and the training events of each card that was not fitted (``value``, ``risk``).
+    """
+    t0 = time.perf_counter()
+    con = connect(find_bank(data_dir))
+    w = default_design(period)
+    after = w.test_outcome.end + timedelta(days=1)
+    fit = Design(w.train_outcome, w.test_outcome, w.test_outcome,
+                 Period(after, after + timedelta(days=w.test_outcome.days - 1)))
+    cards, short, names = _fit_each(con, fit, min_events)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
+        now = compute_signals(con, fit.test_signals, branch=branch)
+    current = customer_assets(con, fit.test_signals, branch=branch)
+    holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
+    borrowers = set(risk_outcome(con, Period(after, after), opened_before=after)["customer_id"])
+    now = now[now["customer_id"].isin((holders | borrowers) & active_customers(con, fit.test_signals))]
+    now = now.reset_index(drop=True)
+    out = now[["customer_id"]].assign(borrower=now["customer_id"].isin(borrowers))
+    reasons = []
+    for side, rows in (("value", out["customer_id"].notna()), ("risk", out["borrower"])):
+        card = cards.get(side)
+        out[f"{side}_p"] = card.predict(now).where(rows) if card else float("nan")
+        out[f"{side}_points"] = card.points(now).where(rows) if card else float("nan")
+        if card is not None:
+            reasons.append(card.reasons(now[rows.to_numpy()], top=top).assign(score=side))
+    reasons = [r for r in reasons if len(r)]
+    reasons = pd.concat(reasons, ignore_index=True)[_REASON_COLUMNS] if reasons else pd.DataFrame(
+        columns=_REASON_COLUMNS)
+    out = out[["customer_id", "value_p", "value_points", "borrower", "risk_p", "risk_points"]]
+    return FootprintScores(scores=out, reasons=reasons, value_card=cards.get("value"), risk_card=cards.get("risk"),
+                           fit_design=fit, seconds=time.perf_counter() - t0), short
+
+
+# --- the section ---------------------------------------------------------------------------------
+
+
+def _ratio(x: float, lang: str) -> str:
+    return i18n.number(x, lang, digits=0 if float(x).is_integer() else 1)
+
+
+def _months(p: Period, lang: str) -> str:
+    """``'May – Aug 2025'``, ``'2025年5月至8月'``."""
+    return format_interval(p.start, p.end, "yMMM", locale=i18n.BABEL_LOCALES[lang])
+
+
+def _show_value(value: pd.DataFrame, scores: FootprintScores, lang: str) -> None:
+    columns = ["customer_id", "masked_name", "owner_staff_id", "tier", "value_points", "value_p", "why", "action"]
+    labels = {c: i18n.t(f"prospects.{k}", lang) for c, k in zip(columns, [
+        "customer", "name", "owner", "tier", "value_points", "value_p", "why", "action"])}
+    shown = mask_customers(value)
+    shown["tier"] = [i18n.t(f"tier.{t}", lang) for t in shown["tier"]]
+    d.show_table(shown[columns].rename(columns=labels),
+                 caption=i18n.t("prospects.value_caption", lang, n=i18n.integer(len(value), lang),
+                                months=i18n.integer(scores.fit_design.test_outcome.days // 30, lang),
+                                rate=i18n.percent(scores.value_card.event_rate_, lang, digits=0)),
+                 formats={labels["value_points"]: lambda v: i18n.number(v, lang, digits=0),
+                          labels["value_p"]: lambda v: i18n.percent(v, lang, digits=0)})
+    d.say(i18n.t("prospects.value_reading", lang, n=i18n.integer(len(value), lang)))
+
+
+def _show_risk(risk: pd.DataFrame, scores: FootprintScores, flag_ratio: float, lang: str) -> None:
+    rate, ratio = i18n.percent(scores.risk_card.event_rate_, lang, digits=1), _ratio(flag_ratio, lang)
+    if risk.empty:
+        d.say(i18n.t("prospects.risk_none", lang, ratio=ratio, rate=rate))
+        return
+    columns = ["customer_id", "masked_name", "owner_staff_id", "risk_points", "risk_p", "why", "action"]
+    labels = {c: i18n.t(f"prospects.{k}", lang) for c, k in zip(columns, [
+        "customer", "name", "owner", "risk_points", "risk_p", "why", "action"])}
+    d.show_table(mask_customers(risk)[columns].rename(columns=labels),
+                 caption=i18n.t("prospects.risk_caption", lang, ratio=ratio, rate=rate),
+                 formats={labels["risk_points"]: lambda v: i18n.number(v, lang, digits=0),
+                          labels["risk_p"]: lambda v: i18n.percent(v, lang, digits=1)})
+    d.say(i18n.t("prospects.risk_reading", lang, n=i18n.integer(len(risk), lang)))
 
 
 def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0,
-                      scores: FootprintScores | None = None) -> dict:
+                      scores: FootprintScores | None = None, min_events: int = 10) -> dict:
     """Show the branch's value prospects and risk flags; return the unmasked tables.
 
     Parameters
     ----------
     ctx : crmstudy.reports.branch.BranchContext
+        The branch's context; ``ctx.params.language`` is the report's language.
     data_dir : path
         The bank folder the context was loaded from (the scorecards are fitted on all of it).
     top_n : int
@@ -107,56 +254,47 @@ def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0
     scores : FootprintScores, optional
         :func:`crmstudy.footprint.score_customers` of the whole bank, when a runner computes
         it once for every branch; only this branch's customers are shown either way.
+    min_events : int
+        Fewest events in a scorecard's training window (passed to ``score_customers``).
 
     Returns
     -------
     dict
-        ``prospects`` and ``risk_flags`` (unmasked DataFrames) and ``scores``
-        (:class:`crmstudy.footprint.FootprintScores`); empty, with the reason said in the
-        report, when the period is too short or the bank too small for a scorecard.
+        ``prospects`` and ``risk_flags`` (unmasked DataFrames; empty for a scorecard that
+        could not be fitted), ``scores`` (:class:`crmstudy.footprint.FootprintScores`, whose
+        ``value_card`` or ``risk_card`` is then None) and ``unfitted`` (scorecard -> the
+        sentence the report said instead).  An empty dict, with the reason said in the
+        report, when the period is too short for any scorecard.
     """
-    d.heading("Prospects: what the footprints say")
+    lang = ctx.params.language
+    d.heading(i18n.t("prospects.heading", lang))
     try:
         default_design(ctx.period)
-    except ParamsError as exc:
-        d.say(f"No prospects this time: {exc}. Footprint scores need three windows of whole months.")
+    except ParamsError:
+        d.say(i18n.t("prospects.no_design", lang, period=i18n.period(ctx.period.start, ctx.period.end, lang)))
         return {}
-    try:
-        scores = scores or score_customers(data_dir, period=ctx.period, branch=ctx.branch_id)
-    except TooFewEvents as exc:
-        d.say(f"No prospects this time: {exc}.")
-        return {}
+    short: dict[str, int] = {}
+    if scores is None:
+        try:
+            scores = score_customers(data_dir, period=ctx.period, branch=ctx.branch_id, min_events=min_events)
+        except TooFewEvents:  # one scorecard short of events must not take the other list with it
+            scores, short = score_each(data_dir, ctx.period, branch=ctx.branch_id, min_events=min_events)
     value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n,
-                                   flag_ratio=flag_ratio)
+                                   flag_ratio=flag_ratio, lang=lang)
     fit = scores.fit_design
-    vrate, rrate = scores.value_card.event_rate_, scores.risk_card.event_rate_
-    shown = mask_customers(value)
-    shown["tier"] = shown["tier"].map(TIER_LABELS)
-    d.show_table(shown[["customer_id", "masked_name", "owner_staff_id", "tier", "value_points", "value_p", "why",
-                        "action"]].rename(columns={
-        "customer_id": "Customer", "masked_name": "Name", "owner_staff_id": "Owner", "tier": "Tier now",
-        "value_points": "Value points", "value_p": "Chance to move up", "why": "Why", "action": "What to do"}),
-        caption=f"Top {len(value)} by value potential: chance of moving up a tier or taking up a wealth product "
-                f"in the next {fit.test_outcome.days // 30} months (bank average {vrate:.0%})",
-        formats={"Value points": ",.0f", "Chance to move up": "{:.0%}"})
-    d.say(f"Footprints, not declarations, put these {len(value)} customers first: call them within 48 hours "
-          f"with the offer in the last column.")
-    if risk.empty:
-        d.say(f"No current borrower's footprints put them at {flag_ratio:g} times the bank's delinquency rate "
-              f"({rrate:.1%}) or more.")
+    window = _months(fit.train_outcome, lang)
+    unfitted = {side: i18n.t(f"prospects.{side}_unfitted", lang, n=i18n.integer(n, lang), window=window,
+                             min=i18n.integer(max(min_events, 1), lang)) for side, n in short.items()}
+    if scores.value_card is None:
+        d.say(unfitted["value"])
     else:
-        shownr = mask_customers(risk)
-        d.show_table(shownr[["customer_id", "masked_name", "owner_staff_id", "risk_points", "risk_p", "why",
-                             "action"]].rename(columns={
-            "customer_id": "Customer", "masked_name": "Name", "owner_staff_id": "Owner", "risk_points": "Risk points",
-            "risk_p": "Chance of delinquency", "why": "Why", "action": "What to do"}),
-            caption=f"Risk flags: borrowers at {flag_ratio:g}× the bank's delinquency rate ({rrate:.1%}) or more; "
-                    f"fewer points, more risk",
-            formats={"Risk points": ",.0f", "Chance of delinquency": "{:.1%}"})
-        d.say(f"{len(risk)} borrowers leave the footprints of a loan going bad: their owners should call before "
-              f"the next instalment, and no limit should rise until they have.")
-    d.say(f"The scores were fitted on the whole bank, signals of {fit.train_signals.start:%b}–"
-          f"{fit.train_signals.end:%b %Y} against outcomes of {fit.train_outcome.start:%b}–"
-          f"{fit.train_outcome.end:%b %Y}, and read each customer's last {fit.test_signals.days // 30} months; "
-          f"notebooks/training/03_footprints.ipynb shows how well they rank out of time.")
-    return {"prospects": value, "risk_flags": risk, "scores": scores}
+        _show_value(value, scores, lang)
+    if scores.risk_card is None:
+        d.say(unfitted["risk"])
+    else:
+        _show_risk(risk, scores, flag_ratio, lang)
+    if scores.value_card is not None or scores.risk_card is not None:
+        d.say(i18n.t("prospects.fitted", lang, signals=_months(fit.train_signals, lang),
+                     outcomes=_months(fit.train_outcome, lang),
+                     months=i18n.integer(fit.test_signals.days // 30, lang)))
+    return {"prospects": value, "risk_flags": risk, "scores": scores, "unfitted": unfitted}
