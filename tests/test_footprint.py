@@ -591,9 +591,9 @@ def test_risk_flags_are_borrowers_at_twice_the_bank_rate_or_more(prospects):
     assert (flags["risk_p"] >= 2 * card.event_rate_).all()
 
 
-def test_scoring_the_demo_bank_takes_seconds(demo_bank):
+def test_scoring_the_demo_bank_scores_its_current_customers(demo_bank):
+    # its speed is measured in benchmarks/, not here
     s = fp.score_customers(demo_bank)
-    assert s.seconds < 30  # about 5 s on 2 cores; minutes would mean a Python loop over rows
     assert len(s.scores) > 10_000 and s.scores["value_p"].between(0, 1).all()
 
 
