@@ -224,18 +224,21 @@ def find_bank(root: str | Path) -> BankFiles:
 
 
 def read_table(bank: BankFiles, table: str, *, validate: bool = True, columns=None) -> pd.DataFrame:
-    """Read one table from disk, checked against its schema."""
+    """Read one table from disk (every part of a folder of parts), checked against its schema."""
     path = bank.path(table)
-    try:
-        if path.suffix == ".csv":
-            df = pd.read_csv(path)
-        else:
-            df = pd.read_parquet(path, columns=columns)
-    except Exception as e:  # pyarrow and pandas raise many kinds; report one line
-        raise DataError(f"{path}: table '{table}' could not be read: {str(e).splitlines()[0]}") from None
+    df = _read(path, table, columns=columns)
     if validate and columns is None:
         df = validate_table(df, table, source=path)
     return df
+
+
+def _read(path: Path, table: str, *, columns=None) -> pd.DataFrame:
+    try:
+        if path.suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path, columns=columns)
+    except Exception as e:  # pyarrow and pandas raise many kinds; report one line
+        raise DataError(f"{path}: table '{table}' could not be read: {str(e).splitlines()[0]}") from None
 
 
 def load_bank(root: str | Path, *, tables=None, validate: bool = True) -> dict[str, pd.DataFrame]:
@@ -245,29 +248,61 @@ def load_bank(root: str | Path, *, tables=None, validate: bool = True) -> dict[s
     return {t: read_table(bank, t, validate=validate) for t in names}
 
 
+# child table, column -> parent table, key; parents come first in REQUIRED_TABLES order
+_LINKS = (("customers", "branch_id", "branches", "branch_id"),
+          ("staff", "branch_id", "branches", "branch_id"),
+          ("customers", "owner_staff_id", "staff", "staff_id"),
+          ("holdings", "customer_id", "customers", "customer_id"),
+          ("holdings", "product_id", "products", "product_id"),
+          ("balances", "customer_id", "customers", "customer_id"),
+          ("transactions", "customer_id", "customers", "customer_id"),
+          ("visits", "customer_id", "customers", "customer_id"))
+_KEYS = {parent: pcol for _, _, parent, pcol in _LINKS}
+
+
 def check_bank(root: str | Path) -> dict[str, int]:
-    """Validate every table and the links between them; return row counts."""
-    tables = load_bank(root)
-    _check_keys(tables, root)
-    return {t: len(df) for t, df in tables.items()}
+    """Validate every table and the links between them; return row counts.
+
+    A table stored as a folder of parts is read and checked one part at a
+    time, so memory is bounded by the largest part plus the keys that other
+    tables link to (branch, staff, customer and product ids).
+    """
+    bank = find_bank(root)
+    keys: dict[str, pd.Index] = {}
+    counts: dict[str, int] = {}
+    for t in (t for t in REQUIRED_TABLES + OPTIONAL_TABLES if bank.has(t)):
+        counts[t], kept = 0, []
+        for df in _validated_parts(bank, t):
+            counts[t] += len(df)
+            for child, col, parent, pcol in _LINKS:
+                if child == t:
+                    _check_link(df, col, keys[parent], f"{parent}.{pcol}", t, root)
+            if t in _KEYS:
+                kept.append(df[_KEYS[t]])
+        if kept:
+            keys[t] = pd.Index(pd.concat(kept, ignore_index=True))
+            if not keys[t].is_unique:  # each part was unique; across parts too?
+                dup = keys[t][keys[t].duplicated()][:3].tolist()
+                raise DataError(f"{bank.path(t)}: table '{t}', column '{_KEYS[t]}': the same id in more than one part "
+                                f"(e.g. {', '.join(map(str, dup))})")
+    return counts
 
 
-def _check_keys(t: dict[str, pd.DataFrame], root) -> None:
-    links = [("customers", "branch_id", "branches", "branch_id"),
-             ("staff", "branch_id", "branches", "branch_id"),
-             ("customers", "owner_staff_id", "staff", "staff_id"),
-             ("holdings", "customer_id", "customers", "customer_id"),
-             ("holdings", "product_id", "products", "product_id"),
-             ("balances", "customer_id", "customers", "customer_id"),
-             ("transactions", "customer_id", "customers", "customer_id")]
-    if "visits" in t:
-        links.append(("visits", "customer_id", "customers", "customer_id"))
-    for child, col, parent, pcol in links:
-        bad = ~t[child][col].isin(t[parent][pcol])
-        if bad.any():
-            ex = t[child].loc[bad, col].head(3).tolist()
-            raise DataError(f"{root}: table '{child}', column '{col}': {int(bad.sum())} value(s) not found in "
-                            f"{parent}.{pcol} (e.g. {', '.join(map(str, ex))})")
+def _validated_parts(bank: BankFiles, table: str):
+    path = bank.path(table)
+    for part in sorted(path.glob("*.parquet")) if path.is_dir() else [path]:
+        yield validate_table(_read(part, table), table, source=part)
+
+
+def _check_link(df: pd.DataFrame, col: str, parent_keys: pd.Index, parent: str, table: str, root) -> None:
+    # a part holds few distinct ids (a block's customers): look those up, not every row
+    values = pd.unique(df[col])
+    missing = values[parent_keys.get_indexer(values) < 0]
+    if len(missing):
+        bad = df[col].isin(missing)
+        ex = df.loc[bad, col].head(3).tolist()
+        raise DataError(f"{root}: table '{table}', column '{col}': {int(bad.sum())} value(s) not found in "
+                        f"{parent} (e.g. {', '.join(map(str, ex))})")
 
 
 def data_fingerprint(bank: BankFiles) -> str:
