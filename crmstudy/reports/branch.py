@@ -72,6 +72,16 @@ def check_branches(data_dir, wanted: str | list[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def load_scores(path):
+    """Footprint scores the runner fitted once for the whole bank (a pickle), or None."""
+    if not path:
+        return None
+    import pickle
+
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
 def branch_period(bank, params: ReportParams) -> Period:
     """The period a branch report covers: the bank's own, unless the parameters narrow it."""
     period = default_period(bank)

@@ -337,8 +337,9 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                 bar.update(1)
         bar.close()
         for job in jobs:  # all customers, unmasked: not kept beside published reports
-            with contextlib.suppress(FileNotFoundError):
-                Path(job["features_path"]).unlink()
+            for key in ("features_path", "scores_path"):
+                with contextlib.suppress(FileNotFoundError, KeyError):
+                    Path(job[key]).unlink()
         ordered = [results[b] for b in ids]
         summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0)
         run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
@@ -366,6 +367,7 @@ def _attach_features(jobs: list[dict], bank, params: dict, run_dir: Path) -> Non
     from .branch import branch_period
 
     done: dict[tuple, str] = {}
+    scores: dict[tuple, str] = {}
     for job in jobs:
         period = branch_period(bank, params[job["branch_id"]])
         key = (period.start, period.end)
@@ -376,7 +378,33 @@ def _attach_features(jobs: list[dict], bank, params: dict, run_dir: Path) -> Non
             with atomic_path(path) as tmp:
                 customer_features(bank, period).to_parquet(tmp, index=False)
             done[key] = str(path)
+            scores[key] = _footprint_scores(bank, period, run_dir)
         job["features_path"] = done[key]
+        if scores[key]:
+            job["scores_path"] = scores[key]
+
+
+def _footprint_scores(bank, period, run_dir: Path) -> str:
+    """Fit the footprint scorecards once for the run and pickle the scores; "" when they cannot be fitted.
+
+    Branch notebooks then show their own customers' scores instead of each
+    refitting on the whole bank; when the bank is too small or the period
+    too short, each branch's section says why in its own words.
+    """
+    import pickle
+
+    from ..atomic import atomic_path
+    from ..errors import ParamsError
+    from ..footprint import TooFewEvents, score_customers
+
+    try:
+        scores = score_customers(bank, period=period)
+    except (TooFewEvents, ParamsError):
+        return ""
+    path = run_dir / "_work" / f"footprint_{period.start}_{period.end}.pkl"
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(pickle.dumps(scores))
+    return str(path)
 
 
 def _progress(total: int, enabled: bool):

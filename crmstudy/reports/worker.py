@@ -49,7 +49,7 @@ def run_job(job: dict) -> dict:
                 job["notebook"], str(executed), kernel_name="python3", language="python",
                 parameters={"data_dir": job["data_dir"], "branch_id": branch, "params": job["params"],
                             "render_engine": job["engine"], "headline_path": str(headline_path),
-                            **{k: job[k] for k in ("features_path", "data_fingerprint") if job.get(k)}},
+                            **{k: job[k] for k in ("features_path", "data_fingerprint", "scores_path") if job.get(k)}},
                 progress_bar=False, log_output=True, stdout_file=logf, stderr_file=logf,
                 cwd=job["cwd"], execution_timeout=job.get("cell_timeout"))
         t1 = time.perf_counter()
