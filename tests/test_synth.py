@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmstudy.cli import main
 from crmstudy.errors import ParamsError
 from crmstudy.features import customer_features
 from crmstudy.schema import REQUIRED_TABLES, SCHEMAS, check_bank, validate_table
-from crmstudy.synth import BankSpec, generate_bank, planted_affinities, preset_spec, synthesize
+from crmstudy.synth import BLOCK_SIZE, BankSpec, generate_bank, planted_affinities, preset_spec, synthesize
+from crmstudy.synth.blocks import BANK_TABLES, PER_CUSTOMER_TABLES
 
 
 def sha256_of_files(folder) -> dict[str, str]:
@@ -147,7 +149,7 @@ def test_a_shorter_period_keeps_every_record_inside_it():
 
 
 @pytest.mark.parametrize("changes", [dict(n_customers=0), dict(n_branches=0), dict(days=0),
-                                     dict(n_branches=4, n_customers=199)])
+                                     dict(n_branches=4, n_customers=199), dict(seed=-1)])
 def test_impossible_sizes_are_refused_in_one_line(changes):
     with pytest.raises(ParamsError) as e:
         BankSpec(**changes)
@@ -157,6 +159,130 @@ def test_impossible_sizes_are_refused_in_one_line(changes):
 def test_unknown_preset_names_the_valid_ones():
     with pytest.raises(ParamsError, match="tiny, demo, large"):
         preset_spec("huge")
+
+
+def test_the_large_preset_is_the_issues_whole_bank():
+    # issue 5: 1,000,000 customers, about 200 branches, at least 50M transactions a year.
+    # Measured: 53.8M rows at seed 0; the expected count per customer is about
+    # 0.78 x txn_per_customer + 3.7 payroll credits (the demo bank's ratio).
+    spec = preset_spec("large")
+    assert spec.n_customers == 1_000_000 and spec.n_branches == 200 and spec.days == 365
+    assert 0.78 * spec.txn_per_customer + 3.7 >= 50
+
+
+# --- a bank of several blocks -----------------------------------------------------------------
+# Three blocks (the last one partial), few transactions: each block's balances still
+# make about 600k rows, so the two banks together take several seconds.
+BLOCKS_SPEC = preset_spec("tiny", n_branches=4, n_customers=2 * BLOCK_SIZE + 5_000, txn_per_customer=3.0, seed=11)
+
+
+@pytest.fixture(scope="module")
+def blocks_banks(tmp_path_factory):
+    """The same three-block bank written one block at a time and three blocks at once (three processes)."""
+    one, three = tmp_path_factory.mktemp("chunk1"), tmp_path_factory.mktemp("chunk3")
+    return synthesize(BLOCKS_SPEC, one, chunk=1), one, synthesize(BLOCKS_SPEC, three, chunk=3), three
+
+
+@pytest.fixture(scope="module")
+def blocks_bank(blocks_banks):
+    return blocks_banks[1]
+
+
+def sha256_of_parts(folder) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_files_do_not_depend_on_how_many_blocks_are_generated_at_once(blocks_banks):
+    meta1, one, meta3, three = blocks_banks
+    first, second = sha256_of_parts(one), sha256_of_parts(three)
+    assert len(first) == len(BANK_TABLES) + 3 * len(PER_CUSTOMER_TABLES) + 1
+    assert first == second
+    assert meta1 == meta3
+
+
+def test_a_bank_of_several_blocks_writes_one_part_per_block_of_each_customer_table(blocks_bank):
+    names = {p.name for p in blocks_bank.iterdir()}
+    assert names == {f"{t}.parquet" for t in BANK_TABLES} | set(PER_CUSTOMER_TABLES) | {"bank.json"}
+    for t in PER_CUSTOMER_TABLES:
+        assert sorted(p.name for p in (blocks_bank / t).iterdir()) == [f"part-{b:05d}.parquet" for b in range(3)]
+    customers = [pd.read_parquet(blocks_bank / "customers" / f"part-{b:05d}.parquet") for b in range(3)]
+    assert [len(c) for c in customers] == [BLOCK_SIZE, BLOCK_SIZE, 5_000]
+    assert customers[1]["customer_id"].iloc[0] == f"C{BLOCK_SIZE + 1:07d}"
+
+
+def test_every_part_passes_its_schema_and_the_links_resolve(blocks_bank, capsys):
+    # `crmstudy validate` runs check_bank: every part against its schema, every id against its parent table
+    meta = json.loads((blocks_bank / "bank.json").read_text())
+    assert meta["blocks"] == 3 and meta["block_size"] == BLOCK_SIZE
+    assert main(["validate", str(blocks_bank)]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out
+    for table, rows in meta["rows"].items():
+        assert f"{table} {rows:,}" in out
+
+
+def test_text_columns_read_back_as_ordinary_strings_and_ids_as_whole_numbers(blocks_bank):
+    tx = pd.read_parquet(blocks_bank / "transactions")
+    for col in ("customer_id", "direction", "channel", "merchant_category"):
+        assert pd.api.types.is_string_dtype(tx[col]) and not isinstance(tx[col].dtype, pd.CategoricalDtype), col
+    assert tx["txn_id"].dtype == "int64" and tx["txn_id"].is_unique
+    assert pd.read_parquet(blocks_bank / "visits")["visit_id"].is_unique
+    # within a block, sorted by customer then time
+    part = pd.read_parquet(blocks_bank / "transactions" / "part-00001.parquet")
+    assert part.equals(part.sort_values(["customer_id", "ts"], kind="stable"))
+
+
+def test_a_customer_is_in_exactly_one_part(blocks_bank):
+    ids = pd.read_parquet(blocks_bank / "customers", columns=["customer_id"])["customer_id"]
+    assert ids.is_unique and len(ids) == BLOCKS_SPEC.n_customers
+
+
+def reference_features(bank, ids: list[str]) -> pd.DataFrame:
+    """Plain pandas over every part: ADA, transaction count and amounts, products held at the period end."""
+    start, end_excl = pd.Timestamp(BLOCKS_SPEC.start), pd.Timestamp(BLOCKS_SPEC.end) + pd.Timedelta(days=1)
+    bal = pd.read_parquet(bank / "balances").query("customer_id in @ids")
+    days = (bal["valid_to"].clip(upper=end_excl) - bal["valid_from"].clip(lower=start)).dt.days.clip(lower=0)
+    ada = (bal["balance"] * days).groupby(bal["customer_id"]).sum() / BLOCKS_SPEC.days
+    tx = pd.read_parquet(bank / "transactions").query("customer_id in @ids")
+    signed = tx.assign(amount_in=tx["amount"].where(tx["direction"] == "in", 0.0),
+                       amount_out=tx["amount"].where(tx["direction"] == "out", 0.0))
+    sums = signed.groupby("customer_id").agg(n_txn=("amount", "size"), amount_in=("amount_in", "sum"),
+                                             amount_out=("amount_out", "sum"))
+    h = pd.read_parquet(bank / "holdings").query("customer_id in @ids")
+    held = h[(h["open_date"] < end_excl) & (h["close_date"].isna() | (h["close_date"] >= end_excl))]
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    out["ada"] = ada.reindex(ids).fillna(0.0).to_numpy()
+    out = out.join(sums).fillna({"n_txn": 0, "amount_in": 0.0, "amount_out": 0.0})
+    out["n_products"] = held.groupby("customer_id")["product_id"].nunique().reindex(ids).fillna(0).to_numpy()
+    return out
+
+
+def test_customer_features_on_a_bank_of_parts_match_a_pandas_reference(blocks_bank):
+    # one customer from the start, the middle and the end of the bank (three different blocks)
+    ids = [f"C{i:07d}" for i in (1, 2, BLOCK_SIZE + 777, 2 * BLOCK_SIZE + 4_000, BLOCKS_SPEC.n_customers)]
+    ref = reference_features(blocks_bank, ids)
+    got = customer_features(blocks_bank).set_index("customer_id").loc[ids]
+    assert len(customer_features(blocks_bank)) == BLOCKS_SPEC.n_customers
+    np.testing.assert_allclose(got["ada"], ref["ada"], rtol=1e-9)
+    np.testing.assert_allclose(got[["amount_in", "amount_out"]], ref[["amount_in", "amount_out"]], rtol=1e-9)
+    assert (got["n_txn"].to_numpy() == ref["n_txn"].to_numpy()).all()
+    assert (got["n_products"].to_numpy() == ref["n_products"].to_numpy()).all()
+    assert ref["n_products"].min() >= 1  # the comparison is not vacuous: everyone holds a deposit
+
+
+def test_rewriting_a_folder_leaves_only_the_new_banks_files(blocks_bank, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(blocks_bank, tmp_path / "bank")
+    synthesize(preset_spec("tiny", n_customers=600, n_branches=2), folder)  # one block: single files
+    assert {p.name for p in folder.iterdir()} == {f"{t}.parquet" for t in SCHEMAS} | {"bank.json"}
+    assert check_bank(folder)["customers"] == 600
+
+
+def test_a_chunk_below_one_is_refused_in_one_line(tmp_path):
+    with pytest.raises(ParamsError, match="'chunk' must be a positive integer"):
+        synthesize(BLOCKS_SPEC, tmp_path, chunk=0)
 
 
 # --- schemas -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Every realism figure cites where it comes from; see docs/generative_model.md.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,6 +48,8 @@ class BankSpec:
         for name in ("n_branches", "n_customers", "days"):
             if getattr(self, name) < 1:
                 raise ParamsError(f"synth: '{name}' must be a positive integer, got {getattr(self, name)!r}")
+        if not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise ParamsError(f"synth: 'seed' must be a whole number >= 0, got {self.seed!r}")
         if self.n_customers < 50 * self.n_branches:
             raise ParamsError(
                 f"synth: 'n_customers' must be at least 50 per branch "
