@@ -156,7 +156,7 @@ def _one_line(err: SchemaError, table: str, source) -> str:
     check = getattr(err, "check", None)
     cases = getattr(err, "failure_cases", None)
     example = ""
-    if cases is not None and len(cases):
+    if isinstance(cases, pd.DataFrame) and len(cases):
         vals = cases["failure_case"].astype(str).head(3).tolist() if "failure_case" in cases else []
         example = f" (e.g. {', '.join(vals)}; {len(cases)} row(s))" if vals else ""
     reason = str(err).splitlines()[0]

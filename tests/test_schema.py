@@ -89,6 +89,58 @@ def test_a_table_may_be_a_folder_of_parquet_parts(tiny_bank, tmp_path):
     assert customer_features(bank)["n_txn"].sum() == customer_features(tiny_bank)["n_txn"].sum()
 
 
+def as_parts(bank, table: str, n: int = 2) -> list:
+    """Replace ``<table>.parquet`` in ``bank`` by ``n`` part files; return their paths."""
+    df = pd.read_parquet(bank / f"{table}.parquet")
+    (bank / f"{table}.parquet").unlink()
+    (bank / table).mkdir()
+    paths = []
+    for k, chunk in enumerate(np.array_split(np.arange(len(df)), n)):
+        paths.append(bank / table / f"part-{k:05d}.parquet")
+        df.iloc[chunk].to_parquet(paths[-1], index=False)
+    return paths
+
+
+def test_check_bank_reads_a_folder_of_parts_part_by_part(tiny_bank, tmp_path):
+    bank = shutil.copytree(tiny_bank, tmp_path / "bank")
+    for t in ("customers", "transactions"):
+        as_parts(bank, t, n=3)
+    assert check_bank(bank) == check_bank(tiny_bank)
+
+
+def test_a_part_breaking_its_schema_is_named(tiny_bank, tmp_path):
+    bank = shutil.copytree(tiny_bank, tmp_path / "bank")
+    parts = as_parts(bank, "transactions")
+    tx = pd.read_parquet(parts[1])
+    tx.loc[tx.index[3], "direction"] = "sideways"
+    tx.to_parquet(parts[1], index=False)
+    msg = one_line_error(check_bank, bank)
+    assert str(parts[1]) in msg and "table 'transactions'" in msg and "column 'direction'" in msg
+
+
+def test_a_customer_in_two_parts_fails_check_bank(tiny_bank, tmp_path):
+    bank = shutil.copytree(tiny_bank, tmp_path / "bank")
+    parts = as_parts(bank, "customers")
+    first = pd.read_parquet(parts[0])
+    second = pd.read_parquet(parts[1])
+    second.loc[second.index[0], "customer_id"] = first["customer_id"].iloc[0]
+    second.to_parquet(parts[1], index=False)
+    msg = one_line_error(check_bank, bank)
+    assert "column 'customer_id'" in msg and "more than one part" in msg and first["customer_id"].iloc[0] in msg
+
+
+@pytest.mark.parametrize("ids", [[10, 11, 12], ["T-a", "T-b", "T-c"]])
+def test_a_record_key_may_be_whole_numbers_or_text_and_is_kept_as_it_comes(tiny_tables, ids):
+    tx = tiny_tables["transactions"].head(3).assign(txn_id=ids)
+    assert validate_table(tx, "transactions")["txn_id"].tolist() == ids
+
+
+def test_a_fractional_record_key_is_refused(tiny_tables):
+    tx = tiny_tables["transactions"].head(3).assign(txn_id=[1.5, 2.0, 3.0])
+    msg = one_line_error(validate_table, tx, "transactions", source="tx.csv")
+    assert "column 'txn_id'" in msg and "whole numbers or text" in msg
+
+
 def test_fingerprint_is_stable_and_changes_with_the_bytes(tiny_bank, tmp_path):
     bank = shutil.copytree(tiny_bank, tmp_path / "bank")
     assert data_fingerprint(find_bank(bank)) == data_fingerprint(find_bank(tiny_bank))

@@ -64,7 +64,7 @@ WEALTH_SLOPE = {"TIME_DEPOSIT": 0.4, "WEALTH_MGMT": 0.9, "FUND": 0.7, "INSURANCE
 WEALTH_PRODUCTS = ("WEALTH_MGMT", "FUND", "INSURANCE", "GOLD_JICUN", "GOLD_YICUN")
 # planted: monthly log-drift of assets per SD of value potential
 VALUE_DRIFT = 0.025
-# planted: the two gold products serve overlapping customers (seed 003)
+# planted: the two gold products serve overlapping customers (seed 000)
 GOLD_OVERLAP_LOG_ODDS = 2.5
 
 
