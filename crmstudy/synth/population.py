@@ -248,6 +248,17 @@ class StaffPools:
         """The leave date (``NaT`` if none) of each customer's owner."""
         return self.leave_date[owner]
 
+    @classmethod
+    def of(cls, staff: pd.DataFrame, pool: np.ndarray, weight: np.ndarray, n_pools: int) -> "StaffPools":
+        """Pools from the staff table, each member's pool (non-decreasing) and weight."""
+        total = np.bincount(pool, weights=weight, minlength=n_pools)
+        before = np.repeat(np.cumsum(total) - total, np.bincount(pool, minlength=n_pools))
+        share = (np.cumsum(weight) - before) / total[pool]
+        share[np.r_[pool[1:] != pool[:-1], True]] = 1.0  # exactly 1 at each pool's last member
+        return cls(staff_id=staff["staff_id"].to_numpy(dtype=object),
+                   leave_date=staff["leave_date"].to_numpy().astype("datetime64[D]"),
+                   cum=pool + share, pool_end=np.searchsorted(pool, np.arange(n_pools), side="right"))
+
 
 def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, StaffPools]:
     """Staff per branch, sized for the customers the branch is expected to have."""
@@ -271,18 +282,7 @@ def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator)
     staff = pd.DataFrame(rows, columns=["staff_id", "branch_id", "role", "start_date", "leave_date"])
     for c in ("start_date", "leave_date"):
         staff[c] = staff[c].to_numpy().astype("datetime64[ms]")
-    pool = np.array(pools)
-    w = np.concatenate(weights)
-    total = np.bincount(pool, weights=w, minlength=len(branches) * len(STAFF_ROLES))
-    within = np.cumsum(w) - np.repeat(np.cumsum(total) - total, np.bincount(pool, minlength=len(total)))
-    share = within / total[pool]
-    last = np.r_[pool[1:] != pool[:-1], True]
-    share[last] = 1.0
-    pool_end = np.searchsorted(pool, np.arange(len(total)), side="right")
-    pools_ = StaffPools(staff_id=staff["staff_id"].to_numpy(dtype=object),
-                        leave_date=staff["leave_date"].to_numpy().astype("datetime64[D]"),
-                        cum=pool + share, pool_end=pool_end)
-    return staff, pools_
+    return staff, StaffPools.of(staff, np.array(pools), np.concatenate(weights), len(branches) * len(STAFF_ROLES))
 
 
 def assign_owners(customers: pd.DataFrame, truth: pd.DataFrame, branches: pd.DataFrame, pools: StaffPools,
