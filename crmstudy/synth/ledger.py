@@ -59,40 +59,10 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     drawn per column over all rows at once (no loop over rows or customers),
     with integer codes for categories and channels.
     """
-    n = len(customers)
     null = spec.null
-    days = spec.days
     z_v = truth["value_potential"].to_numpy()
-    pull = truth["third_party_pull"].to_numpy()
-    z_r = truth["risk_propensity"].to_numpy()
-    wealth = truth["true_wealth"].to_numpy()
-    age = customers["age"].to_numpy()
-    start = np.datetime64(spec.start, "D")
-    # active window per customer: from opening (or period start) to churn
-    first = np.clip((customers["open_date"].to_numpy().astype("datetime64[D]") - start).astype(int), 0, days - 1)
-    churn = truth["churn_date"].to_numpy().astype("datetime64[D]")
-    last = np.where(np.isnat(churn), days, (churn - start).astype("timedelta64[D]").astype(np.int64).clip(0, days))
-    window = np.maximum(last - first, 0)
-    activity = np.exp(0.6 * rng.standard_normal(n) - 0.18)
-    if not null:
-        activity *= np.exp(0.12 * z_v)
-    rate = spec.txn_per_customer * activity * window / days
-    rate[truth["dormant"].to_numpy()] = 0.0
-    count = rng.poisson(rate)
-
-    # category: given a customer's count, the categories are multinomial, which is
-    # the same as drawing one category per transaction
-    base = np.log(np.array([c[2] for c in CATEGORIES]))
-    vslope = np.array([c[3] for c in CATEGORIES])
-    pslope = np.array([c[4] for c in CATEGORIES])
-    rslope = np.array([c[7] for c in CATEGORIES])
-    logits = base[None, :] + (0.0 if null else 1.0) * (
-        z_v[:, None] * vslope[None, :] + pull[:, None] * pslope[None, :] + z_r[:, None] * rslope[None, :])
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    per_cat = rng.multinomial(count, probs).ravel()
-    cust = np.repeat(np.repeat(np.arange(n, dtype=np.int32), len(CATEGORIES)), per_cat)
-    cat = np.repeat(np.tile(np.arange(len(CATEGORIES), dtype=np.int8), n), per_cat)
+    first, window, count = _counts(spec, customers, truth, rng)
+    cust, cat = _categories(null, truth, count, rng)
     m = len(cust)
 
     # time: a uniform day in the active window, the hour around 14:00
@@ -100,53 +70,34 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     ms = day * _DAY_MS + (rng.normal(14, 3.5, size=m).clip(6, 23.9) * 3600).astype(np.int64) * 1000
 
     median = np.array([c[5] for c in CATEGORIES], dtype=float)[cat]
-    wealth_factor = 1.0 if null else ((wealth / 30_000) ** 0.25)[cust]
+    wealth_factor = 1.0 if null else ((truth["true_wealth"].to_numpy() / 30_000) ** 0.25)[cust]
     amount = median * wealth_factor * np.exp(0.7 * rng.standard_normal(m))
 
     # fuel: grade and litres (seed 002: 100 L of 97-octane says "good car")
     fuel = np.flatnonzero(cat == _FUEL)
-    z_f = z_v[cust[fuel]]
-    premium_p = 0.2 if null else _sigmoid(-1.4 + 1.3 * z_f)
-    grade = np.where(rng.random(len(fuel)) < premium_p, np.where(rng.random(len(fuel)) < 0.5, 98, 95), 92)
-    litres = (35 + (0.0 if null else 15.0) * z_f + 8 * rng.standard_normal(len(fuel))).clip(10, 110)
+    grade, litres = _fuel(null, z_v[cust[fuel]], rng)
     amount[fuel] = litres * np.select([grade == 92, grade == 95], [7.6, 8.1], 8.9)
     fuel_grade = np.zeros(m, dtype=np.int16)
     fuel_grade[fuel] = grade
     fuel_litres = np.full(m, np.nan)
     fuel_litres[fuel] = np.round(litres, 1)
+    channel = _channels(cat, _sigmoid(-4 + 0.06 * customers["age"].to_numpy())[cust], rng)
 
-    # channel: from the category's typical channels; older customers use the
-    # counter more (realism, kept in the null bank).
-    channel = _OPTIONS[cat, (rng.random(m) * _N_OPTIONS[cat]).astype(np.int64)]
-    app = np.flatnonzero((channel == _CH["mobile_app"]) | (channel == _CH["third_party"]))
-    older = rng.random(len(app)) < _sigmoid(-4 + 0.06 * age)[cust[app]]
-    app = app[older]
-    channel[app] = np.where(channel[app] == _CH["mobile_app"], _CH["counter"], _CH["atm"])
-    # some counter business goes through smart counters, some online through the phone line
-    desk = np.flatnonzero((channel == _CH["counter"]) | (channel == _CH["online_banking"]))
-    shift = rng.random(len(desk))
-    to_smart = desk[(channel[desk] == _CH["counter"]) & (shift < 0.25)]
-    to_phone = desk[(channel[desk] == _CH["online_banking"]) & (shift < 0.3)]
-    channel[to_smart] = _CH["smart_counter"]
-    channel[to_phone] = _CH["phone_banking"]
-
+    # payroll credits: at the counter, no fuel
     p_cust, p_ms, p_amount = _payroll(spec, customers, truth, holdings, rng)
-    cust = np.concatenate([cust, p_cust])
-    ms = np.concatenate([ms, p_ms])
-    cat = np.concatenate([cat, np.full(len(p_cust), _PAYROLL, dtype=np.int8)])
-    # payroll: counter, no fuel
-    channel = np.concatenate([channel, np.full(len(p_cust), _CH["counter"], dtype=np.int8)])
-    amount = np.concatenate([amount, p_amount])
-    fuel_grade = np.concatenate([fuel_grade, np.zeros(len(p_cust), dtype=np.int16)])
-    fuel_litres = np.concatenate([fuel_litres, np.full(len(p_cust), np.nan)])
+    k = len(p_cust)
+    cust, ms, amount = np.concatenate([cust, p_cust]), np.concatenate([ms, p_ms]), np.concatenate([amount, p_amount])
+    cat = np.concatenate([cat, np.full(k, _PAYROLL, dtype=np.int8)])
+    channel = np.concatenate([channel, np.full(k, _CH["counter"], dtype=np.int8)])
+    fuel_grade = np.concatenate([fuel_grade, np.zeros(k, dtype=np.int16)])
+    fuel_litres = np.concatenate([fuel_litres, np.full(k, np.nan)])
     # by customer, then time; stable, so ties keep purchases before payroll
-    order = np.argsort(cust.astype(np.int64) * (days * _DAY_MS) + ms, kind="stable")
-    cust, cat = cust[order], cat[order]
-    grade = fuel_grade[order]
+    order = np.argsort(cust.astype(np.int64) * (spec.days * _DAY_MS) + ms, kind="stable")
+    cust, cat, grade = cust[order], cat[order], fuel_grade[order]
     return pd.DataFrame({
         "txn_id": np.arange(first_id, first_id + len(order), dtype=np.int64),
         "customer_id": labels(customers["customer_id"].to_numpy(), cust),
-        "ts": (start.astype("datetime64[ms]") + ms[order].astype("timedelta64[ms]")),
+        "ts": np.datetime64(spec.start, "ms") + ms[order].astype("timedelta64[ms]"),
         "amount": np.round(amount[order], 2),
         "direction": labels(_DIRECTIONS, _DIRECTION[cat]),
         "channel": labels(CHANNELS, channel[order]),
@@ -154,6 +105,70 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
         "fuel_grade": pd.arrays.IntegerArray(grade, grade == 0),
         "fuel_litres": fuel_litres[order],
     })
+
+
+def _counts(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer: first active day, active days (opening or period start to churn), transactions."""
+    days = spec.days
+    start = np.datetime64(spec.start, "D")
+    first = np.clip((customers["open_date"].to_numpy().astype("datetime64[D]") - start).astype(int), 0, days - 1)
+    churn = truth["churn_date"].to_numpy().astype("datetime64[D]")
+    last = np.where(np.isnat(churn), days, (churn - start).astype("timedelta64[D]").astype(np.int64).clip(0, days))
+    window = np.maximum(last - first, 0)
+    activity = np.exp(0.6 * rng.standard_normal(len(customers)) - 0.18)
+    if not spec.null:
+        activity *= np.exp(0.12 * truth["value_potential"].to_numpy())
+    rate = spec.txn_per_customer * activity * window / days
+    rate[truth["dormant"].to_numpy()] = 0.0
+    return first, window, rng.poisson(rate)
+
+
+def _categories(null: bool, truth: pd.DataFrame, count: np.ndarray,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Customer and category of every transaction, grouped by customer then category.
+
+    Given a customer's count the categories are multinomial, which is the same
+    as drawing one category per transaction.
+    """
+    # elementwise, not a matrix product: BLAS kernels may round differently from machine to machine
+    effect = sum(truth[col].to_numpy()[:, None] * np.array([c[k] for c in CATEGORIES])[None, :]
+                 for col, k in (("value_potential", 3), ("third_party_pull", 4), ("risk_propensity", 7)))
+    logits = np.log(np.array([c[2] for c in CATEGORIES]))[None, :] + (0.0 if null else 1.0) * effect
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    per_cat = rng.multinomial(count, probs).ravel()
+    n, k = len(count), len(CATEGORIES)
+    cust = np.repeat(np.repeat(np.arange(n, dtype=np.int32), k), per_cat)
+    cat = np.repeat(np.tile(np.arange(k, dtype=np.int8), n), per_cat)
+    return cust, cat
+
+
+def _fuel(null: bool, z_v: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Octane and litres of each fill, from the buyer's value potential."""
+    premium_p = 0.2 if null else _sigmoid(-1.4 + 1.3 * z_v)
+    grade = np.where(rng.random(len(z_v)) < premium_p, np.where(rng.random(len(z_v)) < 0.5, 98, 95), 92)
+    litres = (35 + (0.0 if null else 15.0) * z_v + 8 * rng.standard_normal(len(z_v))).clip(10, 110)
+    return grade, litres
+
+
+def _channels(cat: np.ndarray, p_older: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Channel codes: uniform among the category's typical channels.
+
+    Older customers use the counter more (realism, kept in the null bank):
+    with probability ``p_older`` the app becomes the counter and a payment
+    app the ATM.
+    """
+    channel = _OPTIONS[cat, (rng.random(len(cat)) * _N_OPTIONS[cat]).astype(np.int64)]
+    app = np.flatnonzero((channel == _CH["mobile_app"]) | (channel == _CH["third_party"]))
+    app = app[rng.random(len(app)) < p_older[app]]
+    channel[app] = np.where(channel[app] == _CH["mobile_app"], _CH["counter"], _CH["atm"])
+    # some counter business goes through smart counters, some online through the phone line
+    desk = np.flatnonzero((channel == _CH["counter"]) | (channel == _CH["online_banking"]))
+    shift = rng.random(len(desk))
+    channel[desk[(channel[desk] == _CH["counter"]) & (shift < 0.25)]] = _CH["smart_counter"]
+    channel[desk[(channel[desk] == _CH["online_banking"]) & (shift < 0.3)]] = _CH["phone_banking"]
+    return channel
 
 
 def _payroll(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdings: pd.DataFrame,
