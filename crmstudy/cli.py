@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="output folder, e.g. reports/training")
     t.add_argument("--only", default=None, help="notebook names separated by commas (default: all)")
 
+    c = sub.add_parser("check", help="open the index and reports in headless Chromium; save screenshots")
+    c.add_argument("report_dir", help="reports/latest")
+    c.add_argument("--width", type=_positive_int, default=1280, help="window width in pixels (default 1280)")
+
     f = sub.add_parser("verify", help="check reports against their manifest (sha256 per file)")
     f.add_argument("report_dir", help="reports/latest or reports/runs/<run-id>")
 
@@ -132,6 +136,17 @@ def _dispatch(args) -> int:
             print(f"  {r.name:<40} {r.status:<7} {r.seconds:6.1f} s  {r.error}")
         print(f"training: {Path(args.out) / 'index.html'}")
         return EXIT_SOME_FAILED if any(r.status != "ok" for r in results) else EXIT_OK
+    if args.command == "check":
+        from .reports.browser import check_pages
+
+        checks = check_pages(args.report_dir, width=args.width)
+        bad = 0
+        for page in checks:
+            problems = page.problems(args.width)
+            bad += bool(problems)
+            print(f"  {page.url:<24} {'ok' if not problems else '; '.join(problems)}  ({page.screenshot})")
+        print(f"{len(checks) - bad} of {len(checks)} pages clean")
+        return EXIT_SOME_FAILED if bad else EXIT_OK
     if args.command == "verify":
         from .reports.run import verify
 
