@@ -40,6 +40,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "branches": pa.DataFrameSchema({
         "branch_id": _str(unique=True),
         "branch_name": _str(),
+        "branch_name_zh": pa.Column(str, nullable=True, required=False),
         "region": _str(),
         "area_type": _str(checks=pa.Check.isin(["urban", "county", "rural"])),
     }, strict="filter", coerce=True),

@@ -72,6 +72,13 @@ def check_branches(data_dir, wanted: str | list[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def branch_display_name(branches: pd.DataFrame, branch_id: str, lang: str = "en") -> str:
+    """The branch's name in the report's language (``branch_name_zh`` for zh when the bank has it)."""
+    row = branches.set_index("branch_id").loc[branch_id]
+    zh = row.get("branch_name_zh") if lang == "zh" else None
+    return str(zh) if isinstance(zh, str) and zh else str(row["branch_name"])
+
+
 def load_scores(path):
     """Footprint scores the runner fitted once for the whole bank (a pickle), or None."""
     if not path:
@@ -125,7 +132,7 @@ def load_context(data_dir, branch_id: str, params: ReportParams | dict | None = 
     t = params.tiers
     return BranchContext(
         branch_id=branch_id,
-        branch_name=str(branches.set_index("branch_id").at[branch_id, "branch_name"]),
+        branch_name=branch_display_name(branches, branch_id, params.language),
         period=period, params=params, features=features, bank_ada=bank_ada, staff=staff,
         meta=bank.meta, fingerprint=fingerprint or bank.fingerprint,
         thresholds=TierThresholds(t.key, t.sub_key, t.general, t.potential, t.potential_point_in_time),

@@ -292,7 +292,10 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
     eng = select_engine(engine)
     bank = find_bank(data_dir)
     fingerprint = bank.fingerprint
-    names = read_table(bank, "branches").set_index("branch_id")["branch_name"].to_dict()
+    branch_table = read_table(bank, "branches")
+    from .branch import branch_display_name
+
+    names = {b: branch_display_name(branch_table, b, index_lang) for b in branch_table["branch_id"]}
     nb = Path(notebook or DEFAULT_NOTEBOOK).resolve()
     if not nb.exists():
         raise CrmStudyError(f"{nb}: report notebook not found")
@@ -317,7 +320,8 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                                           cache_key=key, params_hash=params[b].digest(),
                                           files=[str(latest / f["path"]) for f in prev["files"]])
                 continue
-            jobs.append({"branch_id": b, "branch_name": names[b], "run_dir": str(run_dir),
+            jobs.append({"branch_id": b, "branch_name": branch_display_name(branch_table, b, params[b].language),
+                         "run_dir": str(run_dir),
                          "data_dir": str(data_dir), "params": params[b].as_dict(), "engine": eng.name,
                          "formats": list(formats), "notebook": str(nb), "cwd": str(nb.parent),
                          "title": title or i18n.t("report.title", params[b].language),
@@ -493,7 +497,7 @@ def _write_index(manifest: dict, latest: Path, title: str | None, bank, lang: st
     entries = []
     for b, m in manifest["branches"].items():
         h = dict(m.get("headline") or {})
-        short = str(m.get("branch_name", b)).replace(" Sub-branch", "")
+        short = str(m.get("branch_name", b)).replace(" Sub-branch", "").removesuffix("支行")
         status = i18n.t("index.ok", lang)
         if m.get("stale"):
             made = m.get("made_at", "")[:10]

@@ -22,6 +22,8 @@ BRANCH_NAMES = (
     "Renmin Road", "Xinhua Street", "Riverside", "Eastgate", "Jinqiao", "Hexi",
     "Guanghua", "Wenhua Road", "Zhongshan", "Lakeview", "Station Square", "Nanhu",
 )
+# the same names as branch staff write them (names of the zh reports)
+BRANCH_NAMES_ZH = ("人民路", "新华街", "滨江", "东门", "金桥", "河西", "光华", "文化路", "中山", "湖景", "站前", "南湖")
 # seed 001: five life-situation groups; "general" holds everyone else.
 LIFE_GROUPS = ("affluent_retiree", "salaried", "affluent_homemaker", "business_owner", "executive", "general")
 LIFE_GROUP_SHARES = (0.08, 0.42, 0.05, 0.08, 0.05, 0.32)
@@ -62,7 +64,10 @@ def make_branches(spec: BankSpec, rng: np.random.Generator) -> pd.DataFrame:
     area = np.array(AREA_TYPES)[rng.choice(3, size=n, p=[0.5, 0.3, 0.2])]
     area[0] = "urban"
     region = np.array(REGIONS)[rng.integers(0, len(REGIONS), size=n)]
-    return pd.DataFrame({"branch_id": ids, "branch_name": names, "region": region, "area_type": area})
+    names_zh = [f"{BRANCH_NAMES_ZH[i % len(BRANCH_NAMES_ZH)]}" + ("" if i < len(BRANCH_NAMES_ZH) else
+                f"{i // len(BRANCH_NAMES_ZH) + 1}") + "支行" for i in range(n)]
+    return pd.DataFrame({"branch_id": ids, "branch_name": names, "branch_name_zh": names_zh, "region": region,
+                         "area_type": area})
 
 
 AREA_WEIGHT = {"urban": 1.6, "county": 1.0, "rural": 0.6}
