@@ -304,8 +304,6 @@ def unit_pandas(*, data: str, customers: int | None = None, keys: str | None = N
 
 def unit_analyses(*, data: str, n_boot: int = 200) -> dict:
     """Gini with a bootstrap, tiers, group x product tables and the footprint scorecards at full size."""
-    import pandas as pd
-
     from crmstudy.association import group_product_association, read_holding_matrix
     from crmstudy.features import customer_features
     from crmstudy.footprint import score_customers
@@ -373,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="run pandas on this many customers only (labelled, extrapolated linearly)")
     parser.add_argument("--pandas-timeout", type=float, default=900.0)
     parser.add_argument("--skip", nargs="*", default=[], help="cases to leave out (crmstudy-default, pandas, analyses)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON file written (and read by --table)")
     parser.add_argument("--table", action="store_true", help="print the tables of the last results file and stop")
     parser.add_argument("--unit", default=None, help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="?", default="{}", help=argparse.SUPPRESS)
@@ -381,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         print("RESULT " + json.dumps(UNITS[ns.unit](**json.loads(ns.args))), flush=True)
         return 0
     if ns.table:
-        saved = json.loads(RESULTS.read_text())
+        saved = json.loads(ns.results.read_text())
         print(report(saved["runs"], saved["analyses"], saved["machine"]))
         return 0
 
@@ -425,8 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         analyses = measure("analyses", data=ns.data)
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")}
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"date": datetime.now().isoformat(timespec="seconds"), "machine": machine,
+    ns.results.parent.mkdir(exist_ok=True)
+    ns.results.write_text(json.dumps({"date": datetime.now().isoformat(timespec="seconds"), "machine": machine,
                                    "data": ns.data, "bank_rows": meta["rows"], "runs": runs,
                                    "analyses": analyses}, indent=2, default=str))
     print(report(runs, analyses, machine))
