@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -118,31 +117,8 @@ def unit_faker(*, rows: int, out: str, seed: int = 0) -> dict:
     return facts
 
 
-class _TreeSampler(threading.Thread):
-    """Peak summed RSS of this process and all its descendants, sampled every ``interval`` seconds."""
-
-    def __init__(self, interval: float = 0.1):
-        super().__init__(daemon=True)
-        self.interval, self.peak, self._stop_event = interval, 0, threading.Event()
-
-    def run(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self._stop_event.is_set():
-            total = 0
-            for p in [me, *me.children(recursive=True)]:
-                try:
-                    total += p.memory_info().rss
-                except psutil.Error:  # a worker ended between listing and reading
-                    pass
-            self.peak = max(self.peak, total)
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop_event.set()
-        self.join()
-        return self.peak
+# one sampler for every benchmark: the summed RSS of a process tree
+from foundation_cases import _TreeSampler  # noqa: E402
 
 
 def _timed(call) -> dict:
