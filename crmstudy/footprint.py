@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -1480,6 +1480,29 @@ class FootprintScores:
     risk_card: Scorecard
     fit_design: Design
     seconds: float
+
+    def split(self, group_of: pd.Series) -> dict:
+        """The scores cut into one :class:`FootprintScores` per group of customers, e.g. per branch.
+
+        Parameters
+        ----------
+        group_of : pd.Series
+            Group (e.g. ``branch_id``) indexed by ``customer_id``.  Customers it
+            does not name are left out.
+
+        Returns
+        -------
+        dict
+            Group -> the scores and reasons of its customers only, with the same
+            scorecards and design (a branch's report then loads its own rows).
+        """
+        by = {}
+        for name, part in (("scores", self.scores), ("reasons", self.reasons)):
+            groups = part["customer_id"].map(group_of)
+            for g, rows in part.groupby(groups, sort=True):
+                by.setdefault(g, {"scores": self.scores.iloc[:0], "reasons": self.reasons.iloc[:0]})[name] = (
+                    rows.reset_index(drop=True))
+        return {g: replace(self, **parts) for g, parts in by.items()}
 
 
 def score_customers(data, *, period: Period | None = None, branch: str | None = None, top: int = 3,

@@ -591,6 +591,24 @@ def test_risk_flags_are_borrowers_at_twice_the_bank_rate_or_more(prospects):
     assert (flags["risk_p"] >= 2 * card.event_rate_).all()
 
 
+def test_split_scores_give_each_branch_the_lists_its_own_scoring_gives(prospects, tiny_bank):
+    # the runner fits once on the whole bank and hands each branch only its own rows
+    from crmstudy.reports.section_prospects import prospects_tables
+
+    ctx, out, _ = prospects
+    whole = fp.score_customers(tiny_bank, period=ctx.period)
+    branch_of = pd.read_parquet(tiny_bank / "customers.parquet").set_index("customer_id")["branch_id"]
+    parts = whole.split(branch_of)
+    assert sum(len(p.scores) for p in parts.values()) == len(whole.scores)
+    assert sum(len(p.reasons) for p in parts.values()) == len(whole.reasons)
+    mine = parts["B002"]
+    assert set(mine.scores["customer_id"]) <= set(branch_of[branch_of == "B002"].index)
+    assert mine.value_card is whole.value_card and mine.fit_design == whole.fit_design
+    value, risk = prospects_tables(mine, ctx.features, thresholds=ctx.thresholds, top_n=5)
+    pd.testing.assert_frame_equal(value, out["prospects"])
+    pd.testing.assert_frame_equal(risk, out["risk_flags"])
+
+
 def test_scoring_the_demo_bank_scores_its_current_customers(demo_bank):
     # its speed is measured in benchmarks/, not here
     s = fp.score_customers(demo_bank)

@@ -137,4 +137,7 @@ def test_features_are_computed_once_per_run_and_not_left_behind(one_branch_run):
     nb = nbformat.read(log, as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert "features_path" in injected.source, "the branch read the run's shared features"
-    assert not list((out / "runs" / "test" / "_work").glob("features_*.parquet")), "unmasked features removed"
+    assert "footprint_" in injected.source and "B002.pkl" in injected.source, "and its own slice of the scores"
+    work = out / "runs" / "test" / "_work"
+    assert not list(work.glob("features_*.parquet")), "unmasked features removed"
+    assert not list(work.glob("footprint_*")), "unmasked scores removed"

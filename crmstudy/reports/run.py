@@ -49,7 +49,7 @@ from .. import __version__, i18n
 from ..atomic import write_text_atomic
 from ..errors import CrmStudyError
 from ..schema import find_bank, read_table
-from .branch import check_branches
+from .branch import branch_period, check_branches
 from .params import ReportParams, load_params
 from .render import render_index, select_engine
 
@@ -344,6 +344,8 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
             for key in ("features_path", "scores_path"):
                 with contextlib.suppress(FileNotFoundError, KeyError):
                     Path(job[key]).unlink()
+        for folder in (run_dir / "_work").glob("footprint_*"):
+            shutil.rmtree(folder, ignore_errors=True)
         ordered = [results[b] for b in ids]
         summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0)
         run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
@@ -360,40 +362,65 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
 
 
 def _attach_features(jobs: list[dict], bank, params: dict, run_dir: Path) -> None:
-    """Compute customer features once per distinct period and point each job at them.
+    """Compute customer features and footprint scores once per distinct period; point each job at its slices.
 
     Each branch notebook then reads its own slice instead of aggregating the
-    whole bank again (DuckDB does the aggregation once, out of core).
+    whole bank again (DuckDB does the aggregation once, out of core).  The
+    work runs in a child process, so that the memory it needs (a few GB on a
+    million customers) is handed back before the branch workers start rather
+    than held by this process for the whole run.
     """
-    import pandas as pd  # noqa: F401 - parquet writer through pandas/pyarrow
-
-    from ..features import customer_features
-    from .branch import branch_period
-
-    done: dict[tuple, str] = {}
-    scores: dict[tuple, str] = {}
+    periods: dict[tuple, list[dict]] = {}
     for job in jobs:
         period = branch_period(bank, params[job["branch_id"]])
-        key = (period.start, period.end)
-        if key not in done:
-            path = run_dir / "_work" / f"features_{period.start}_{period.end}.parquet"
-            from ..atomic import atomic_path
+        periods.setdefault((period.start, period.end), []).append(job)
+    if not periods:
+        return
+    import multiprocessing
 
-            with atomic_path(path) as tmp:
-                customer_features(bank, period).to_parquet(tmp, index=False)
-            done[key] = str(path)
-            scores[key] = _footprint_scores(bank, period, run_dir)
-        job["features_path"] = done[key]
-        if scores[key]:
-            job["scores_path"] = scores[key]
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for (start, end), group in periods.items():
+            features, scores = pool.submit(_shared_slices, str(bank.root), start, end, str(run_dir / "_work"),
+                                           sorted({j["branch_id"] for j in group})).result()
+            for job in group:
+                job["features_path"] = features
+                if job["branch_id"] in scores:
+                    job["scores_path"] = scores[job["branch_id"]]
 
 
-def _footprint_scores(bank, period, run_dir: Path) -> str:
-    """Fit the footprint scorecards once for the run and pickle the scores; "" when they cannot be fitted.
+#: Rows per Parquet row group of the run's features file, which is sorted by branch: a branch
+#: notebook's filtered read then decodes only the few row groups of its own branch.
+_FEATURE_ROW_GROUP = 8192
+
+
+def _shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
+    """Write the period's features (one file, sorted by branch) and each branch's footprint scores.
+
+    Returns
+    -------
+    str, dict
+        The features file, and branch id -> its pickled
+        :class:`~crmstudy.footprint.FootprintScores` (no entry when the scorecards
+        cannot be fitted: each branch's section then says why in its own words).
+    """
+    from ..atomic import atomic_path
+    from ..features import Period, customer_features
+
+    bank, period = find_bank(data_dir), Period(start, end)
+    features = customer_features(bank, period).sort_values(["branch_id", "customer_id"], ignore_index=True)
+    path = Path(work) / f"features_{start}_{end}.parquet"
+    with atomic_path(path) as tmp:
+        features.to_parquet(tmp, index=False, row_group_size=_FEATURE_ROW_GROUP)
+    branch_of = features.set_index("customer_id")["branch_id"]
+    del features
+    return str(path), _footprint_scores(bank, period, Path(work) / f"footprint_{start}_{end}", branch_of, branches)
+
+
+def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str]) -> dict[str, str]:
+    """Fit the footprint scorecards once for the run; pickle each branch's customers' scores apart.
 
     Branch notebooks then show their own customers' scores instead of each
-    refitting on the whole bank; when the bank is too small or the period
-    too short, each branch's section says why in its own words.
+    refitting on the whole bank, and load only their own rows.
     """
     import pickle
 
@@ -404,11 +431,15 @@ def _footprint_scores(bank, period, run_dir: Path) -> str:
     try:
         scores = score_customers(bank, period=period)
     except (TooFewEvents, ParamsError):
-        return ""
-    path = run_dir / "_work" / f"footprint_{period.start}_{period.end}.pkl"
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(pickle.dumps(scores))
-    return str(path)
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for b, part in scores.split(branch_of).items():
+        if b in branches:
+            paths[b] = str(folder / f"{b}.pkl")
+            with atomic_path(Path(paths[b])) as tmp:
+                tmp.write_bytes(pickle.dumps(part))
+    return paths
 
 
 def _progress(total: int, enabled: bool):

@@ -125,7 +125,8 @@ def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresho
         risk = risk.sort_values(["risk_p", "customer_id"], ascending=[False, True]).head(top_n)
     out = []
     for side, df in (("value", value), ("risk", risk)):
-        df = df.merge(_why(scores.reasons, side, lang), on="customer_id", how="left")
+        listed = scores.reasons[scores.reasons["customer_id"].isin(df["customer_id"])]  # words for the few shown
+        df = df.merge(_why(listed, side, lang), on="customer_id", how="left")
         out.append(df.assign(action=_actions(df, side, lang)).reset_index(drop=True))
     return out[0], out[1]
 
