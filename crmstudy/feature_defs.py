@@ -179,6 +179,52 @@ def product_summary(tables: Mapping[str, ir.Table], period: Period, *, branch: s
                                                   n_product_lines=held.product_line.nunique())
 
 
+#: No customer-initiated transaction for this many days -> dormant (seed 001/003).
+DORMANT_DAYS = 180
+
+
+def customer_features(tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None) -> ir.Table:
+    """One row per customer: their attributes, :func:`customer_assets`, :func:`transaction_summary`,
+    :func:`product_summary`, and what follows from them, as one query.
+
+    One query rather than three plus a merge, so that the engine plans the
+    scans and aggregations together (DuckDB keeps both cores busy on one
+    plan; Spark runs one job).  Customers without balances, transactions or
+    holdings in the period get zeros (shares and ``last_active_ts`` stay null).
+
+    Returns
+    -------
+    ibis.Table
+        Every column of ``customers``, then ``ada``, ``peak_assets``, ``end_assets``,
+        ``n_txn``, ``amount_in``, ``amount_out``, ``n_categories``, ``digital_share``,
+        ``counter_share``, ``third_party_out_share``, ``last_active_ts``, ``n_products``,
+        ``n_product_lines``, ``days_since_active`` (whole days from the last activity to
+        the period's end; without any activity the days since opening, at most the
+        period), ``dormant`` (``days_since_active`` of :data:`DORMANT_DAYS` or more, and
+        a customer for that long) and ``coverage`` (product lines held / lines offered).
+    """
+    _, end = _bounds(period)
+    cust = tables["customers"]
+    if branch is not None:
+        cust = cust.filter(cust.branch_id == branch)
+    parts = [customer_assets(tables, period, branch=branch), transaction_summary(tables, period, branch=branch),
+             product_summary(tables, period, branch=branch)]
+    out = cust
+    for part in parts:
+        out = out.left_join(part, "customer_id").drop("customer_id_right")
+    zeros = {c: out[c].fill_null(0.0) for c in ("ada", "peak_assets", "end_assets", "amount_in", "amount_out")}
+    counts = {c: out[c].fill_null(0).cast("int64") for c in ("n_txn", "n_categories", "n_products",
+                                                               "n_product_lines")}
+    end_s = end.epoch_seconds()
+    since_open = (end_s - out.open_date.cast("timestamp").epoch_seconds()) // 86400
+    idle = ((end_s - out.last_active_ts.epoch_seconds()) // 86400).fill_null(
+        ibis.least(since_open, period.days)).cast("float64")
+    n_lines = tables["products"].product_line.nunique().as_scalar()
+    out = out.mutate(**zeros, **counts, days_since_active=idle)
+    return out.mutate(dormant=(out.days_since_active >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS),
+                      coverage=out.n_product_lines.cast("float64") / ibis.greatest(n_lines, 1))
+
+
 # --- binding the tables to an engine ------------------------------------------------------
 
 

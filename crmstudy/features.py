@@ -16,14 +16,12 @@ import pandas as pd
 
 from . import feature_defs as defs
 from .errors import DataError
-from .feature_defs import DIGITAL_CHANNELS, Period
+from .feature_defs import DIGITAL_CHANNELS, DORMANT_DAYS, Period
 from .schema import BankFiles, find_bank
 
 __all__ = ["DIGITAL_CHANNELS", "DORMANT_DAYS", "Period", "connect", "customer_assets", "customer_features",
            "default_period", "product_summary", "transaction_summary"]
 
-#: No customer-initiated transaction for this many days -> dormant (seed 001/003).
-DORMANT_DAYS = 180
 
 
 def connect(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
@@ -93,29 +91,10 @@ def customer_features(data: BankFiles | str | Path, period: Period | None = None
         ``n_txn``, ``amount_in``, ``amount_out``, ``n_categories``,
         ``digital_share``, ``counter_share``, ``third_party_out_share``,
         ``last_active_ts``, ``days_since_active``, ``dormant``, ``n_products``,
-        ``n_product_lines``, ``coverage`` (lines held / lines offered).
+        ``n_product_lines``, ``coverage`` (lines held / lines offered): see
+        :func:`crmstudy.feature_defs.customer_features`, which runs here as one query.
     """
     bank = data if isinstance(data, BankFiles) else find_bank(data)
     period = period or default_period(bank)
-    con = connect(bank)
-    where = "WHERE branch_id = $branch" if branch else ""
-    cust = con.execute(f"SELECT * FROM customers {where} ORDER BY customer_id",
-                       {"branch": branch} if branch else {}).df()
-    eng = _engine(con)
-    assets, txn, prods = (eng.to_pandas(f(eng.tables, period, branch=branch))
-                          for f in (defs.customer_assets, defs.transaction_summary, defs.product_summary))
-    n_lines = con.execute("SELECT COUNT(DISTINCT product_line) FROM products").fetchone()[0]
-    out = (cust.merge(assets, on="customer_id", how="left")
-               .merge(txn, on="customer_id", how="left")
-               .merge(prods, on="customer_id", how="left"))
-    for c in ("ada", "peak_assets", "end_assets", "amount_in", "amount_out"):
-        out[c] = out[c].fillna(0.0)
-    for c in ("n_txn", "n_categories", "n_products", "n_product_lines"):
-        out[c] = out[c].fillna(0).astype("int64")
-    end_ts = pd.Timestamp(period.end_exclusive)
-    since_open = (end_ts - pd.to_datetime(out["open_date"])).dt.days
-    last = pd.to_datetime(out["last_active_ts"])
-    out["days_since_active"] = (end_ts - last).dt.days.where(last.notna(), since_open.clip(upper=period.days))
-    out["dormant"] = (out["days_since_active"] >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS)
-    out["coverage"] = out["n_product_lines"] / max(int(n_lines), 1)
-    return out
+    eng = _engine(connect(bank))
+    return eng.to_pandas(defs.customer_features(eng.tables, period, branch=branch))

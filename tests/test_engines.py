@@ -25,7 +25,7 @@ from crmstudy.errors import ParamsError
 YEAR = fd.Period.of("2025-01-01", "2025-12-31")
 SPRING = fd.Period.of("2025-03-15", "2025-06-20")
 RTOL = 1e-9
-DEFINITIONS = [fd.customer_assets, fd.transaction_summary, fd.product_summary]
+DEFINITIONS = [fd.customer_assets, fd.transaction_summary, fd.product_summary, fd.customer_features]
 
 
 @pytest.fixture(scope="module")

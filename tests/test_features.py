@@ -319,6 +319,21 @@ def test_product_summary_equals_a_pandas_count(tiny_bank, tiny_tables):
     assert (got == want).all() and list(got.index) == list(want.index)
 
 
+def test_the_one_query_equals_its_three_parts_merged_onto_the_customers(tiny_bank, tiny_tables):
+    # customer_features runs as one query; the reference merges the three parts in pandas
+    con = connect(tiny_bank)
+    want = tiny_tables["customers"][["customer_id"]]
+    for part in (customer_assets, transaction_summary, product_summary):
+        want = want.merge(part(con, YEAR), on="customer_id", how="left")
+    got = customer_features(tiny_bank, YEAR)
+    assert got["customer_id"].tolist() == sorted(want["customer_id"])
+    want = want.set_index("customer_id").loc[got["customer_id"]]
+    for c in ("ada", "peak_assets", "end_assets", "n_txn", "amount_out", "n_categories", "n_products"):
+        assert np.allclose(got[c], want[c].fillna(0), rtol=RTOL), c
+    for c in ("digital_share", "third_party_out_share", "last_active_ts"):
+        pd.testing.assert_series_equal(got[c], want[c].reset_index(drop=True), check_names=False)
+
+
 def test_branch_features_are_the_bank_features_of_that_branch(tiny_bank):
     everyone = customer_features(tiny_bank).set_index("customer_id")
     b2 = customer_features(tiny_bank, branch="B002").set_index("customer_id")
