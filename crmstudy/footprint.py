@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -1466,20 +1466,25 @@ class FootprintScores:
         credit and is not delinquent), ``risk_p`` and ``risk_points`` (borrowers only).
     reasons : pd.DataFrame
         ``customer_id``, ``score`` (value, risk) and :meth:`Scorecard.reasons` columns.
-    value_card, risk_card : Scorecard
+    value_card, risk_card : Scorecard or None
+        None for a card that was not fitted (``strict=False`` and too few events).
     fit_design : Design
         ``train_signals`` → ``train_outcome`` is what the scorecards were fitted on;
         customers are scored on ``test_signals`` (the latest window) for ``test_outcome``,
         the window after the data ends.
     seconds : float
+    unfitted : dict
+        Card (``value``, ``risk``) -> the events its training window held, for each card
+        left unfitted; empty when both were fitted.
     """
 
     scores: pd.DataFrame
     reasons: pd.DataFrame
-    value_card: Scorecard
-    risk_card: Scorecard
+    value_card: Scorecard | None
+    risk_card: Scorecard | None
     fit_design: Design
     seconds: float
+    unfitted: dict = field(default_factory=dict)
 
     def split(self, group_of: pd.Series) -> dict:
         """The scores cut into one :class:`FootprintScores` per group of customers, e.g. per branch.
@@ -1505,8 +1510,14 @@ class FootprintScores:
         return {g: replace(self, **parts) for g, parts in by.items()}
 
 
+#: Columns of :attr:`FootprintScores.reasons`.
+REASON_COLUMNS = ["customer_id", "score", "rank", "signal", "value", "bin", "log_odds", "points", "reason"]
+_OUTCOME_WORDS = {"value": "customers moving up", "risk": "first delinquencies"}
+
+
 def score_customers(data, *, period: Period | None = None, branch: str | None = None, top: int = 3,
-                    signals: list[str] | None = None, min_events: int = 10, **card_options) -> FootprintScores:
+                    signals: list[str] | None = None, min_events: int = 10, strict: bool = True,
+                    **card_options) -> FootprintScores:
     """Fit both footprint scorecards on the whole bank's latest windows and score current customers.
 
     The scorecards are fitted on signals of the window before last against outcomes of the
@@ -1524,11 +1535,17 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
         Reasons per customer and score.
     min_events : int
         Fewest events of each outcome in the training window.
+    strict : bool
+        Raise when either card cannot be fitted (the default).  With ``False`` a card
+        short of events is left out (None, its columns empty, its events in
+        ``unfitted``) and the other is still fitted: one list must not take the other
+        with it in a report.
 
     Raises
     ------
     TooFewEvents
-        When a training window holds fewer than ``min_events`` events of either outcome.
+        ``strict`` and a training window holding fewer than ``min_events`` events of either
+        outcome (or nothing but events).
     """
     t0 = time.perf_counter()
     bank = data if isinstance(data, BankFiles) else find_bank(data)
@@ -1540,37 +1557,45 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
                  Period(after, after + timedelta(days=d.test_outcome.days - 1)))
     train_sig = compute_signals(con, fit.train_signals, signals=signals)
     names = [c for c in train_sig.columns if c != "customer_id"]
+    was_active = active_customers(con, fit.train_signals)
+    samples = {"value": _sample(train_sig, value_outcome(con, fit.train_signals, fit.train_outcome), was_active),
+               "risk": _sample(train_sig, risk_outcome(con, fit.train_outcome,
+                                                       opened_before=fit.train_signals.start), was_active)}
+    del train_sig
+    cards, unfitted = {}, {}
+    for side, sample in samples.items():
+        events = int(sample["y"].sum())
+        if events < max(min_events, 1) or events == len(sample):
+            if strict:
+                raise TooFewEvents(f"footprint: {events} {_OUTCOME_WORDS[side]} among {len(sample)} customers in "
+                                   f"{fit.train_outcome.start}–{fit.train_outcome.end}; a scorecard needs at least "
+                                   f"{min_events}, and some customers without")
+            unfitted[side] = events
+        else:
+            cards[side] = Scorecard(**{**_CARD_DEFAULTS[side], **card_options}).fit(sample[names], sample["y"])
+    del samples
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
         now = compute_signals(con, fit.test_signals, branch=branch, signals=signals)
-    was_active = active_customers(con, fit.train_signals)
-    v_train = _sample(train_sig, value_outcome(con, fit.train_signals, fit.train_outcome), was_active)
-    r_train = _sample(train_sig, risk_outcome(con, fit.train_outcome, opened_before=fit.train_signals.start),
-                      was_active)
-    for what, sample in (("customers moving up", v_train), ("first delinquencies", r_train)):
-        if sample["y"].sum() < min_events:
-            raise TooFewEvents(f"footprint: only {int(sample['y'].sum())} {what} in {fit.train_outcome.start}–"
-                               f"{fit.train_outcome.end}; a scorecard needs at least {min_events}")
-    vcard = Scorecard(**{**_CARD_DEFAULTS["value"], **card_options}).fit(v_train[names], v_train["y"])
-    rcard = Scorecard(**{**_CARD_DEFAULTS["risk"], **card_options}).fit(r_train[names], r_train["y"])
     current = customer_assets(con, fit.test_signals, branch=branch)
-    holders = current.loc[current["end_assets"] > 0, ["customer_id"]]
-    borrowers = risk_outcome(con, Period(after, after), opened_before=after)[["customer_id"]]
-    is_active = active_customers(con, fit.test_signals)
-    now = now[now["customer_id"].isin((set(holders["customer_id"]) | set(borrowers["customer_id"])) & is_active)]
+    holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
+    borrowers = set(risk_outcome(con, Period(after, after), opened_before=after)["customer_id"])
+    now = now[now["customer_id"].isin((holders | borrowers) & active_customers(con, fit.test_signals))]
     now = now.reset_index(drop=True)
-    out = now[["customer_id"]].copy()
-    out["value_p"] = vcard.predict(now).to_numpy()
-    out["value_points"] = vcard.points(now).to_numpy()
-    out["borrower"] = out["customer_id"].isin(set(borrowers["customer_id"]))
-    out["risk_p"] = rcard.predict(now).where(out["borrower"]).to_numpy()
-    out["risk_points"] = rcard.points(now).where(out["borrower"]).to_numpy()
-    rs = [vcard.reasons(now, top=top).assign(score="value"),
-          rcard.reasons(now[out["borrower"].to_numpy()], top=top).assign(score="risk")]
-    reasons = pd.concat([r for r in rs if len(r)], ignore_index=True) if any(len(r) for r in rs) else rs[0]
-    reasons = reasons[["customer_id", "score"] + [c for c in reasons if c not in ("customer_id", "score")]]
-    return FootprintScores(scores=out, reasons=reasons, value_card=vcard, risk_card=rcard, fit_design=fit,
-                           seconds=time.perf_counter() - t0)
+    out = now[["customer_id"]].assign(borrower=now["customer_id"].isin(borrowers))
+    reasons = []
+    for side, rows in (("value", pd.Series(True, index=out.index)), ("risk", out["borrower"])):
+        card = cards.get(side)
+        out[f"{side}_p"] = card.predict(now).where(rows).to_numpy() if card else np.nan
+        out[f"{side}_points"] = card.points(now).where(rows).to_numpy() if card else np.nan
+        if card is not None:
+            reasons.append(card.reasons(now[rows.to_numpy()], top=top).assign(score=side))
+    reasons = [r for r in reasons if len(r)]
+    reasons = (pd.concat(reasons, ignore_index=True)[REASON_COLUMNS] if reasons
+               else pd.DataFrame(columns=REASON_COLUMNS))
+    out = out[["customer_id", "value_p", "value_points", "borrower", "risk_p", "risk_points"]]
+    return FootprintScores(scores=out, reasons=reasons, value_card=cards.get("value"), risk_card=cards.get("risk"),
+                           fit_design=fit, seconds=time.perf_counter() - t0, unfitted=unfitted)
 
 
 def customer_footprint(data, customer_id: str | None = None, *, window: Period | None = None) -> pd.DataFrame:

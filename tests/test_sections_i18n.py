@@ -22,11 +22,11 @@ import pytest  # noqa: E402
 
 from crmstudy import fonts, i18n  # noqa: E402
 from crmstudy.association_plots import residual_heatmap  # noqa: E402
-from crmstudy.footprint import SIGNALS, score_customers  # noqa: E402
+from crmstudy.footprint import SIGNALS, TooFewEvents, score_customers  # noqa: E402
 from crmstudy.reports import display  # noqa: E402
 from crmstudy.reports.branch import load_context  # noqa: E402
 from crmstudy.reports.section_association import _group_names, _product_names, section_association  # noqa: E402
-from crmstudy.reports.section_prospects import VALUE_KINDS, score_each, section_prospects, signal_value  # noqa: E402
+from crmstudy.reports.section_prospects import VALUE_KINDS, section_prospects, signal_value  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Three English words in a row: a sentence left untranslated (ids, staff codes and file paths have no spaces).
@@ -201,9 +201,10 @@ def test_in_english_the_prospects_section_keeps_its_wording(rendered):
 def events(tiny_bank):
     """Training events of each scorecard on the tiny bank (a bar no bank reaches fits neither)."""
     ctx = load_context(tiny_bank, BRANCH, {})
-    scores, short = score_each(tiny_bank, ctx.period, branch=BRANCH, min_events=10**9)
+    scores = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=10**9, strict=False)
     assert scores.value_card is None and scores.risk_card is None
-    return short
+    assert scores.scores["value_p"].isna().all() and scores.reasons.empty
+    return scores.unfitted
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
@@ -230,15 +231,19 @@ def test_when_neither_scorecard_can_be_fitted_the_section_says_why_for_each(tiny
     assert not any("text/html" in b for b in bundles), "no tables"
 
 
-def test_scoring_each_card_on_its_own_gives_what_score_customers_gives(tiny_bank):
+def test_a_card_left_unfitted_does_not_change_the_other_cards_scores(tiny_bank, events):
     ctx = load_context(tiny_bank, BRANCH, {})
-    ours, short = score_each(tiny_bank, ctx.period, branch=BRANCH, min_events=1)
-    theirs = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=1)
-    assert short == {}
-    pd.testing.assert_frame_equal(ours.scores, theirs.scores, check_dtype=False)
-    pd.testing.assert_frame_equal(ours.reasons.reset_index(drop=True), theirs.reasons.reset_index(drop=True),
-                                  check_dtype=False)
-    assert ours.fit_design == theirs.fit_design
+    both = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=1)
+    value_only = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1,
+                                 strict=False)
+    assert both.unfitted == {} and value_only.unfitted == {"risk": events["risk"]}
+    cols = ["customer_id", "value_p", "value_points", "borrower"]
+    pd.testing.assert_frame_equal(value_only.scores[cols], both.scores[cols])
+    assert value_only.scores["risk_p"].isna().all()
+    pd.testing.assert_frame_equal(value_only.reasons.reset_index(drop=True),
+                                  both.reasons[both.reasons["score"] == "value"].reset_index(drop=True))
+    with pytest.raises(TooFewEvents, match="first delinquencies"):
+        score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1)
 
 
 def test_a_period_too_short_for_footprints_is_said_in_the_readers_language(tiny_bank):

@@ -41,7 +41,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -400,8 +400,8 @@ def _shared_slices(data_dir: str, start, end, work: str, branches: list[str]) ->
     -------
     str, dict
         The features file, and branch id -> its pickled
-        :class:`~crmstudy.footprint.FootprintScores` (no entry when the scorecards
-        cannot be fitted: each branch's section then says why in its own words).
+        :class:`~crmstudy.footprint.FootprintScores` (empty when the period is too
+        short for the scorecards' windows: each branch's section then says so).
     """
     from ..atomic import atomic_path
     from ..features import Period, customer_features
@@ -426,19 +426,20 @@ def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str]
 
     from ..atomic import atomic_path
     from ..errors import ParamsError
-    from ..footprint import TooFewEvents, score_customers
+    from ..footprint import score_customers
 
-    try:
-        scores = score_customers(bank, period=period)
-    except (TooFewEvents, ParamsError):
+    try:  # strict=False: a card short of events is left out, and each branch's section says why
+        scores = score_customers(bank, period=period, strict=False)
+    except ParamsError:  # a period too short for the windows: each branch's section says so
         return {}
     folder.mkdir(parents=True, exist_ok=True)
+    parts = scores.split(branch_of)
+    nobody = replace(scores, scores=scores.scores.iloc[:0], reasons=scores.reasons.iloc[:0])
     paths = {}
-    for b, part in scores.split(branch_of).items():
-        if b in branches:
-            paths[b] = str(folder / f"{b}.pkl")
-            with atomic_path(Path(paths[b])) as tmp:
-                tmp.write_bytes(pickle.dumps(part))
+    for b in branches:  # a branch with no one to score gets the cards and empty lists, not a refit
+        paths[b] = str(folder / f"{b}.pkl")
+        with atomic_path(Path(paths[b])) as tmp:
+            tmp.write_bytes(pickle.dumps(parts.get(b, nobody)))
     return paths
 
 

@@ -16,21 +16,15 @@ is missing.  Every reader-facing string comes from the catalogue (``prospects.*`
 from __future__ import annotations
 
 import math
-import time
-import warnings
-from datetime import timedelta
 
 import pandas as pd
 from babel.dates import format_interval
 
 from .. import i18n
 from ..errors import ParamsError
-from ..features import Period, connect, customer_assets
-from ..footprint import (SIGNALS, Design, FootprintScores, Scorecard, SignalSkipped, TooFewEvents, active_customers,
-                         compute_signals, default_design, risk_outcome, score_customers, value_outcome)
-from ..footprint import _CARD_DEFAULTS, _sample  # score_customers' own steps, for fitting one card at a time
+from ..features import Period
+from ..footprint import SIGNALS, FootprintScores, default_design, score_customers
 from ..privacy import mask_customers
-from ..schema import find_bank
 from ..tiers import assign_tiers
 from . import display as d
 
@@ -40,7 +34,6 @@ _SIGNALS = {s.name: s for s in SIGNALS}
 VALUE_KINDS = {"{:.0%}": "share", "{:,.0f} CNY": "money", "{:+.0%} a month": "trend", "{:.0f} L": "litres",
                "{:.1f} a month": "per_month", "{:.0f} categories": "categories", "{:.0f} lines": "lines"}
 _DIGITS = {"per_month": 1, "number": 2}
-_REASON_COLUMNS = ["customer_id", "score", "rank", "signal", "value", "bin", "log_odds", "points", "reason"]
 
 
 # --- reasons and actions, in the reader's language ---------------------------------------------
@@ -131,71 +124,6 @@ def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresho
     return out[0], out[1]
 
 
-# --- fitting each scorecard on its own ---------------------------------------------------------
-
-
-def _fit_each(con, fit: Design, min_events: int) -> tuple[dict[str, Scorecard], dict[str, int], list[str]]:
-    """The scorecards whose training window holds enough events, the events of the others, the signals."""
-    train_sig = compute_signals(con, fit.train_signals)
-    names = [c for c in train_sig.columns if c != "customer_id"]
-    was_active = active_customers(con, fit.train_signals)
-    samples = {"value": value_outcome(con, fit.train_signals, fit.train_outcome),
-               "risk": risk_outcome(con, fit.train_outcome, opened_before=fit.train_signals.start)}
-    cards, short = {}, {}
-    for side, outcome in samples.items():
-        sample = _sample(train_sig, outcome, was_active)
-        events = int(sample["y"].sum())
-        if events < max(min_events, 1) or events == len(sample):
-            short[side] = events
-        else:
-            cards[side] = Scorecard(**_CARD_DEFAULTS[side]).fit(sample[names], sample["y"])
-    return cards, short, names
-
-
-def score_each(data_dir, period: Period, *, branch: str | None = None, min_events: int = 10,
-               top: int = 3) -> tuple[FootprintScores, dict[str, int]]:
-    """:func:`crmstudy.footprint.score_customers`, each scorecard fitted only when it can be.
-
-    The same windows, samples and cards as ``score_customers``, step by step, except that a
-    training window with fewer than ``min_events`` events leaves its card out (None) and its
-    columns empty instead of stopping both.
-
-    Returns
-    -------
-    FootprintScores, dict
-        The scores, and the training events of each card that was not fitted (``value``, ``risk``).
-    """
-    t0 = time.perf_counter()
-    con = connect(find_bank(data_dir))
-    w = default_design(period)
-    after = w.test_outcome.end + timedelta(days=1)
-    fit = Design(w.train_outcome, w.test_outcome, w.test_outcome,
-                 Period(after, after + timedelta(days=w.test_outcome.days - 1)))
-    cards, short, names = _fit_each(con, fit, min_events)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
-        now = compute_signals(con, fit.test_signals, branch=branch)
-    current = customer_assets(con, fit.test_signals, branch=branch)
-    holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
-    borrowers = set(risk_outcome(con, Period(after, after), opened_before=after)["customer_id"])
-    now = now[now["customer_id"].isin((holders | borrowers) & active_customers(con, fit.test_signals))]
-    now = now.reset_index(drop=True)
-    out = now[["customer_id"]].assign(borrower=now["customer_id"].isin(borrowers))
-    reasons = []
-    for side, rows in (("value", out["customer_id"].notna()), ("risk", out["borrower"])):
-        card = cards.get(side)
-        out[f"{side}_p"] = card.predict(now).where(rows) if card else float("nan")
-        out[f"{side}_points"] = card.points(now).where(rows) if card else float("nan")
-        if card is not None:
-            reasons.append(card.reasons(now[rows.to_numpy()], top=top).assign(score=side))
-    reasons = [r for r in reasons if len(r)]
-    reasons = pd.concat(reasons, ignore_index=True)[_REASON_COLUMNS] if reasons else pd.DataFrame(
-        columns=_REASON_COLUMNS)
-    out = out[["customer_id", "value_p", "value_points", "borrower", "risk_p", "risk_points"]]
-    return FootprintScores(scores=out, reasons=reasons, value_card=cards.get("value"), risk_card=cards.get("risk"),
-                           fit_design=fit, seconds=time.perf_counter() - t0), short
-
-
 # --- the section ---------------------------------------------------------------------------------
 
 
@@ -274,12 +202,10 @@ def section_prospects(ctx, data_dir, *, top_n: int = 10, flag_ratio: float = 2.0
     except ParamsError:
         d.say(i18n.t("prospects.no_design", lang, period=i18n.period(ctx.period.start, ctx.period.end, lang)))
         return {}
-    short: dict[str, int] = {}
-    if scores is None:
-        try:
-            scores = score_customers(data_dir, period=ctx.period, branch=ctx.branch_id, min_events=min_events)
-        except TooFewEvents:  # one scorecard short of events must not take the other list with it
-            scores, short = score_each(data_dir, ctx.period, branch=ctx.branch_id, min_events=min_events)
+    if scores is None:  # one scorecard short of events must not take the other list with it: strict=False
+        scores = score_customers(data_dir, period=ctx.period, branch=ctx.branch_id, min_events=min_events,
+                                 strict=False)
+    short = scores.unfitted
     value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n,
                                    flag_ratio=flag_ratio, lang=lang)
     fit = scores.fit_design
