@@ -21,6 +21,9 @@ See ``docs/spark.md`` for the cluster set-up.  The definitions:
     ``last_active_ts``.
 :func:`product_summary`
     ``n_products``, ``n_product_lines`` held on the period's last day.
+:func:`customer_features`
+    The customers with the three above joined on, ``days_since_active``,
+    ``dormant`` and ``coverage``: the reports' feature table, as one query.
 """
 
 from __future__ import annotations
