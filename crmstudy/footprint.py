@@ -924,6 +924,9 @@ class Scorecard:
             else:
                 break
         self.selected_ = list(chosen)
+        # keep the estimates, drop the copies of the training rows (hundreds of MB on a large
+        # bank) so that a fitted card is small to pickle and hand to every branch report
+        model.remove_data()
         self.model_ = model
         self.coef_ = model.params.drop("const")
         self.intercept_ = float(model.params["const"])

@@ -81,6 +81,20 @@ def test_report_with_an_unknown_branch_lists_the_valid_ids(tiny_bank, tmp_path, 
     assert not any(tmp_path.iterdir()), "nothing is written before the input is known to be good"
 
 
+def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no_report(tiny_bank, tmp_path,
+                                                                                        capsys):
+    import shutil
+
+    bank = tmp_path / "bank"
+    shutil.copytree(tiny_bank, bank)
+    (bank / "transactions.parquet").write_bytes(b"not parquet at all")
+    code, _, err = _run(capsys, "report", "--data", str(bank), "--out", str(tmp_path / "r"), "--branches", "B001")
+    assert code == EXIT_BAD_INPUT
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "transactions.parquet" in lines[0], err
+    assert not list((tmp_path / "r").rglob("*.html")), "no report from a bank that cannot be read"
+
+
 def test_report_with_malformed_yaml_names_file_and_line(tiny_bank, tmp_path, capsys):
     params = tmp_path / "defaults.yaml"
     params.write_text("tiers:\n  key: [500000\n")

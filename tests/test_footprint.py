@@ -377,6 +377,17 @@ def test_the_scorecard_keeps_informative_signals_and_drops_noise():
     assert card.iv_["signal"].iloc[-1] == "supermarket_share"
 
 
+def test_a_fitted_scorecard_does_not_carry_its_training_rows():
+    # every branch report of a run loads the cards: their size must not grow with the bank
+    import pickle
+
+    X, y = scorecard_data()
+    small, big = (fp.Scorecard().fit(pd.concat([X] * k, ignore_index=True), np.tile(y, k)) for k in (1, 20))
+    assert big.coef_.to_numpy() == pytest.approx(small.coef_.to_numpy(), rel=1e-6)
+    assert len(pickle.dumps(big)) < 1.5 * len(pickle.dumps(small))
+    assert big.model_.params["const"] == pytest.approx(big.intercept_)  # the estimates stay
+
+
 def test_reasons_name_the_signals_that_raised_the_probability_most():
     X, y = scorecard_data()
     card = fp.Scorecard().fit(X, y)

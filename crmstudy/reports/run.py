@@ -47,7 +47,7 @@ from pathlib import Path
 
 from .. import __version__, i18n
 from ..atomic import write_text_atomic
-from ..errors import CrmStudyError
+from ..errors import CrmStudyError, DataError
 from ..schema import find_bank, read_table
 from .branch import branch_period, check_branches
 from .params import ReportParams, load_params
@@ -374,18 +374,36 @@ def _attach_features(jobs: list[dict], bank, params: dict, run_dir: Path) -> Non
     for job in jobs:
         period = branch_period(bank, params[job["branch_id"]])
         periods.setdefault((period.start, period.end), []).append(job)
-    if not periods:
-        return
-    import multiprocessing
+    for (start, end), group in periods.items():
+        features, scores = _shared_in_child(bank.root, start, end, run_dir / "_work",
+                                            sorted({j["branch_id"] for j in group}))
+        for job in group:
+            job["features_path"] = features
+            if job["branch_id"] in scores:
+                job["scores_path"] = scores[job["branch_id"]]
 
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for (start, end), group in periods.items():
-            features, scores = pool.submit(_shared_slices, str(bank.root), start, end, str(run_dir / "_work"),
-                                           sorted({j["branch_id"] for j in group})).result()
-            for job in group:
-                job["features_path"] = features
-                if job["branch_id"] in scores:
-                    job["scores_path"] = scores[job["branch_id"]]
+
+def _shared_in_child(data_dir: Path, start, end, work: Path, branches: list[str]) -> tuple[str, dict[str, str]]:
+    """:func:`shared_slices` in a child process (``python -m crmstudy.reports.worker --shared``).
+
+    A plain subprocess, as for the branch workers, rather than multiprocessing: that would
+    start by re-running the caller's ``__main__``, which breaks a script without a main guard.
+    """
+    spec = work / f"shared_{start}_{end}.json"
+    write_text_atomic(spec, json.dumps({"data_dir": str(data_dir), "start": str(start), "end": str(end),
+                                        "work": str(work), "branches": branches}))
+    done = spec.with_suffix(".result.json")
+    with contextlib.suppress(FileNotFoundError):
+        done.unlink()
+    proc = subprocess.run([sys.executable, "-m", "crmstudy.reports.worker", "--shared", str(spec)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result = json.loads(done.read_text()) if done.exists() else {}
+    if proc.returncode != 0 or "features" not in result:
+        tail = [line for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
+        message = result.get("error") or (tail[-1] if tail else f"exit code {proc.returncode}")
+        error = DataError if result.get("kind") == "DataError" else CrmStudyError
+        raise error(f"customer features and footprint scores for {start} to {end}: {message}")
+    return result["features"], result["scores"]
 
 
 #: Rows per Parquet row group of the run's features file, which is sorted by branch: a branch
@@ -393,7 +411,7 @@ def _attach_features(jobs: list[dict], bank, params: dict, run_dir: Path) -> Non
 _FEATURE_ROW_GROUP = 8192
 
 
-def _shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
+def shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
     """Write the period's features (one file, sorted by branch) and each branch's footprint scores.
 
     Returns
@@ -406,7 +424,7 @@ def _shared_slices(data_dir: str, start, end, work: str, branches: list[str]) ->
     from ..atomic import atomic_path
     from ..features import Period, customer_features
 
-    bank, period = find_bank(data_dir), Period(start, end)
+    bank, period = find_bank(data_dir), Period.of(start, end)
     features = customer_features(bank, period).sort_values(["branch_id", "customer_id"], ignore_index=True)
     path = Path(work) / f"features_{start}_{end}.parquet"
     with atomic_path(path) as tmp:

@@ -3,6 +3,9 @@
 The runner starts ``python -m crmstudy.reports.worker JOB.json`` per branch so
 that a branch can be timed out and killed (with its kernel) without touching
 the others.  The worker writes its result next to the job file, atomically.
+``--shared SPEC.json`` does the run's shared work instead (features and
+footprint scores, once per period), so that the memory it takes is given back
+before the branches start.
 """
 
 from __future__ import annotations
@@ -79,8 +82,28 @@ def run_job(job: dict) -> dict:
     return result
 
 
+def run_shared(spec_path: Path) -> int:
+    """The run's shared work (:func:`crmstudy.reports.run.shared_slices`); its result or one-line error as JSON."""
+    from ..errors import CrmStudyError
+    from .run import shared_slices
+
+    import duckdb
+
+    spec = json.loads(spec_path.read_text())
+    try:
+        features, scores = shared_slices(spec["data_dir"], spec["start"], spec["end"], spec["work"], spec["branches"])
+        result, code = {"features": features, "scores": scores}, 0
+    except (CrmStudyError, duckdb.Error) as exc:  # DuckDB refusing a file is bad input too: it names the file
+        kind = type(exc).__name__ if isinstance(exc, CrmStudyError) else "DataError"
+        result, code = {"error": (str(exc).strip().splitlines() or [""])[0], "kind": kind}, 2
+    write_text_atomic(spec_path.with_suffix(".result.json"), json.dumps(result))
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[0] == "--shared":
+        return run_shared(Path(argv[1]))
     job_path = Path(argv[0])
     job = json.loads(job_path.read_text())
     result = run_job(job)
