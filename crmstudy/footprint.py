@@ -434,7 +434,7 @@ def value_outcome(data, signal_window: Period, outcome_window: Period, *,
     rank0 = df["tier"].cat.codes.to_numpy()
     rank1 = pd.Categorical(df["tier1"], categories=df["tier"].cat.categories, ordered=True).codes
     df["tier_up"] = (rank1 >= 0) & (rank1 < rank0)  # codes: 0 = the highest tier; -1 = no assets
-    df["wealth_take_up"] = df["customer_id"].isin(set(wealth["customer_id"]))
+    df["wealth_take_up"] = _is_in(df["customer_id"], wealth["customer_id"])
     df["y"] = (df["tier_up"] | df["wealth_take_up"]).astype("int64")
     return df[["customer_id", "tier", "tier_up", "wealth_take_up", "y"]].sort_values("customer_id", ignore_index=True)
 
@@ -1360,10 +1360,25 @@ def active_customers(data, window: Period) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _is_in(ids: pd.Series, among) -> np.ndarray:
+    """``ids.isin(among)`` for hundreds of thousands of ids.
+
+    Our own because pandas 3's Arrow-backed strings convert ``among`` to Arrow one value
+    at a time (3 s for 500,000 ids); Arrow's ``is_in`` over the whole array takes 0.3 s.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(list(among), type=pa.string()) if isinstance(among, (set, frozenset)) else pa.array(
+        pd.Series(among, dtype="object").to_numpy(), type=pa.string())
+    return pc.is_in(pa.array(ids.to_numpy(dtype=object), type=pa.string()), value_set=values).to_numpy(
+        zero_copy_only=False)
+
+
 def _sample(signals: pd.DataFrame, outcome: pd.DataFrame, active: set[str],
             declared: pd.DataFrame | None = None) -> pd.DataFrame:
     """Outcome, signals (and declared attributes) of the active customers of the outcome's population."""
-    df = outcome.loc[outcome["customer_id"].isin(active), ["customer_id", "y"]].merge(signals, on="customer_id",
+    df = outcome.loc[_is_in(outcome["customer_id"], active), ["customer_id", "y"]].merge(signals, on="customer_id",
                                                                                        how="left")
     if declared is not None:
         df = df.merge(declared, on="customer_id", how="left")
@@ -1583,9 +1598,9 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
     current = customer_assets(con, fit.test_signals, branch=branch)
     holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
     borrowers = set(risk_outcome(con, Period(after, after), opened_before=after)["customer_id"])
-    now = now[now["customer_id"].isin((holders | borrowers) & active_customers(con, fit.test_signals))]
+    now = now[_is_in(now["customer_id"], (holders | borrowers) & active_customers(con, fit.test_signals))]
     now = now.reset_index(drop=True)
-    out = now[["customer_id"]].assign(borrower=now["customer_id"].isin(borrowers))
+    out = now[["customer_id"]].assign(borrower=_is_in(now["customer_id"], borrowers))
     reasons = []
     for side, rows in (("value", pd.Series(True, index=out.index)), ("risk", out["borrower"])):
         card = cards.get(side)
