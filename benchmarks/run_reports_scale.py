@@ -83,6 +83,7 @@ def unit_report(*, data: str, out: str, workers: int, branches: str) -> dict:
     durations = [b.get("durations", {}) for b in branches_info.values()]
     statuses = [b.get("status") for b in branches_info.values()]
     return {**facts, "command": " ".join(cmd), "n_branches": len(branches_info),
+            "shared_seconds": manifest.get("shared_seconds"),
             "n_ok": sum(s == "ok" for s in statuses),
             "branch_seconds": [d.get("total_seconds") for d in durations],
             "execute_seconds": [d.get("execute_seconds") for d in durations]}
@@ -165,7 +166,7 @@ def _median(xs):
 
 def report(rows: list[dict], machine: dict) -> str:
     head = ["case", "branches", "wall s", "branches/min", "median s per branch (manifest)", "peak RSS MB (tree)",
-            "largest process MB"]
+            "largest process MB", "shared work s"]
     lines = [f"{machine['cpus']} cores, {machine['memory_bytes'] / 1024**3:.0f} GB, {machine['platform']}", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     notes = []
@@ -175,7 +176,8 @@ def report(rows: list[dict], machine: dict) -> str:
             r["label"], str(n), f"{r['wall_s']:.1f}", f"{60 * n / r['wall_s']:.1f}",
             f"{_median(r['branch_seconds']):.1f}" if "branch_seconds" in r else "-",
             f"{r['tree_peak_rss_bytes'] / MB:,.0f}",
-            f"{r['largest_process_rss_bytes'] / MB:,.0f}" if "largest_process_rss_bytes" in r else "-"]) + " |")
+            f"{r['largest_process_rss_bytes'] / MB:,.0f}" if "largest_process_rss_bytes" in r else "-",
+            f"{r['shared_seconds']:.1f}" if r.get("shared_seconds") is not None else "-"]) + " |")
         if "n_ok" in r and r["n_ok"] != n:
             notes.append(f"- {r['label']}: only {r['n_ok']} of {n} branches ok")
     by = {r["label"]: r for r in rows}
@@ -185,6 +187,11 @@ def report(rows: list[dict], machine: dict) -> str:
         sp = w1["wall_s"] / w2["wall_s"]
         notes.append(f"- speed-up of 2 workers over 1 (whole run, demo bank): {sp:.2f}x "
                      f"(target ≥ {TARGET_SPEEDUP}x: {'met' if sp >= TARGET_SPEEDUP else 'NOT met'})")
+        if w1.get("shared_seconds") is not None and w2.get("shared_seconds") is not None:
+            b1, b2 = w1["wall_s"] - w1["shared_seconds"], w2["wall_s"] - w2["shared_seconds"]
+            notes.append(f"- of which the per-run shared work (features and scorecards, before any branch): "
+                         f"{w1['shared_seconds']:.1f} s and {w2['shared_seconds']:.1f} s; the branch phase "
+                         f"alone {b1:.1f} s -> {b2:.1f} s: {b1 / b2:.2f}x")
     large = next((r for r in rows if r["label"].startswith("1M bank")), None)
     if large:
         ok = large["tree_peak_rss_bytes"] <= TARGET_PEAK_RSS_BYTES

@@ -74,6 +74,7 @@ def test_manifests_validate_against_the_json_schema(bank, tmp_path):
         assert b["status"] == "ok" and len(b["files"][0]["sha256"]) == 64
         assert b["input_fingerprint"] == manifest["data_fingerprint"]
         assert Path(b["log"]).exists()
+        assert 0 < manifest["shared_seconds"] < manifest["seconds"], "the once-per-run work is timed apart"
 
 
 def test_the_same_command_twice_renders_nothing_the_second_time(bank, params, tmp_path):

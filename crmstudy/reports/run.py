@@ -102,6 +102,7 @@ class RunSummary:
     engine: str
     results: list[BranchResult]
     seconds: float
+    shared_seconds: float = 0.0  # features and footprint scores, once per run, before the branches
 
     @property
     def failed(self) -> list[BranchResult]:
@@ -326,7 +327,9 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                          "formats": list(formats), "notebook": str(nb), "cwd": str(nb.parent),
                          "title": title or i18n.t("report.title", params[b].language),
                          "cell_timeout": cell_timeout, "cache_key": key, "params_hash": params[b].digest()})
+        t_shared = time.perf_counter()
         _attach_features(jobs, bank, params, run_dir)
+        shared_seconds = time.perf_counter() - t_shared
         for job in jobs:
             job["data_fingerprint"] = fingerprint
         bar = _progress(len(jobs), progress and bool(jobs))
@@ -347,7 +350,7 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
         for folder in (run_dir / "_work").glob("footprint_*"):
             shutil.rmtree(folder, ignore_errors=True)
         ordered = [results[b] for b in ids]
-        summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0)
+        summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0, shared_seconds)
         run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
         _write_index(run_manifest, run_dir, title, bank, index_lang)
         run_manifest["files"] = [_file_entry(run_dir, run_dir / "index.html")]
@@ -538,7 +541,7 @@ def _manifest(summary: RunSummary, data_dir: Path, fingerprint: str, names: dict
         }
     return {"schema_version": 1, "run_id": summary.run_id, "made_at": _now(), "crmstudy_version": __version__,
             "engine": summary.engine, "data_dir": str(data_dir), "data_fingerprint": fingerprint,
-            "seconds": round(summary.seconds, 3), "branches": dict(sorted(branches.items())), "files": []}
+            "seconds": round(summary.seconds, 3), "shared_seconds": round(summary.shared_seconds, 3), "branches": dict(sorted(branches.items())), "files": []}
 
 
 def _write_index(manifest: dict, latest: Path, title: str | None, bank, lang: str = "en") -> None:
