@@ -81,10 +81,16 @@ def test_report_with_an_unknown_branch_lists_the_valid_ids(tiny_bank, tmp_path, 
     assert not any(tmp_path.iterdir()), "nothing is written before the input is known to be good"
 
 
+@pytest.mark.parametrize("in_child", [False, True], ids=["in-process", "child-process"])
 def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no_report(tiny_bank, tmp_path,
-                                                                                        capsys):
+                                                                                        capsys, monkeypatch,
+                                                                                        in_child):
+    # the run's shared work (features, scorecards) runs in a child process on a large bank
     import shutil
 
+    import crmstudy.reports.run as run
+
+    monkeypatch.setattr(run, "SHARED_IN_CHILD_ABOVE", 0 if in_child else 10**9)
     bank = tmp_path / "bank"
     shutil.copytree(tiny_bank, bank)
     (bank / "transactions.parquet").write_bytes(b"not parquet at all")
