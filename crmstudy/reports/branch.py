@@ -80,7 +80,7 @@ def branch_display_name(branches: pd.DataFrame, branch_id: str, lang: str = "en"
 
 
 def load_scores(path):
-    """Footprint scores the runner fitted once for the whole bank (a pickle), or None."""
+    """The branch's slice of the footprint scores the runner fitted once for the whole bank (a pickle), or None."""
     if not path:
         return None
     import pickle
