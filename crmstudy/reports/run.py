@@ -343,12 +343,11 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
                     _publish(res, latest)
                 bar.update(1)
         bar.close()
-        for job in jobs:  # all customers, unmasked: not kept beside published reports
-            for key in ("features_path", "scores_path"):
-                with contextlib.suppress(FileNotFoundError, KeyError):
-                    Path(job[key]).unlink()
-        for folder in (run_dir / "_work").glob("footprint_*"):
-            shutil.rmtree(folder, ignore_errors=True)
+        # all customers, unmasked: not kept beside published reports
+        for features in (run_dir / "_work").glob("features_*.parquet"):
+            features.unlink()
+        for scores in (run_dir / "_work").glob("footprint_*"):
+            shutil.rmtree(scores, ignore_errors=True)
         ordered = [results[b] for b in ids]
         summary = RunSummary(run_id, run_dir, latest, eng.name, ordered, time.perf_counter() - t0, shared_seconds)
         run_manifest = _manifest(summary, data_dir, fingerprint, names, previous=None)
