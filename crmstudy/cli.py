@@ -14,6 +14,9 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError
 
+#: The parameters a report run reads when ``--params`` is not given and this file exists (relative to the cwd).
+DEFAULT_PARAMS = Path("params") / "defaults.yaml"
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -55,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="reports folder; each run goes to OUT/<run-id>/")
     r.add_argument("--branches", default="all", help="all, or ids separated by commas (e.g. B001,B003)")
     r.add_argument("--workers", type=_positive_int, default=None, help="parallel branches (default: one per core)")
-    r.add_argument("--params", default=None, help="defaults YAML (per-branch overrides in branches/ beside it)")
+    r.add_argument("--params", default=None,
+                   help="defaults YAML, per-branch overrides in branches/ beside it (default: params/defaults.yaml "
+                        "in the current folder when it exists, else the built-in defaults)")
     r.add_argument("--engine", default="auto", choices=["auto", "builtin", "quarto"], help="render engine")
     r.add_argument("--format", type=_formats, default=["html"], help="html (default), pdf or html,pdf")
     r.add_argument("--timeout", type=_positive_int, default=None,
@@ -79,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("verify", help="check reports against their manifest (sha256 per file)")
     f.add_argument("report_dir", help="reports/latest or reports/runs/<run-id>")
+
+    pa = sub.add_parser("params", help="print every parameter at its default (the text of params/defaults.yaml), "
+                                       "or with --check FILE, check a parameters file")
+    pa.add_argument("--check", default=None, metavar="FILE", help="a parameters YAML to check")
+    pa.add_argument("--branch", default=None, help="with --check: resolve this branch's overrides too")
 
     v = sub.add_parser("validate", help="check a bank folder against the schemas")
     v.add_argument("data", help="bank folder")
@@ -116,7 +126,19 @@ def _dispatch(args) -> int:
         print(f"{args.data}: valid ({', '.join(f'{t} {n:,}' for t, n in counts.items())}); "
               f"fingerprint {data_fingerprint(find_bank(args.data))}")
         return EXIT_OK
+    if args.command == "params":
+        from . import params
+
+        if args.check is None:
+            print(params.defaults_yaml(), end="")
+        else:
+            resolved = params.load(args.check, branch=args.branch)
+            print(f"{args.check}: valid (parameters hash {resolved.digest()})")
+        return EXIT_OK
     if args.command == "report":
+        if args.params is None and DEFAULT_PARAMS.is_file():
+            args.params = str(DEFAULT_PARAMS)
+            print(f"parameters: {DEFAULT_PARAMS} (pass --params to choose another file)", file=sys.stderr)
         from .reports.run import run_reports
 
         summary = run_reports(args.data, args.out, branches=args.branches, workers=args.workers,

@@ -32,7 +32,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from .errors import DataError, ParamsError
+from .period import Period
 from .schema import BankFiles, find_bank
 
 #: Channels counted as digital in the channel mix.
@@ -51,41 +52,6 @@ COUNTER_CHANNELS = ("counter", "smart_counter")
 #: The tables the definitions read.
 TABLES = ("balances", "transactions", "holdings", "products", "customers")
 ENGINES = ("duckdb", "spark")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A closed interval of days ``[start, end]``."""
-
-    start: date
-    end: date
-
-    def __post_init__(self):
-        if self.end < self.start:
-            raise ParamsError(f"period: 'end' ({self.end}) must not be before 'start' ({self.start})")
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def end_exclusive(self) -> date:
-        return self.end + timedelta(days=1)
-
-    @classmethod
-    def of(cls, start, end) -> "Period":
-        return cls(_as_date(start, "period.start"), _as_date(end, "period.end"))
-
-
-def _as_date(value, name: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ParamsError(f"'{name}' must be a date like 2025-12-31, got {value!r}") from None
 
 
 # --- the definitions ------------------------------------------------------------------------

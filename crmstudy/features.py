@@ -8,37 +8,29 @@ over rows.  The same definitions run on Spark (``docs/spark.md``).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from . import feature_defs as defs
-from .errors import DataError
 from .feature_defs import DIGITAL_CHANNELS, DORMANT_DAYS, Period
-from .schema import BankFiles, find_bank
+from .bank import Bank
+from .schema import BankFiles
 
 __all__ = ["DIGITAL_CHANNELS", "DORMANT_DAYS", "Period", "connect", "customer_assets", "customer_features",
            "default_period", "product_summary", "transaction_summary"]
 
 
 
-def connect(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per table of the bank."""
-    return defs.duckdb_connection(bank)
+def connect(bank: Bank | BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
+    """The bank's DuckDB connection with one view per table (a Bank's own; a path is opened afresh)."""
+    return Bank.of(bank).con
 
 
-def default_period(bank: BankFiles) -> Period:
-    """The bank's own period from ``bank.json``, else the span of its balances."""
-    if "period_start" in bank.meta:
-        return Period.of(bank.meta["period_start"], bank.meta["period_end"])
-    con = connect(bank)
-    # CAST: Parquet gives TIMESTAMP, CSV gives DATE; valid_to is exclusive in both
-    lo, hi = con.execute("SELECT CAST(MIN(valid_from) AS DATE), CAST(MAX(valid_to) AS DATE) FROM balances").fetchone()
-    if lo is None:
-        raise DataError(f"{bank.path('balances')}: table 'balances' is empty; cannot infer the period")
-    return Period(lo, hi - timedelta(days=1))
+def default_period(bank: Bank | BankFiles | str | Path) -> Period:
+    """The bank's own period from ``bank.json``, else the span of its balances (:attr:`Bank.period`)."""
+    return Bank.of(bank).period
 
 
 def _engine(con: duckdb.DuckDBPyConnection) -> defs.Engine:
@@ -71,14 +63,14 @@ def product_summary(con: duckdb.DuckDBPyConnection, period: Period, *, branch: s
     return eng.to_pandas(defs.product_summary(eng.tables, period, branch=branch))
 
 
-def customer_features(data: BankFiles | str | Path, period: Period | None = None, *,
+def customer_features(data: Bank | BankFiles | str | Path, period: Period | None = None, *,
                       branch: str | None = None) -> pd.DataFrame:
     """One row per customer: who they are, their assets, activity and products.
 
     Parameters
     ----------
-    data : BankFiles or path
-        A bank folder (synthetic or the user's own files in crmstudy's schema).
+    data : Bank, BankFiles or path
+        A bank (synthetic or the user's own files in crmstudy's schema).
     period : Period, optional
         Defaults to the bank's own period.
     branch : str, optional
@@ -94,7 +86,7 @@ def customer_features(data: BankFiles | str | Path, period: Period | None = None
         ``n_product_lines``, ``coverage`` (lines held / lines offered): see
         :func:`crmstudy.feature_defs.customer_features`, which runs here as one query.
     """
-    bank = data if isinstance(data, BankFiles) else find_bank(data)
-    period = period or default_period(bank)
-    eng = _engine(connect(bank))
+    bank = Bank.of(data)
+    period = period or bank.period
+    eng = _engine(bank.con)
     return eng.to_pandas(defs.customer_features(eng.tables, period, branch=branch))

@@ -2,7 +2,7 @@
 
 Kept apart from :mod:`crmstudy.pareto` (concentration statistics) because
 these functions apply a bank's *rules* (thresholds, roles) rather than
-measure a distribution.  Thresholds come from seed 001 via params/.
+measure a distribution.  Thresholds come from source 001 via params/.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParamsError
+from .params import OwnershipParams, TierParams
 
-#: Tier names from highest to lowest (seed 001: 重点, 次重点, 一般, 潜在, long tail).
+#: Tier names from highest to lowest (source 001: 重点, 次重点, 一般, 潜在, long tail).
 TIERS = ("key", "sub_key", "general", "potential", "mass")
 
 
@@ -22,15 +23,20 @@ TIERS = ("key", "sub_key", "general", "potential", "mass")
 class TierThresholds:
     """Average-daily-asset bars of each tier, in CNY.
 
-    seed 001 prints the key bar as 200k, the same as sub-key; the evident
+    source 001 prints the key bar as 200k, the same as sub-key; the evident
     intent is a higher bar, so the default is 500k (DOMAIN.md).
     """
 
-    key: float = 500_000
-    sub_key: float = 200_000
-    general: float = 50_000
-    potential: float = 20_000
-    potential_point_in_time: float = 50_000
+    key: float = TierParams().key
+    sub_key: float = TierParams().sub_key
+    general: float = TierParams().general
+    potential: float = TierParams().potential
+    potential_point_in_time: float = TierParams().potential_point_in_time
+
+    @classmethod
+    def from_params(cls, tiers: TierParams) -> TierThresholds:
+        """The bars of ``params.tiers`` (:class:`crmstudy.params.TierParams`)."""
+        return cls(**tiers.model_dump())
 
     def __post_init__(self):
         bars = [self.key, self.sub_key, self.general, self.potential]
@@ -44,10 +50,15 @@ class TierThresholds:
 
 @dataclass(frozen=True)
 class OwnershipRule:
-    """Who must own a customer, by average daily assets (seed 001)."""
+    """Who must own a customer, by average daily assets (source 001)."""
 
-    president: float = 10_000_000
-    vice_president: float = 1_000_000
+    president: float = OwnershipParams().president
+    vice_president: float = OwnershipParams().vice_president
+
+    @classmethod
+    def from_params(cls, ownership: OwnershipParams) -> OwnershipRule:
+        """The bars of ``params.ownership`` (:class:`crmstudy.params.OwnershipParams`)."""
+        return cls(**ownership.model_dump())
 
 
 def _need(df: pd.DataFrame, cols, what: str) -> None:
@@ -61,7 +72,7 @@ def assign_tiers(features: pd.DataFrame, thresholds: TierThresholds = TierThresh
     """Tier of each customer (ordered categorical, highest first).
 
     ``potential`` also takes customers below its average bar whose assets
-    reached ``potential_point_in_time`` on some day (seed 001: "≥ 20k average
+    reached ``potential_point_in_time`` on some day (source 001: "≥ 20k average
     **or** ≥ 50k at a point in time").
     """
     _need(features, [ada, peak], "assign_tiers")
@@ -96,7 +107,7 @@ def ownership_table(features: pd.DataFrame, staff: pd.DataFrame, rule: Ownership
     """Per required owner role: customers, assets, how many sit with the right role, orphans.
 
     A customer is an *orphan* when their owner has left the bank by ``as_of``
-    (seed 001: an RM leaving takes customers with them).
+    (source 001: an RM leaving takes customers with them).
     """
     _need(features, ["owner_staff_id", ada], "ownership_table")
     st = staff.set_index("staff_id")
@@ -118,7 +129,7 @@ def ownership_table(features: pd.DataFrame, staff: pd.DataFrame, rule: Ownership
 
 def rm_workload(features: pd.DataFrame, staff: pd.DataFrame, *, band: tuple[int, int] = (250, 400),
                 role: str = "customer_manager", ada: str = "ada", as_of=None) -> pd.DataFrame:
-    """Customers and assets per customer manager, against the 250–400 band (seed 000)."""
+    """Customers and assets per customer manager, against the 250–400 band (source 000)."""
     lo, hi = band
     if lo > hi:
         raise ParamsError(f"rm_band: 'min' ({lo}) must not exceed 'max' ({hi})")
