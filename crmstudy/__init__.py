@@ -8,7 +8,7 @@ Examples
 --------
 >>> import crmstudy as crm
 >>> crm.params.load().tiers.key
-500000.0
+500000
 >>> bank = crm.Bank.open("data_synthetic/demo")  # doctest: +SKIP
 >>> features = crm.features.customer_features(bank)  # doctest: +SKIP
 """

@@ -275,7 +275,7 @@ def load(defaults: str | Path | None = None, *, branch: str | None = None,
     >>> load(extra={"upgrade": {"top_n": 5}}).upgrade.top_n
     5
     >>> load().tiers.key
-    500000.0
+    500000
     """
     data: dict = {}
     source = "parameters"
