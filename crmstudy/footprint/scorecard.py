@@ -1,0 +1,214 @@
+"""The points scorecard: a logistic regression on WoE values, points of odds and reasons."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from ..errors import DataError, ParamsError
+from .binning import WoEBinner, _as_binary, _iv_table
+from .signals import _BY_NAME
+
+
+def points_of_odds(odds, *, base_points: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0):
+    """Scorecard points of given odds: ``base_points`` at ``base_odds``, ``pdo`` more per doubling.
+
+    Examples
+    --------
+    >>> points_of_odds(100.0) - points_of_odds(50.0)
+    20.0
+    """
+    factor = pdo / math.log(2)
+    return base_points + factor * (np.log(odds) - math.log(base_odds))
+
+
+class Scorecard:
+    """A points scorecard: WoE bins, logistic regression (statsmodels), points and reasons.
+
+    Parameters
+    ----------
+    base_points, base_odds, pdo : float
+        Points at ``base_odds`` (odds of the favourable outcome, see ``points_for``) and
+        points to double the odds; 600 at 50:1 and 20 by default.
+    points_for : {'non_event', 'event'}
+        Which outcome more points mean: ``'non_event'`` for a risk score (more points, safer:
+        odds of good to bad), ``'event'`` for a value score (more points, likelier to move up).
+    min_iv : float
+        Signals below this Information Value are not offered to the regression
+        (0.02: Siddiqi's "useless" bar).
+    p_value : float
+        Backward elimination: the signal with the largest p-value above this, or with a
+        negative coefficient (a WoE pointing the wrong way, from collinearity), leaves
+        the model, one at a time.
+    missing : {'neutral', 'separate'}
+        How :class:`WoEBinner` treats a missing signal.  ``'neutral'`` by default: a share
+        is missing when its denominator is empty (no outgoing payment, no fuel fill, no RM
+        contact), and "no trace at all" is already the evidence of the count signals
+        (``txn_count`` 0 for a dormant customer).  A separate bin would count that one fact
+        once per share signal, inflate every share's IV with it (by about 0.05 on the demo
+        bank) and hand the regression a dozen copies of the same indicator.
+    max_bins, min_bin_share, alpha, prebins
+        Passed to :class:`WoEBinner`.
+
+    Attributes
+    ----------
+    binners_ : dict of str to WoEBinner
+    iv_ : pd.DataFrame
+        :func:`information_value` of every column offered.
+    selected_ : list of str
+        Signals in the model.
+    model_ : statsmodels LogitResults
+    coef_ : pd.Series
+        Coefficient of each selected signal's WoE.
+    intercept_ : float
+    intercept_points_ : float
+        Points everyone gets; a customer's score is this plus their attribute points.
+    points_table_ : pd.DataFrame
+        ``signal``, ``bin``, ``label``, ``woe``, ``points`` for every bin of every selected signal.
+    mean_woe_ : pd.Series
+        Mean WoE of each selected signal in the training data (the reference for reasons).
+    event_rate_ : float
+        Share of events in the training data.
+    """
+
+    def __init__(self, *, base_points: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
+                 points_for: Literal["non_event", "event"] = "non_event", min_iv: float = 0.02,
+                 p_value: float = 0.05, missing: Literal["neutral", "separate"] = "neutral", max_bins: int = 5,
+                 min_bin_share: float = 0.05, alpha: float = 0.05, prebins: int = 20):
+        if pdo <= 0 or base_odds <= 0:
+            raise ParamsError(f"scorecard: 'pdo' and 'base_odds' must be positive, got {pdo}, {base_odds}")
+        if points_for not in ("non_event", "event"):
+            raise ParamsError(f"scorecard: 'points_for' must be 'non_event' or 'event', got {points_for!r}")
+        self.base_points, self.base_odds, self.pdo, self.points_for = base_points, base_odds, pdo, points_for
+        self.min_iv, self.p_value = min_iv, p_value
+        self.binning = {"max_bins": max_bins, "min_bin_share": min_bin_share, "alpha": alpha, "prebins": prebins,
+                        "missing": missing}
+
+    @property
+    def factor_(self) -> float:
+        """Points per unit of log-odds (``pdo / ln 2``)."""
+        return self.pdo / math.log(2)
+
+    def _sign(self) -> float:
+        return 1.0 if self.points_for == "event" else -1.0
+
+    def fit(self, X: pd.DataFrame, y) -> "Scorecard":
+        """Bin every column of ``X``, keep the informative ones, fit the regression."""
+        y = _as_binary(y, "Scorecard.fit")
+        if len(X) != len(y):
+            raise DataError(f"Scorecard.fit: X has {len(X)} rows but y has {len(y)}")
+        if y.sum() in (0, len(y)):
+            raise DataError(f"Scorecard.fit: the outcome has a single class in {len(y)} rows; nothing to learn")
+        X = X.reset_index(drop=True)
+        self.binners_ = {c: WoEBinner(**self.binning).fit(X[c], y) for c in X.columns}
+        self.iv_ = _iv_table(self.binners_)
+        offered = [c for c in self.iv_["signal"] if self.binners_[c].iv_ >= self.min_iv]
+        W = pd.DataFrame({c: self.binners_[c].transform(X[c]) for c in offered}, index=X.index)
+        # strongest first, skip a signal whose WoE column adds nothing new (two signals binned
+        # into the same groups of customers make the regression singular)
+        chosen: list[str] = []
+        for c in offered:
+            M = np.column_stack([np.ones(len(W))] + [W[k].to_numpy() for k in chosen + [c]])
+            if np.linalg.matrix_rank(M) == M.shape[1]:
+                chosen.append(c)
+        while True:
+            exog = pd.concat([pd.Series(1.0, index=W.index, name="const"), W[chosen]], axis=1)
+            model = sm.Logit(y, exog).fit(disp=0, maxiter=100)
+            coef, pv = model.params.drop("const"), model.pvalues.drop("const")
+            wrong = coef[coef <= 0]
+            if len(wrong):
+                chosen.remove(str(wrong.idxmin()))
+            elif len(pv) and pv.max() > self.p_value:
+                chosen.remove(str(pv.idxmax()))
+            else:
+                break
+        self.selected_ = list(chosen)
+        # keep the estimates, drop the copies of the training rows (hundreds of MB on a large
+        # bank) so that a fitted card is small to pickle and hand to every branch report
+        model.remove_data()
+        self.model_ = model
+        self.coef_ = model.params.drop("const")
+        self.intercept_ = float(model.params["const"])
+        self.mean_woe_ = W[chosen].mean() if chosen else pd.Series(dtype=float)
+        self.event_rate_ = float(y.mean())
+        s, f = self._sign(), self.factor_
+        self.intercept_points_ = float(points_of_odds(1.0, base_points=self.base_points, base_odds=self.base_odds,
+                                                      pdo=self.pdo) + f * s * self.intercept_)
+        rows = []
+        for c in chosen:
+            t = self.binners_[c].table_
+            for _, r in t.iterrows():
+                rows.append({"signal": c, "bin": int(r["bin"]), "label": r["label"], "woe": r["woe"],
+                             "points": f * s * self.coef_[c] * r["woe"]})
+        self.points_table_ = pd.DataFrame(rows, columns=["signal", "bin", "label", "woe", "points"])
+        return self
+
+    def _woe(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.selected_ if c not in X.columns]
+        if missing:
+            raise DataError(f"Scorecard: data lacks the scorecard's signal(s) {', '.join(missing)}")
+        return pd.DataFrame({c: self.binners_[c].transform(X[c]) for c in self.selected_}, index=X.index)
+
+    def log_odds(self, X: pd.DataFrame) -> pd.Series:
+        """Log-odds of the event for each row of ``X``."""
+        W = self._woe(X)
+        z = self.intercept_ + (W.to_numpy() @ self.coef_[self.selected_].to_numpy() if self.selected_ else 0.0)
+        return pd.Series(np.broadcast_to(z, (len(X),)).astype(float), index=X.index, name="log_odds")
+
+    def predict(self, X: pd.DataFrame) -> pd.Series:
+        """Probability of the event (delinquency, moving up) for each row of ``X``."""
+        return (1 / (1 + np.exp(-self.log_odds(X)))).rename("p_event")
+
+    def points(self, X: pd.DataFrame) -> pd.Series:
+        """Scorecard points of each row: :attr:`intercept_points_` plus attribute points."""
+        z = self.log_odds(X)
+        return (self.intercept_points_ + self.factor_ * self._sign() * (z - self.intercept_)).rename("points")
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each selected signal's push on the log-odds of the event, against the training average."""
+        W = self._woe(X)
+        return (W - self.mean_woe_[self.selected_]) * self.coef_[self.selected_]
+
+    def reasons(self, X: pd.DataFrame, *, top: int = 3, id_col: str = "customer_id") -> pd.DataFrame:
+        """The signals that moved each customer's probability of the event up the most.
+
+        A signal's push is its coefficient × (the customer's WoE − the training mean WoE):
+        how far the customer's bin moves the log-odds from an average customer's.  Only
+        pushes towards the event are reasons.
+
+        Returns
+        -------
+        pd.DataFrame
+            One row per customer and reason: ``customer_id`` (when ``X`` has it), ``rank``,
+            ``signal``, ``value``, ``bin``, ``log_odds`` (the push), ``points`` (the push in
+            points; negative for a risk score, where fewer points mean riskier) and
+            ``reason`` (``"premium fuel share 75%"``).
+        """
+        if top < 1:
+            raise ParamsError(f"reasons: 'top' must be at least 1, got {top}")
+        cols = ["rank", "signal", "value", "bin", "log_odds", "points", "reason"]
+        ids = X[id_col].to_numpy() if id_col in X else X.index.to_numpy()
+        if not self.selected_:
+            return pd.DataFrame(columns=[id_col] + cols)
+        C = self.contributions(X).to_numpy()
+        k = min(top, C.shape[1])
+        order = np.argsort(-C, axis=1, kind="stable")[:, :k]
+        rows, ranks = np.repeat(np.arange(len(X)), k), np.tile(np.arange(1, k + 1), len(X))
+        cols_idx = order.ravel()
+        push = C[rows, cols_idx]
+        keep = push > 0
+        rows, ranks, cols_idx, push = rows[keep], ranks[keep], cols_idx[keep], push[keep]
+        names = np.array(self.selected_)[cols_idx]
+        values = np.empty(len(rows), dtype=object)
+        bins = np.empty(len(rows), dtype=object)
+        for j, n in enumerate(self.selected_):
+            at = cols_idx == j
+            values[at] = X[n].to_numpy()[rows[at]]
+            bins[at] = self.binners_[n].labels(X[n].iloc[rows[at]])
+        reason = [_BY_NAME[n].describe(v) if n in _BY_NAME else f"{n} {v}" for n, v in zip(names, values)]
+        return pd.DataFrame({id_col: ids[rows], "rank": ranks, "signal": names, "value": values, "bin": bins,
+                             "log_odds": push, "points": push * self.factor_ * self._sign(), "reason": reason})

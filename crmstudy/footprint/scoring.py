@@ -1,0 +1,203 @@
+"""The deployed footprint scorecards, for reports: current customers' scores and reasons,
+and one customer's footprint next to the bank's."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..features import Period, connect, customer_assets, default_period
+from ..schema import BankFiles, find_bank
+from ._bank import _is_in
+from .design import _CARD_DEFAULTS, Design, _sample, active_customers, default_design
+from .outcomes import risk_outcome, value_outcome
+from .scorecard import Scorecard
+from .signals import _BY_NAME, SignalSkipped, compute_signals
+
+
+class TooFewEvents(DataError):
+    """Too few events (delinquencies, moves up) in a window to fit a scorecard worth using."""
+
+
+@dataclass(frozen=True, eq=False)
+class FootprintScores:
+    """Both scores of the current customers, fitted on the latest complete windows.
+
+    Attributes
+    ----------
+    scores : pd.DataFrame
+        One row per customer: ``customer_id``, ``value_p`` (probability of moving up a tier or
+        taking up a wealth product next window), ``value_points``, ``borrower`` (holds open
+        credit and is not delinquent), ``risk_p`` and ``risk_points`` (borrowers only).
+    reasons : pd.DataFrame
+        ``customer_id``, ``score`` (value, risk) and :meth:`Scorecard.reasons` columns.
+    value_card, risk_card : Scorecard or None
+        None for a card that was not fitted (``strict=False`` and too few events).
+    fit_design : Design
+        ``train_signals`` → ``train_outcome`` is what the scorecards were fitted on;
+        customers are scored on ``test_signals`` (the latest window) for ``test_outcome``,
+        the window after the data ends.
+    seconds : float
+    unfitted : dict
+        Card (``value``, ``risk``) -> the events its training window held, for each card
+        left unfitted; empty when both were fitted.
+    """
+
+    scores: pd.DataFrame
+    reasons: pd.DataFrame
+    value_card: Scorecard | None
+    risk_card: Scorecard | None
+    fit_design: Design
+    seconds: float
+    unfitted: dict = field(default_factory=dict)
+
+    def split(self, group_of: pd.Series) -> dict:
+        """The scores cut into one :class:`FootprintScores` per group of customers, e.g. per branch.
+
+        Parameters
+        ----------
+        group_of : pd.Series
+            Group (e.g. ``branch_id``) indexed by ``customer_id``.  Customers it
+            does not name are left out.
+
+        Returns
+        -------
+        dict
+            Group -> the scores and reasons of its customers only, with the same
+            scorecards and design (a branch's report then loads its own rows).
+        """
+        by = {}
+        for name, part in (("scores", self.scores), ("reasons", self.reasons)):
+            groups = part["customer_id"].map(group_of)
+            for g, rows in part.groupby(groups, sort=True):
+                by.setdefault(g, {"scores": self.scores.iloc[:0], "reasons": self.reasons.iloc[:0]})[name] = (
+                    rows.reset_index(drop=True))
+        return {g: replace(self, **parts) for g, parts in by.items()}
+
+
+#: Columns of :attr:`FootprintScores.reasons`.
+REASON_COLUMNS = ["customer_id", "score", "rank", "signal", "value", "bin", "log_odds", "points", "reason"]
+_OUTCOME_WORDS = {"value": "customers moving up", "risk": "first delinquencies"}
+
+
+def score_customers(data, *, period: Period | None = None, branch: str | None = None, top: int = 3,
+                    signals: list[str] | None = None, min_events: int = 10, strict: bool = True,
+                    **card_options) -> FootprintScores:
+    """Fit both footprint scorecards on the whole bank's latest windows and score current customers.
+
+    The scorecards are fitted on signals of the window before last against outcomes of the
+    last window (the whole bank, so that a small branch gets a stable model), then applied to
+    the signals of the last window: a forecast for the window after the data ends.
+
+    Parameters
+    ----------
+    data : path or BankFiles
+    period : Period, optional
+        Defaults to the bank's period; its last third is "now".
+    branch : str, optional
+        Return only this branch's customers (the fit still uses the whole bank).
+    top : int
+        Reasons per customer and score.
+    min_events : int
+        Fewest events of each outcome in the training window.
+    strict : bool
+        Raise when either card cannot be fitted (the default).  With ``False`` a card
+        short of events is left out (None, its columns empty, its events in
+        ``unfitted``) and the other is still fitted: one list must not take the other
+        with it in a report.
+
+    Raises
+    ------
+    TooFewEvents
+        ``strict`` and a training window holding fewer than ``min_events`` events of either
+        outcome (or nothing but events).
+    """
+    t0 = time.perf_counter()
+    bank = data if isinstance(data, BankFiles) else find_bank(data)
+    con = connect(bank)
+    d = default_design(period or default_period(bank))
+    # fit on the latest complete pair of windows; score the window after
+    after = d.test_outcome.end + timedelta(days=1)
+    fit = Design(d.train_outcome, d.test_outcome, d.test_outcome,
+                 Period(after, after + timedelta(days=d.test_outcome.days - 1)))
+    train_sig = compute_signals(con, fit.train_signals, signals=signals)
+    names = [c for c in train_sig.columns if c != "customer_id"]
+    was_active = active_customers(con, fit.train_signals)
+    samples = {"value": _sample(train_sig, value_outcome(con, fit.train_signals, fit.train_outcome), was_active),
+               "risk": _sample(train_sig, risk_outcome(con, fit.train_outcome,
+                                                       opened_before=fit.train_signals.start), was_active)}
+    del train_sig
+    cards, unfitted = {}, {}
+    for side, sample in samples.items():
+        events = int(sample["y"].sum())
+        if events < max(min_events, 1) or events == len(sample):
+            if strict:
+                raise TooFewEvents(f"footprint: {events} {_OUTCOME_WORDS[side]} among {len(sample)} customers in "
+                                   f"{fit.train_outcome.start}–{fit.train_outcome.end}; a scorecard needs at least "
+                                   f"{min_events}, and some customers without")
+            unfitted[side] = events
+        else:
+            cards[side] = Scorecard(**{**_CARD_DEFAULTS[side], **card_options}).fit(sample[names], sample["y"])
+    del samples
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
+        now = compute_signals(con, fit.test_signals, branch=branch, signals=signals)
+    current = customer_assets(con, fit.test_signals, branch=branch)
+    holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
+    borrowers = set(risk_outcome(con, Period(after, after), opened_before=after)["customer_id"])
+    now = now[_is_in(now["customer_id"], (holders | borrowers) & active_customers(con, fit.test_signals))]
+    now = now.reset_index(drop=True)
+    out = now[["customer_id"]].assign(borrower=_is_in(now["customer_id"], borrowers))
+    reasons = []
+    for side, rows in (("value", pd.Series(True, index=out.index)), ("risk", out["borrower"])):
+        card = cards.get(side)
+        out[f"{side}_p"] = card.predict(now).where(rows).to_numpy() if card else np.nan
+        out[f"{side}_points"] = card.points(now).where(rows).to_numpy() if card else np.nan
+        if card is not None:
+            reasons.append(card.reasons(now[rows.to_numpy()], top=top).assign(score=side))
+    reasons = [r for r in reasons if len(r)]
+    reasons = (pd.concat(reasons, ignore_index=True)[REASON_COLUMNS] if reasons
+               else pd.DataFrame(columns=REASON_COLUMNS))
+    out = out[["customer_id", "value_p", "value_points", "borrower", "risk_p", "risk_points"]]
+    return FootprintScores(scores=out, reasons=reasons, value_card=cards.get("value"), risk_card=cards.get("risk"),
+                           fit_design=fit, seconds=time.perf_counter() - t0, unfitted=unfitted)
+
+
+def customer_footprint(data, customer_id: str | None = None, *, window: Period | None = None) -> pd.DataFrame:
+    """One customer's signals next to the bank's: value, bank median and the customer's percentile.
+
+    Parameters
+    ----------
+    data : path or BankFiles
+    customer_id : str, optional
+        Defaults to a customer with a full set of traces (fuel fills, travel, RM contacts),
+        the first by id: a good worked example.
+    window : Period, optional
+        Defaults to the first window of :func:`default_design`.
+    """
+    bank = data if isinstance(data, BankFiles) else find_bank(data)
+    window = window or default_design(default_period(bank)).train_signals
+    sig = compute_signals(bank, window)
+    if customer_id is None:
+        full = sig.dropna()
+        if "rail_trips" in full:
+            full = full[full["rail_trips"] > 0]
+        customer_id = (full if len(full) else sig)["customer_id"].iloc[0]
+    row = sig[sig["customer_id"] == customer_id]
+    if row.empty:
+        raise DataError(f"customer_footprint: no customer {customer_id} in the bank")
+    out = []
+    for c in sig.columns.drop("customer_id"):
+        v = row[c].iloc[0]
+        col = sig[c].dropna()
+        pct = float((col < v).mean() + 0.5 * (col == v).mean()) if pd.notna(v) and len(col) else float("nan")
+        out.append({"customer_id": customer_id, "signal": c, "label": _BY_NAME[c].label, "unit": _BY_NAME[c].unit,
+                    "value": v, "bank_median": float(col.median()) if len(col) else float("nan"),
+                    "percentile": pct})
+    return pd.DataFrame(out)
