@@ -1,0 +1,230 @@
+"""Everything one branch report needs, computed once: :class:`BranchContext`.
+
+:func:`load_context` opens the bank once (or takes an open :class:`~crmstudy.bank.Bank`),
+reads the branch's customer features and the anonymous asset column of the
+whole bank, and resolves the parameters.  What several sections use (tiers,
+the Gini with its interval, the upgrade candidates, the headline figures) is
+computed on first use and kept on the context.
+
+Privacy: a context holds the branch's own customers only; other branches
+enter as anonymous asset values for the bank-wide Lorenz curve.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import pickle
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import i18n
+from ..atomic import write_text_atomic
+from ..bank import Bank
+from ..errors import BranchError
+from ..features import customer_assets, customer_features
+from ..pareto import GiniResult, customers_holding_share, gini, top_share
+from ..params import ReportParams
+from ..period import Period
+from ..tiers import OwnershipRule, TierThresholds, assign_tiers, upgrade_candidates
+
+__all__ = ["BranchContext", "branch_display_name", "branch_ids", "branch_period", "check_branches", "headline",
+           "load_context", "load_scores", "write_headline"]
+
+
+@dataclass
+class BranchContext:
+    """Everything a branch report needs, for one branch only.
+
+    Attributes
+    ----------
+    features : pd.DataFrame
+        One row per customer of the branch (:func:`crmstudy.features.customer_features`).
+    bank_ada : np.ndarray
+        Average daily assets of every customer of the bank, anonymous (the whole-bank curve).
+    bank : Bank
+        The bank, opened once; sections that read more (holdings, scores) read it here.
+    scores_path : str, optional
+        The runner's slice of the footprint scores fitted once for the whole bank.
+    engine : str
+        The render engine, for the provenance section.
+    """
+
+    branch_id: str
+    branch_name: str
+    period: Period
+    params: ReportParams
+    features: pd.DataFrame
+    bank_ada: np.ndarray
+    staff: pd.DataFrame
+    meta: dict
+    fingerprint: str
+    thresholds: TierThresholds = field(default_factory=TierThresholds)
+    ownership: OwnershipRule = field(default_factory=OwnershipRule)
+    bank: Bank | None = field(default=None, repr=False)
+    scores_path: str | None = None
+    engine: str = "unknown"
+
+    @property
+    def lang(self) -> str:
+        """The report's language (``params.language``)."""
+        return self.params.language
+
+    @functools.cached_property
+    def tiers(self) -> pd.Series:
+        """Each customer's tier (:func:`crmstudy.tiers.assign_tiers`), aligned with ``features``."""
+        return assign_tiers(self.features, self.thresholds)
+
+    @functools.cached_property
+    def gini(self) -> GiniResult:
+        """The branch's Gini of average daily assets, with its bootstrap interval when ``bootstrap.n_boot``."""
+        b = self.params.bootstrap
+        return gini(self.features["ada"].to_numpy(), ci=0.95 if b.n_boot else None, n_boot=max(b.n_boot, 1),
+                    seed=b.seed)
+
+    @functools.cached_property
+    def bank_gini(self) -> float:
+        """The whole bank's Gini of average daily assets (no interval)."""
+        return gini(self.bank_ada, ci=None).estimate
+
+    @functools.cached_property
+    def upgrade_candidates(self) -> pd.DataFrame:
+        """Every upgrade candidate, smallest gap to the next bar first (:func:`crmstudy.tiers.upgrade_candidates`)."""
+        return upgrade_candidates(self.features, self.thresholds, window=self.params.upgrade.window, top_n=None)
+
+    @functools.cached_property
+    def headline(self) -> dict:
+        """The branch's headline figures (also shown on the index page)."""
+        return headline(self)
+
+
+def branch_ids(data) -> list[str]:
+    """The branch ids of a bank, sorted."""
+    return Bank.of(data).branch_ids
+
+
+def check_branches(data, wanted: str | list[str]) -> list[str]:
+    """Resolve ``all`` or a list of ids; unknown ids raise one line listing the valid ones."""
+    valid = branch_ids(data)
+    if wanted in ("all", None, ["all"]):
+        return valid
+    if isinstance(wanted, str):
+        wanted = [w.strip() for w in wanted.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in valid]
+    if unknown:
+        raise BranchError(f"unknown branch id(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+    return list(dict.fromkeys(wanted))
+
+
+def branch_display_name(branches: pd.DataFrame, branch_id: str, lang: str = "en") -> str:
+    """The branch's name in the report's language (``branch_name_zh`` for zh when the bank has it)."""
+    row = branches.set_index("branch_id").loc[branch_id]
+    zh = row.get("branch_name_zh") if lang == "zh" else None
+    return str(zh) if isinstance(zh, str) and zh else str(row["branch_name"])
+
+
+def load_scores(path):
+    """The branch's slice of the footprint scores the runner fitted once for the whole bank (a pickle), or None."""
+    if not path:
+        return None
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def branch_period(bank, params: ReportParams) -> Period:
+    """The period a branch report covers: the bank's own, unless the parameters narrow it."""
+    period = Bank.of(bank).period
+    if params.period.start or params.period.end:
+        period = Period(params.period.start or period.start, params.period.end or period.end)
+    return period
+
+
+def _bank_ada(bank: Bank, period: Period) -> np.ndarray:
+    """Every customer's average daily assets; customers without a balance in the period count as zero."""
+    ada = customer_assets(bank.con, period)["ada"].to_numpy()
+    return np.concatenate([ada, np.zeros(max(bank.customer_count - len(ada), 0))])
+
+
+def load_context(data, branch_id: str, params: ReportParams | dict | None = None, *,
+                 features_path=None, fingerprint: str | None = None, scores_path: str | None = None,
+                 engine: str = "unknown") -> BranchContext:
+    """Compute the branch's customer features and what the bank comparison needs.
+
+    Parameters
+    ----------
+    data : Bank or path
+        The bank, opened once by the caller or opened here.
+    branch_id : str
+        The branch; an unknown id raises :class:`~crmstudy.errors.BranchError` listing the valid ones.
+    params : ReportParams or dict, optional
+        Resolved parameters (:func:`crmstudy.params.load`); a dict is checked against the model.
+    features_path : path, optional
+        Customer features of the whole bank for this branch's period, computed
+        once per run (:func:`crmstudy.features.customer_features`); the report
+        then reads only its branch's slice and the anonymous asset column.
+    fingerprint : str, optional
+        The data fingerprint, when the caller already has it (hashing a large
+        bank's files once per branch would be wasteful).
+    scores_path, engine
+        Kept on the context for the prospects and provenance sections.
+    """
+    if not isinstance(params, ReportParams):
+        params = ReportParams.model_validate(params or {})
+    bank = Bank.of(data)
+    branches = bank.branches
+    if branch_id not in set(branches["branch_id"]):
+        raise BranchError(f"unknown branch id {branch_id}; valid: {', '.join(sorted(branches['branch_id']))}")
+    period = branch_period(bank, params)
+    if features_path:
+        features = pd.read_parquet(features_path, filters=[("branch_id", "==", branch_id)])
+        features = features.sort_values("customer_id").reset_index(drop=True)
+        bank_ada = pd.read_parquet(features_path, columns=["ada"])["ada"].to_numpy()
+    else:
+        features = customer_features(bank, period, branch=branch_id)
+        bank_ada = _bank_ada(bank, period)
+    staff = bank.read("staff")
+    staff = staff[staff["branch_id"] == branch_id].reset_index(drop=True)
+    return BranchContext(
+        branch_id=branch_id, branch_name=branch_display_name(branches, branch_id, params.language),
+        period=period, params=params, features=features, bank_ada=bank_ada, staff=staff,
+        meta=bank.meta, fingerprint=fingerprint or bank.fingerprint,
+        thresholds=TierThresholds.from_params(params.tiers), ownership=OwnershipRule.from_params(params.ownership),
+        bank=bank, scores_path=scores_path or None, engine=engine,
+    )
+
+
+def headline(ctx: BranchContext) -> dict:
+    """The branch's headline figures (also shown on the index page)."""
+    f = ctx.features
+    ada = f["ada"].to_numpy()
+    g = ctx.gini
+    return {
+        "branch_id": ctx.branch_id,
+        "branch_name": ctx.branch_name,
+        "customers": int(len(f)),
+        "total_ada": float(ada.sum()),
+        "gini": float(g.estimate),
+        "gini_low": float(g.low),
+        "gini_high": float(g.high),
+        "top20_share": float(top_share(ada, 0.2)),
+        "customers_for_80": float(customers_holding_share(ada, 0.8)),
+        "key_customers": int(ctx.tiers.isin(["key", "sub_key"]).sum()),
+        "dormant_share": float(f["dormant"].mean()),
+        "upgrade_candidates": int(len(ctx.upgrade_candidates)),
+        "period_start": ctx.period.start.isoformat(),
+        "period_end": ctx.period.end.isoformat(),
+    }
+
+
+def write_headline(ctx: BranchContext, path) -> dict:
+    """Write the headline figures as JSON (atomically) for the index page."""
+    h = ctx.headline
+    if path:
+        write_text_atomic(path, json.dumps(h, indent=2, sort_keys=True))
+    return h
+
+
+#: Reader-facing English tier names; every language's are ``tier.<code>`` in the catalogue.
+TIER_LABELS = {t: i18n.t(f"tier.{t}", "en") for t in ("key", "sub_key", "general", "potential", "mass")}

@@ -1,0 +1,18 @@
+"""Small helpers the sections share: labels from the catalogue, the tier names."""
+
+from __future__ import annotations
+
+from ... import i18n
+
+#: Tier codes from highest to lowest, as the catalogue names them (``tier.<code>``).
+TIER_CODES = ("key", "sub_key", "general", "potential", "mass")
+
+
+def labels(prefix: str, lang: str, columns) -> dict[str, str]:
+    """Column name -> its reader-facing label ``<prefix>.<column>``."""
+    return {c: i18n.t(f"{prefix}.{c}", lang) for c in columns}
+
+
+def tier_names(lang: str) -> dict[str, str]:
+    """Tier code -> its name in ``lang``."""
+    return {t: i18n.t(f"tier.{t}", lang) for t in TIER_CODES}

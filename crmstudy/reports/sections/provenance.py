@@ -1,0 +1,61 @@
+"""How the report was made: version, commit, data fingerprint, seed, parameters, engine, time."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from ... import __version__, i18n
+from ..context import BranchContext
+from ._common import labels
+from .base import Section
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance(ctx: BranchContext, engine: str | None = None) -> dict:
+    """How this report was made (in the report's language); ``engine`` defaults to ``ctx.engine``."""
+    lang = ctx.lang
+    return {
+        "crmstudy_version": __version__,
+        "git_commit": _git_commit() or i18n.t("provenance.not_a_checkout", lang),
+        "data_fingerprint": ctx.fingerprint,
+        "seed": ctx.meta.get("seed", i18n.t("provenance.user_data", lang)),
+        "preset": ctx.meta.get("preset", i18n.t("provenance.not_applicable", lang)),
+        "null_bank": ctx.meta.get("null", False),
+        "period": i18n.period(ctx.period.start, ctx.period.end, lang),
+        "parameters_hash": ctx.params.digest(),
+        "render_engine": engine or ctx.engine,
+        "python": platform.python_version(),
+        "made_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def build(ctx: BranchContext) -> Section:
+    """The provenance table and every resolved parameter; ``summary`` is the provenance."""
+    lang = ctx.lang
+    p = provenance(ctx)
+    s = Section("provenance", summary=p)
+    s.heading(i18n.t("provenance.heading", lang))
+
+    def shown(v) -> str:
+        return i18n.t(f"common.{'yes' if v else 'no'}", lang) if isinstance(v, bool) else str(v)
+
+    s.table(pd.DataFrame({i18n.t("provenance.item", lang): [i18n.t(f"provenance.label.{k}", lang) for k in p],
+                          i18n.t("provenance.value", lang): [shown(v) for v in p.values()]}))
+    flat = pd.json_normalize(ctx.params.as_dict(), sep=".").T.reset_index()
+    flat.columns = ["parameter", "value"]
+    flat["value"] = flat["value"].astype(str)
+    return s.table(flat.rename(columns=labels("provenance", lang, flat.columns)),
+                   caption=i18n.t("provenance.parameters_caption", lang))
