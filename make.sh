@@ -2,6 +2,9 @@
 # The two commands of the README, on a fresh Debian machine with Python 3.11:
 #   ./make.sh demo   set up, generate the demo bank, render every branch report
 #   ./make.sh test   set up, run the test suite
+#   ./make.sh test-fast   the fast lane: everything but the slow, Spark, browser and PDF tests (< 2 min)
+#   ./make.sh lint   ruff check and ruff format --check (CI runs it before the tests)
+#   ./make.sh docs   the API reference from the numpydoc docstrings, in build/api/
 #   ./make.sh lab    (for researchers) JupyterLab with the project's kernel
 # Each creates (or reuses) a local virtual environment in .venv by itself.
 set -euo pipefail
@@ -22,14 +25,14 @@ need_apt() {  # install Debian packages when missing and we may (root + apt)
     fi
 }
 
-setup() {  # $1: pip extras, e.g. "test"
+setup() {  # $1: pip extras, e.g. "test" (empty: the package alone)
     if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
         echo "make.sh: Python 3.11 or newer is needed ($PY)" >&2; exit 2
     fi
     if [ ! -x "$VENV/bin/python" ]; then
         "$PY" -m venv "$VENV" 2>/dev/null || { need_apt python3-venv; rm -rf "$VENV"; "$PY" -m venv "$VENV"; }
     fi
-    local spec=".[$1]" stamp="$VENV/.crmstudy-$1.stamp"
+    local spec=".${1:+[$1]}" stamp="$VENV/.crmstudy-${1:-base}.stamp"
     local want; want=$(cat pyproject.toml | sha256sum | cut -c1-16)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
@@ -41,7 +44,7 @@ setup() {  # $1: pip extras, e.g. "test"
 case "${1:-}" in
     demo)
         need_apt fonts-noto-cjk
-        setup report
+        setup ""
         "$VENV/bin/crmstudy" synth --preset demo --seed "${SEED:-0}" --out data_synthetic/demo
         "$VENV/bin/crmstudy" report --data data_synthetic/demo --out reports --params params/defaults.yaml \
             ${WORKERS:+--workers "$WORKERS"} ${FORMAT:+--format "$FORMAT"}
@@ -55,11 +58,33 @@ case "${1:-}" in
         shift
         "$VENV/bin/python" -m pytest "$@"
         ;;
+    test-fast)
+        setup test
+        shift
+        "$VENV/bin/python" -m pytest -m "not slow and not spark and not browser and not pdf" "$@"
+        ;;
+    lint)
+        setup test
+        "$VENV/bin/ruff" check .
+        "$VENV/bin/ruff" format --check .
+        ;;
+    format)
+        setup test
+        "$VENV/bin/ruff" check --fix .
+        "$VENV/bin/ruff" format .
+        ;;
+    docs)  # the API reference: one page per module, from the numpydoc docstrings
+        setup test
+        rm -rf build/api
+        "$VENV/bin/pdoc" --docformat numpy --no-show-source -o build/api crmstudy
+        echo "API reference: build/api/index.html"
+        ;;
     lab)  # JupyterLab in the project's environment, its kernel registered as "crmstudy"
-        setup report
+        setup lab
         "$VENV/bin/python" -m ipykernel install --user --name crmstudy --display-name "crmstudy (.venv)" >/dev/null
         exec "$VENV/bin/jupyter" lab notebooks/
         ;;
     *)
-        echo "usage: ./make.sh demo | test [pytest args] | lab" >&2; exit 2 ;;
+        echo "usage: ./make.sh demo | test [pytest args] | test-fast [pytest args] | lint | format | docs | lab" >&2
+        exit 2 ;;
 esac
