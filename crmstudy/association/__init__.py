@@ -56,14 +56,27 @@ precision and recall) in between.
 from __future__ import annotations
 
 from ..stats import MIN_EXPECTED, Correction, Method, adjust_pvalues
-from .contingency import (ContingencyTest, adjusted_residuals, adjusted_residuals_2col, contingency_test, cramers_v,
-                          expected_counts)
+from .contingency import (
+    ContingencyTest,
+    adjusted_residuals,
+    adjusted_residuals_2col,
+    contingency_test,
+    cramers_v,
+    expected_counts,
+)
 from .depth import low_coverage_customers, relationship_depth
 from .groups import GroupProductAssociation, group_product_association
 from .holdings import holding_matrix, read_holding_matrix
 from .logit import product_logit
-from .next_best import (SIMILARITY_CATEGORICAL, SIMILARITY_LOG, SIMILARITY_NUMERIC, NextBestEvaluation,
-                        SimilarCustomers, evaluate_next_best, next_best_products)
+from .next_best import (
+    SIMILARITY_CATEGORICAL,
+    SIMILARITY_LOG,
+    SIMILARITY_NUMERIC,
+    NextBestEvaluation,
+    SimilarCustomers,
+    evaluate_next_best,
+    next_best_products,
+)
 from .pairs import association_rules, product_pairs
 
 __all__ = [

@@ -6,7 +6,7 @@ are :func:`crmstudy.stats.check_correction` and :func:`crmstudy.stats.check_meth
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -7,8 +7,8 @@ groups × holds table test and Cramér's V.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

@@ -8,8 +8,8 @@ A customer who holds nothing on that day is no longer a customer and has no row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 

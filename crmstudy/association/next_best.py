@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,7 +79,7 @@ class SimilarCustomers:
         return np.hstack(parts)
 
     def fit(self, features: pd.DataFrame, holding: pd.DataFrame, *, id_col: str = "customer_id"
-            ) -> "SimilarCustomers":
+            ) -> SimilarCustomers:
         """Learn the look-alike groups and their take-up rates."""
         from sklearn.cluster import KMeans
         from sklearn.preprocessing import StandardScaler
@@ -224,7 +224,7 @@ def _hits(scores: np.ndarray, hidden: np.ndarray, k: int) -> np.ndarray:
 
 def evaluate_next_best(features: pd.DataFrame, holding: pd.DataFrame, *, k: int = 3, test_share: float = 0.3,
                        n_clusters: int = 12, seed: int = 0, id_col: str = "customer_id") -> NextBestEvaluation:
-    """Hide one held product per test customer; does the ranking find it?
+    """Hide one held product per test customer and see whether the ranking finds it.
 
     Customers are split at random into training (``1 − test_share``) and test.
     The look-alike model and the popularity baseline learn from the training
