@@ -34,7 +34,7 @@ from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.multitest import multipletests
 
 from crmstudy import association as A
-from crmstudy.association_plots import residual_heatmap, significance_mark
+from crmstudy.plots import residual_heatmap, significance_mark
 from crmstudy.errors import DataError, ParamsError
 from crmstudy.features import customer_features
 from crmstudy.synth import generate_bank, preset_spec

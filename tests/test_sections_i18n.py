@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from crmstudy import fonts, i18n  # noqa: E402
-from crmstudy.association_plots import residual_heatmap  # noqa: E402
+from crmstudy.plots import residual_heatmap  # noqa: E402
 from crmstudy.footprint import SIGNALS, TooFewEvents, score_customers  # noqa: E402
 from crmstudy.reports import display  # noqa: E402
 from crmstudy.reports.branch import load_context  # noqa: E402

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import i18n
 from ..association import (GroupProductAssociation, NextBestEvaluation, SimilarCustomers, evaluate_next_best,
                            group_product_association, read_holding_matrix)
-from ..association_plots import residual_heatmap
+from ..plots import residual_heatmap
 from ..features import connect
 from ..privacy import mask_customers
 from ..tiers import assign_tiers

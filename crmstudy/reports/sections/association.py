@@ -12,7 +12,7 @@ from ... import i18n
 from ...association import (GroupProductAssociation, SimilarCustomers, evaluate_next_best,
                             group_product_association, read_holding_matrix)
 from ...bank import Bank
-from ...association_plots import residual_heatmap
+from ...plots import residual_heatmap
 from ...privacy import mask_customers
 from ...tiers import assign_tiers
 from ..context import BranchContext

@@ -1,23 +1,15 @@
-"""Charts of segment × product association: data in, matplotlib Axes out.
-
-Kept out of :mod:`crmstudy.plots` so that the association charts evolve with
-:mod:`crmstudy.association`; same conventions (``ax=``, returns the Axes, ``lang=``
-for the labels, with a CJK font registered for Chinese).
-"""
+"""Charts of segment × product association (:mod:`crmstudy.association`): the residual heat map."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
 
-# no matplotlib.use(): headless runs fall back to Agg, notebooks keep their inline backend
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-
-from . import i18n  # noqa: E402
-from .errors import DataError  # noqa: E402
-from .fonts import use_cjk_font  # noqa: E402
+from .. import i18n
+from ..errors import DataError
+from .core import _use_language
 
 #: Significance marks: adjusted p-value at or below each bound.
 MARKS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -75,9 +67,7 @@ def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str 
     missing = [c for c in (group, product, value, p_adjusted) if c not in cells.columns]
     if missing:
         raise DataError(f"residual_heatmap: missing column(s) {', '.join(missing)}")
-    i18n.check_language(lang)
-    if lang == "zh":
-        use_cjk_font()
+    _use_language(lang)
     rows = list(dict.fromkeys(cells[group]))
     cols = list(dict.fromkeys(cells[product]))
     z = cells.pivot(index=group, columns=product, values=value).reindex(index=rows, columns=cols)
