@@ -217,10 +217,10 @@ def setup_pareto_summary_baseline(*, n: int, seed: int = 0) -> Run:
 
 
 def setup_reports(*, bank: str, out: str, branches: str, workers: int, run_id: str) -> Run:
-    """``crmstudy.reports.run.run_reports`` with the builtin engine, HTML only, into an empty ``out``."""
+    """``crmstudy.reports.pipeline.run_reports`` with the builtin engine, HTML only, into an empty ``out``."""
     import papermill  # noqa: F401  imported before the clock, as in the floor
 
-    from crmstudy.reports.run import run_reports
+    from crmstudy.reports.pipeline import run_reports
 
     customers = pd.read_parquet(Path(bank) / "customers.parquet", columns=["branch_id"])
     wanted = None if branches == "all" else branches.split(",")
@@ -244,7 +244,7 @@ def setup_report_floor(*, out: str) -> Run:
     import nbformat
     import papermill as pm
 
-    from crmstudy.reports.render import BuiltinEngine
+    from crmstudy.reports.pipeline import BuiltinEngine
 
     work = Path(out)
     work.mkdir(parents=True, exist_ok=True)

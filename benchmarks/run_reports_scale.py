@@ -47,7 +47,7 @@ def unit_floor(*, out: str, repeats: int = 3) -> dict:
     import nbformat
     import papermill as pm
 
-    from crmstudy.reports.render import BuiltinEngine
+    from crmstudy.reports.pipeline import BuiltinEngine
 
     work = Path(out)
     work.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError
+from .errors import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError, RunLockedError
 
 #: The parameters a report run reads when ``--params`` is not given and this file exists (relative to the cwd).
 DEFAULT_PARAMS = Path("params") / "defaults.yaml"
@@ -97,8 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .reports.run import RunLockedError
-
     try:
         return _dispatch(args)
     except RunLockedError as err:
@@ -139,7 +137,7 @@ def _dispatch(args) -> int:
         if args.params is None and DEFAULT_PARAMS.is_file():
             args.params = str(DEFAULT_PARAMS)
             print(f"parameters: {DEFAULT_PARAMS} (pass --params to choose another file)", file=sys.stderr)
-        from .reports.run import run_reports
+        from .reports.pipeline import run_reports
 
         summary = run_reports(args.data, args.out, branches=args.branches, workers=args.workers,
                               params_file=args.params, engine=args.engine, formats=args.format,
@@ -170,7 +168,7 @@ def _dispatch(args) -> int:
         print(f"{len(checks) - bad} of {len(checks)} pages clean")
         return EXIT_SOME_FAILED if bad else EXIT_OK
     if args.command == "verify":
-        from .reports.run import verify
+        from .reports.pipeline import verify
 
         checks = verify(args.report_dir)
         for path, state in checks:

@@ -36,3 +36,7 @@ class RenderError(CrmStudyError):
 
 class ExecutionError(CrmStudyError):
     """A report notebook failed while it ran (names the cell and error)."""
+
+
+class RunLockedError(CrmStudyError):
+    """Another report run holds the output folder (the CLI exits with :data:`EXIT_LOCKED`)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crmstudy.reports.browser import check_pages
-from crmstudy.reports.run import run_reports
+from crmstudy.reports.pipeline import run_reports
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -88,9 +88,9 @@ def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no
     # the run's shared work (features, scorecards) runs in a child process on a large bank
     import shutil
 
-    import crmstudy.reports.run as run
+    from crmstudy.reports.pipeline import shared
 
-    monkeypatch.setattr(run, "SHARED_IN_CHILD_ABOVE", 0 if in_child else 10**9)
+    monkeypatch.setattr(shared, "SHARED_IN_CHILD_ABOVE", 0 if in_child else 10**9)
     bank = tmp_path / "bank"
     shutil.copytree(tiny_bank, bank)
     (bank / "transactions.parquet").write_bytes(b"not parquet at all")

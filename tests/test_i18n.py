@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 
 from crmstudy import fonts, i18n, plots  # noqa: E402
 from crmstudy.pareto import lorenz_curve  # noqa: E402
-from crmstudy.reports import render  # noqa: E402
+from crmstudy.reports.pipeline import engines as render  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -253,7 +253,7 @@ def test_the_typst_header_sets_a_chinese_report_in_the_cjk_font():
 
 @pytest.fixture(scope="module")
 def zh_run(tiny_bank, tmp_path_factory):
-    from crmstudy.reports.run import run_reports
+    from crmstudy.reports.pipeline import run_reports
 
     _cjk_font()
     folder = tmp_path_factory.mktemp("zh_params")

@@ -26,8 +26,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from crmstudy.errors import RenderError  # noqa: E402
-from crmstudy.reports import display, render  # noqa: E402
-from crmstudy.reports.render import (  # noqa: E402
+from crmstudy.reports import display  # noqa: E402
+from crmstudy.reports.pipeline import engines as render  # noqa: E402
+from crmstudy.reports.pipeline import (  # noqa: E402
     BuiltinEngine,
     QuartoEngine,
     prepare_for_report,

@@ -12,7 +12,7 @@ import pytest
 from crmstudy.errors import EXIT_SOME_FAILED
 from crmstudy.privacy import mask_id
 from crmstudy.reports.branch import headline, load_context
-from crmstudy.reports.run import run_reports
+from crmstudy.reports.pipeline import run_reports
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import pytest
 
 from crmstudy.cli import build_parser, main
 from crmstudy.errors import EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED
-from crmstudy.reports.run import MANIFEST_SCHEMA, run_reports, verify
+from crmstudy.reports.pipeline import MANIFEST_SCHEMA, run_reports, verify
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ROOT / "tests" / "fixtures" / "fast_report.ipynb"
@@ -64,9 +64,9 @@ def params(tmp_path):
 
 
 def test_manifests_validate_against_the_json_schema(bank, tmp_path, monkeypatch):
-    import crmstudy.reports.run as run
+    from crmstudy.reports.pipeline import shared
 
-    monkeypatch.setattr(run, "SHARED_IN_CHILD_ABOVE", 0)  # as on a large bank: shared work in a child process
+    monkeypatch.setattr(shared, "SHARED_IN_CHILD_ABOVE", 0)  # as on a large bank: shared work in a child process
     _run(bank, tmp_path / "out", run_id="r1")
     schema = json.loads(MANIFEST_SCHEMA.read_text())
     for folder in (tmp_path / "out" / "runs" / "r1", tmp_path / "out" / "latest"):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from ..errors import CrmStudyError
 from ..schema import find_bank
-from .render import BuiltinEngine, render_index
-from .worker import one_line_error
+from .pipeline.engines import BuiltinEngine
+from .pipeline.index import render_index
+from .pipeline.worker import one_line_error
 
 TRAINING_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "training"
 

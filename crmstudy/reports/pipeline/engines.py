@@ -16,26 +16,21 @@ from __future__ import annotations
 import abc
 import contextlib
 import copy
-import html
 import json
-import numbers
-import os
 import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Sequence
-from urllib.parse import quote
+from typing import Sequence
 
 import nbformat
 
-from crmstudy import fonts
-from crmstudy.atomic import atomic_path, write_text_atomic
-from crmstudy.errors import RenderError
-from crmstudy.reports.display import format_value
+from ... import fonts
+from ...atomic import atomic_path
+from ...errors import RenderError
 
-ASSETS = Path(__file__).with_name("assets")
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 CSS_PATH = ASSETS / "report.css"
 LUA_FILTER = ASSETS / "notebook.lua"
 TYPST_HEADER = ASSETS / "report.typ"
@@ -391,94 +386,3 @@ def select_engine(preference: str = "auto") -> Engine:
                           "`conda install -c conda-forge quarto`; "
                           "engine 'builtin' needs nothing and works offline")
     return ENGINES[preference]()
-
-
-# --------------------------------------------------------------------------
-# the index page
-
-
-def render_index(entries: Iterable[dict[str, Any]], out_path: Path, *, title: str,
-                 columns: Sequence[tuple[str, str]], lang: str = "en",
-                 footer_html: str = "") -> Path:
-    """Write a self-contained ``index.html`` listing the branch reports.
-
-    Parameters
-    ----------
-    entries : iterable of dict
-        One per branch: ``href`` (the branch's HTML file; absolute paths are
-        made relative to the index), optionally ``pdf`` (its PDF), and a value
-        for each column key.  The first column links to ``href``.
-    out_path : Path
-        Where the index goes, usually beside the branch reports.
-    title : str
-        Page title and heading.
-    columns : sequence of (key, label)
-        The columns shown, e.g. ``[("branch", "Branch"), ("gini", "Gini")]``.
-    footer_html : str
-        Trusted HTML placed at the bottom (e.g. the run summary).
-
-    Returns
-    -------
-    Path
-        ``out_path``.
-    """
-    out_path = Path(out_path)
-    entries = list(entries)
-    if not columns:
-        raise RenderError(f"{out_path}: render_index needs at least one column")
-    has_pdf = any(e.get("pdf") for e in entries)
-    labels = [label for _, label in columns] + (["PDF"] if has_pdf else [])
-    head = "".join(f"<th>{html.escape(str(label))}</th>" for label in labels)
-    rows = []
-    for entry in entries:
-        cells = []
-        for i, (key, _) in enumerate(columns):
-            value = entry.get(key)
-            is_num = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            text = html.escape(format_value(value))
-            if i == 0 and entry.get("href"):
-                text = f'<a href="{_relative_href(entry["href"], out_path)}">{text}</a>'
-            cells.append(f'<td class="num">{text}</td>' if is_num else f"<td>{text}</td>")
-        if has_pdf:
-            pdf = entry.get("pdf")
-            cells.append(f'<td><a href="{_relative_href(pdf, out_path)}">PDF</a></td>'
-                         if pdf else "<td></td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    page = _INDEX_TEMPLATE.format(
-        lang=html.escape(lang), title=html.escape(title),
-        css=CSS_PATH.read_text(encoding="utf-8"), head=head, rows="\n".join(rows),
-        footer=f"<footer>{footer_html}</footer>" if footer_html else "")
-    return write_text_atomic(out_path, page)
-
-
-def _relative_href(target: str | os.PathLike, index: Path) -> str:
-    target = Path(target)
-    if target.is_absolute():
-        target = Path(os.path.relpath(target, index.resolve().parent))
-    return html.escape(quote(target.as_posix()))
-
-
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-{css}
-</style>
-</head>
-<body>
-<header id="title-block-header"><h1 class="title">{title}</h1></header>
-<div class="table-wrap">
-<table class="report-table index-table">
-<thead><tr>{head}</tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</div>
-{footer}
-</body>
-</html>
-"""

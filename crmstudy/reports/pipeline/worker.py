@@ -1,6 +1,6 @@
 """Execute and render one branch in its own process.
 
-The runner starts ``python -m crmstudy.reports.worker JOB.json`` per branch so
+The runner starts ``python -m crmstudy.reports.pipeline.worker JOB.json`` per branch so
 that a branch can be timed out and killed (with its kernel) without touching
 the others.  The worker writes its result next to the job file, atomically.
 ``--shared SPEC.json`` does the run's shared work instead (features and
@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
-from ..atomic import write_text_atomic
+from ...atomic import write_text_atomic
 
 
 def one_line_error(exc: BaseException) -> str:
@@ -36,7 +35,7 @@ def run_job(job: dict) -> dict:
     """Execute the notebook for one branch, then render it; return a result dict."""
     import papermill as pm
 
-    from .render import ENGINES
+    from .engines import ENGINES
 
     t0 = time.perf_counter()
     branch = job["branch_id"]
@@ -65,7 +64,7 @@ def run_job(job: dict) -> dict:
         headline = json.loads(headline_path.read_text())
         running = None
         if "period_start" in headline:
-            from ..i18n import period as period_text
+            from ...i18n import period as period_text
 
             running = f"{branch} · {period_text(headline['period_start'], headline['period_end'], lang)}"
         files = engine.render(executed, html, title=title, lang=lang, pdf_out=pdf, running_header=running)
@@ -83,9 +82,9 @@ def run_job(job: dict) -> dict:
 
 
 def run_shared(spec_path: Path) -> int:
-    """The run's shared work (:func:`crmstudy.reports.run.shared_slices`); its result or one-line error as JSON."""
-    from ..errors import CrmStudyError
-    from .run import shared_slices
+    """The run's shared work (:func:`~crmstudy.reports.pipeline.shared.shared_slices`); its result or error as JSON."""
+    from ...errors import CrmStudyError
+    from .shared import shared_slices
 
     spec = json.loads(spec_path.read_text())
     try:

@@ -1,0 +1,107 @@
+"""Run the branch jobs: one worker process each, with a timeout and retries, a few at a time.
+
+Each branch runs in its own process (``python -m crmstudy.reports.pipeline.worker JOB.json``), so that
+a branch over its timeout is killed with its kernel without touching the others, and one branch failing
+does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from ...atomic import write_text_atomic
+from .results import BranchResult
+
+
+def run_jobs(jobs: list[dict], *, workers: int | None, timeout: float | None, retries: int, progress: bool,
+             on_rendered: Callable[[BranchResult], None]) -> dict[str, BranchResult]:
+    """Run every job, ``workers`` at a time (default one per core); pass each branch that rendered to
+    ``on_rendered`` as soon as it finishes.
+
+    Returns
+    -------
+    dict
+        Branch id -> its :class:`BranchResult`.
+    """
+    results = {}
+    bar = _progress(len(jobs), progress and bool(jobs))
+    n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
+    with cf.ThreadPoolExecutor(max_workers=n) as pool:
+        futures = {pool.submit(run_branch, job, timeout=timeout, retries=retries): job["branch_id"] for job in jobs}
+        for fut in cf.as_completed(futures):
+            res = fut.result()
+            results[res.branch_id] = res
+            if res.status == "ok":
+                on_rendered(res)
+            bar.update(1)
+    bar.close()
+    return results
+
+
+def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResult:
+    """Run one branch's job in a worker process, again up to ``retries`` times while it fails."""
+    t0 = time.perf_counter()
+    run_dir = Path(job["run_dir"])
+    b = job["branch_id"]
+    job_path = run_dir / "_work" / f"{b}.job.json"
+    write_text_atomic(job_path, json.dumps(job, indent=2, default=str))
+    error, result = "", None
+    attempt = 0
+    for attempt in range(1, retries + 2):
+        with contextlib.suppress(FileNotFoundError):
+            job_path.with_suffix(".result.json").unlink()
+        result, error = run_worker(job_path, timeout)
+        if result and result["status"] == "ok":
+            break
+        error = (result or {}).get("error") or error
+    log = str(run_dir / "logs" / f"{b}.log")
+    res = BranchResult(b, "failed", time.perf_counter() - t0, log, attempts=attempt, error=error,
+                       cache_key=job["cache_key"], params_hash=job["params_hash"],
+                       executed_notebook=str(run_dir / "_work" / f"{b}.ipynb"))
+    if result:
+        res.status = result["status"]
+        res.files = result["files"]
+        res.headline = result["headline"]
+        res.error = "" if res.status == "ok" else (result.get("error") or error)
+        res.execute_seconds = result.get("execute_seconds", 0.0)
+        res.render_seconds = result.get("render_seconds", 0.0)
+    return res
+
+
+def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]:
+    """Run one worker process; kill it (and its kernel) on timeout.
+
+    Returns
+    -------
+    dict or None, str
+        The worker's result (None when it wrote none), and why there is none.
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "crmstudy.reports.pipeline.worker", str(job_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None, f"timed out after {timeout:g} s"
+    result_path = job_path.with_suffix(".result.json")
+    if result_path.exists():
+        return json.loads(result_path.read_text()), ""
+    tail = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
+    return None, f"worker exited with code {proc.returncode}: {tail[-1] if tail else 'no message'}"
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="branches", unit="branch", disable=not enabled)

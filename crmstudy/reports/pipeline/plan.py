@@ -1,0 +1,123 @@
+"""Plan a run before it starts: its branches, each one's parameters, the engine and the notebook; then
+which branches are current in ``latest/`` (cached) and the job every other branch hands its worker.
+
+Everything here is checked before the lock is taken or a file written: a bad branch id, parameter or
+notebook stops the run with one line and an empty output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from ... import i18n
+from ...errors import CrmStudyError
+from ...params import ReportParams, load_params
+from ...schema import BankFiles, find_bank, read_table
+from ..branch import branch_display_name, check_branches
+from .cache import cache_key, files_intact, notebook_digest
+from .engines import select_engine
+from .results import BranchResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "branch_report.ipynb"
+
+
+@contextlib.contextmanager
+def report_notebook(notebook=None) -> Iterator[Path]:
+    """The report notebook as a file on disk: ``notebook``, or else :data:`DEFAULT_NOTEBOOK`."""
+    if notebook:
+        yield Path(notebook).resolve()
+        return
+    with resources.as_file(DEFAULT_NOTEBOOK) as path:
+        yield Path(path).resolve()
+
+
+def prepare_run(data_dir, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:
+    """Check data, branch ids and every branch's parameters before any work starts."""
+    find_bank(data_dir)
+    ids = check_branches(data_dir, branches)
+    params = {b: load_params(params_file, branch=b) for b in ids}
+    return ids, params
+
+
+@dataclass
+class RunPlan:
+    """A run's inputs, resolved and checked (see :func:`plan_run`)."""
+
+    data_dir: Path
+    bank: BankFiles
+    fingerprint: str
+    branch_ids: list[str]
+    params: dict[str, ReportParams]
+    engine: str
+    formats: tuple[str, ...]
+    notebook: Path
+    notebook_digest: str
+    branch_table: pd.DataFrame
+    index_lang: str
+    names: dict[str, str]  # branch id -> display name in the index's language
+    title: str | None
+    cell_timeout: int | None
+
+
+def plan_run(data_dir, *, branches, params_file, engine: str, formats, notebook: Path, title: str | None,
+             language: str | None, cell_timeout: int | None) -> RunPlan:
+    """Resolve and check a run's inputs, in the order their errors are reported.
+
+    Raises
+    ------
+    CrmStudyError
+        The bank, a branch id, a parameter, the language, the engine or the notebook is wrong.
+    """
+    data_dir = Path(data_dir).resolve()
+    ids, params = prepare_run(data_dir, branches=branches, params_file=params_file)
+    index_lang = i18n.check_language(language or load_params(params_file).language)
+    eng = select_engine(engine)
+    bank = find_bank(data_dir)
+    fingerprint = bank.fingerprint
+    branch_table = read_table(bank, "branches")
+    names = {b: branch_display_name(branch_table, b, index_lang) for b in branch_table["branch_id"]}
+    if not notebook.exists():
+        raise CrmStudyError(f"{notebook}: report notebook not found")
+    return RunPlan(data_dir, bank, fingerprint, ids, params, eng.name, tuple(formats), notebook,
+                   notebook_digest(notebook), branch_table, index_lang, names, title, cell_timeout)
+
+
+def plan_jobs(plan: RunPlan, run_dir: Path, latest: Path, previous: dict, *,
+              force: bool) -> tuple[dict[str, BranchResult], list[dict]]:
+    """Split the branches into those ``latest/`` already holds and those to run.
+
+    A branch is cached when its cache key is the one ``previous`` (the
+    manifest of ``latest/``) records and its files there are intact, unless
+    ``force``.
+
+    Returns
+    -------
+    dict, list of dict
+        Branch id -> cached :class:`BranchResult`; one job (the worker's
+        instructions) per branch to run.
+    """
+    cached: dict[str, BranchResult] = {}
+    jobs = []
+    for b in plan.branch_ids:
+        params = plan.params[b]
+        key = cache_key(notebook=plan.notebook_digest, params=params, fingerprint=plan.fingerprint,
+                        engine=plan.engine, formats=plan.formats)
+        prev = previous.get("branches", {}).get(b)
+        if not force and prev and prev.get("cache_key") == key and files_intact(latest, prev):
+            cached[b] = BranchResult(b, "cached", 0.0, prev.get("log", ""), headline=prev.get("headline", {}),
+                                     cache_key=key, params_hash=params.digest(),
+                                     files=[str(latest / f["path"]) for f in prev["files"]])
+            continue
+        jobs.append({"branch_id": b, "branch_name": branch_display_name(plan.branch_table, b, params.language),
+                     "run_dir": str(run_dir), "data_dir": str(plan.data_dir), "params": params.as_dict(),
+                     "engine": plan.engine, "formats": list(plan.formats), "notebook": str(plan.notebook),
+                     "cwd": str(plan.notebook.parent), "title": plan.title or i18n.t("report.title", params.language),
+                     "cell_timeout": plan.cell_timeout, "cache_key": key, "params_hash": params.digest()})
+    return cached, jobs

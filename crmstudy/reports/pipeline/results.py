@@ -1,0 +1,56 @@
+"""What a run returns: one :class:`BranchResult` per branch, gathered in a :class:`RunSummary`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class BranchResult:
+    """What happened to one branch in a run."""
+
+    branch_id: str
+    status: str  # ok | cached | failed
+    seconds: float
+    log: str
+    files: list[str] = field(default_factory=list)
+    error: str = ""
+    headline: dict = field(default_factory=dict)
+    attempts: int = 0
+    cache_key: str = ""
+    params_hash: str = ""
+    execute_seconds: float = 0.0
+    render_seconds: float = 0.0
+    executed_notebook: str = ""
+
+
+@dataclass
+class RunSummary:
+    """A finished run: where it is, which engine, and each branch's result."""
+
+    run_id: str
+    run_dir: Path
+    latest_dir: Path
+    engine: str
+    results: list[BranchResult]
+    seconds: float
+    shared_seconds: float = 0.0  # features and footprint scores, once per run, before the branches
+
+    @property
+    def failed(self) -> list[BranchResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def rendered(self) -> list[BranchResult]:
+        return [r for r in self.results if r.status == "ok"]
+
+    def table(self) -> str:
+        """A plain-text summary, one line per branch."""
+        lines = [f"run {self.run_id} ({self.engine} engine, {self.seconds:.1f} s): {self.run_dir}"]
+        for r in self.results:
+            extra = f"  {r.error}" if r.error else ""
+            lines.append(f"  {r.branch_id:<8} {r.status:<7} {r.seconds:6.1f} s  log: {r.log}{extra}")
+        lines.append(f"{len(self.rendered)} rendered, {sum(r.status == 'cached' for r in self.results)} unchanged, "
+                     f"{len(self.failed)} failed of {len(self.results)} branches")
+        return "\n".join(lines)

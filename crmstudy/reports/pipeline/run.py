@@ -1,0 +1,99 @@
+"""A report run, step by step: plan, lock, shared work, branches, publishing (see :mod:`crmstudy.reports.pipeline`)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from datetime import datetime
+from pathlib import Path
+
+from .execute import run_jobs
+from .lock import run_lock
+from .manifest import read_manifest
+from .plan import plan_jobs, plan_run, report_notebook
+from .publish import prune_runs, publish, publish_run
+from .results import RunSummary
+from .shared import attach_shared, remove_unmasked
+
+
+def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None, params_file=None,
+                engine: str = "auto", formats=("html",), notebook=None, run_id: str | None = None,
+                progress: bool = True, timeout: float | None = None, retries: int = 0,
+                cell_timeout: int | None = None, force: bool = False, wait: bool = False,
+                keep: int | None = None, title: str | None = None, language: str | None = None) -> RunSummary:
+    """Render one report per branch, publish good ones to ``latest/``, write the index.
+
+    Parameters
+    ----------
+    data_dir : path
+        A bank folder (``crmstudy synth`` output or the user's own files).
+    out_dir : path
+        Reports folder: ``runs/<run_id>/`` and ``latest/`` go inside.
+    branches : "all" or list of str or comma-separated str
+    workers : int, optional
+        Parallel branches; default one per core.
+    params_file : path, optional
+        Defaults YAML; per-branch overrides in ``branches/`` beside it.
+    engine : {"auto", "builtin", "quarto"}
+    formats : iterable of {"html", "pdf"}
+    notebook : path, optional
+        The report notebook; by default the package's own (:data:`~.plan.DEFAULT_NOTEBOOK`).
+    timeout : float, optional
+        Seconds allowed per branch (execution and rendering); the branch's
+        process is killed when it runs over.
+    retries : int
+        Extra attempts for a failed branch.
+    force : bool
+        Render even when a branch's cache key is unchanged.
+    wait : bool
+        Wait for another run on ``out_dir`` to finish instead of refusing.
+    keep : int, optional
+        Keep only the newest ``keep`` run folders.
+    title : str, optional
+        Title of the reports and the index; by default "Branch report" in each
+        report's language.
+    language : {"en", "zh"}, optional
+        Language of the index page; by default that of the defaults file
+        (``language:`` in ``params_file``).  Each report follows its own
+        branch's ``language``.
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    RunLockedError
+        Another run holds ``out_dir`` and ``wait`` is false.
+    """
+    t0 = time.perf_counter()
+    with report_notebook(notebook) as nb:
+        plan = plan_run(data_dir, branches=branches, params_file=params_file, engine=engine, formats=formats,
+                        notebook=nb, title=title, language=language, cell_timeout=cell_timeout)
+        out_dir = Path(out_dir).resolve()
+        with run_lock(out_dir, wait=wait):
+            run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
+            run_dir, latest = _make_folders(out_dir, run_id)
+            previous = read_manifest(latest)
+            results, jobs = plan_jobs(plan, run_dir, latest, previous, force=force)
+            t_shared = time.perf_counter()
+            attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
+            shared_seconds = time.perf_counter() - t_shared
+            results |= run_jobs(jobs, workers=workers, timeout=timeout, retries=retries, progress=progress,
+                                on_rendered=functools.partial(publish, latest=latest))
+            remove_unmasked(run_dir / "_work")
+            summary = RunSummary(run_id, run_dir, latest, plan.engine, [results[b] for b in plan.branch_ids],
+                                 time.perf_counter() - t0, shared_seconds)
+            publish_run(summary, plan, previous)
+            if keep:
+                prune_runs(out_dir, keep=keep, protect=run_id)
+    return summary
+
+
+def _make_folders(out_dir: Path, run_id: str) -> tuple[Path, Path]:
+    """Make ``runs/<run_id>/`` (with ``logs/`` and ``_work/``) and ``latest/``; return both."""
+    run_dir, latest = out_dir / "runs" / run_id, out_dir / "latest"
+    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    (run_dir / "_work").mkdir(parents=True, exist_ok=True)
+    latest.mkdir(parents=True, exist_ok=True)
+    return run_dir, latest

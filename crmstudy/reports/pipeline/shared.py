@@ -1,0 +1,151 @@
+"""The run's shared work: customer features and footprint scores, once per run, sliced per branch.
+
+Each branch notebook then reads its own slice instead of aggregating the
+whole bank again (DuckDB does the aggregation once, out of core).  The slices
+hold every customer unmasked, so :func:`remove_unmasked` deletes them once
+the branches are done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from ...atomic import write_text_atomic
+from ...errors import CrmStudyError, DataError
+from ...schema import find_bank
+from ..branch import branch_period
+
+#: Customers above which a run's shared work (features, scorecards) runs in a child process.
+SHARED_IN_CHILD_ABOVE = 200_000
+
+#: Rows per Parquet row group of the run's features file, which is sorted by branch: a branch
+#: notebook's filtered read then decodes only the few row groups of its own branch.
+_FEATURE_ROW_GROUP = 8192
+
+
+def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerprint: str) -> None:
+    """Compute customer features and footprint scores once per distinct period; point each job at its slices.
+
+    On a bank of more than :data:`SHARED_IN_CHILD_ABOVE` customers the work
+    runs in a child process, so that the memory it needs (a few GB on a
+    million customers) is handed back before the branch workers start rather
+    than held by this process for the whole run; a smaller bank saves the
+    child's start-up (imports, 3–4 s).  Every job also gets the data
+    ``fingerprint`` the slices were made from.
+    """
+    periods: dict[tuple, list[dict]] = {}
+    for job in jobs:
+        period = branch_period(bank, params[job["branch_id"]])
+        periods.setdefault((period.start, period.end), []).append(job)
+    shared = _shared_in_child if periods and _customer_count(bank) > SHARED_IN_CHILD_ABOVE else shared_slices
+    for (start, end), group in periods.items():
+        features, scores = shared(str(bank.root), str(start), str(end), str(run_dir / "_work"),
+                                  sorted({j["branch_id"] for j in group}))
+        for job in group:
+            job["features_path"] = features
+            if job["branch_id"] in scores:
+                job["scores_path"] = scores[job["branch_id"]]
+    for job in jobs:
+        job["data_fingerprint"] = fingerprint
+
+
+def remove_unmasked(work: Path) -> None:
+    """Delete the run's features and score slices (all customers, unmasked): not kept beside published reports."""
+    for features in work.glob("features_*.parquet"):
+        features.unlink()
+    for scores in work.glob("footprint_*"):
+        shutil.rmtree(scores, ignore_errors=True)
+
+
+def _customer_count(bank) -> int:
+    rows = bank.meta.get("rows", {}).get("customers")
+    if isinstance(rows, int):
+        return rows
+    from ...features import connect
+
+    return int(connect(bank).execute("SELECT COUNT(*) FROM customers").fetchone()[0])
+
+
+def _shared_in_child(data_dir: str, start: str, end: str, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
+    """:func:`shared_slices` in a child process (``python -m crmstudy.reports.pipeline.worker --shared``).
+
+    A plain subprocess, as for the branch workers, rather than multiprocessing: that would
+    start by re-running the caller's ``__main__``, which breaks a script without a main guard.
+    """
+    spec = Path(work) / f"shared_{start}_{end}.json"
+    write_text_atomic(spec, json.dumps({"data_dir": data_dir, "start": start, "end": end, "work": work,
+                                        "branches": branches}))
+    done = spec.with_suffix(".result.json")
+    with contextlib.suppress(FileNotFoundError):
+        done.unlink()
+    proc = subprocess.run([sys.executable, "-m", "crmstudy.reports.pipeline.worker", "--shared", str(spec)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result = json.loads(done.read_text()) if done.exists() else {}
+    if proc.returncode != 0 or "features" not in result:
+        tail = [line for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
+        message = result.get("error") or (tail[-1] if tail else f"exit code {proc.returncode}")
+        error = DataError if result.get("kind") == "DataError" else CrmStudyError
+        raise error(message)
+    return result["features"], result["scores"]
+
+
+def shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
+    """Write the period's features (one file, sorted by branch) and each branch's footprint scores.
+
+    Returns
+    -------
+    str, dict
+        The features file, and branch id -> its pickled
+        :class:`~crmstudy.footprint.FootprintScores` (empty when the period is too
+        short for the scorecards' windows: each branch's section then says so).
+    """
+    import duckdb
+
+    from ...atomic import atomic_path
+    from ...features import Period, customer_features
+
+    bank, period = find_bank(data_dir), Period.of(start, end)
+    try:
+        features = customer_features(bank, period)
+    except duckdb.Error as exc:  # DuckDB refusing a file is bad input: its message names the file
+        raise DataError(f"customer features for {start} to {end}: {str(exc).strip().splitlines()[0]}") from None
+    features = features.sort_values(["branch_id", "customer_id"], ignore_index=True)
+    path = Path(work) / f"features_{start}_{end}.parquet"
+    with atomic_path(path) as tmp:
+        features.to_parquet(tmp, index=False, row_group_size=_FEATURE_ROW_GROUP)
+    branch_of = features.set_index("customer_id")["branch_id"]
+    del features
+    return str(path), _footprint_scores(bank, period, Path(work) / f"footprint_{start}_{end}", branch_of, branches)
+
+
+def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str]) -> dict[str, str]:
+    """Fit the footprint scorecards once for the run; pickle each branch's customers' scores apart.
+
+    Branch notebooks then show their own customers' scores instead of each
+    refitting on the whole bank, and load only their own rows.
+    """
+    import pickle
+
+    from ...atomic import atomic_path
+    from ...errors import ParamsError
+    from ...footprint import score_customers
+
+    try:  # strict=False: a card short of events is left out, and each branch's section says why
+        scores = score_customers(bank, period=period, strict=False)
+    except ParamsError:  # a period too short for the windows: each branch's section says so
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = scores.split(branch_of)
+    nobody = replace(scores, scores=scores.scores.iloc[:0], reasons=scores.reasons.iloc[:0])
+    paths = {}
+    for b in branches:  # a branch with no one to score gets the cards and empty lists, not a refit
+        paths[b] = str(folder / f"{b}.pkl")
+        with atomic_path(Path(paths[b])) as tmp:
+            tmp.write_bytes(pickle.dumps(parts.get(b, nobody)))
+    return paths
