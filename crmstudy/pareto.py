@@ -1,7 +1,9 @@
 """How value is spread across customers: the 80/20 rule and the long tail.
 
-The first part measures concentration (Lorenz curve, Gini, top shares,
-Theil decomposition by group); tiers and ownership follow below it.
+Concentration: Lorenz curve, Gini, top shares, and the same per group
+(:func:`concentration_by_group`).  The Theil decomposition by group is in
+:mod:`crmstudy.pareto_groups` and importable from here; tiers and ownership
+are in :mod:`crmstudy.tiers`.
 
 Every function takes one non-negative value per customer, typically average
 daily assets (日均资产), optionally with frequency weights, and raises
@@ -19,13 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmstudy.errors import DataError
+from .errors import DataError
+from .pareto_groups import TheilResult, _groups, theil_decomposition
+from .stats import bootstrap_counts, nonnegative_array
+
+__all__ = ["GiniResult", "ParetoSummary", "TheilResult", "concentration_by_group", "customers_holding_share", "gini",
+           "lorenz_curve", "pareto_summary", "theil_decomposition", "top_share"]
 
 # --- concentration ---
-
-#: Cells (resamples x customers) the bootstrap holds in memory at once; each
-#: float array of this size is 16 MiB.
-_BOOT_CELLS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -46,37 +49,6 @@ class GiniResult:
     low: float
     high: float
     n: int
-
-
-@dataclass(frozen=True, eq=False)
-class TheilResult:
-    """Theil T index split exactly into between-group and within-group parts.
-
-    Attributes
-    ----------
-    total : float
-        Theil T of all customers together.
-    between : float
-        Part due to differences between group means.
-    within : float
-        Part due to inequality inside the groups; ``between + within == total``.
-    between_share : float
-        ``between / total``; NaN when there is no inequality at all.
-    by_group : pd.DataFrame
-        One row per group (indexed by group): ``n``, ``total``, ``mean``,
-        ``value_share``, ``theil``, ``within`` and ``between`` (the group's
-        contributions to the two parts).
-
-    Notes
-    -----
-    Compared by identity (``eq=False``) because it holds a DataFrame.
-    """
-
-    total: float
-    between: float
-    within: float
-    between_share: float
-    by_group: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -106,40 +78,15 @@ class ParetoSummary:
     customers_for_80: float
 
 
-def _as_float_array(data, *, caller: str, what: str) -> np.ndarray:
-    """One-dimensional float array of finite, non-negative numbers, or DataError."""
-    try:
-        if isinstance(data, (pd.Series, pd.Index)):
-            arr = data.to_numpy(dtype="float64", na_value=np.nan)
-        else:
-            arr = np.asarray(data, dtype="float64")
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{caller}: {what} must be numeric ({exc})") from None
-    if arr.ndim != 1:
-        raise DataError(f"{caller}: {what} must be one-dimensional, got shape {arr.shape}")
-    if arr.size == 0:
-        raise DataError(f"{caller}: {what} are empty; need at least one customer")
-    n_nan = int(np.isnan(arr).sum())
-    if n_nan:
-        raise DataError(f"{caller}: {what} contain {n_nan} missing (NaN) values")
-    n_inf = int(np.isinf(arr).sum())
-    if n_inf:
-        raise DataError(f"{caller}: {what} contain {n_inf} infinite values")
-    n_neg = int((arr < 0).sum())
-    if n_neg:
-        raise DataError(f"{caller}: {what} must be >= 0, found {n_neg} negative values")
-    return arr
-
-
 def _clean(values, weights, *, caller: str) -> tuple[np.ndarray, np.ndarray | None]:
     """Validated values and weights, sorted ascending, zero-weight rows dropped."""
-    x = _as_float_array(values, caller=caller, what="values")
+    x = nonnegative_array(values, caller=caller, what="values")
     if weights is None:
         return np.sort(x), None
     if isinstance(values, pd.Series) and isinstance(weights, pd.Series):
         if not values.index.equals(weights.index):
             raise DataError(f"{caller}: weights are not aligned with values (different index)")
-    w = _as_float_array(weights, caller=caller, what="weights")
+    w = nonnegative_array(weights, caller=caller, what="weights")
     if w.size != x.size:
         raise DataError(f"{caller}: {w.size} weights for {x.size} values; need one per customer")
     keep = w > 0
@@ -251,7 +198,7 @@ def lorenz_curve(values, *, weights=None, points: int | None = None) -> pd.DataF
 
 def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000,
          seed: int = 0) -> GiniResult:
-    """Gini coefficient of a non-negative quantity, with a bootstrap interval.
+    r"""Gini coefficient of a non-negative quantity, with a bootstrap interval.
 
     Parameters
     ----------
@@ -278,7 +225,7 @@ def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000,
     -----
     The estimate is the plug-in (sample) Gini
 
-    .. math:: G = \\frac{\\sum_i \\sum_j |x_i - x_j|}{2 n^2 \\bar{x}},
+    .. math:: G = \frac{\sum_i \sum_j |x_i - x_j|}{2 n^2 \bar{x}},
 
     twice the area between the equality line and the Lorenz curve, so that
     all-equal values give 0 and one holder of everything gives (n-1)/n. It is
@@ -317,19 +264,12 @@ def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000,
 
 def _bootstrap_gini(x: np.ndarray, w: np.ndarray | None, *, n_boot: int, seed: int) -> np.ndarray:
     """Gini of ``n_boot`` row resamples of ascending ``x``, in memory-bounded batches."""
-    rng = np.random.default_rng(seed)
-    n = x.size
-    batch = max(1, min(n_boot, _BOOT_CELLS // n))
     out = np.empty(n_boot)
-    for start in range(0, n_boot, batch):
-        b = min(batch, n_boot - start)
-        # Row r's draws are offset by r * n so one bincount counts every row.
-        draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, np.newaxis]
-        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype("float64")
+    for start, counts in bootstrap_counts(x.size, n_boot, seed=seed):
         if w is not None:
             counts *= w
         # A resample with zero total (all draws hit zero values) gives NaN.
-        out[start:start + b] = _gini_batch(x, counts)
+        out[start:start + len(counts)] = _gini_batch(x, counts)
     return out
 
 
@@ -393,24 +333,6 @@ def customers_holding_share(values, share: float = 0.8, *, weights=None) -> floa
     return _customers_for(*_lorenz(x, w), share)
 
 
-def _require_columns(df: pd.DataFrame, columns: list[str], *, caller: str) -> None:
-    for col in columns:
-        if col not in df.columns:
-            raise DataError(f"{caller}: no column {col!r}; columns are {list(df.columns)}")
-    for col in columns[1:]:
-        n_missing = int(df[col].isna().sum())
-        if n_missing:
-            raise DataError(f"{caller}: group column {col!r} has {n_missing} missing values")
-
-
-def _groups(df: pd.DataFrame, *, value: str, group: str, caller: str):
-    """Validated values and, per group in sorted order, (key, row positions)."""
-    _require_columns(df, [value, group], caller=caller)
-    x = _as_float_array(df[value], caller=caller, what=f"column {value!r}")
-    indices = df.groupby(group, sort=True, observed=True).indices
-    return x, list(indices.items())
-
-
 def concentration_by_group(df: pd.DataFrame, *, value: str, group: str) -> pd.DataFrame:
     """Concentration of ``value`` inside each group, e.g. per branch or per tier.
 
@@ -449,67 +371,6 @@ def concentration_by_group(df: pd.DataFrame, *, value: str, group: str) -> pd.Da
         rows.append(row)
     index = pd.Index([key for key, _ in groups], name=group)
     return pd.DataFrame(rows, index=index)
-
-
-def _theil_t(x: np.ndarray) -> float:
-    """Theil T = mean of (x/mu) ln(x/mu), with 0 ln 0 = 0; NaN for a zero total."""
-    mu = x.mean()
-    if not mu > 0:
-        return float("nan")
-    r = x / mu
-    return float(np.mean(r * np.log(np.where(r > 0, r, 1.0))))
-
-
-def theil_decomposition(df: pd.DataFrame, *, value: str, group: str) -> TheilResult:
-    """Theil T index of ``value``, split into between- and within-group parts.
-
-    Parameters
-    ----------
-    df : pd.DataFrame
-        One row per customer.
-    value : str
-        Column of non-negative values with a positive total.
-    group : str
-        Column naming each customer's group; it may not have missing values.
-
-    Returns
-    -------
-    TheilResult
-        ``total``, ``between``, ``within``, ``between_share`` and ``by_group``.
-
-    Notes
-    -----
-    Theil T is :math:`T = \\frac{1}{n}\\sum_i \\frac{x_i}{\\mu}\\ln\\frac{x_i}{\\mu}`,
-    0 for all-equal values and ln n for one holder of everything. Customers
-    holding 0 contribute 0 (the limit :math:`0 \\ln 0 = 0`), so unlike
-    Theil L they are allowed. The decomposition is exact:
-
-    .. math:: T = \\sum_g s_g T_g + \\sum_g s_g \\ln\\frac{\\mu_g}{\\mu},
-
-    with :math:`s_g` the group's share of the total. A group whose total is 0
-    has ``theil`` NaN and contributes 0 to both parts.
-    """
-    caller = "theil_decomposition"
-    x, groups = _groups(df, value=value, group=group, caller=caller)
-    if not x.sum() > 0:
-        raise DataError(f"{caller}: column {value!r} sums to 0, so its inequality is undefined")
-    mu, grand_total = x.mean(), x.sum()
-    rows = []
-    for _, idx in groups:
-        xg = x[idx]
-        total = xg.sum()
-        s_g, mu_g = total / grand_total, total / xg.size
-        t_g = _theil_t(xg)
-        rows.append({"n": xg.size, "total": total, "mean": mu_g, "value_share": s_g,
-                     "theil": t_g,
-                     "within": s_g * t_g if s_g > 0 else 0.0,
-                     "between": s_g * np.log(mu_g / mu) if s_g > 0 else 0.0})
-    by_group = pd.DataFrame(rows, index=pd.Index([key for key, _ in groups], name=group))
-    total_t = _theil_t(x)
-    between = float(by_group["between"].sum())
-    within = float(by_group["within"].sum())
-    between_share = between / total_t if total_t > 0 else float("nan")
-    return TheilResult(total_t, between, within, between_share, by_group)
 
 
 def pareto_summary(values) -> ParetoSummary:
