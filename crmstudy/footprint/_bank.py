@@ -1,5 +1,8 @@
-"""Reading a bank for the footprint modules: its connection, its columns, a window's query
-parameters and a fast test of which ids are among many."""
+"""Reading a bank for the footprint modules.
+
+Its connection, its columns, a window's query parameters and a fast test of which ids are
+among many.
+"""
 
 from __future__ import annotations
 

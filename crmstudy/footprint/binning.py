@@ -97,7 +97,7 @@ class WoEBinner:
         self.missing = missing
 
     # -- fit ------------------------------------------------------------------------------
-    def fit(self, x: pd.Series, y) -> "WoEBinner":
+    def fit(self, x: pd.Series, y) -> WoEBinner:
         """Learn the bins of ``x`` (numeric or categorical) against ``y`` (0/1)."""
         x = pd.Series(x).reset_index(drop=True)
         y = _as_binary(y, "WoEBinner.fit")

@@ -1,5 +1,8 @@
-"""The out-of-time evaluation: its windows, its samples, and both scorecards against the
-declared baseline, fitted on earlier months and tested on later ones."""
+"""The out-of-time evaluation: its windows, its samples, and both scorecards against the baseline.
+
+Both footprint scorecards and the baseline on the declared attributes are fitted on earlier
+months and tested on later ones.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ class Design:
                               f"window ends ({self.test_outcome.start} ≤ {self.train_outcome.end})")
 
     def describe(self) -> str:
+        """The windows in one line: ``fit on signals Jan 2025–Apr 2025 → outcomes May 2025–Aug 2025; test on ...``."""
         f = lambda p: f"{p.start:%b %Y}–{p.end:%b %Y}"  # noqa: E731
         return (f"fit on signals {f(self.train_signals)} → outcomes {f(self.train_outcome)}; "
                 f"test on signals {f(self.test_signals)} → outcomes {f(self.test_outcome)}")
@@ -124,8 +128,10 @@ class OutOfTime:
         return out[["target", "model", "n", "events", "auc", "ks", "brier"]]
 
     def example_customer(self, target: str = "value") -> str:
-        """A good worked example: a test customer who had the event, with the fullest footprint
-        and, among those, the highest predicted probability."""
+        """A good worked example: a test customer who had the event.
+
+        Of those, one with the fullest footprint and, among them, the highest predicted probability.
+        """
         test = self.samples[(target, "test")]
         card = self.card(target)
         cols = [c for c in test.columns if c in _BY_NAME]
@@ -196,8 +202,10 @@ _CARD_DEFAULTS = {"value": {"points_for": "event", "base_odds": 1.0},
 
 
 def _compare(y: np.ndarray, probs: dict[str, np.ndarray], *, n_boot: int, ci: float, seed: int) -> pd.DataFrame:
-    """AUC, KS and Brier of the footprint and declared probabilities, and the footprint's gain
-    over the declared baseline, with percentile intervals from the same (paired) resamples."""
+    """AUC, KS and Brier of the footprint and declared probabilities, and the footprint's gain.
+
+    The gain is over the declared baseline, with percentile intervals from the same (paired) resamples.
+    """
     est = {m: {"auc": auc(y, p), "ks": ks(y, p), "brier": brier(y, p)} for m, p in probs.items()}
     boot = _bootstrap(y, probs, n_boot=n_boot, seed=seed) if n_boot else None
     rows = []

@@ -1,5 +1,8 @@
-"""What happens in the window after the signals: the value and risk outcomes, and what
-customers declared (the baseline the footprints are judged against)."""
+"""What happens in the window after the signals, and what customers declared.
+
+The value and risk outcomes; the declared attributes are the baseline the footprints are
+judged against.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from ..features import Period, customer_assets
 from ..tiers import TierThresholds, assign_tiers
 from ._bank import _columns, _connection, _is_in, _ts
 
-
 #: Product lines counted as wealth products for the value outcome (source 002: wealth
 #: products, precious metals; insurance is sold by wealth managers).
 WEALTH_LINES = ("wealth", "insurance", "precious_metals")
@@ -21,7 +23,7 @@ DECLARED = ("age", "gender", "occupation", "income_band")
 
 def value_outcome(data, signal_window: Period, outcome_window: Period, *,
                   thresholds: TierThresholds = TierThresholds()) -> pd.DataFrame:
-    """Did the customer move up a tier, or take up a wealth product, in the outcome window?
+    """Whether the customer moved up a tier, or took up a wealth product, in the outcome window.
 
     The population is customers opened before the signal window (so that every one has a
     whole window of traces) who still hold assets on its last day.  The outcome is 1 when
@@ -44,7 +46,7 @@ def value_outcome(data, signal_window: Period, outcome_window: Period, *,
     t0 = before.assign(tier=assign_tiers(before, thresholds))
     t1 = after.assign(tier1=assign_tiers(after, thresholds))
     opened = con.execute(
-        f"""SELECT c.customer_id FROM customers c
+        """SELECT c.customer_id FROM customers c
             WHERE c.open_date < CAST($start AS TIMESTAMP)""", {"start": _ts(signal_window.start)}).df()
     wealth = con.execute(
         f"""SELECT DISTINCT h.customer_id FROM holdings h JOIN products p USING (product_id)
@@ -62,7 +64,7 @@ def value_outcome(data, signal_window: Period, outcome_window: Period, *,
 
 
 def risk_outcome(data, outcome_window: Period, *, opened_before: date | None = None) -> pd.DataFrame:
-    """Did a borrower's credit first become delinquent in the outcome window?
+    """Whether a borrower's credit first became delinquent in the outcome window.
 
     The population is customers holding a credit product (``products.kind = 'credit'``) open
     on the window's first day, with no delinquency before it, and opened as customers before

@@ -19,7 +19,7 @@ def points_of_odds(odds, *, base_points: float = 600.0, base_odds: float = 50.0,
 
     Examples
     --------
-    >>> points_of_odds(100.0) - points_of_odds(50.0)
+    >>> float(points_of_odds(100.0) - points_of_odds(50.0))
     20.0
     """
     factor = pdo / math.log(2)
@@ -96,7 +96,7 @@ class Scorecard:
     def _sign(self) -> float:
         return 1.0 if self.points_for == "event" else -1.0
 
-    def fit(self, X: pd.DataFrame, y) -> "Scorecard":
+    def fit(self, X: pd.DataFrame, y) -> Scorecard:
         """Bin every column of ``X``, keep the informative ones, fit the regression."""
         y = _as_binary(y, "Scorecard.fit")
         if len(X) != len(y):

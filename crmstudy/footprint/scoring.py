@@ -1,5 +1,7 @@
-"""The deployed footprint scorecards, for reports: current customers' scores and reasons,
-and one customer's footprint next to the bank's."""
+"""The deployed footprint scorecards, for reports.
+
+Current customers' scores and reasons, and one customer's footprint next to the bank's.
+"""
 
 from __future__ import annotations
 

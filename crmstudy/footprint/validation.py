@@ -1,5 +1,7 @@
-"""How well probabilities rank and match outcomes: AUC, KS, Brier score and calibration by
-decile, with percentile-bootstrap intervals."""
+"""How well probabilities rank and match outcomes.
+
+AUC, KS, Brier score and calibration by decile, with percentile-bootstrap intervals.
+"""
 
 from __future__ import annotations
 
@@ -94,8 +96,10 @@ def auc(y, score) -> float:
 
 
 def ks(y, score) -> float:
-    """Kolmogorov–Smirnov statistic: the largest gap between the score distributions of
-    events and non-events (the two-sample KS of :func:`scipy.stats.ks_2samp`)."""
+    """Kolmogorov–Smirnov statistic: the largest gap between the score distributions of events and non-events.
+
+    The two-sample KS of :func:`scipy.stats.ks_2samp`.
+    """
     y, s = _check_scores(y, score, "ks")
     order, starts = _ranked(s)
     W1 = np.add.reduceat(y[order], starts)[None, :]

@@ -10,7 +10,6 @@ import pytest
 
 from crmstudy import footprint as fp
 
-
 # --- weight of evidence and Information Value: closed forms --------------------------------------
 
 

@@ -12,7 +12,6 @@ from scipy import stats
 from crmstudy import footprint as fp
 from crmstudy.errors import DataError
 
-
 # --- the scorecard ------------------------------------------------------------------------------
 
 

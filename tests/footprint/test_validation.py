@@ -11,7 +11,6 @@ from scipy import stats
 
 from crmstudy import footprint as fp
 
-
 # --- validation metrics against reference libraries ----------------------------------------------
 
 
