@@ -40,3 +40,14 @@ class ExecutionError(CrmStudyError):
 
 class RunLockedError(CrmStudyError):
     """Another report run holds the output folder (the CLI exits with :data:`EXIT_LOCKED`)."""
+
+
+class TooFewEvents(DataError):
+    """Too few events (delinquencies, moves up) in a window to fit a footprint scorecard worth using."""
+
+
+class SignalSkipped(UserWarning):
+    """A footprint signal could not be computed because the data lacks a table or column it needs.
+
+    A warning, not an error: the other signals are still computed.
+    """

@@ -23,18 +23,20 @@ claim out of time, one step per module:
 7. :mod:`~crmstudy.footprint.scoring`: :func:`score_customers`, the deployed scorecards
    for reports, and :func:`customer_footprint`.
 
+:class:`TooFewEvents` and :class:`SignalSkipped` live in :mod:`crmstudy.errors`.
 docs/footprint_signals.md is the registry as a table; docs/generative_model.md says what
 the synthetic bank plants.
 """
 
 from __future__ import annotations
 
+from ..errors import SignalSkipped, TooFewEvents
 from .binning import WoEBinner, information_value
 from .design import Design, OutOfTime, active_customers, default_design, out_of_time
 from .outcomes import DECLARED, WEALTH_LINES, declared_attributes, risk_outcome, value_outcome
 from .scorecard import Scorecard, points_of_odds
-from .scoring import REASON_COLUMNS, FootprintScores, TooFewEvents, customer_footprint, score_customers
-from .signals import SIGNALS, Signal, SignalSkipped, compute_signals, registry_markdown, signal_registry
+from .scoring import REASON_COLUMNS, FootprintScores, customer_footprint, score_customers
+from .signals import SIGNALS, Signal, compute_signals, registry_markdown, signal_registry
 from .validation import Metric, Validation, auc, brier, calibration_table, ks, validate
 
 __all__ = [

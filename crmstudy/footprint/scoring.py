@@ -13,18 +13,14 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, SignalSkipped, TooFewEvents
 from ..features import Period, connect, customer_assets, default_period
 from ..schema import BankFiles, find_bank
 from ._bank import _is_in
 from .design import _CARD_DEFAULTS, Design, _sample, active_customers, default_design
 from .outcomes import risk_outcome, value_outcome
 from .scorecard import Scorecard
-from .signals import _BY_NAME, SignalSkipped, compute_signals
-
-
-class TooFewEvents(DataError):
-    """Too few events (delinquencies, moves up) in a window to fit a scorecard worth using."""
+from .signals import _BY_NAME, compute_signals
 
 
 @dataclass(frozen=True, eq=False)

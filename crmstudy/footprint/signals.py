@@ -3,7 +3,7 @@
 :data:`SIGNALS` is one documented registry; each signal is a DuckDB aggregate over the
 bank's files inside a window of days, so a signal can never see past the window's end
 (:func:`compute_signals`).  A signal whose table or column a user's data lacks is skipped
-with a :class:`SignalSkipped` warning.
+with a :class:`~crmstudy.errors.SignalSkipped` warning.
 
 docs/footprint_signals.md is the registry as a table (:func:`registry_markdown`).
 """
@@ -16,13 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import DataError, ParamsError
+from ..errors import DataError, ParamsError, SignalSkipped
 from ..features import Period
 from ._bank import _columns, _connection, _window_params
-
-
-class SignalSkipped(UserWarning):
-    """A signal could not be computed because the data lacks a table or column it needs."""
 
 
 @dataclass(frozen=True)

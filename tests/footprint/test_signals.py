@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from crmstudy import errors
 from crmstudy import footprint as fp
 from crmstudy.errors import ParamsError
 from crmstudy.features import Period, connect
@@ -135,6 +136,12 @@ def test_an_optional_table_or_column_that_is_absent_skips_its_signals(tiny_bank)
     for name in ("visit_positive_share", "visit_sold_share", "external_credit_lines"):
         assert name in said and name not in sig
     assert "no 'visits' table" in said
+
+
+def test_the_skipped_signal_warning_and_the_too_few_events_error_are_those_of_crmstudy_errors():
+    assert fp.SignalSkipped is errors.SignalSkipped and issubclass(fp.SignalSkipped, UserWarning)
+    assert fp.TooFewEvents is errors.TooFewEvents and issubclass(fp.TooFewEvents, errors.DataError)
+    assert all(hasattr(fp, name) for name in fp.__all__)
 
 
 # --- the registry's documentation ---------------------------------------------------------------
