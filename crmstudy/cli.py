@@ -37,6 +37,7 @@ def _formats(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``crmstudy`` command's arguments, one sub-command per verb."""
     p = argparse.ArgumentParser(prog="crmstudy", description="Retail-bank customer relationship analytics.")
     p.add_argument("--version", action="version", version=f"crmstudy {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -69,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="render every branch even if nothing changed")
     r.add_argument("--wait", action="store_true", help="wait for another run on OUT instead of exiting")
     r.add_argument("--keep", type=_positive_int, default=None, help="keep only the newest N run folders")
-    r.add_argument("--notebook", default=None, help="report notebook (default notebooks/branch_report.ipynb)")
+    r.add_argument("--notebook", default=None,
+                   help="report notebook (default: the package's own crmstudy/notebooks/branch_report.ipynb)")
     r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``crmstudy`` command (``argv`` defaults to ``sys.argv[1:]``); return its exit code."""
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ..errors import CrmStudyError
 from ..schema import find_bank
 from .pipeline.engines import BuiltinEngine
 from .pipeline.index import render_index
+from .pipeline.plan import on_disk
 from .pipeline.worker import one_line_error
 
-TRAINING_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "training"
+#: The curriculum shipped in the package (``crmstudy/notebooks/training``; linked from ``notebooks/`` in the
+#: repository), as a :class:`~importlib.resources.abc.Traversable`.
+TRAINING_DIR = resources.files("crmstudy") / "notebooks" / "training"
 
 
 @dataclass
@@ -43,15 +47,26 @@ def render_training(data_dir, out_dir, *, notebooks_dir=None, only: list[str] | 
     only : list of str, optional
         Notebook stems to run (default: all).
     """
-    import papermill as pm
-
     data_dir = Path(data_dir).resolve()
     find_bank(data_dir)
-    src = Path(notebooks_dir or TRAINING_DIR).resolve()
-    books = sorted(p for p in src.glob("*.ipynb") if only is None or p.stem in only)
-    if not books:
-        raise CrmStudyError(f"{src}: no training notebooks found")
-    out_dir = Path(out_dir).resolve()
+    with on_disk(notebooks_dir, TRAINING_DIR) as src:
+        books = sorted(p for p in src.glob("*.ipynb") if only is None or p.stem in only)
+        if not books:
+            raise CrmStudyError(f"{src}: no training notebooks found")
+        out_dir = Path(out_dir).resolve()
+        results = _run_lessons(books, src, data_dir, out_dir, timeout)
+    entries = [{"lesson": r.name.replace("_", " "), "status": r.status, "seconds": round(r.seconds, 1),
+                **({"href": Path(r.html).name} if r.html else {})} for r in results]
+    columns = [("lesson", "Lesson · 课程"), ("status", "Status · 状态"), ("seconds", "Seconds · 秒")]
+    render_index(entries, out_dir / "index.html", title="crmstudy training · 培训课程", columns=columns)
+    return results
+
+
+def _run_lessons(books: list[Path], src: Path, data_dir: Path, out_dir: Path,
+                 timeout: int | None) -> list[LessonResult]:
+    """Execute and render each notebook into ``out_dir``; a failure is recorded, and the next one runs."""
+    import papermill as pm
+
     work = out_dir / "_work"
     work.mkdir(parents=True, exist_ok=True)
     engine = BuiltinEngine(show_code=True)
@@ -68,10 +83,6 @@ def render_training(data_dir, out_dir, *, notebooks_dir=None, only: list[str] | 
             results.append(LessonResult(nb.stem, "ok", time.perf_counter() - t0, str(out_dir / f"{nb.stem}.html")))
         except Exception as exc:  # one lesson failing must not hide the others; recorded below
             results.append(LessonResult(nb.stem, "failed", time.perf_counter() - t0, error=one_line_error(exc)))
-    entries = [{"lesson": r.name.replace("_", " "), "status": r.status, "seconds": round(r.seconds, 1),
-                **({"href": Path(r.html).name} if r.html else {})} for r in results]
-    render_index(entries, out_dir / "index.html", title="crmstudy training · 培训课程",
-                 columns=[("lesson", "Lesson · 课程"), ("status", "Status · 状态"), ("seconds", "Seconds · 秒")])
     return results
 
 

@@ -47,7 +47,7 @@ _EXPORTS = {
     "run_reports": "run",
     "BranchResult": "results", "RunSummary": "results",
     "DEFAULT_NOTEBOOK": "plan", "RunPlan": "plan", "plan_run": "plan", "plan_jobs": "plan", "prepare_run": "plan",
-    "report_notebook": "plan",
+    "on_disk": "plan",
     "RunLockedError": "lock", "run_lock": "lock",
     "cache_key": "cache", "notebook_digest": "cache", "sha256": "cache",
     "shared_slices": "shared",

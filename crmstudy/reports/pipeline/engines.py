@@ -21,8 +21,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import nbformat
 
@@ -169,6 +169,7 @@ class BuiltinEngine(Engine):
 
     def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
                pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
+        """Pandoc's HTML, and the PDF Typst compiles from pandoc's Typst markup (see :meth:`Engine.render`)."""
         notebook, html_out = Path(executed_notebook), Path(html_out)
         prepared = prepare_for_report(_read_notebook(notebook), show_code=self.show_code)
         with tempfile.TemporaryDirectory(prefix="crmstudy-render-") as tmp, \
@@ -312,6 +313,7 @@ class QuartoEngine(Engine):
 
     def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
                pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
+        """Quarto's HTML, and its Typst PDF (see :meth:`Engine.render`)."""
         notebook, html_out = Path(executed_notebook), Path(html_out)
         prepared = prepare_for_report(_read_notebook(notebook))
         targets = [(html_out, "html")] + ([(Path(pdf_out), "typst")] if pdf_out else [])

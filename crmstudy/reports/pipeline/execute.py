@@ -15,8 +15,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ...atomic import write_text_atomic
 from .results import BranchResult
@@ -24,8 +24,9 @@ from .results import BranchResult
 
 def run_jobs(jobs: list[dict], *, workers: int | None, timeout: float | None, retries: int, progress: bool,
              on_rendered: Callable[[BranchResult], None]) -> dict[str, BranchResult]:
-    """Run every job, ``workers`` at a time (default one per core); pass each branch that rendered to
-    ``on_rendered`` as soon as it finishes.
+    """Run every job, ``workers`` at a time (default one per core).
+
+    Each branch that rendered goes to ``on_rendered`` as soon as it finishes.
 
     Returns
     -------
@@ -56,7 +57,7 @@ def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResul
     write_text_atomic(job_path, json.dumps(job, indent=2, default=str))
     error, result = "", None
     attempt = 0
-    for attempt in range(1, retries + 2):
+    for attempt in range(1, retries + 2):  # noqa: B007 - the attempts made, reported below
         with contextlib.suppress(FileNotFoundError):
             job_path.with_suffix(".result.json").unlink()
         result, error = run_worker(job_path, timeout)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import numbers
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from ... import __version__, i18n

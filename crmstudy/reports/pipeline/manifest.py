@@ -9,7 +9,7 @@ one keeps its last good report, marked stale.  Both follow
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ... import __version__
@@ -37,7 +37,7 @@ def read_manifest(folder: Path) -> dict:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build_manifest(summary: RunSummary, data_dir: Path, fingerprint: str, names: dict, *, previous: dict | None,

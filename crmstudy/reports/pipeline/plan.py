@@ -1,17 +1,20 @@
-"""Plan a run before it starts: its branches, each one's parameters, the engine and the notebook; then
-which branches are current in ``latest/`` (cached) and the job every other branch hands its worker.
+"""Plan a run before it starts: its branches, parameters, engine and notebook; what is cached; the jobs.
 
-Everything here is checked before the lock is taken or a file written: a bad branch id, parameter or
+:func:`plan_run` resolves the branches, each one's parameters, the engine and
+the notebook; :func:`plan_jobs` decides which branches are current in
+``latest/`` (their cache key unchanged) and writes the job every other branch
+hands its worker.  Everything here is checked before the lock is taken or a file written: a bad branch id, parameter or
 notebook stops the run with one line and an empty output folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ... import i18n
 from ...errors import CrmStudyError
@@ -23,19 +26,31 @@ from .engines import select_engine
 from .results import BranchResult
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     import pandas as pd
 
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "branch_report.ipynb"
+#: The branch report notebook shipped in the package (``crmstudy/notebooks/branch_report.ipynb``; linked from
+#: ``notebooks/`` in the repository), as a :class:`~importlib.resources.abc.Traversable`:
+#: :func:`on_disk` gives it as a file on disk.
+DEFAULT_NOTEBOOK = resources.files("crmstudy") / "notebooks" / "branch_report.ipynb"
 
 
 @contextlib.contextmanager
-def report_notebook(notebook=None) -> Iterator[Path]:
-    """The report notebook as a file on disk: ``notebook``, or else :data:`DEFAULT_NOTEBOOK`."""
-    if notebook:
-        yield Path(notebook).resolve()
-        return
-    with resources.as_file(DEFAULT_NOTEBOOK) as path:
+def on_disk(path, packaged: Traversable) -> Iterator[Path]:
+    """``path`` resolved, or when it is not given, the package's own file or folder ``packaged``, on disk.
+
+    Examples
+    --------
+    >>> with on_disk(None, DEFAULT_NOTEBOOK) as nb:
+    ...     nb.name
+    'branch_report.ipynb'
+    """
+    if path:
         yield Path(path).resolve()
+        return
+    with resources.as_file(packaged) as on_disk_path:
+        yield Path(on_disk_path).resolve()
 
 
 def prepare_run(data_dir, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:

@@ -39,10 +39,12 @@ class RunSummary:
 
     @property
     def failed(self) -> list[BranchResult]:
+        """The branches that failed."""
         return [r for r in self.results if r.status == "failed"]
 
     @property
     def rendered(self) -> list[BranchResult]:
+        """The branches rendered in this run (not those unchanged)."""
         return [r for r in self.results if r.status == "ok"]
 
     def table(self) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from .execute import run_jobs
 from .lock import run_lock
 from .manifest import read_manifest
-from .plan import plan_jobs, plan_run, report_notebook
+from .plan import DEFAULT_NOTEBOOK, on_disk, plan_jobs, plan_run
 from .publish import prune_runs, publish, publish_run
 from .results import RunSummary
 from .shared import attach_shared, remove_unmasked
@@ -67,7 +67,7 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
         Another run holds ``out_dir`` and ``wait`` is false.
     """
     t0 = time.perf_counter()
-    with report_notebook(notebook) as nb:
+    with on_disk(notebook, DEFAULT_NOTEBOOK) as nb:
         plan = plan_run(data_dir, branches=branches, params_file=params_file, engine=engine, formats=formats,
                         notebook=nb, title=title, language=language, cell_timeout=cell_timeout)
         out_dir = Path(out_dir).resolve()

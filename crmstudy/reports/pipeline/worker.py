@@ -97,6 +97,7 @@ def run_shared(spec_path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``JOB.json``: run one branch (exit 0 when it rendered, 1 when not); ``--shared SPEC.json``: the shared work."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[0] == "--shared":
         return run_shared(Path(argv[1]))
