@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crmstudy import __version__
 from crmstudy.cli import main
 from crmstudy.errors import EXIT_BAD_INPUT, EXIT_OK
 
@@ -140,3 +141,15 @@ def test_bad_format_and_workers_are_refused_by_the_parser(tiny_bank, tmp_path):
 def test_the_installed_command_runs_as_a_module():
     proc = subprocess.run([sys.executable, "-m", "crmstudy.cli", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("crmstudy ")
+
+
+def test_python_m_crmstudy_is_the_crmstudy_command(tmp_path, capsys):
+    def module(*argv):
+        return subprocess.run([sys.executable, "-m", "crmstudy", *argv], capture_output=True, text=True)
+
+    version = module("--version")
+    assert version.returncode == EXIT_OK and version.stdout == f"crmstudy {__version__}\n"
+    assert module("--help").stdout.startswith("usage: crmstudy ")
+    missing = module("validate", str(tmp_path / "nowhere"))
+    assert missing.returncode == main(["validate", str(tmp_path / "nowhere")]) == EXIT_BAD_INPUT
+    assert missing.stderr == capsys.readouterr().err, "the same one-line message"
