@@ -65,12 +65,16 @@ class SimilarCustomers:
         self.prior = prior
         self.seed = seed
 
-    def _design(self, features: pd.DataFrame, holding: pd.DataFrame) -> np.ndarray:
+    def _numeric(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The numeric features as floats, the ``log`` ones as log(1 + x)."""
         num = features[list(self.numeric)].astype(float)
         for c in self.log:
             if c in num:
                 num[c] = np.log1p(num[c].clip(lower=0))
-        num = num.fillna(self.medians_)
+        return num
+
+    def _design(self, features: pd.DataFrame, holding: pd.DataFrame) -> np.ndarray:
+        num = self._numeric(features).fillna(self.medians_)
         parts = [num.to_numpy()]
         for c in self.categorical:
             parts.append((features[c].astype(str).to_numpy()[:, None] == self.levels_[c][None, :]).astype(float))
@@ -89,11 +93,7 @@ class SimilarCustomers:
         if len(cust) < self.n_clusters:
             raise DataError(f"SimilarCustomers.fit: {len(cust)} customers cannot form {self.n_clusters} clusters")
         self.products_ = _informative(hold).columns.astype(str).tolist()
-        num = cust[list(self.numeric)].astype(float)
-        for c in self.log:
-            if c in num:
-                num[c] = np.log1p(num[c].clip(lower=0))
-        self.medians_ = num.median().fillna(0.0)
+        self.medians_ = self._numeric(cust).median().fillna(0.0)
         self.levels_ = {c: np.array(sorted(cust[c].astype(str).unique())) for c in self.categorical}
         x = self._design(cust, hold)
         self.scaler_ = StandardScaler().fit(x)
