@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
+from ..stats import bootstrap_counts
 from .binning import _as_binary
 
 
@@ -141,16 +142,10 @@ def calibration_table(y, p, *, bins: int = 10, ci: float = 0.95) -> pd.DataFrame
 
 def _bootstrap(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int, seed: int) -> dict[str, dict]:
     """Paired bootstrap of AUC, KS and Brier for several scores (the same resamples for all)."""
-    rng = np.random.default_rng(seed)
     n = len(y)
     ranked = {k: _ranked(s) for k, s in scores.items()}
     out = {k: {"auc": [], "ks": [], "brier": []} for k in scores}
-    batch = max(1, min(n_boot, (1 << 22) // max(n, 1)))
-    done = 0
-    while done < n_boot:
-        b = min(batch, n_boot - done)
-        idx = rng.integers(0, n, size=(b, n))
-        counts = np.bincount((np.arange(b)[:, None] * n + idx).ravel(), minlength=b * n).reshape(b, n).astype(float)
+    for _, counts in bootstrap_counts(n, n_boot, seed=seed):
         for k, s in scores.items():
             order, starts = ranked[k]
             c = counts[:, order]
@@ -161,7 +156,6 @@ def _bootstrap(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int, see
             out[k]["auc"].append(a)
             out[k]["ks"].append(d)
             out[k]["brier"].append((counts * (s - y) ** 2).sum(axis=1) / n)
-        done += b
     return {k: {m: np.concatenate(v) for m, v in d.items()} for k, d in out.items()}
 
 
