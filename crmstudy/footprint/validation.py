@@ -81,6 +81,16 @@ def _auc_ks_weighted(W1: np.ndarray, W0: np.ndarray) -> tuple[np.ndarray, np.nda
     return auc_, ks_
 
 
+def _auc_ks(y, score, caller: str) -> tuple[float, float]:
+    """AUC and KS of one set of scores (no resampling)."""
+    y, s = _check_scores(y, score, caller)
+    order, starts = _ranked(s)
+    W1 = np.add.reduceat(y[order], starts)[None, :]
+    W0 = np.add.reduceat(1 - y[order], starts)[None, :]
+    auc_, ks_ = _auc_ks_weighted(W1, W0)
+    return float(auc_[0]), float(ks_[0])
+
+
 def auc(y, score) -> float:
     """Area under the ROC curve (ties count one half): P(score of an event > score of a non-event).
 
@@ -89,11 +99,7 @@ def auc(y, score) -> float:
     >>> auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    y, s = _check_scores(y, score, "auc")
-    order, starts = _ranked(s)
-    W1 = np.add.reduceat(y[order], starts)[None, :]
-    W0 = np.add.reduceat(1 - y[order], starts)[None, :]
-    return float(_auc_ks_weighted(W1, W0)[0][0])
+    return _auc_ks(y, score, "auc")[0]
 
 
 def ks(y, score) -> float:
@@ -101,11 +107,7 @@ def ks(y, score) -> float:
 
     The two-sample KS of :func:`scipy.stats.ks_2samp`.
     """
-    y, s = _check_scores(y, score, "ks")
-    order, starts = _ranked(s)
-    W1 = np.add.reduceat(y[order], starts)[None, :]
-    W0 = np.add.reduceat(1 - y[order], starts)[None, :]
-    return float(_auc_ks_weighted(W1, W0)[1][0])
+    return _auc_ks(y, score, "ks")[1]
 
 
 def brier(y, p) -> float:
