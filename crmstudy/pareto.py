@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .results import Result
 from .pareto_groups import TheilResult, _groups, theil_decomposition
 from .stats import bootstrap_counts, nonnegative_array
 
@@ -32,7 +33,7 @@ __all__ = ["GiniResult", "ParetoSummary", "TheilResult", "concentration_by_group
 
 
 @dataclass(frozen=True)
-class GiniResult:
+class GiniResult(Result):
     """A Gini coefficient with its percentile-bootstrap interval.
 
     Attributes
@@ -52,7 +53,7 @@ class GiniResult:
 
 
 @dataclass(frozen=True)
-class ParetoSummary:
+class ParetoSummary(Result):
     """The headline numbers of a concentration analysis.
 
     Attributes

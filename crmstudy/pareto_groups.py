@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .results import Result
 from .stats import nonnegative_array
 
 
 @dataclass(frozen=True, eq=False)
-class TheilResult:
+class TheilResult(Result):
     """Theil T index split exactly into between-group and within-group parts.
 
     Attributes
@@ -48,6 +49,8 @@ class TheilResult:
     within: float
     between_share: float
     by_group: pd.DataFrame
+
+    _frame = "by_group"
 
 
 

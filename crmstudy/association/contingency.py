@@ -13,11 +13,12 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
+from ..results import Result
 from ..stats import Method, check_method, g_statistic
 
 
 @dataclass(frozen=True)
-class ContingencyTest:
+class ContingencyTest(Result):
     """The test of independence of one contingency table.
 
     Attributes
@@ -48,6 +49,8 @@ class ContingencyTest:
     expected: pd.DataFrame
     residuals: pd.DataFrame
     method: str
+
+    _frame = "residuals"
 
 
 def expected_counts(table: np.ndarray) -> np.ndarray:

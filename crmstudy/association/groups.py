@@ -8,19 +8,21 @@ groups × holds table test and Cramér's V.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..results import Result
 from ..stats import MIN_EXPECTED, Correction, Method, adjust_pvalues, check_correction, check_method, two_by_two_test
 from ._checks import _aligned, _alpha, _informative, _need
 from .contingency import adjusted_residuals_2col, contingency_test
 
 
 @dataclass(frozen=True)
-class GroupProductAssociation:
+class GroupProductAssociation(Result):
     """Group × product association of one call (one family of tests).
 
     Attributes
@@ -38,6 +40,8 @@ class GroupProductAssociation:
         groupings), ``cramers_v`` and ``cramers_v_corrected``.
     correction, method : str
     alpha : float
+    product_names : dict, optional
+        product_id -> name, shown instead of ids in a notebook (:meth:`named`).
     """
 
     cells: pd.DataFrame
@@ -45,6 +49,13 @@ class GroupProductAssociation:
     correction: str
     method: str
     alpha: float
+    product_names: dict | None = None
+
+    _frame = "cells"
+
+    def named(self, names: dict[str, str]) -> GroupProductAssociation:
+        """The same result, showing product names (product_id -> name) instead of ids."""
+        return dataclasses.replace(self, product_names=dict(names))
 
     def matrix(self, value: str = "residual", *, grouping: str | None = None) -> pd.DataFrame:
         """Groups × products of one column of :attr:`cells` (default: the first grouping)."""

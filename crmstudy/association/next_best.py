@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParamsError
+from ..results import Result
 from ._checks import _aligned, _alpha, _informative, _need
 
 #: Default look-alike features: who the customer is and how they behave.
@@ -178,7 +179,7 @@ def next_best_products(features: pd.DataFrame, holding: pd.DataFrame, *, top_n: 
 
 
 @dataclass(frozen=True)
-class NextBestEvaluation:
+class NextBestEvaluation(Result):
     """Hidden-product evaluation of the next-best ranking against popularity.
 
     Attributes

@@ -115,6 +115,7 @@ def build(ctx: BranchContext) -> Section:
     holding = read_holding_matrix(ctx.bank.root, as_of=ctx.period.end, branch=ctx.branch_id)
     names = _product_names(ctx.bank, lang)
     assoc = group_product_association(ctx.features, holding, by=by, alpha=alpha, correction=knobs.correction)
+    assoc = assoc.named(names)
     groups = _group_names(by, assoc.cells["group"], lang)
     s = Section("association")
     s.heading(i18n.t("association.heading", lang))
