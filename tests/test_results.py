@@ -59,3 +59,13 @@ def test_readable_numbers():
     assert readable(0.000123456) == "0.0001235"
     assert readable(np.int64(42)) == "42"
     assert readable(None) == "–" and readable(True) == "yes"
+
+
+def test_a_validation_is_one_row_per_metric():
+    rng = np.random.default_rng(0)
+    y = rng.random(400) < 0.3
+    v = crm.footprint.validate(y, np.clip(y * 0.3 + rng.random(400) * 0.5, 0, 1), n_boot=30)
+    frame = v.to_frame()
+    assert frame["metric"].tolist() == ["auc", "ks", "brier"]
+    assert frame.loc[0, "estimate"] == v.auc.estimate and (frame["n"] == 400).all()
+    assert not LONG_FLOAT.search(v._repr_html_())

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import DataError, ParamsError
 from ..features import Period, connect, default_period
+from ..results import Result
 from ..schema import BankFiles, find_bank
 from ._bank import _connection, _is_in, _window_params
 from .outcomes import declared_attributes, risk_outcome, value_outcome
@@ -79,7 +80,7 @@ def default_design(period: Period, *, months: int | None = None) -> Design:
 
 
 @dataclass(frozen=True, eq=False)
-class OutOfTime:
+class OutOfTime(Result):
     """An out-of-time evaluation of both scores against the declared baseline.
 
     Attributes
@@ -109,6 +110,8 @@ class OutOfTime:
     samples: dict
     design: Design
     seconds: float
+
+    _frame = "metrics"
 
     def card(self, target: str = "value", model: str = "footprint") -> Scorecard:
         """The fitted scorecard of a target and model."""

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import DataError, SignalSkipped, TooFewEvents
 from ..features import Period, connect, customer_assets, default_period
+from ..results import Result
 from ..schema import BankFiles, find_bank
 from ._bank import _is_in
 from .design import _CARD_DEFAULTS, Design, _sample, active_customers, default_design
@@ -24,7 +25,7 @@ from .signals import _BY_NAME, compute_signals
 
 
 @dataclass(frozen=True, eq=False)
-class FootprintScores:
+class FootprintScores(Result):
     """Both scores of the current customers, fitted on the latest complete windows.
 
     Attributes
@@ -54,6 +55,8 @@ class FootprintScores:
     fit_design: Design
     seconds: float
     unfitted: dict = field(default_factory=dict)
+
+    _frame = "scores"
 
     def split(self, group_of: pd.Series) -> dict:
         """The scores cut into one :class:`FootprintScores` per group of customers, e.g. per branch.

@@ -12,12 +12,13 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
+from ..results import Result
 from ..stats import bootstrap_counts
 from .binning import _as_binary
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(Result):
     """An estimate with its interval (NaN bounds when no interval was asked for)."""
 
     estimate: float
@@ -26,7 +27,7 @@ class Metric:
 
 
 @dataclass(frozen=True, eq=False)
-class Validation:
+class Validation(Result):
     """How well probabilities ``p`` rank and match outcomes ``y``.
 
     Attributes
@@ -51,6 +52,17 @@ class Validation:
     calibration: pd.DataFrame
     n: int
     events: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric: ``metric`` (auc, ks, brier), ``estimate``, ``low``, ``high``, ``n``, ``events``."""
+        return pd.DataFrame([{"metric": name, "estimate": m.estimate, "low": m.low, "high": m.high, "n": self.n,
+                              "events": self.events} for name, m in (("auc", self.auc), ("ks", self.ks),
+                                                                     ("brier", self.brier))])
+
+    def _repr_html_(self) -> str:
+        from ..results import _frame_html
+
+        return "<p><b>Validation</b></p>\n" + _frame_html(self.to_frame())
 
 
 def _check_scores(y, score, caller) -> tuple[np.ndarray, np.ndarray]:
