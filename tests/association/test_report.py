@@ -1,21 +1,10 @@
-"""The association as readers see it: the residual heat map, the report section, the training notebook."""
+"""The association as readers see it: the residual heat map and the training notebook (the report section: tests/reports/sections)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from crmstudy import association as A
 from crmstudy.plots import residual_heatmap, significance_mark
-
-
-def publish_capture(monkeypatch) -> list[dict]:
-    from crmstudy.reports import display
-
-    shown: list[dict] = []
-    monkeypatch.setattr(display, "_publish", lambda data, metadata=None: shown.append(data))
-    return shown
 
 
 def test_heatmap_marks_exactly_the_significant_cells(demo_association):
@@ -27,30 +16,12 @@ def test_heatmap_marks_exactly_the_significant_cells(demo_association):
     ax.figure.clf()
 
 
-def test_report_section_shows_heatmap_reading_and_a_masked_cross_sell_list(tiny_bank, monkeypatch):
-    from crmstudy.reports.branch import load_context
-    from crmstudy.reports.section_association import section_association
-
-    shown = publish_capture(monkeypatch)
-    ctx = load_context(tiny_bank, "B001")
-    out = section_association(ctx, tiny_bank, top_n=10)
-    kinds = [next(iter(b)) for b in shown]
-    assert "image/png" in kinds
-    readings = [b["text/markdown"] for b in shown if b.get("text/markdown", "").startswith(">")]
-    assert len(readings) == 2 and "cells differ" in readings[0]
-    assert len(out.cross_sell) == 10 and out.cross_sell["Customer"].str.fullmatch(r"C\*\*\*\d{4}").all()
-    text = " ".join(b.get("text/markdown", "") + b.get("text/html", "") for b in shown)
-    full_ids = set(re.findall(r"C\d{7}", text))
-    assert not full_ids, f"unmasked customer ids in the report: {sorted(full_ids)[:3]}"
-    assert set(out.association.cells["customers"].groupby(out.association.cells["product_id"]).sum()) == {
-        int(ctx.features["customer_id"].isin(A.read_holding_matrix(tiny_bank, branch="B001").index).sum())}
-
-
 @pytest.mark.slow
 def test_training_notebook_runs_on_the_tiny_bank(tiny_bank, tmp_path):
-    import papermill
-    import nbformat
     from pathlib import Path
+
+    import nbformat
+    import papermill
 
     source = Path(__file__).resolve().parents[2] / "notebooks" / "training" / "04_segment_product.ipynb"
     nb = nbformat.read(source, as_version=4)

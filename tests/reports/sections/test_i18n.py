@@ -1,8 +1,7 @@
 """The association and prospects sections in both languages, and prospects that stand on their own.
 
-Both sections are rendered on the tiny bank with the display capture of
-``crmstudy.reports.display`` patched, so that every heading, table, figure alt text
-and reading is checked as the reader would get it.  Catalogue parity (same keys,
+Both sections are built on the tiny bank and their MIME bundles read, so that every
+heading, table, figure alt text and reading is checked as the reader would get it.  Catalogue parity (same keys,
 same placeholders) is tests/test_i18n.py's concern.
 """
 
@@ -21,12 +20,12 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from crmstudy import fonts, i18n  # noqa: E402
-from crmstudy.plots import residual_heatmap  # noqa: E402
 from crmstudy.footprint import SIGNALS, TooFewEvents, score_customers  # noqa: E402
-from crmstudy.reports import display  # noqa: E402
-from crmstudy.reports.branch import load_context  # noqa: E402
-from crmstudy.reports.section_association import _group_names, _product_names, section_association  # noqa: E402
-from crmstudy.reports.section_prospects import VALUE_KINDS, section_prospects, signal_value  # noqa: E402
+from crmstudy.plots import residual_heatmap  # noqa: E402
+from crmstudy.reports.context import load_context  # noqa: E402
+from crmstudy.reports.sections import association, prospects  # noqa: E402
+from crmstudy.reports.sections.association import _group_names, _product_names  # noqa: E402
+from crmstudy.reports.sections.prospects import VALUE_KINDS, signal_value  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Three English words in a row: a sentence left untranslated (ids, staff codes and file paths have no spaces).
@@ -36,17 +35,13 @@ PREFIXES = ("association.", "prospects.", "signal.", "signal_value.", "group.", 
 BRANCH = "B002"
 
 
-def _render(section, ctx, bank, **kw):
-    """Call a section with the display captured; its return value and the bundles it showed."""
-    shown: list[dict] = []
-    real = display._publish
-    display._publish = lambda data, metadata=None: shown.append(data)
+def _render(section, ctx):
+    """Build a section: the data it computed and the bundles it shows."""
     try:
-        out = section(ctx, bank, **kw)
+        built = section.build(ctx)
     finally:
-        display._publish = real
         plt.close("all")
-    return out, shown
+    return built.data, built.bundles()
 
 
 def _text(bundles) -> str:
@@ -76,9 +71,10 @@ def rendered(tiny_bank):
     """Both sections in both languages on the tiny bank: {(section, lang): (result, bundles)}."""
     out = {}
     for lang in i18n.LANGUAGES:
-        ctx = load_context(tiny_bank, BRANCH, {"language": lang})
-        out["association", lang] = _render(section_association, ctx, tiny_bank, top_n=10)
-        out["prospects", lang] = _render(section_prospects, ctx, tiny_bank, top_n=5)
+        ctx = load_context(tiny_bank, BRANCH, {"language": lang, "association": {"top_n": 10},
+                                               "prospects": {"top_n": 5}})
+        out["association", lang] = _render(association, ctx)
+        out["prospects", lang] = _render(prospects, ctx)
     return out
 
 
@@ -111,7 +107,7 @@ def test_chinese_cross_sell_list_names_products_from_product_name_zh_and_tiers_i
     out, _ = rendered["association", "zh"]
     names = _product_names(tiny_bank, "zh")
     assert names["MOBILE_BANKING"] == "手机银行" and names["CREDIT_CARD"] == "信用卡"
-    table = out.cross_sell
+    table = out["cross_sell"]
     assert list(table.columns) == [i18n.t(f"association.cross_sell.{k}", "zh") for k in
                                    ("customer", "name", "tier", "owner", "offer_1", "offer_2", "offer_3")]
     tiers = {i18n.t(f"tier.{t}", "zh") for t in ("key", "sub_key", "general", "potential", "mass")}
@@ -135,7 +131,7 @@ def test_chinese_prospects_give_reasons_and_actions_in_chinese_and_amounts_in_yu
 def test_the_chinese_heatmap_draws_chinese_labels_in_a_cjk_font(rendered, tiny_bank):
     if fonts.find_cjk_font() is None:
         pytest.fail(f"crmstudy: {fonts.INSTALL_HINT}")
-    cells = rendered["association", "zh"][0].association.cells
+    cells = rendered["association", "zh"][0]["association"].cells
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ax = residual_heatmap(cells, labels=_product_names(tiny_bank, "zh"),
@@ -151,7 +147,7 @@ def test_the_chinese_heatmap_draws_chinese_labels_in_a_cjk_font(rendered, tiny_b
 
 def test_every_footprint_signal_has_a_label_in_both_languages_and_a_known_value_format():
     for s in SIGNALS:
-        assert s.fmt in VALUE_KINDS, f"{s.name}: add its format {s.fmt!r} to section_prospects.VALUE_KINDS"
+        assert s.fmt in VALUE_KINDS, f"{s.name}: add its format {s.fmt!r} to sections.prospects.VALUE_KINDS"
         for lang in i18n.LANGUAGES:
             assert i18n.has(f"signal.{s.name}", lang), f"locale/{lang}.yaml: no label signal.{s.name}"
 
@@ -177,9 +173,9 @@ def test_in_english_the_association_section_keeps_its_wording(rendered):
     assert "group × product cells differ from the branch beyond chance" in prose[1]
     assert "Cross-sell list: next-best products" in prose
     assert prose[-1].startswith("Checked on customers with one product hidden")
-    assert list(out.cross_sell.columns) == ["Customer", "Name", "Tier", "Owner", "1st offer", "2nd offer",
+    assert list(out["cross_sell"].columns) == ["Customer", "Name", "Tier", "Owner", "1st offer", "2nd offer",
                                             "3rd offer"]
-    assert set(out.cross_sell["Tier"]) <= {"Key", "Sub-key", "General", "Potential", "Mass (long tail)"}
+    assert set(out["cross_sell"]["Tier"]) <= {"Key", "Sub-key", "General", "Potential", "Mass (long tail)"}
     assert not any(CJK.search(p) for p in prose)
 
 
@@ -211,8 +207,8 @@ def events(tiny_bank):
 def test_value_prospects_are_listed_when_the_risk_scorecard_cannot_be_fitted(tiny_bank, events, lang):
     too_few = events["risk"] + 1  # one more delinquency than the bank had
     assert events["value"] >= too_few, "the tiny bank should see more moves up than delinquencies"
-    ctx = load_context(tiny_bank, BRANCH, {"language": lang})
-    out, bundles = _render(section_prospects, ctx, tiny_bank, top_n=5, min_events=too_few)
+    ctx = load_context(tiny_bank, BRANCH, {"language": lang, "prospects": {"top_n": 5, "min_events": too_few}})
+    out, bundles = _render(prospects, ctx)
     assert out["scores"].risk_card is None and out["scores"].value_card is not None
     assert len(out["prospects"]) == 5 and out["risk_flags"].empty
     assert set(out["unfitted"]) == {"risk"}
@@ -223,9 +219,9 @@ def test_value_prospects_are_listed_when_the_risk_scorecard_cannot_be_fitted(tin
 
 
 def test_when_neither_scorecard_can_be_fitted_the_section_says_why_for_each(tiny_bank, events):
-    ctx = load_context(tiny_bank, BRANCH, {"language": "zh"})
     too_few = max(events.values()) + 1
-    out, bundles = _render(section_prospects, ctx, tiny_bank, min_events=too_few)
+    ctx = load_context(tiny_bank, BRANCH, {"language": "zh", "prospects": {"min_events": too_few}})
+    out, bundles = _render(prospects, ctx)
     assert out["prospects"].empty and out["risk_flags"].empty and set(out["unfitted"]) == {"value", "risk"}
     assert _prose(bundles)[1:] == [out["unfitted"]["value"], out["unfitted"]["risk"]]
     assert not any("text/html" in b for b in bundles), "no tables"
@@ -248,7 +244,7 @@ def test_a_card_left_unfitted_does_not_change_the_other_cards_scores(tiny_bank, 
 
 def test_a_period_too_short_for_footprints_is_said_in_the_readers_language(tiny_bank):
     ctx = load_context(tiny_bank, BRANCH, {"language": "zh", "period": {"start": "2025-01-01", "end": "2025-02-28"}})
-    out, bundles = _render(section_prospects, ctx, tiny_bank)
+    out, bundles = _render(prospects, ctx)
     assert out == {}
     assert _prose(bundles)[-1] == i18n.t("prospects.no_design", "zh",
                                          period=i18n.period(ctx.period.start, ctx.period.end, "zh"))
