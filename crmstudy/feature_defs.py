@@ -41,6 +41,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .bank import Bank
 from .errors import DataError, ParamsError
 from .period import Period
 from .schema import BankFiles, find_bank
@@ -290,6 +291,18 @@ def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
     if name == "spark":
         return _spark(bank, session=session, tables=tables, partitions=partitions)
     raise ParamsError(f"backend: engine must be one of {', '.join(ENGINES)}, got {name!r}")
+
+
+def engine_of(data: Engine | duckdb.DuckDBPyConnection | Bank | BankFiles | str | Path) -> Engine:
+    """The engine the definitions run on for ``data``.
+
+    ``data`` itself when it is an :class:`Engine` (e.g. ``backend("spark", bank)``); DuckDB on
+    a connection given (one view per table); else DuckDB on the bank's one connection
+    (:attr:`crmstudy.bank.Bank.con`, the bank opened with :meth:`~crmstudy.bank.Bank.of`).
+    """
+    if isinstance(data, Engine):
+        return data
+    return backend("duckdb", con=data if isinstance(data, duckdb.DuckDBPyConnection) else Bank.of(data).con)
 
 
 def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection:

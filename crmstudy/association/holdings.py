@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from ..features import connect, default_period
-from ..schema import BankFiles, find_bank
+from .. import feature_defs as defs
+from ..bank import Bank
+from ..errors import ParamsError
+from ..schema import BankFiles
 from ._checks import _need
 
 
@@ -68,17 +71,20 @@ def holding_matrix(holdings: pd.DataFrame, *, as_of, customer_ids: Sequence[str]
     return m
 
 
-def read_holding_matrix(data: BankFiles | str | Path, *, as_of=None, branch: str | None = None) -> pd.DataFrame:
-    """:func:`holding_matrix` of a bank folder, optionally for one branch's customers.
+def read_holding_matrix(data: Bank | BankFiles | str | Path | duckdb.DuckDBPyConnection | defs.Engine, *,
+                        as_of=None, branch: str | None = None) -> pd.DataFrame:
+    """:func:`holding_matrix` of a bank, optionally for one branch's customers.
 
     Parameters
     ----------
-    data : BankFiles or path
-        A bank folder in crmstudy's schema.
+    data : Bank, BankFiles, path, duckdb connection or Engine
+        A bank in crmstudy's schema (run on its one DuckDB connection), a connection with
+        one view per table, or an :class:`~crmstudy.feature_defs.Engine` (e.g.
+        ``feature_defs.backend("spark", bank)``).
     as_of : date-like, optional
-        Defaults to the last day of the bank's period.
+        Defaults to the last day of the bank's period (required with a connection or an Engine).
     branch : str, optional
-        Keep only this branch's customers (DuckDB filters before reading).
+        Keep only this branch's customers (the engine filters before reading).
 
     Returns
     -------
@@ -86,11 +92,13 @@ def read_holding_matrix(data: BankFiles | str | Path, *, as_of=None, branch: str
         Customers holding at least one product on ``as_of`` × every product of
         the catalogue, in catalogue order.
     """
-    bank = data if isinstance(data, BankFiles) else find_bank(data)
-    as_of = as_of if as_of is not None else default_period(bank).end
-    con = connect(bank)
-    where = "WHERE customer_id IN (SELECT customer_id FROM customers WHERE branch_id = $branch)" if branch else ""
-    rows = con.execute(f"SELECT customer_id, product_id, open_date, close_date FROM holdings {where}",
-                       {"branch": branch} if branch else {}).df()
-    products = con.execute("SELECT product_id FROM products").df()["product_id"].tolist()
+    bank = None if isinstance(data, (defs.Engine, duckdb.DuckDBPyConnection)) else Bank.of(data)
+    if as_of is None:
+        if bank is None:
+            raise ParamsError("read_holding_matrix: give 'as_of' with a connection or an Engine (it has no period)")
+        as_of = bank.period.end
+    eng = defs.engine_of(bank or data)
+    h = defs._scoped(eng.tables["holdings"], eng.tables, branch)
+    rows = eng.to_pandas(h.select("customer_id", "product_id", "open_date", "close_date"))
+    products = eng.to_pandas(eng.tables["products"].select("product_id"))["product_id"].tolist()
     return holding_matrix(rows, as_of=as_of, product_ids=products)
