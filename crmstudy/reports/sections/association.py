@@ -73,10 +73,12 @@ def _reading(assoc: GroupProductAssociation, names: dict[str, str], lang: str = 
 
 
 def cross_sell_list(features: pd.DataFrame, holding: pd.DataFrame, model: SimilarCustomers, *,
-                    thresholds, names: dict[str, str], top_n: int = 20, lang: str = "en") -> pd.DataFrame:
+                    thresholds, names: dict[str, str], top_n: int = 20, lang: str = "en",
+                    tiers: pd.Series | None = None) -> pd.DataFrame:
     """The branch's cross-sell list: highest tiers first, then the surest first offer; ids masked.
 
-    Column labels, tier names and offers are in ``lang``; ``names`` are the product names to show.
+    Column labels, tier names and offers are in ``lang``; ``names`` are the product names to show;
+    ``tiers`` the customers' tiers when the caller has them (else assigned from ``thresholds``).
     """
     recs = model.recommend(features, holding, top_n=3)
     wide = recs.assign(offer=[i18n.t("association.cross_sell.offer", lang, product=names.get(p, p),
@@ -84,7 +86,7 @@ def cross_sell_list(features: pd.DataFrame, holding: pd.DataFrame, model: Simila
                               for p, t in zip(recs["product_id"], recs["expected_take_up"])])
     offers = wide.pivot(index="customer_id", columns="rank", values="offer")
     first = recs[recs["rank"] == 1].set_index("customer_id")["expected_take_up"].rename("first_take_up")
-    f = features.assign(tier=assign_tiers(features, thresholds)).set_index("customer_id")
+    f = features.assign(tier=assign_tiers(features, thresholds) if tiers is None else tiers).set_index("customer_id")
     cols = [c for c in ("masked_name", "tier", "owner_staff_id") if c in f]
     out = f[cols].join(first, how="inner").join(offers, how="left")
     out = out.sort_values(["tier", "first_take_up"], ascending=[True, False]).head(top_n)
@@ -127,7 +129,7 @@ def build(ctx: BranchContext) -> Section:
     k = max(2, min(12, n // _CUSTOMERS_PER_CLUSTER))
     model = SimilarCustomers(n_clusters=k, seed=seed).fit(ctx.features, holding)
     shown = cross_sell_list(ctx.features, holding, model, thresholds=ctx.thresholds, names=names, top_n=knobs.top_n,
-                            lang=lang)
+                            lang=lang, tiers=ctx.tiers)
     s.heading(i18n.t("association.cross_sell.heading", lang), level=3)
     s.table(shown, caption=i18n.t("association.cross_sell.caption", lang, n=i18n.integer(len(shown), lang)))
     evaluation = evaluate_next_best(ctx.features, holding, n_clusters=k, seed=seed) if n >= 10 * k else None

@@ -96,17 +96,19 @@ def _why(reasons: pd.DataFrame, score: str, lang: str = "en") -> pd.DataFrame:
 
 
 def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresholds, top_n: int = 10,
-                     flag_ratio: float = 2.0, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
+                     flag_ratio: float = 2.0, lang: str = "en",
+                     tiers: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two lists (unmasked): top value prospects, and flagged borrowers.
 
     A borrower is flagged when their probability of delinquency is at least ``flag_ratio``
     times the bank's rate in the training window.  A list whose scorecard was not fitted
-    (``scores.value_card`` or ``risk_card`` is None) is empty.  Reasons and actions are in ``lang``.
+    (``scores.value_card`` or ``risk_card`` is None) is empty.  Reasons and actions are in ``lang``;
+    ``tiers`` are the customers' tiers when the caller has them (else assigned from ``thresholds``).
     """
     if top_n < 1 or flag_ratio <= 0:
         raise ParamsError(f"prospects: 'top_n' must be at least 1 and 'flag_ratio' positive, got {top_n}, {flag_ratio}")
     f = features[["customer_id", "masked_name", "owner_staff_id"]].assign(
-        tier=assign_tiers(features, thresholds).astype(str).to_numpy())
+        tier=(assign_tiers(features, thresholds) if tiers is None else tiers).astype(str).to_numpy())
     s = scores.scores.merge(f, on="customer_id")  # only the branch's own customers
     if scores.value_card is None:
         value = s.iloc[:0]
@@ -206,7 +208,7 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
         scores = score_customers(ctx.bank.root, period=ctx.period, branch=ctx.branch_id, min_events=min_events,
                                  strict=False)
     short = scores.unfitted
-    value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n,
+    value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n, tiers=ctx.tiers,
                                    flag_ratio=flag_ratio, lang=lang)
     fit = scores.fit_design
     window = _months(fit.train_outcome, lang)
