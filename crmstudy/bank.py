@@ -7,10 +7,16 @@ fingerprint is hashed once and every query runs on one connection.
 
 Examples
 --------
+>>> import tempfile
 >>> import crmstudy as crm
->>> bank = crm.Bank.open("data_synthetic/demo")  # doctest: +SKIP
->>> bank.period, bank.currency  # doctest: +SKIP
-(Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31)), 'CNY')
+>>> from crmstudy.synth import preset_spec, synthesize
+>>> folder = tempfile.mkdtemp()
+>>> _ = synthesize(preset_spec("tiny"), folder)
+>>> bank = crm.Bank.open(folder)
+>>> bank.period.days, bank.currency, bank.branch_ids
+(365, 'CNY', ['B001', 'B002', 'B003'])
+>>> crm.Bank.of(bank) is bank  # an open bank is passed on, never opened again
+True
 """
 
 from __future__ import annotations
