@@ -229,14 +229,19 @@ def _pandoc_path() -> str:
 def _pandoc(notebook: Path, args: Sequence[str], *, cwd: Path) -> None:
     cmd = [_pandoc_path(), "-f", "ipynb", "--ipynb-output=all", "--lua-filter", str(LUA_FILTER),
            *args]
+    _run_tool("pandoc", notebook, cmd, cwd=cwd)
+
+
+def _run_tool(tool: str, notebook: Path, cmd: Sequence[str], *, cwd: Path) -> None:
+    """Run pandoc or quarto on ``notebook``'s behalf; a failure is a one-line :class:`RenderError`."""
     try:
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise RenderError(f"pandoc took over {TOOL_TIMEOUT}s on {notebook}") from None
+        raise RenderError(f"{tool} took over {TOOL_TIMEOUT}s on {notebook}") from None
     except OSError as exc:
-        raise RenderError(f"pandoc could not start for {notebook}: {exc}") from None
+        raise RenderError(f"{tool} could not start for {notebook}: {exc}") from None
     if proc.returncode != 0:
-        raise RenderError(f"pandoc failed on {notebook} (exit {proc.returncode}): "
+        raise RenderError(f"{tool} failed on {notebook} (exit {proc.returncode}): "
                           f"{_last_line(proc.stderr)}")
 
 
@@ -324,25 +329,12 @@ class QuartoEngine(Engine):
             for out, fmt in targets:
                 tmp_out = outputs.enter_context(atomic_path(out, suffix=out.suffix))
                 produced = source.with_name(out.name)
-                self._run(notebook, quarto_command(source, out, title=title, lang=lang, fmt=fmt)
+                _run_tool("quarto", notebook, quarto_command(source, out, title=title, lang=lang, fmt=fmt)
                           + _quarto_font_args(lang, fmt), cwd=Path(tmp))
                 if not produced.is_file():
                     raise RenderError(f"quarto wrote no {out.name} for {notebook}")
                 shutil.move(produced, tmp_out)
         return [out for out, _ in targets]
-
-    @staticmethod
-    def _run(notebook: Path, cmd: list[str], *, cwd: Path) -> None:
-        try:
-            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
-                                  timeout=TOOL_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise RenderError(f"quarto took over {TOOL_TIMEOUT}s on {notebook}") from None
-        except OSError as exc:
-            raise RenderError(f"quarto could not start for {notebook}: {exc}") from None
-        if proc.returncode != 0:
-            raise RenderError(f"quarto failed on {notebook} (exit {proc.returncode}): "
-                              f"{_last_line(proc.stderr)}")
 
 
 #: CSS font stack Quarto's HTML gets for a Chinese report (as in assets/report.css).
