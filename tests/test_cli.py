@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from crmstudy import __version__
-from crmstudy.cli import main
+from crmstudy.cli import build_parser, main
 from crmstudy.errors import EXIT_BAD_INPUT, EXIT_OK
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(capsys, *argv):
@@ -54,8 +57,9 @@ def test_validate_accepts_a_good_bank_and_prints_its_fingerprint(tiny_bank, caps
 
 
 def test_validate_names_the_file_table_and_column_of_a_schema_break(tiny_bank, tmp_path, capsys):
-    import pandas as pd
     import shutil
+
+    import pandas as pd
 
     bad = tmp_path / "bad"
     shutil.copytree(tiny_bank, bad)
@@ -92,6 +96,7 @@ def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no
     from crmstudy.reports.pipeline import shared
 
     monkeypatch.setattr(shared, "SHARED_IN_CHILD_ABOVE", 0 if in_child else 10**9)
+    monkeypatch.chdir(tmp_path)  # no params/defaults.yaml here: stderr holds the error line only
     bank = tmp_path / "bank"
     shutil.copytree(tiny_bank, bank)
     (bank / "transactions.parquet").write_bytes(b"not parquet at all")
@@ -153,3 +158,25 @@ def test_python_m_crmstudy_is_the_crmstudy_command(tmp_path, capsys):
     missing = module("validate", str(tmp_path / "nowhere"))
     assert missing.returncode == main(["validate", str(tmp_path / "nowhere")]) == EXIT_BAD_INPUT
     assert missing.stderr == capsys.readouterr().err, "the same one-line message"
+
+
+def _documented_commands() -> list[str]:
+    commands = []
+    for doc in sorted((ROOT / "docs" / "scheduling").glob("*")):
+        text = doc.read_text()
+        for line in text.splitlines():
+            if "crmstudy report" in line:
+                cmd = line[line.index("crmstudy report"):].strip().rstrip("\"',")
+                for shell_op in (">>", "2>&1", "|", "&&", ";"):  # the shell's part, not ours
+                    cmd = cmd.split(shell_op)[0]
+                commands.append(cmd.strip())
+    return commands
+
+
+def test_every_scheduling_example_calls_a_command_the_cli_accepts():
+    commands = _documented_commands()
+    assert len(commands) >= 3, "crontab, systemd and Airflow examples"
+    parser = build_parser()
+    for cmd in commands:
+        args = parser.parse_args(shlex.split(cmd)[1:])
+        assert args.command == "report"

@@ -1,4 +1,4 @@
-"""Specification of report rendering: display helpers, engines, index page.
+"""Specification of the render engines: the notebook a reader sees, builtin and Quarto HTML and PDF.
 
 Most tests build an executed notebook directly (outputs constructed with the
 same bundles the display helpers emit) and render it once per module; one
@@ -7,50 +7,37 @@ slow test runs a real notebook through papermill and a Jupyter kernel.
 
 from __future__ import annotations
 
-import base64
-import io
-import os
 import re
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
 
-from crmstudy.errors import RenderError  # noqa: E402
-from crmstudy.reports import display  # noqa: E402
-from crmstudy.reports.pipeline import engines as render  # noqa: E402
-from crmstudy.reports.pipeline import (  # noqa: E402
+from crmstudy.errors import RenderError
+from crmstudy.reports import display
+from crmstudy.reports.pipeline import (
     BuiltinEngine,
     QuartoEngine,
+    engines,
     prepare_for_report,
     quarto_command,
-    render_index,
     select_engine,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-TIERS = pd.DataFrame({"tier": ["Private", "Wealth", "Mass <&>"],
-                      "customers": [120, 2400, 51000],
-                      "share": [0.512, 0.361, 0.127]})
+from ..samples import TIERS, line_figure
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # --------------------------------------------------------------------------
 # fixtures
-
-
-def _line_figure(width_in: float = 4.0, height_in: float = 2.5):
-    fig, ax = plt.subplots(figsize=(width_in, height_in))
-    ax.plot([0, 0.5, 1], [0, 0.2, 1])
-    return fig
 
 
 def _executed_notebook() -> nbformat.NotebookNode:
@@ -63,7 +50,7 @@ def _executed_notebook() -> nbformat.NotebookNode:
     params.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell("branch = 'B042'  # PARAMS_INJECTED")
     injected.metadata["tags"] = ["injected-parameters"]
-    fig = _line_figure()
+    fig = line_figure()
     png, png_meta = display.figure_bundle(fig, alt="Lorenz curve of assets")
     plt.close(fig)
     analysis = nbformat.v4.new_code_cell("show_table(tiers)  # CODE_INPUT")
@@ -101,7 +88,7 @@ def rendered(notebook_path, tmp_path_factory) -> dict:
     """HTML and PDF of the notebook, plus the Typst source the PDF came from."""
     out = tmp_path_factory.mktemp("out")
     captured = {}
-    real_typst = render._typst
+    real_typst = engines._typst
 
     def keep_source(notebook, source, pdf, *, root):
         captured["typst"] = Path(source).read_text(encoding="utf-8")
@@ -109,81 +96,12 @@ def rendered(notebook_path, tmp_path_factory) -> dict:
         return real_typst(notebook, source, pdf, root=root)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(render, "_typst", keep_source)
+        mp.setattr(engines, "_typst", keep_source)
         written = BuiltinEngine().render(notebook_path, out / "B042.html", title="Branch B042",
                                          pdf_out=out / "B042.pdf")
     return {"written": written, "html": (out / "B042.html").read_text(encoding="utf-8"),
             "pdf": (out / "B042.pdf").read_bytes(), **captured, "dir": out}
 
-
-# --------------------------------------------------------------------------
-# display helpers
-
-
-def test_table_bundle_offers_html_markdown_and_plain_text():
-    bundle = display.table_bundle(TIERS)
-    assert set(bundle) == {"text/html", "text/markdown", "text/plain"}
-
-
-def test_table_markdown_is_a_pipe_table_with_numbers_right_aligned_and_caption():
-    md = display.table_bundle(TIERS, caption="By tier", formats={"share": "{:.1%}"})["text/markdown"]
-    header, rule, *rows, _, caption = md.splitlines()
-    assert header.split("|")[1].strip() == "tier"
-    assert [cell.strip()[-1] for cell in rule.strip("|").split("|")] == ["-", ":", ":"]
-    assert "51,000" in rows[2] and "51.2%" in rows[0]
-    assert caption == ": By tier"
-
-
-def test_table_cells_are_escaped_for_markdown_and_html():
-    df = pd.DataFrame({"name": ["a|b <i>x</i>"]})
-    bundle = display.table_bundle(df)
-    assert r"a\|b \<i\>x\</i\>" in bundle["text/markdown"]
-    assert "a|b &lt;i&gt;x&lt;/i&gt;" in bundle["text/html"]
-
-
-def test_wide_html_table_sits_in_a_scrolling_wrapper():
-    assert display.table_bundle(TIERS)["text/html"].startswith('<div class="table-wrap">')
-
-
-def test_missing_values_show_as_a_dash_and_index_can_be_shown():
-    df = pd.DataFrame({"assets": [1.5, None]}, index=pd.Index(["B1", "B2"], name="branch"))
-    md = display.table_bundle(df, index=True)["text/markdown"]
-    assert "branch" in md and "| B2" in md and "–" in md
-
-
-def test_figure_bundle_is_a_200_dpi_png_with_alt_text_and_physical_width():
-    fig = _line_figure(width_in=4.0)
-    data, meta = display.figure_bundle(fig, alt="A line")
-    plt.close(fig)
-    png = base64.b64decode(data["image/png"])
-    width_px = int.from_bytes(png[16:20], "big")
-    assert png.startswith(b"\x89PNG")
-    assert 700 <= width_px <= 800  # 4 in at 200 dpi, less the tight bounding box
-    assert meta["image/png"] == {"alt": "A line", "width": round(width_px * 96 / 200)}
-
-
-def test_show_figure_closes_the_figure(monkeypatch):
-    shown = []
-    monkeypatch.setattr(display, "_publish", lambda data, meta=None: shown.append((data, meta)))
-    fig = _line_figure()
-    display.show_figure(fig, alt="A line")
-    assert not plt.fignum_exists(fig.number)
-    assert "image/png" in shown[0][0]
-
-
-def test_headings_and_readings_are_plain_markdown():
-    assert display.heading_markdown("Who holds the  assets", level=3) == "### Who holds the assets"
-    assert display.reading_markdown("Half of it.\nReally.") == "> Half of it.\n> Really."
-    with pytest.raises(ValueError, match="level must be 1 to 6"):
-        display.heading_markdown("x", level=7)
-
-
-def test_metrics_show_as_cards_in_html_and_a_headerless_table_in_markdown():
-    bundle = display.metrics_bundle({"Customers": 12840, "Top 1% share": "38.2%"})
-    assert bundle["text/html"].count('class="metric"') == 2
-    lines = bundle["text/markdown"].splitlines()
-    assert lines[0].replace("|", "").strip() == ""
-    assert "12,840" in lines[2] and "38.2%" in lines[3]
 
 
 # --------------------------------------------------------------------------
@@ -292,7 +210,7 @@ def test_typst_source_has_page_numbers_a_toc_the_figure_and_no_hidden_content(re
 
 
 def test_font_paths_lists_only_existing_folders():
-    assert all(Path(p).is_dir() for p in render._font_paths())
+    assert all(Path(p).is_dir() for p in engines._font_paths())
 
 
 # --------------------------------------------------------------------------
@@ -315,7 +233,7 @@ while [ $# -gt 0 ]; do [ "$1" = "-o" ] && echo '<html><body>half' > "$2"; shift;
 echo 'pandoc: Unknown reader: ipynb-broken' >&2
 exit 64
 """)
-    monkeypatch.setattr(render, "_pandoc_path", lambda: str(pandoc))
+    monkeypatch.setattr(engines, "_pandoc_path", lambda: str(pandoc))
     out = tmp_path / "reports" / "B042.html"
     out.parent.mkdir()
     out.write_text("previous report")
@@ -340,7 +258,7 @@ def test_a_corrupt_notebook_raises_render_error_and_writes_nothing(tmp_path):
 def test_when_typst_fails_neither_html_nor_pdf_appears(notebook_path, tmp_path, monkeypatch):
     bad_header = tmp_path / "bad.typ"
     bad_header.write_text("#let broken = (\n")
-    monkeypatch.setattr(render, "TYPST_HEADER", bad_header)
+    monkeypatch.setattr(engines, "TYPST_HEADER", bad_header)
     html, pdf = tmp_path / "out" / "B042.html", tmp_path / "out" / "B042.pdf"
     with pytest.raises(RenderError, match=r"^typst failed on .*B042\.ipynb: "):
         BuiltinEngine().render(notebook_path, html, title="B042", pdf_out=pdf)
@@ -426,38 +344,6 @@ def test_an_unknown_engine_name_lists_the_valid_ones():
 
 def test_engines_have_their_names():
     assert (BuiltinEngine.name, QuartoEngine.name) == ("builtin", "quarto")
-
-
-# --------------------------------------------------------------------------
-# index page
-
-
-def test_index_links_each_branch_relatively_and_escapes_values(tmp_path):
-    reports = tmp_path / "reports"
-    entries = [
-        {"branch": "B001", "name": "Nanjing <Road>", "customers": 12840,
-         "href": reports / "B001.html", "pdf": reports / "B001.pdf"},
-        {"branch": "B002", "name": 'Quote " & amp', "customers": None, "href": "B002 east.html"},
-    ]
-    out = render_index(entries, reports / "index.html", title="Branches & reports",
-                       columns=[("branch", "Branch"), ("name", "Name"), ("customers", "Customers")],
-                       footer_html="<p>2 of 2 rendered</p>")
-    html = out.read_text(encoding="utf-8")
-    assert '<a href="B001.html">B001</a>' in html and '<a href="B001.pdf">PDF</a>' in html
-    assert '<a href="B002%20east.html">B002</a>' in html
-    assert "Nanjing &lt;Road&gt;" in html and "Quote &quot; &amp; amp" in html
-    assert "<title>Branches &amp; reports</title>" in html
-    assert '<td class="num">12,840</td>' in html and "<td>–</td>" in html
-    assert "<p>2 of 2 rendered</p>" in html
-    assert str(tmp_path) not in html
-
-
-def test_index_is_self_contained(tmp_path):
-    out = render_index([{"branch": "B001", "href": "B001.html"}], tmp_path / "index.html",
-                       title="Index", columns=[("branch", "Branch")], lang="zh")
-    html = out.read_text(encoding="utf-8")
-    assert "<link" not in html and "src=" not in html and ".table-wrap" in html
-    assert '<html lang="zh">' in html
 
 
 # --------------------------------------------------------------------------

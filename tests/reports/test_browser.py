@@ -10,7 +10,7 @@ from crmstudy.reports.browser import check_pages
 from crmstudy.reports.pipeline import run_reports
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import pytest
 from crmstudy.errors import EXIT_SOME_FAILED
 from crmstudy.privacy import mask_id
 from crmstudy.reports.branch import headline, load_context
-from crmstudy.reports.pipeline import run_reports
+from crmstudy.reports.pipeline import DEFAULT_NOTEBOOK, run_reports
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_the_report_states_how_it_was_made(one_branch_run):
 def test_a_failing_branch_leaves_the_others_published_and_exits_non_zero(tiny_bank, tmp_path, capsys):
     import nbformat
 
-    nb = nbformat.read(ROOT / "notebooks" / "branch_report.ipynb", as_version=4)
+    nb = nbformat.read(DEFAULT_NOTEBOOK, as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell("if branch_id == 'B001':\n    raise RuntimeError('planted failure')"))
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
