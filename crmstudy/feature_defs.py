@@ -113,7 +113,7 @@ def transaction_summary(tables: Mapping[str, ir.Table], period: Period, *,
     """Per customer with a transaction in the period: count, amounts in/out, variety, channel mix, last activity.
 
     ``third_party_out_share`` is null for a customer with no outgoing amount;
-    ``last_active_ts`` ignores payroll credits (seed 001: a salary arriving is
+    ``last_active_ts`` ignores payroll credits (source 001: a salary arriving is
     not business the customer does) and is null when nothing else happened.
     """
     start, end = _bounds(period)
@@ -149,7 +149,7 @@ def product_summary(tables: Mapping[str, ir.Table], period: Period, *, branch: s
                                                   n_product_lines=held.product_line.nunique())
 
 
-#: No customer-initiated transaction for this many days -> dormant (seed 001/003).
+#: No customer-initiated transaction for this many days -> dormant (source 001/003).
 DORMANT_DAYS = 180
 
 

@@ -201,7 +201,7 @@ def test_a_customer_idle_for_just_under_180_days_is_not_dormant(hand_features):
 
 
 def test_payroll_credits_alone_do_not_make_a_customer_active(hand_features):
-    # seed 001: dormant = opened an account and does no business; a salary arriving is not business
+    # source 001: dormant = opened an account and does no business; a salary arriving is not business
     c4 = hand_features.loc["C4"]
     assert c4["n_txn"] == 12 and pd.isna(c4["last_active_ts"])
     assert (c4["days_since_active"], c4["dormant"]) == (365, True)

@@ -1,7 +1,7 @@
 """The synthetic bank: reproducible, sized as asked, realistic, and carrying its planted truth.
 
-Realism bands come from the seed articles (DOMAIN.md): the 80/20 rule (seed 001),
-250-400 customers per customer manager (seed 000), dormant customers (seed 001/003).
+Realism bands come from the source articles (DOMAIN.md): the 80/20 rule (source 001),
+250-400 customers per customer manager (source 000), dormant customers (source 001/003).
 Planted effects are tested as z statistics: on the planted bank they must be far
 outside sampling error (z > 5), on the null bank within it (|z| < 3, a two-sided
 0.3 % band per comparison; the banks are seeded, so this cannot flake, but a
@@ -70,13 +70,13 @@ def planted_effect_z(tables) -> dict[str, float]:
     fuel = premium_fuel_share(tables)
     rho = fuel["premium_share"].corr(fuel["value_potential"], method="spearman")
     return {
-        # seed 000/003: business owners borrow for their business
+        # source 000/003: business owners borrow for their business
         "business_loan_among_business_owners": two_proportion_z(holds(tables, "BUSINESS_LOAN"), life == "business_owner"),
-        # seed 003: the two gold products serve overlapping customers
+        # source 003: the two gold products serve overlapping customers
         "yicun_among_jicun_holders": two_proportion_z(holds(tables, "GOLD_YICUN"), holds(tables, "GOLD_JICUN")),
-        # seed 002: premium fuel says "good car"; Spearman rho * sqrt(n) is about N(0, 1) under independence
+        # source 002: premium fuel says "good car"; Spearman rho * sqrt(n) is about N(0, 1) under independence
         "premium_fuel_vs_value_potential": float(rho * np.sqrt(len(fuel))),
-        # seed 001: an RM leaving takes customers with them
+        # source 001: an RM leaving takes customers with them
         "churn_when_owner_left": two_proportion_z(churned(tables), owner_left(tables)),
     }
 
@@ -304,14 +304,14 @@ def test_written_banks_pass_check_bank_with_their_foreign_keys(bank, request):
 
 
 def test_top_fifth_of_customers_hold_70_to_85_percent_of_ada(demo_features):
-    # seed 001: "about 20 % of customers bring about 80 % of the value"
+    # source 001: "about 20 % of customers bring about 80 % of the value"
     ada = np.sort(demo_features["ada"].to_numpy())[::-1]
     top = int(np.ceil(0.2 * len(ada)))
     assert 0.70 <= ada[:top].sum() / ada.sum() <= 0.85
 
 
 def test_customer_managers_mostly_hold_250_to_400_customers(demo_features, demo_tables):
-    # seed 000: a personal RM holds 250-400 customers.  Not all of them: each branch
+    # source 000: a personal RM holds 250-400 customers.  Not all of them: each branch
     # rounds its book to a whole number of managers and books are drawn uneven (+-12 %),
     # so a manager in a small branch can land just outside; 85 % within tolerates 1 in 7.
     staff = demo_tables["staff"]
@@ -323,7 +323,7 @@ def test_customer_managers_mostly_hold_250_to_400_customers(demo_features, demo_
 
 
 def test_dormant_share_is_plausible(demo_features):
-    # seed 001/003 give no figure; 10-30 % is the plausible range for a retail book
+    # source 001/003 give no figure; 10-30 % is the plausible range for a retail book
     assert 0.10 <= demo_features["dormant"].mean() <= 0.30
 
 

@@ -1,7 +1,7 @@
 """Tiers, ownership, RM workload, upgrade candidates and the long tail; id masking.
 
 Small frames built in each test, so that every expected value can be read off
-by eye.  Bars from seed 001 (DOMAIN.md): key 500k (the evident intent of the
+by eye.  Bars from source 001 (DOMAIN.md): key 500k (the evident intent of the
 article's duplicated 200k), sub-key 200k, general 50k, potential 20k average
 or 50k at a point in time; owners: >= 10M president, >= 1M vice-president.
 """

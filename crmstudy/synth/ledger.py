@@ -1,6 +1,6 @@
 """Transactions by channel and merchant category: the customers' footprints.
 
-Planted footprints (seed 002, off in the null bank): customers of high value
+Planted footprints (source 002, off in the null bank): customers of high value
 potential buy premium fuel in larger fills, travel by air and rail, dine out
 and buy luxury goods more often; customers drawn to internet finance send more
 money out to third-party payment apps; customers of high risk propensity
@@ -73,7 +73,7 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     wealth_factor = 1.0 if null else ((truth["true_wealth"].to_numpy() / 30_000) ** 0.25)[cust]
     amount = median * wealth_factor * np.exp(0.7 * rng.standard_normal(m))
 
-    # fuel: grade and litres (seed 002: 100 L of 97-octane says "good car")
+    # fuel: grade and litres (source 002: 100 L of 97-octane says "good car")
     fuel = np.flatnonzero(cat == _FUEL)
     grade, litres = _fuel(null, z_v[cust[fuel]], rng)
     amount[fuel] = litres * np.select([grade == 92, grade == 95], [7.6, 8.1], 8.9)

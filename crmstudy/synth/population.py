@@ -24,7 +24,7 @@ BRANCH_NAMES = (
 )
 # the same names as branch staff write them (names of the zh reports)
 BRANCH_NAMES_ZH = ("人民路", "新华街", "滨江", "东门", "金桥", "河西", "光华", "文化路", "中山", "湖景", "站前", "南湖")
-# seed 001: five life-situation groups; "general" holds everyone else.
+# source 001: five life-situation groups; "general" holds everyone else.
 LIFE_GROUPS = ("affluent_retiree", "salaried", "affluent_homemaker", "business_owner", "executive", "general")
 LIFE_GROUP_SHARES = (0.08, 0.42, 0.05, 0.08, 0.05, 0.32)
 # planted: log-wealth shift by life group (off in the null bank)
@@ -38,16 +38,16 @@ OCCUPATIONS = {
     "executive": ("executive",),
     "general": ("student", "farmer", "self_employed", "worker", "freelancer"),
 }
-# seed 001: three large groups by how the bank met the customer.
+# source 001: three large groups by how the bank met the customer.
 ACQUISITION_GROUPS = ("lobby", "stock", "outreach")
 ACQUISITION_SHARES = (0.40, 0.45, 0.15)
 INCOME_BANDS = ("<50k", "50k-100k", "100k-300k", "300k-1M", ">=1M")
 INCOME_EDGES = (50e3, 100e3, 300e3, 1e6)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
-# seed 000: a personal RM holds 250-400 customers; we aim at the middle.
+# source 000: a personal RM holds 250-400 customers; we aim at the middle.
 CUSTOMERS_PER_CM = 320
-# log-SD of true wealth: calibrated so the top 20 % hold about 80 % of assets (seed 001)
+# log-SD of true wealth: calibrated so the top 20 % hold about 80 % of assets (source 001)
 WEALTH_SIGMA = 1.38
 STAFF_ROLES = ("president", "vice_president", "wealth_manager", "customer_manager", "lobby_manager", "other")
 
@@ -125,14 +125,14 @@ def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Genera
     log_wealth = np.log(30_000) + WEALTH_SIGMA * z_w + eff * (group_shift + area_shift)
     true_wealth = np.exp(log_wealth)
     wallet_share = rng.beta(2.0, 2.5, size=n)
-    # Dormant customers (seed 001/003: opened, then no business): about 18 %.
+    # Dormant customers (source 001/003: opened, then no business): about 18 %.
     dormant = rng.random(n) < (0.18 if null else _sigmoid(-1.6 - 0.35 * z_w))
     bank_assets = true_wealth * wallet_share * np.where(dormant, 0.15, 1.0)
     # Value potential and risk: standard-normal latent scores.
     value_potential = (0.0 if null else 0.45) * z_w + np.sqrt(1 - (0.0 if null else 0.45) ** 2) * rng.standard_normal(n)
     value_potential = value_potential + (0.0 if null else -0.01 * (age - 45))
     risk_propensity = rng.standard_normal(n)
-    # seed 002: credit lines granted by internet lenders (from the credit
+    # source 002: credit lines granted by internet lenders (from the credit
     # bureau); planted: more lines for risky customers
     ext_lines = rng.poisson(np.exp(-0.7 + (0.0 if null else 0.6) * risk_propensity)).astype(np.int16)
     # Declared income: noisy, only loosely tied to wealth (the articles' point:
@@ -199,7 +199,7 @@ CALIBRATION_SEED = 20_250_101
 def owner_roles(bank_assets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The role (index into ``STAFF_ROLES``) that owns each customer, from their target assets.
 
-    The branch's practice only partly follows the tier rule (seed 001: >= 10M ->
+    The branch's practice only partly follows the tier rule (source 001: >= 10M ->
     president, >= 1M -> vice-president): that gap is what the ownership table of
     a report shows.
     """

@@ -35,7 +35,7 @@ PRODUCT_IDS = tuple(p[0] for p in CATALOGUE)
 _PRODUCT_ORDER = np.argsort(np.argsort(PRODUCT_IDS))
 
 # Planted group x product affinities, in log-odds (off in the null bank).
-# seed 000/003: classify customers by features, find which products each uses.
+# source 000/003: classify customers by features, find which products each uses.
 STRONG, MILD, NEG = 1.5, 0.8, -0.8
 PLANTED_AFFINITIES = {
     ("affluent_retiree", "TIME_DEPOSIT"): STRONG,
@@ -64,7 +64,7 @@ WEALTH_SLOPE = {"TIME_DEPOSIT": 0.4, "WEALTH_MGMT": 0.9, "FUND": 0.7, "INSURANCE
 WEALTH_PRODUCTS = ("WEALTH_MGMT", "FUND", "INSURANCE", "GOLD_JICUN", "GOLD_YICUN")
 # planted: monthly log-drift of assets per SD of value potential
 VALUE_DRIFT = 0.025
-# planted: the two gold products serve overlapping customers (seed 000)
+# planted: the two gold products serve overlapping customers (source 000)
 GOLD_OVERLAP_LOG_ODDS = 2.5
 
 
@@ -89,7 +89,7 @@ def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, own
                rng: np.random.Generator) -> pd.DataFrame:
     """Add churn hazard, churn flag and date to ``truth``.
 
-    Planted (seed 001/003): an RM who leaves takes customers with them, and
+    Planted (source 001/003): an RM who leaves takes customers with them, and
     customers drawn to third-party payment apps leave more often.
 
     Parameters
@@ -241,7 +241,7 @@ def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
     which the end-of-day balance was constant; intervals of one holding do not
     overlap.  Average daily assets over any sub-period follow exactly.  About
     4 % of customers get a short spike (property sale, bonus) so that the
-    "≥ 50k at a point in time" rule of seed 001 has customers to find.
+    "≥ 50k at a point in time" rule of source 001 has customers to find.
     Sorted by customer, product and ``valid_from`` (``holdings`` is sorted).
     """
     kinds = {p[0]: p[4] for p in CATALOGUE}

@@ -1,4 +1,4 @@
-"""The RM visit log: soft information recorded after each contact (seed 000)."""
+"""The RM visit log: soft information recorded after each contact (source 000)."""
 
 from __future__ import annotations
 
