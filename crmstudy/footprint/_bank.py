@@ -1,38 +1,15 @@
-"""Reading a bank for the footprint modules.
+"""Reading a bank for the footprint modules: a day as a timestamp and a fast test of which ids are among many.
 
-Its connection, its columns, a window's query parameters and a fast test of which ids are
-among many.
+The definitions themselves are Ibis expressions over an :class:`~crmstudy.feature_defs.Engine`'s
+tables (:func:`crmstudy.feature_defs.engine_of`).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-import duckdb
 import numpy as np
 import pandas as pd
-
-from ..features import Period, connect
-
-
-def _connection(data) -> duckdb.DuckDBPyConnection:
-    return data if isinstance(data, duckdb.DuckDBPyConnection) else connect(data)
-
-
-def _columns(con) -> dict[str, set[str]]:
-    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
-    out: dict[str, set[str]] = {}
-    for t, c in rows:
-        out.setdefault(t, set()).add(c)
-    return out
-
-
-def _window_params(window: Period) -> dict:
-    months = window.days / (365.25 / 12)
-    n_months = (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
-    return {"start": datetime.combine(window.start, datetime.min.time()),
-            "end_excl": datetime.combine(window.end_exclusive, datetime.min.time()),
-            "months": months, "weeks": window.days / 7.0, "n_months": n_months}
 
 
 def _ts(d: date) -> datetime:

@@ -13,14 +13,15 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from ..bank import Bank
 from ..errors import DataError, ParamsError
-from ..features import Period, connect, default_period
+from ..feature_defs import engine_of
+from ..features import Period
 from ..results import Result
-from ..schema import BankFiles, find_bank
-from ._bank import _connection, _is_in, _window_params
+from ._bank import _is_in
 from .outcomes import declared_attributes, risk_outcome, value_outcome
 from .scorecard import Scorecard
-from .signals import _BY_NAME, _OWN, compute_signals
+from .signals import _BY_NAME, _own, _transactions, compute_signals
 from .validation import _bootstrap, _interval, auc, brier, calibration_table, ks
 
 
@@ -181,13 +182,13 @@ def active_customers(data, window: Period) -> set[str]:
     read; keeping them would let "no transactions" stand in for "small balances" (dormant
     customers hold less, in both synthetic banks), and the value outcome, which crosses
     asset bars, would then be predictable from dormancy even in the null bank.
+
+    ``data`` is a Bank, BankFiles, path, duckdb connection or Engine
+    (:func:`crmstudy.feature_defs.engine_of`).
     """
-    con = _connection(data)
-    p = _window_params(window)
-    rows = con.execute(f"""SELECT DISTINCT customer_id FROM transactions
-                           WHERE ts >= CAST($start AS TIMESTAMP) AND ts < CAST($end_excl AS TIMESTAMP) AND {_OWN}""",
-                       {"start": p["start"], "end_excl": p["end_excl"]}).fetchall()
-    return {r[0] for r in rows}
+    eng = engine_of(data)
+    tx = _transactions(eng.tables, window)
+    return set(eng.to_pandas(tx.filter(_own(tx)).select("customer_id").distinct())["customer_id"])
 
 
 def _sample(signals: pd.DataFrame, outcome: pd.DataFrame, active: set[str],
@@ -231,8 +232,8 @@ def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: f
 
     Parameters
     ----------
-    data : path or BankFiles
-        A bank folder.
+    data : Bank, BankFiles or path
+        A bank (its one DuckDB connection runs every query).
     design : Design, optional
         Defaults to :func:`default_design` of the bank's period.
     n_boot : int
@@ -248,20 +249,20 @@ def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: f
         Its ``metrics`` is the tidy table of AUC, KS and Brier with intervals.
     """
     t0 = time.perf_counter()
-    bank = data if isinstance(data, BankFiles) else find_bank(data)
-    con = connect(bank)
-    design = design or default_design(default_period(bank))
-    declared = declared_attributes(con)
-    sig = {w: compute_signals(con, getattr(design, f"{w}_signals"), signals=signals) for w in ("train", "test")}
+    bank = Bank.of(data)
+    eng = engine_of(bank)
+    design = design or default_design(bank.period)
+    declared = declared_attributes(eng)
+    sig = {w: compute_signals(eng, getattr(design, f"{w}_signals"), signals=signals) for w in ("train", "test")}
     names = [c for c in sig["train"].columns if c != "customer_id"]
     dec_names = [c for c in declared.columns if c != "customer_id"]
     outcomes = {
-        ("value", "train"): value_outcome(con, design.train_signals, design.train_outcome),
-        ("value", "test"): value_outcome(con, design.test_signals, design.test_outcome),
-        ("risk", "train"): risk_outcome(con, design.train_outcome, opened_before=design.train_signals.start),
-        ("risk", "test"): risk_outcome(con, design.test_outcome, opened_before=design.test_signals.start),
+        ("value", "train"): value_outcome(eng, design.train_signals, design.train_outcome),
+        ("value", "test"): value_outcome(eng, design.test_signals, design.test_outcome),
+        ("risk", "train"): risk_outcome(eng, design.train_outcome, opened_before=design.train_signals.start),
+        ("risk", "test"): risk_outcome(eng, design.test_outcome, opened_before=design.test_signals.start),
     }
-    active = {w: active_customers(con, getattr(design, f"{w}_signals")) for w in ("train", "test")}
+    active = {w: active_customers(eng, getattr(design, f"{w}_signals")) for w in ("train", "test")}
     samples = {k: _sample(sig[k[1]], o, active[k[1]], declared) for k, o in outcomes.items()}
     metrics, calib, ivs, cards = [], [], [], {}
     for i, target in enumerate(("value", "risk")):

@@ -13,10 +13,11 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from ..bank import Bank
 from ..errors import DataError, SignalSkipped, TooFewEvents
-from ..features import Period, connect, customer_assets, default_period
+from ..feature_defs import customer_assets, engine_of
+from ..features import Period
 from ..results import Result
-from ..schema import BankFiles, find_bank
 from ._bank import _is_in
 from .design import _CARD_DEFAULTS, Design, _sample, active_customers, default_design
 from .outcomes import risk_outcome, value_outcome
@@ -98,7 +99,8 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
 
     Parameters
     ----------
-    data : path or BankFiles
+    data : Bank, BankFiles or path
+        The bank (its one DuckDB connection runs every query).
     period : Period, optional
         Defaults to the bank's period; its last third is "now".
     branch : str, optional
@@ -120,18 +122,18 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
         outcome (or nothing but events).
     """
     t0 = time.perf_counter()
-    bank = data if isinstance(data, BankFiles) else find_bank(data)
-    con = connect(bank)
-    d = default_design(period or default_period(bank))
+    bank = Bank.of(data)
+    eng = engine_of(bank)
+    d = default_design(period or bank.period)
     # fit on the latest complete pair of windows; score the window after
     after = d.test_outcome.end + timedelta(days=1)
     fit = Design(d.train_outcome, d.test_outcome, d.test_outcome,
                  Period(after, after + timedelta(days=d.test_outcome.days - 1)))
-    train_sig = compute_signals(con, fit.train_signals, signals=signals)
+    train_sig = compute_signals(eng, fit.train_signals, signals=signals)
     names = [c for c in train_sig.columns if c != "customer_id"]
-    was_active = active_customers(con, fit.train_signals)
-    samples = {"value": _sample(train_sig, value_outcome(con, fit.train_signals, fit.train_outcome), was_active),
-               "risk": _sample(train_sig, risk_outcome(con, fit.train_outcome,
+    was_active = active_customers(eng, fit.train_signals)
+    samples = {"value": _sample(train_sig, value_outcome(eng, fit.train_signals, fit.train_outcome), was_active),
+               "risk": _sample(train_sig, risk_outcome(eng, fit.train_outcome,
                                                        opened_before=fit.train_signals.start), was_active)}
     del train_sig
     cards, unfitted = {}, {}
@@ -148,11 +150,11 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
     del samples
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
-        now = compute_signals(con, fit.test_signals, branch=branch, signals=signals)
-    current = customer_assets(con, fit.test_signals, branch=branch)
+        now = compute_signals(eng, fit.test_signals, branch=branch, signals=signals)
+    current = eng.to_pandas(customer_assets(eng.tables, fit.test_signals, branch=branch))
     holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
-    borrowers = set(risk_outcome(con, Period(after, after), opened_before=after)["customer_id"])
-    now = now[_is_in(now["customer_id"], (holders | borrowers) & active_customers(con, fit.test_signals))]
+    borrowers = set(risk_outcome(eng, Period(after, after), opened_before=after)["customer_id"])
+    now = now[_is_in(now["customer_id"], (holders | borrowers) & active_customers(eng, fit.test_signals))]
     now = now.reset_index(drop=True)
     out = now[["customer_id"]].assign(borrower=_is_in(now["customer_id"], borrowers))
     reasons = []
@@ -175,15 +177,15 @@ def customer_footprint(data, customer_id: str | None = None, *, window: Period |
 
     Parameters
     ----------
-    data : path or BankFiles
+    data : Bank, BankFiles or path
     customer_id : str, optional
         Defaults to a customer with a full set of traces (fuel fills, travel, RM contacts),
         the first by id: a good worked example.
     window : Period, optional
         Defaults to the first window of :func:`default_design`.
     """
-    bank = data if isinstance(data, BankFiles) else find_bank(data)
-    window = window or default_design(default_period(bank)).train_signals
+    bank = Bank.of(data)
+    window = window or default_design(bank.period).train_signals
     sig = compute_signals(bank, window)
     if customer_id is None:
         full = sig.dropna()

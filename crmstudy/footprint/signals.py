@@ -1,9 +1,12 @@
 """Footprint signals (source 002): the registry of behavioural traces and their computation.
 
-:data:`SIGNALS` is one documented registry; each signal is a DuckDB aggregate over the
-bank's files inside a window of days, so a signal can never see past the window's end
-(:func:`compute_signals`).  A signal whose table or column a user's data lacks is skipped
-with a :class:`~crmstudy.errors.SignalSkipped` warning.
+:data:`SIGNALS` is one documented registry; each signal is an Ibis aggregate over the rows
+of one customer in a window of days, so a signal can never see past the window's end.
+:func:`signal_table` puts them into one expression over the bank's tables (as the customer
+features of :mod:`crmstudy.feature_defs` are), which runs on DuckDB, through the bank's one
+connection, or on Spark (``feature_defs.backend("spark", bank)``); :func:`compute_signals`
+runs it.  A signal whose table or column a user's data lacks is skipped with a
+:class:`~crmstudy.errors.SignalSkipped` warning.
 
 docs/footprint_signals.md is the registry as a table (:func:`registry_markdown`).
 """
@@ -12,13 +15,40 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from ..errors import DataError, ParamsError, SignalSkipped
+from ..feature_defs import _bounds, _scoped, engine_of
 from ..features import Period
-from ._bank import _columns, _connection, _window_params
+from ._bank import _ts
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window of days (``period``) as the signals measure it."""
+
+    period: Period
+
+    @property
+    def months(self) -> float:
+        """Its days in average months (365.25 / 12 days), the denominator of rates per month."""
+        return self.period.days / (365.25 / 12)
+
+    @property
+    def weeks(self) -> float:
+        """Its days / 7."""
+        return self.period.days / 7.0
+
+    @property
+    def n_months(self) -> int:
+        """Calendar months it touches (``payroll_regularity``, ``income_trend``)."""
+        start, end = self.period.start, self.period.end
+        return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 @dataclass(frozen=True)
@@ -32,7 +62,7 @@ class Signal:
     label : str
         Reader-facing name, used in reasons ("premium fuel share").
     definition : str
-        What is measured, in one sentence.
+        What is measured, in one sentence (the docs' table).
     unit : str
         Unit of the value.
     direction : str
@@ -45,9 +75,12 @@ class Signal:
         What the synthetic bank plants (docs/generative_model.md): ``value``,
         ``risk``, ``irrelevant`` or a note.
     source : str
-        Which query computes it (``transactions``, ``inflows``, ``visits``, ``customers``).
-    sql : str
-        The aggregate expression over the source's rows inside the window.
+        The rows it measures (:data:`SOURCES`): ``transactions`` or ``visits`` in the
+        window, ``inflows`` (per calendar month) or ``customers``.
+    measure : callable
+        ``measure(rows, window)``: the Ibis expression of the signal over the source's rows
+        of one customer (an aggregate; for ``customers``, a column of the customer's row),
+        given the :class:`Window`.
     fill : float or None
         Value for a customer with no rows in the window (0 for counts; None
         leaves it missing, e.g. a share with no denominator).
@@ -64,7 +97,7 @@ class Signal:
     columns: tuple[str, ...]
     planted: str
     source: str
-    sql: str
+    measure: Callable[[ir.Table, Window], ir.Value]
     fill: float | None = None
     fmt: str = "{:.2f}"
 
@@ -75,13 +108,29 @@ class Signal:
         return f"{self.label} {self.fmt.format(value)}"
 
 
-_OUT = "direction = 'out'"
-_OWN = "merchant_category <> 'payroll_in'"  # a salary credit is not the customer's own activity
+# --- the measures ---------------------------------------------------------------------------
 
 
-def _share(category: str) -> str:
-    return (f"COUNT(*) FILTER (WHERE merchant_category = '{category}') * 1.0 "
-            f"/ NULLIF(COUNT(*) FILTER (WHERE {_OUT}), 0)")
+def _n(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    """Rows meeting ``condition`` (a null condition does not count), 0 when none do, on every engine."""
+    return ibis.ifelse(condition, 1, 0).sum()
+
+
+def _out(t: ir.Table) -> ir.BooleanColumn:
+    return t.direction == "out"
+
+
+def _own(t: ir.Table) -> ir.BooleanColumn:
+    """The customer's own transactions: a salary credit is not the customer's own activity."""
+    return t.merchant_category != "payroll_in"
+
+
+def _per_month(category: str):
+    return lambda t, w: _n(t.merchant_category == category) / w.months
+
+
+def _share(category: str):
+    return lambda t, w: _n(t.merchant_category == category) / _n(_out(t)).nullif(0)
 
 
 def _count_share(name, label, category, definition, direction, planted) -> Signal:
@@ -89,29 +138,36 @@ def _count_share(name, label, category, definition, direction, planted) -> Signa
                   ("ts", "direction", "merchant_category"), planted, "transactions", _share(category), None, "{:.0%}")
 
 
+def _fuel_premium(t, w):
+    fuel = t.merchant_category == "fuel"
+    return _n(fuel & (t.fuel_grade >= 95)) / _n(fuel & t.fuel_grade.notnull()).nullif(0)
+
+
+def _income_trend(g, w):
+    # the least-squares slope of inflow on k (DuckDB's regr_slope: covar_pop / var_pop) over the mean
+    return g.inflow.cov(g.k, how="pop") / g.k.var(how="pop").nullif(0) / g.inflow.mean().nullif(0)
+
+
 _TX = ("ts", "direction", "merchant_category")
 
 #: The signal registry (docs/footprint_signals.md is generated from it).
 SIGNALS: tuple[Signal, ...] = (
     Signal("premium_fuel_share", "premium fuel share",
-           "Share of fuel fills of grade 95 or higher (seed 002: '100 L of 97-octane says good car').",
+           "Share of fuel fills of grade 95 or higher (source 002: '100 L of 97-octane says good car').",
            "share of fuel fills", "higher → more value", "transactions", _TX + ("fuel_grade",),
-           "value (P(premium) = σ(−1.4 + 1.3·v))", "transactions",
-           "COUNT(*) FILTER (WHERE merchant_category = 'fuel' AND fuel_grade >= 95) * 1.0 "
-           "/ NULLIF(COUNT(*) FILTER (WHERE merchant_category = 'fuel' AND fuel_grade IS NOT NULL), 0)",
-           None, "{:.0%}"),
+           "value (P(premium) = σ(−1.4 + 1.3·v))", "transactions", _fuel_premium, None, "{:.0%}"),
     Signal("litres_per_fill", "litres per fuel fill", "Mean litres per fuel fill.",
            "litres", "higher → more value", "transactions", _TX + ("fuel_litres",),
            "value (35 + 15·v litres)", "transactions",
-           "AVG(fuel_litres) FILTER (WHERE merchant_category = 'fuel')", None, "{:.0f} L"),
-    Signal("rail_trips", "rail trips", "Rail tickets bought per month (seed 000: rail-ticket trips).",
+           lambda t, w: t.fuel_litres.mean(where=t.merchant_category == "fuel"), None, "{:.0f} L"),
+    Signal("rail_trips", "rail trips", "Rail tickets bought per month (source 000: rail-ticket trips).",
            "trips per month", "higher → more value", "transactions", _TX, "value (slope 0.5)", "transactions",
-           "COUNT(*) FILTER (WHERE merchant_category = 'rail_travel') / $months", 0.0, "{:.1f} a month"),
+           _per_month("rail_travel"), 0.0, "{:.1f} a month"),
     Signal("air_trips", "air trips", "Air tickets bought per month.",
            "trips per month", "higher → more value", "transactions", _TX, "value (slope 0.9)", "transactions",
-           "COUNT(*) FILTER (WHERE merchant_category = 'air_travel') / $months", 0.0, "{:.1f} a month"),
+           _per_month("air_travel"), 0.0, "{:.1f} a month"),
     _count_share("dining_share", "dining share", "dining",
-                 "Share of outgoing transactions spent on dining (seed 000: card dining).",
+                 "Share of outgoing transactions spent on dining (source 000: card dining).",
                  "higher → more value", "value (slope 0.35)"),
     _count_share("luxury_share", "luxury share", "luxury",
                  "Share of outgoing transactions spent on luxury goods.", "higher → more value", "value (slope 1.0)"),
@@ -134,86 +190,136 @@ SIGNALS: tuple[Signal, ...] = (
                  "Share of outgoing transactions that repay an internet lender.", "higher → more risk",
                  "risk (slope 1.0)"),
     Signal("third_party_out_share", "outflow to payment apps",
-           "Share of outgoing CNY sent to third-party payment apps (seed 001/003: the largest outflow).",
+           "Share of outgoing CNY sent to third-party payment apps (source 001/003: the largest outflow).",
            "share of outgoing CNY", "higher → less loyalty, money leaving", "transactions", _TX + ("amount",),
            "churn pull only (not value or risk)", "transactions",
-           "SUM(amount) FILTER (WHERE merchant_category = 'third_party_transfer') "
-           f"/ NULLIF(SUM(amount) FILTER (WHERE {_OUT}), 0)", None, "{:.0%}"),
+           lambda t, w: (t.amount.sum(where=t.merchant_category == "third_party_transfer")
+                         / t.amount.sum(where=_out(t)).nullif(0)), None, "{:.0%}"),
     Signal("mobile_share", "mobile-banking use",
            "Share of the customer's own transactions made in the mobile app.",
            "share of own transactions", "higher → more engaged", "transactions", _TX + ("channel",),
            "none directly (age and category mix)", "transactions",
-           f"COUNT(*) FILTER (WHERE channel = 'mobile_app' AND {_OWN}) * 1.0 "
-           f"/ NULLIF(COUNT(*) FILTER (WHERE {_OWN}), 0)", None, "{:.0%}"),
+           lambda t, w: _n((t.channel == "mobile_app") & _own(t)) / _n(_own(t)).nullif(0), None, "{:.0%}"),
     Signal("txn_count", "transactions", "The customer's own transactions per month (payroll credits excluded).",
            "transactions per month", "higher → more value", "transactions", _TX,
            "value (activity e^(0.12·v)); dormant customers have none", "transactions",
-           f"COUNT(*) FILTER (WHERE {_OWN}) / $months", 0.0, "{:.1f} a month"),
+           lambda t, w: _n(_own(t)) / w.months, 0.0, "{:.1f} a month"),
     Signal("txn_variety", "spending variety", "Distinct merchant categories among the customer's own transactions.",
            "categories", "higher → more value", "transactions", _TX, "value (via category mix)", "transactions",
-           f"COUNT(DISTINCT merchant_category) FILTER (WHERE {_OWN})", 0.0, "{:.0f} categories"),
+           lambda t, w: t.merchant_category.nunique(where=_own(t)), 0.0, "{:.0f} categories"),
     Signal("txn_frequency", "active weeks", "Share of the window's weeks with at least one own transaction.",
            "share of weeks", "higher → more value", "transactions", _TX, "value (via activity)", "transactions",
-           f"COUNT(DISTINCT date_trunc('week', ts)) FILTER (WHERE {_OWN}) / $weeks", 0.0, "{:.0%}"),
+           lambda t, w: t.ts.truncate("W").nunique(where=_own(t)) / w.weeks, 0.0, "{:.0%}"),
     Signal("txn_amount", "typical payment", "Median amount of outgoing transactions.",
            "CNY", "higher → more value", "transactions", _TX + ("amount",), "value (via wealth^0.25)",
-           "transactions", f"MEDIAN(amount) FILTER (WHERE {_OUT})", None, "{:,.0f} CNY"),
+           "transactions", lambda t, w: t.amount.median(where=_out(t)), None, "{:,.0f} CNY"),
     Signal("payroll_regularity", "payroll regularity",
            "Share of the window's months with a payroll credit, for customers paid through the bank.",
            "share of months", "lower → more risk (irregular income)", "transactions", _TX,
            "risk (missed months σ(−3.5 + r))", "transactions",
-           "NULLIF(COUNT(DISTINCT date_trunc('month', ts)) FILTER (WHERE merchant_category = 'payroll_in'), 0) "
-           "* 1.0 / $n_months", None, "{:.0%}"),
+           lambda t, w: t.ts.truncate("M").nunique(where=t.merchant_category == "payroll_in").nullif(0) / w.n_months,
+           None, "{:.0%}"),
     Signal("income_trend", "income trend",
            "Slope of monthly inflows over the window, as a share of their mean per month.",
            "share of mean inflow per month", "rising → more value, falling → more risk", "transactions",
-           ("ts", "direction", "amount"), "none planted", "inflows", "income_trend", None, "{:+.0%} a month"),
+           ("ts", "direction", "amount"), "none planted", "inflows", _income_trend, None, "{:+.0%} a month"),
     Signal("visit_positive_share", "positive RM contacts",
-           "Share of RM contacts after which the RM noted a positive attitude (seed 000: the visit log).",
+           "Share of RM contacts after which the RM noted a positive attitude (source 000: the visit log).",
            "share of contacts", "higher → more value", "visits", ("visit_date", "attitude"),
            "value (P(positive) = σ(0.7·v − 1.2·churned))", "visits",
-           "AVG(CASE WHEN attitude = 'positive' THEN 1.0 ELSE 0.0 END)", None, "{:.0%}"),
+           lambda t, w: ibis.ifelse(t.attitude == "positive", 1.0, 0.0).mean(), None, "{:.0%}"),
     Signal("visit_sold_share", "RM contacts that sold",
            "Share of RM contacts whose outcome was a product sold.",
            "share of contacts", "higher → more value", "visits", ("visit_date", "outcome"),
            "value (P(sold) = σ(−1.8 + 0.8·v))", "visits",
-           "AVG(CASE WHEN outcome = 'product_sold' THEN 1.0 ELSE 0.0 END)", None, "{:.0%}"),
+           lambda t, w: ibis.ifelse(t.outcome == "product_sold", 1.0, 0.0).mean(), None, "{:.0%}"),
     Signal("external_credit_lines", "internet-lender credit lines",
-           "Credit lines granted by internet lenders, from the credit bureau (seed 002: an adjustment "
+           "Credit lines granted by internet lenders, from the credit bureau (source 002: an adjustment "
            "dimension of a credit rating); one snapshot, taken as known before the outcome window.",
            "lines", "higher → more risk", "customers", ("external_credit_lines",),
            "risk (Poisson e^(−0.7 + 0.6·r))", "customers",
-           "CAST(external_credit_lines AS DOUBLE)", None, "{:.0f} lines"),
+           lambda t, w: t.external_credit_lines.cast("float64"), None, "{:.0f} lines"),
 )
 _BY_NAME = {s.name: s for s in SIGNALS}
 
-_SOURCES = {
-    "transactions": """
-        SELECT customer_id, {exprs}
-        FROM transactions
-        WHERE ts >= CAST($start AS TIMESTAMP) AND ts < CAST($end_excl AS TIMESTAMP) {scope}
-        GROUP BY customer_id""",
-    "inflows": """
-        WITH m AS (
-            SELECT customer_id, date_diff('month', CAST($start AS TIMESTAMP), ts) AS k, SUM(amount) AS inflow
-            FROM transactions
-            WHERE direction = 'in' AND ts >= CAST($start AS TIMESTAMP) AND ts < CAST($end_excl AS TIMESTAMP) {scope}
-            GROUP BY ALL
-        ), g AS (
-            SELECT c.customer_id, r.k, COALESCE(m.inflow, 0) AS inflow
-            FROM (SELECT DISTINCT customer_id FROM m) c CROSS JOIN range(0, $n_months) r(k)
-            LEFT JOIN m ON m.customer_id = c.customer_id AND m.k = r.k
-        )
-        SELECT customer_id, regr_slope(inflow, k) / NULLIF(AVG(inflow), 0) AS income_trend
-        FROM g GROUP BY customer_id""",
-    "visits": """
-        SELECT customer_id, {exprs}
-        FROM visits
-        WHERE visit_date >= CAST($start AS TIMESTAMP) AND visit_date < CAST($end_excl AS TIMESTAMP) {scope}
-        GROUP BY customer_id""",
-    "customers": """
-        SELECT customer_id, {exprs} FROM customers WHERE TRUE {scope}""",
-}
+
+# --- the rows each source measures ------------------------------------------------------------
+
+
+def _customers(tables: Mapping[str, ir.Table], branch: str | None) -> ir.Table:
+    cust = tables["customers"]
+    return cust if branch is None else cust.filter(cust.branch_id == branch)
+
+
+def _transactions(tables: Mapping[str, ir.Table], window: Period, branch: str | None = None) -> ir.Table:
+    """The transactions of the window (of one branch's customers)."""
+    start, end = _bounds(window)
+    tx = _scoped(tables["transactions"], tables, branch)
+    return tx.filter(tx.ts >= start, tx.ts < end)
+
+
+def _inflows(tables: Mapping[str, ir.Table], window: Period, branch: str | None = None) -> ir.Table:
+    """Inflows per customer with any and calendar month ``k`` (0 = the window's first), 0 for a month without."""
+    tx = _transactions(tables, window, branch)
+    tx = tx.filter(tx.direction == "in")
+    n = Window(window).n_months
+    # months between the firsts of the months count calendar months on every engine (Spark's
+    # datediff counts whole months, DuckDB's month boundaries); not year() * 12 + month(): DuckDB
+    # 2.0.1 groups EXTRACT of a TIMESTAMP_NS wrongly
+    k = tx.ts.truncate("M").delta(ibis.timestamp(_ts(window.start.replace(day=1))), unit="month")
+    wide = tx.group_by("customer_id").aggregate(**{f"m{j}": tx.amount.sum(where=k == j) for j in range(n)})
+    # one row per customer and month, built without a join: DuckDB then aggregates each customer's
+    # months in calendar order, so that the running covariance adds them up in that order
+    g = wide.cross_join(ibis.range(0, n).unnest().name("k").as_table())
+    inflow = ibis.cases(*((g.k == j, g[f"m{j}"]) for j in range(n)))
+    return g.select("customer_id", "k", inflow=inflow.fill_null(0.0))
+
+
+def _visits(tables: Mapping[str, ir.Table], window: Period, branch: str | None = None) -> ir.Table:
+    start, end = _bounds(window)
+    v = _scoped(tables["visits"], tables, branch)
+    return v.filter(v.visit_date >= start, v.visit_date < end)
+
+
+#: The rows of each source that are aggregated per customer (``customers`` is one row each).
+SOURCES = {"transactions": _transactions, "inflows": _inflows, "visits": _visits}
+
+
+def signal_table(tables: Mapping[str, ir.Table], window: Period, *, branch: str | None = None,
+                 signals: list[str] | None = None) -> ir.Table:
+    """The signals of every customer over a window, as one Ibis expression over the bank's tables.
+
+    Parameters
+    ----------
+    tables : mapping of str to ibis.Table
+        The bank's tables (an :class:`~crmstudy.feature_defs.Engine`'s ``tables``); every
+        table and column the chosen signals read must be there (:func:`compute_signals`
+        leaves out those the data lacks).
+    window, branch, signals
+        As for :func:`compute_signals`.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id`` and one float64 column per signal, one row per customer of ``customers``
+        (of ``branch``), counts filled with their :attr:`Signal.fill`.
+    """
+    chosen = [_BY_NAME[n] for n in (signals if signals is not None else _BY_NAME)]
+    w = Window(window)
+    cust = _customers(tables, branch)
+    out = cust.select("customer_id", **{s.name: s.measure(cust, w) for s in chosen if s.source == "customers"})
+    for source, rows_of in SOURCES.items():
+        group = [s for s in chosen if s.source == source]
+        if group:
+            rows = rows_of(tables, window, branch)
+            part = rows.group_by("customer_id").aggregate(**{s.name: s.measure(rows, w) for s in group})
+            out = out.left_join(part, "customer_id").drop("customer_id_right")
+
+    def value(s: Signal) -> ir.FloatingColumn:
+        v = out[s.name].cast("float64")
+        return v if s.fill is None else v.fill_null(s.fill)
+
+    return out.select("customer_id", **{s.name: value(s) for s in chosen})
 
 
 def signal_registry() -> pd.DataFrame:
@@ -233,18 +339,25 @@ def registry_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _available(con, names) -> list[Signal]:
-    have = _columns(con)
-    if "customers" not in have:
+
+def _available(tables: Mapping[str, ir.Table], names) -> list[Signal]:
+    def table(name):
+        try:
+            return tables[name]
+        except (KeyError, DataError):
+            return None
+
+    if table("customers") is None:
         raise DataError("footprint: the bank has no 'customers' table")
     keep = []
     for name in names:
         s = _BY_NAME[name]
-        if s.table not in have:
+        t = table(s.table)
+        if t is None:
             warnings.warn(f"footprint: signal '{s.name}' skipped: the data has no '{s.table}' table",
                           SignalSkipped, stacklevel=3)
             continue
-        missing = [c for c in (("customer_id",) + s.columns) if c not in have[s.table]]
+        missing = [c for c in (("customer_id",) + s.columns) if c not in t.columns]
         if missing:
             warnings.warn(f"footprint: signal '{s.name}' skipped: table '{s.table}' has no column(s) "
                           f"{', '.join(missing)}", SignalSkipped, stacklevel=3)
@@ -259,8 +372,10 @@ def compute_signals(data, window: Period, *, branch: str | None = None,
 
     Parameters
     ----------
-    data : path, BankFiles or duckdb connection
-        A bank folder, or a connection with one view per table (:func:`crmstudy.features.connect`).
+    data : Bank, BankFiles, path, duckdb connection or Engine
+        A bank (run on its one DuckDB connection), a connection with one view per table
+        (:func:`crmstudy.features.connect`), or an :class:`~crmstudy.feature_defs.Engine`,
+        e.g. ``feature_defs.backend("spark", bank)``.
     window : Period
         The days the signals may read (whole months read best: ``payroll_regularity`` and
         ``income_trend`` count calendar months).  Nothing after ``window.end`` is read.
@@ -273,8 +388,9 @@ def compute_signals(data, window: Period, *, branch: str | None = None,
     -------
     pd.DataFrame
         ``customer_id`` and one float column per signal that the data allows, one row per
-        customer of the ``customers`` table.  Missing means "no trace to measure" (no fuel
-        fills, no visits).
+        customer of the ``customers`` table, sorted by ``customer_id``
+        (:func:`signal_table`, run).  Missing means "no trace to measure" (no fuel fills,
+        no visits).
 
     Warns
     -----
@@ -285,26 +401,7 @@ def compute_signals(data, window: Period, *, branch: str | None = None,
     unknown = [n for n in names if n not in _BY_NAME]
     if unknown:
         raise ParamsError(f"footprint: unknown signal(s) {', '.join(unknown)}; valid: {', '.join(_BY_NAME)}")
-    con = _connection(data)
-    chosen = _available(con, names)
-    params = _window_params(window)
-    scope = ("AND customer_id IN (SELECT customer_id FROM customers WHERE branch_id = $branch)"
-             if branch is not None else "")
-    base_sql = "SELECT customer_id FROM customers" + (" WHERE branch_id = $branch" if branch is not None else "")
-    out = con.execute(base_sql, {"branch": branch} if branch is not None else {}).df()
-    for source, template in _SOURCES.items():
-        group = [s for s in chosen if s.source == source]
-        if not group:
-            continue
-        exprs = ", ".join(f"{s.sql} AS {s.name}" for s in group)
-        sql = template.replace("{exprs}", exprs).replace("{scope}", scope)
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        if branch is not None:
-            used["branch"] = branch
-        part = con.execute(sql, used).df()
-        out = out.merge(part, on="customer_id", how="left")
-    for s in chosen:
-        out[s.name] = pd.to_numeric(out[s.name], errors="coerce").astype("float64")
-        if s.fill is not None:
-            out[s.name] = out[s.name].fillna(s.fill)
-    return out[["customer_id"] + [s.name for s in chosen]].sort_values("customer_id", ignore_index=True)
+    eng = engine_of(data)
+    chosen = [s.name for s in _available(eng.tables, names)]
+    out = eng.to_pandas(signal_table(eng.tables, window, branch=branch, signals=chosen))
+    return out.astype({n: "float64" for n in chosen})
