@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .fast_runs import run_fast, sha, statuses
+
+#: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_the_same_command_twice_renders_nothing_the_second_time(bank, params, tmp_path):

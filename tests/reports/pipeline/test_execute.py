@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .fast_runs import run_fast
+
+#: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_a_branch_over_its_timeout_is_killed_and_retried(bank, tmp_path, monkeypatch):

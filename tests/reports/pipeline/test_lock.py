@@ -7,9 +7,14 @@ starts the second: no fixed sleeps.
 
 from __future__ import annotations
 
+import pytest
+
 from crmstudy.errors import EXIT_LOCKED, EXIT_OK
 
 from .fast_runs import DEADLINE, hold, start_cli, wait_until, waiting_for_lock
+
+#: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_two_runs_started_together_give_one_run_and_one_clean_refusal(bank, tmp_path):

@@ -6,12 +6,16 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from crmstudy.cli import main
 from crmstudy.errors import EXIT_OK, EXIT_SOME_FAILED
 from crmstudy.reports.pipeline import MANIFEST_SCHEMA, verify
 
 from .fast_runs import run_fast
+
+#: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_manifests_validate_against_the_json_schema(bank, tmp_path, monkeypatch):

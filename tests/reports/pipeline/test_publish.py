@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
+
 from crmstudy.cli import main
 from crmstudy.errors import EXIT_SOME_FAILED
 
 from .fast_runs import FAST, hold, run_fast, sha, start_cli, statuses, wait_until
+
+#: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_a_failing_branch_keeps_its_last_good_report_marked_stale(bank, tmp_path, monkeypatch, capsys):
