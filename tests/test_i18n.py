@@ -283,6 +283,7 @@ def test_the_chinese_report_has_chinese_headings_and_amounts_in_wan_yuan(zh_run)
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_the_chinese_pdf_embeds_a_cjk_font_and_holds_the_customer_count(zh_run):
     _, latest, summary = zh_run
     pdf = latest / "B001.pdf"

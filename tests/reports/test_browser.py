@@ -9,7 +9,7 @@ import pytest
 from crmstudy.reports.browser import check_pages
 from crmstudy.reports.pipeline import run_reports
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 
 

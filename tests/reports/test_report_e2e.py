@@ -109,6 +109,7 @@ def test_no_temporary_files_are_left_where_readers_look(one_branch_run):
         assert leftovers == []
 
 
+@pytest.mark.pdf
 def test_the_pdf_holds_the_headline_figures_page_numbers_and_a_running_header(tiny_bank, tmp_path):
     import subprocess
 
