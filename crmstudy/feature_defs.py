@@ -52,6 +52,8 @@ DIGITAL_CHANNELS = ("mobile_app", "online_banking", "wechat", "third_party", "ph
 COUNTER_CHANNELS = ("counter", "smart_counter")
 #: The tables the definitions read.
 TABLES = ("balances", "transactions", "holdings", "products", "customers")
+#: Tables read too when the bank has them (the footprint signals of RM visits).
+OPTIONAL_TABLES = ("visits",)
 ENGINES = ("duckdb", "spark")
 
 
@@ -245,7 +247,7 @@ class Engine:
             self.session.stop()
 
 
-def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
+def backend(name: str = "duckdb", bank: Bank | BankFiles | str | Path | None = None, *,
             con: duckdb.DuckDBPyConnection | None = None, session=None,
             tables: Mapping[str, Any] | None = None, partitions: int = 4) -> Engine:
     """Bind the bank's tables to DuckDB or Spark.
@@ -257,6 +259,7 @@ def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
     bank : BankFiles or path, optional
         A bank folder, read from its Parquet (or CSV) files.  Not needed for
         DuckDB given ``con``, nor for Spark given ``tables``.
+        A :class:`~crmstudy.bank.Bank` too: on DuckDB its one connection (:attr:`Bank.con`).
     con : duckdb connection, optional
         DuckDB only: a connection with one view per table
         (:func:`crmstudy.features.connect`); queries run on it as they are.
@@ -282,6 +285,10 @@ def backend(name: str = "duckdb", bank: BankFiles | str | Path | None = None, *,
     >>> eng = backend("duckdb", "data/demo")                     # doctest: +SKIP
     >>> eng.to_pandas(customer_assets(eng.tables, Period.of("2025-01-01", "2025-12-31")))  # doctest: +SKIP
     """
+    if isinstance(bank, Bank):
+        if name == "duckdb" and con is None:
+            con = bank.con
+        bank = BankFiles(bank.root, bank.files, bank.meta)
     if name == "duckdb":
         if con is None:
             if bank is None:
@@ -302,7 +309,9 @@ def engine_of(data: Engine | duckdb.DuckDBPyConnection | Bank | BankFiles | str 
     """
     if isinstance(data, Engine):
         return data
-    return backend("duckdb", con=data if isinstance(data, duckdb.DuckDBPyConnection) else Bank.of(data).con)
+    if isinstance(data, duckdb.DuckDBPyConnection):
+        return backend("duckdb", con=data)
+    return backend("duckdb", Bank.of(data))
 
 
 def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
@@ -384,6 +393,7 @@ def _spark(bank, *, session, tables, partitions) -> Engine:
         frames = {t: session.table(src) if isinstance(src, str) else src for t, src in tables.items()}
     else:
         frames = {t: _spark_read(session, bank.path(t)) for t in TABLES}
+        frames.update({t: _spark_read(session, bank.path(t)) for t in OPTIONAL_TABLES if bank.has(t)})
     # temporary views named apart from the session's own tables and from other engines' views
     prefix = f"crmstudy_{uuid.uuid4().hex[:8]}_"
     for t, df in frames.items():

@@ -1,6 +1,8 @@
-"""One definition, two engines: the feature definitions give the same answers on DuckDB and on Spark.
+"""One definition, two engines: the customer-level definitions give the same answers on DuckDB and on Spark.
 
-The definitions in ``crmstudy.feature_defs`` run on the tiny bank with DuckDB
+The feature definitions in ``crmstudy.feature_defs``, the footprint signals and
+outcomes (``crmstudy.footprint``) and the holding matrix
+(``crmstudy.association.read_holding_matrix``) run on the tiny bank with DuckDB
 and with Spark in local mode; every customer's figures must agree.  Counts,
 ids and timestamps agree exactly; money and shares to 1e-9 relative, because
 Spark adds the same numbers in another order (per partition, then across).
@@ -13,17 +15,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 import pyspark  # noqa: F401  (a missing pyspark fails here, not as a skip)
+import pytest
 
+from crmstudy import association as A
 from crmstudy import feature_defs as fd
-from crmstudy.errors import ParamsError
+from crmstudy import footprint as fp
+from crmstudy.bank import Bank
+from crmstudy.errors import ParamsError, SignalSkipped
 
 YEAR = fd.Period.of("2025-01-01", "2025-12-31")
 SPRING = fd.Period.of("2025-03-15", "2025-06-20")
+JAN_APR = fd.Period.of("2025-01-01", "2025-04-30")
+MAY_AUG = fd.Period.of("2025-05-01", "2025-08-31")
 RTOL = 1e-9
 DEFINITIONS = [fd.customer_assets, fd.transaction_summary, fd.product_summary, fd.customer_features]
 
@@ -55,6 +63,7 @@ def assert_same_per_customer(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
             assert (b == a).all(), f"{col}: values differ"
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("period, branch", [(YEAR, None), (SPRING, None), (YEAR, "B002")],
                          ids=["year", "spring", "branch-B002"])
@@ -66,6 +75,60 @@ def test_spark_and_duckdb_give_the_same_features_per_customer(duck_engine, spark
     assert_same_per_customer(duck, spark)
 
 
+# --- the footprint signals and outcomes, and the holding matrix ------------------------------------
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("window, branch", [(JAN_APR, None), (SPRING, None), (JAN_APR, "B002")],
+                         ids=["jan-apr", "spring", "branch-B002"])
+def test_spark_and_duckdb_give_the_same_footprint_signals_per_customer(duck_engine, spark_engine, window, branch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SignalSkipped)  # the tiny bank has every table and column they read
+        duck = fp.compute_signals(duck_engine, window, branch=branch)
+        spark = fp.compute_signals(spark_engine, window, branch=branch)
+    assert list(duck.columns) == ["customer_id"] + [s.name for s in fp.SIGNALS]
+    assert len(duck) > 100
+    assert_same_per_customer(duck, spark)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("outcome", ["value", "risk"])
+def test_spark_and_duckdb_give_the_same_outcomes_per_customer(duck_engine, spark_engine, outcome):
+    def run(eng):
+        if outcome == "value":
+            return fp.value_outcome(eng, JAN_APR, MAY_AUG)
+        return fp.risk_outcome(eng, MAY_AUG, opened_before=JAN_APR.start)
+
+    duck = run(duck_engine)
+    assert len(duck) > 100 and 0 < duck["y"].sum() < len(duck)
+    assert_same_per_customer(duck, run(spark_engine))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("branch", [None, "B002"])
+def test_spark_and_duckdb_give_the_same_holding_matrix(duck_engine, spark_engine, branch):
+    duck = A.read_holding_matrix(duck_engine, as_of=YEAR.end, branch=branch)
+    assert len(duck) > 100 and duck.to_numpy().sum() > len(duck)
+    pd.testing.assert_frame_equal(A.read_holding_matrix(spark_engine, as_of=YEAR.end, branch=branch), duck)
+
+
+@pytest.mark.spark
+def test_a_bank_opened_once_binds_to_either_engine(tiny_bank, spark_engine):
+    bank = Bank.of(tiny_bank)
+    assert fd.backend("duckdb", bank).con is bank.con  # the bank's one connection, not a new one
+    assert fd.engine_of(bank).con is bank.con
+    eng = fd.backend("spark", bank, session=spark_engine.session)
+    assert set(eng.tables) == set(fd.TABLES) | {"visits"}  # the optional table of the RM-contact signals too
+
+
+def test_the_signal_comparison_covers_missing_values_and_every_source(duck_engine):
+    # shares without a denominator, customers without visits or inflows: the null paths are compared too
+    sig = fp.compute_signals(duck_engine, JAN_APR)
+    for name in ("premium_fuel_share", "income_trend", "visit_positive_share", "payroll_regularity"):
+        assert sig[name].isna().any() and sig[name].notna().any(), name
+    assert (sig["rail_trips"] > 0).any() and sig["external_credit_lines"].notna().any()
+
+
 def test_the_comparison_covers_null_shares_and_payroll_only_customers(duck_engine):
     # third_party_out_share and last_active_ts are null for some customers: the null paths are compared too
     t = duck_engine.to_pandas(fd.transaction_summary(duck_engine.tables, YEAR))
@@ -73,6 +136,7 @@ def test_the_comparison_covers_null_shares_and_payroll_only_customers(duck_engin
     assert t["third_party_out_share"].notna().any()
 
 
+@pytest.mark.spark
 def test_spark_reads_existing_tables_by_name_as_on_a_cluster(spark_engine, duck_engine, tmp_path):
     # stands in for Hive: balances and customers saved as tables of a database, named in the mapping
     # (with the other tables, by their view names); a session passed in is left running
@@ -92,6 +156,7 @@ def test_spark_reads_existing_tables_by_name_as_on_a_cluster(spark_engine, duck_
         spark.sql("DROP DATABASE crm_test CASCADE")
 
 
+@pytest.mark.spark
 def test_spark_tables_must_cover_every_table_the_definitions_read(spark_engine):
     with pytest.raises(ParamsError, match="'tables' must name a Spark table for holdings"):
         fd.backend("spark", session=spark_engine.session,

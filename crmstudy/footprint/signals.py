@@ -116,6 +116,19 @@ def _n(condition: ir.BooleanValue) -> ir.IntegerScalar:
     return ibis.ifelse(condition, 1, 0).sum()
 
 
+def _per(count: ir.NumericScalar, span: float) -> ir.FloatingScalar:
+    """``count`` per month or week (``span``, the window's), in double precision on every engine.
+
+    (Spark reads a bare ``3.94`` as a DECIMAL and would divide in decimals.)
+    """
+    return count.cast("float64") / span
+
+
+def _mean_of(condition: ir.BooleanValue) -> ir.FloatingScalar:
+    """The share of rows meeting ``condition`` (1 or 0 each, averaged: a DOUBLE on every engine)."""
+    return ibis.ifelse(condition, 1, 0).mean()
+
+
 def _out(t: ir.Table) -> ir.BooleanColumn:
     return t.direction == "out"
 
@@ -126,7 +139,7 @@ def _own(t: ir.Table) -> ir.BooleanColumn:
 
 
 def _per_month(category: str):
-    return lambda t, w: _n(t.merchant_category == category) / w.months
+    return lambda t, w: _per(_n(t.merchant_category == category), w.months)
 
 
 def _share(category: str):
@@ -141,6 +154,12 @@ def _count_share(name, label, category, definition, direction, planted) -> Signa
 def _fuel_premium(t, w):
     fuel = t.merchant_category == "fuel"
     return _n(fuel & (t.fuel_grade >= 95)) / _n(fuel & t.fuel_grade.notnull()).nullif(0)
+
+
+def _median_out(t, w):
+    # the outgoing amounts, others null: Ibis 12 gives Spark median(where=...) as a percentile whose
+    # percentage is not a constant, which Spark refuses
+    return ibis.ifelse(_out(t), t.amount, ibis.null("float64")).median()
 
 
 def _income_trend(g, w):
@@ -203,16 +222,16 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("txn_count", "transactions", "The customer's own transactions per month (payroll credits excluded).",
            "transactions per month", "higher → more value", "transactions", _TX,
            "value (activity e^(0.12·v)); dormant customers have none", "transactions",
-           lambda t, w: _n(_own(t)) / w.months, 0.0, "{:.1f} a month"),
+           lambda t, w: _per(_n(_own(t)), w.months), 0.0, "{:.1f} a month"),
     Signal("txn_variety", "spending variety", "Distinct merchant categories among the customer's own transactions.",
            "categories", "higher → more value", "transactions", _TX, "value (via category mix)", "transactions",
            lambda t, w: t.merchant_category.nunique(where=_own(t)), 0.0, "{:.0f} categories"),
     Signal("txn_frequency", "active weeks", "Share of the window's weeks with at least one own transaction.",
            "share of weeks", "higher → more value", "transactions", _TX, "value (via activity)", "transactions",
-           lambda t, w: t.ts.truncate("W").nunique(where=_own(t)) / w.weeks, 0.0, "{:.0%}"),
+           lambda t, w: _per(t.ts.truncate("W").nunique(where=_own(t)), w.weeks), 0.0, "{:.0%}"),
     Signal("txn_amount", "typical payment", "Median amount of outgoing transactions.",
            "CNY", "higher → more value", "transactions", _TX + ("amount",), "value (via wealth^0.25)",
-           "transactions", lambda t, w: t.amount.median(where=_out(t)), None, "{:,.0f} CNY"),
+           "transactions", _median_out, None, "{:,.0f} CNY"),
     Signal("payroll_regularity", "payroll regularity",
            "Share of the window's months with a payroll credit, for customers paid through the bank.",
            "share of months", "lower → more risk (irregular income)", "transactions", _TX,
@@ -227,12 +246,12 @@ SIGNALS: tuple[Signal, ...] = (
            "Share of RM contacts after which the RM noted a positive attitude (source 000: the visit log).",
            "share of contacts", "higher → more value", "visits", ("visit_date", "attitude"),
            "value (P(positive) = σ(0.7·v − 1.2·churned))", "visits",
-           lambda t, w: ibis.ifelse(t.attitude == "positive", 1.0, 0.0).mean(), None, "{:.0%}"),
+           lambda t, w: _mean_of(t.attitude == "positive"), None, "{:.0%}"),
     Signal("visit_sold_share", "RM contacts that sold",
            "Share of RM contacts whose outcome was a product sold.",
            "share of contacts", "higher → more value", "visits", ("visit_date", "outcome"),
            "value (P(sold) = σ(−1.8 + 0.8·v))", "visits",
-           lambda t, w: ibis.ifelse(t.outcome == "product_sold", 1.0, 0.0).mean(), None, "{:.0%}"),
+           lambda t, w: _mean_of(t.outcome == "product_sold"), None, "{:.0%}"),
     Signal("external_credit_lines", "internet-lender credit lines",
            "Credit lines granted by internet lenders, from the credit bureau (source 002: an adjustment "
            "dimension of a credit rating); one snapshot, taken as known before the outcome window.",
