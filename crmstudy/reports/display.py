@@ -1,7 +1,7 @@
 """Outputs a report notebook emits so that they read well as HTML and as PDF.
 
 A report notebook runs in a Jupyter kernel (papermill) and is then turned into
-HTML and PDF by :mod:`crmstudy.reports.render`.  Each function here displays
+HTML and PDF by :mod:`crmstudy.reports.pipeline.engines`.  Each function here displays
 one MIME bundle holding every representation a reader needs:
 
 * ``text/html`` where HTML can do better than markdown (tables, metrics);

@@ -11,7 +11,7 @@ import pytest
 
 from crmstudy.errors import EXIT_SOME_FAILED
 from crmstudy.privacy import mask_id
-from crmstudy.reports.branch import headline, load_context
+from crmstudy.reports.context import headline, load_context
 from crmstudy.reports.pipeline import DEFAULT_NOTEBOOK, run_reports
 
 pytestmark = pytest.mark.slow

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from ... import i18n
 from ...errors import CrmStudyError
 from ...params import ReportParams, load_params
-from ...schema import BankFiles, find_bank, read_table
-from ..branch import branch_display_name, check_branches
+from ...bank import Bank
+from ..context import branch_display_name, check_branches
 from .cache import cache_key, files_intact, notebook_digest
 from .engines import select_engine
 from .results import BranchResult
@@ -53,10 +53,10 @@ def on_disk(path, packaged: Traversable) -> Iterator[Path]:
         yield Path(on_disk_path).resolve()
 
 
-def prepare_run(data_dir, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:
+def prepare_run(data, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:
     """Check data, branch ids and every branch's parameters before any work starts."""
-    find_bank(data_dir)
-    ids = check_branches(data_dir, branches)
+    bank = Bank.of(data)
+    ids = check_branches(bank, branches)
     params = {b: load_params(params_file, branch=b) for b in ids}
     return ids, params
 
@@ -66,7 +66,7 @@ class RunPlan:
     """A run's inputs, resolved and checked (see :func:`plan_run`)."""
 
     data_dir: Path
-    bank: BankFiles
+    bank: Bank
     fingerprint: str
     branch_ids: list[str]
     params: dict[str, ReportParams]
@@ -91,12 +91,12 @@ def plan_run(data_dir, *, branches, params_file, engine: str, formats, notebook:
         The bank, a branch id, a parameter, the language, the engine or the notebook is wrong.
     """
     data_dir = Path(data_dir).resolve()
-    ids, params = prepare_run(data_dir, branches=branches, params_file=params_file)
+    bank = Bank.open(data_dir)  # opened once for the whole run: files, fingerprint, connection
+    ids, params = prepare_run(bank, branches=branches, params_file=params_file)
     index_lang = i18n.check_language(language or load_params(params_file).language)
     eng = select_engine(engine)
-    bank = find_bank(data_dir)
     fingerprint = bank.fingerprint
-    branch_table = read_table(bank, "branches")
+    branch_table = bank.branches
     names = {b: branch_display_name(branch_table, b, index_lang) for b in branch_table["branch_id"]}
     if not notebook.exists():
         raise CrmStudyError(f"{notebook}: report notebook not found")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ...atomic import write_text_atomic
 from ...errors import CrmStudyError, DataError
-from ...schema import find_bank
-from ..branch import branch_period
+from ...bank import Bank
+from ..context import branch_period
 
 #: Customers above which a run's shared work (features, scorecards) runs in a child process.
 SHARED_IN_CHILD_ABOVE = 200_000
@@ -40,13 +40,19 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
     ``fingerprint`` the slices were made from.
     """
     periods: dict[tuple, list[dict]] = {}
-    for job in jobs:
-        period = branch_period(bank, params[job["branch_id"]])
-        periods.setdefault((period.start, period.end), []).append(job)
-    shared = _shared_in_child if periods and _customer_count(bank) > SHARED_IN_CHILD_ABOVE else shared_slices
-    for (start, end), group in periods.items():
-        features, scores = shared(str(bank.root), str(start), str(end), str(run_dir / "_work"),
-                                  sorted({j["branch_id"] for j in group}))
+    for job in jobs:  # one piece of shared work per period and scorecard bar (prospects.min_events)
+        p = params[job["branch_id"]]
+        period = branch_period(bank, p)
+        periods.setdefault((period.start, period.end, p.prospects.min_events), []).append(job)
+    in_child = periods and _customer_count(bank) > SHARED_IN_CHILD_ABOVE
+    for (start, end, min_events), group in periods.items():
+        ids = sorted({j["branch_id"] for j in group})
+        if in_child:
+            features, scores = _shared_in_child(str(bank.root), str(start), str(end), str(run_dir / "_work"), ids,
+                                                min_events=min_events)
+        else:
+            features, scores = shared_slices(bank, str(start), str(end), str(run_dir / "_work"), ids,
+                                             min_events=min_events)
         for job in group:
             job["features_path"] = features
             if job["branch_id"] in scores:
@@ -63,24 +69,21 @@ def remove_unmasked(work: Path) -> None:
         shutil.rmtree(scores, ignore_errors=True)
 
 
-def _customer_count(bank) -> int:
+def _customer_count(bank: Bank) -> int:
     rows = bank.meta.get("rows", {}).get("customers")
-    if isinstance(rows, int):
-        return rows
-    from ...features import connect
-
-    return int(connect(bank).execute("SELECT COUNT(*) FROM customers").fetchone()[0])
+    return rows if isinstance(rows, int) else bank.customer_count
 
 
-def _shared_in_child(data_dir: str, start: str, end: str, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
+def _shared_in_child(data_dir: str, start: str, end: str, work: str, branches: list[str], *,
+                     min_events: int = 10) -> tuple[str, dict[str, str]]:
     """:func:`shared_slices` in a child process (``python -m crmstudy.reports.pipeline.worker --shared``).
 
     A plain subprocess, as for the branch workers, rather than multiprocessing: that would
     start by re-running the caller's ``__main__``, which breaks a script without a main guard.
     """
-    spec = Path(work) / f"shared_{start}_{end}.json"
+    spec = Path(work) / f"shared_{start}_{end}_{min_events}.json"
     write_text_atomic(spec, json.dumps({"data_dir": data_dir, "start": start, "end": end, "work": work,
-                                        "branches": branches}))
+                                        "branches": branches, "min_events": min_events}))
     done = spec.with_suffix(".result.json")
     with contextlib.suppress(FileNotFoundError):
         done.unlink()
@@ -95,8 +98,12 @@ def _shared_in_child(data_dir: str, start: str, end: str, work: str, branches: l
     return result["features"], result["scores"]
 
 
-def shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> tuple[str, dict[str, str]]:
+def shared_slices(data, start, end, work: str, branches: list[str], *,
+                  min_events: int = 10) -> tuple[str, dict[str, str]]:
     """Write the period's features (one file, sorted by branch) and each branch's footprint scores.
+
+    ``data`` is the run's Bank (or a bank folder, in the child process); ``min_events`` the
+    scorecards' bar (``prospects.min_events``).
 
     Returns
     -------
@@ -110,7 +117,7 @@ def shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> 
     from ...atomic import atomic_path
     from ...features import Period, customer_features
 
-    bank, period = find_bank(data_dir), Period.of(start, end)
+    bank, period = Bank.of(data), Period.of(start, end)
     try:
         features = customer_features(bank, period)
     except duckdb.Error as exc:  # DuckDB refusing a file is bad input: its message names the file
@@ -121,10 +128,12 @@ def shared_slices(data_dir: str, start, end, work: str, branches: list[str]) -> 
         features.to_parquet(tmp, index=False, row_group_size=_FEATURE_ROW_GROUP)
     branch_of = features.set_index("customer_id")["branch_id"]
     del features
-    return str(path), _footprint_scores(bank, period, Path(work) / f"footprint_{start}_{end}", branch_of, branches)
+    folder = Path(work) / f"footprint_{start}_{end}_{min_events}"
+    return str(path), _footprint_scores(bank, period, folder, branch_of, branches, min_events=min_events)
 
 
-def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str]) -> dict[str, str]:
+def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str], *,
+                      min_events: int = 10) -> dict[str, str]:
     """Fit the footprint scorecards once for the run; pickle each branch's customers' scores apart.
 
     Branch notebooks then show their own customers' scores instead of each
@@ -137,7 +146,7 @@ def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str]
     from ...footprint import score_customers
 
     try:  # strict=False: a card short of events is left out, and each branch's section says why
-        scores = score_customers(bank, period=period, strict=False)
+        scores = score_customers(bank, period=period, strict=False, min_events=min_events)
     except ParamsError:  # a period too short for the windows: each branch's section says so
         return {}
     folder.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,8 @@ def run_shared(spec_path: Path) -> int:
 
     spec = json.loads(spec_path.read_text())
     try:
-        features, scores = shared_slices(spec["data_dir"], spec["start"], spec["end"], spec["work"], spec["branches"])
+        features, scores = shared_slices(spec["data_dir"], spec["start"], spec["end"], spec["work"], spec["branches"],
+                                         min_events=spec.get("min_events", 10))
         result, code = {"features": features, "scores": scores}, 0
     except CrmStudyError as exc:
         result, code = {"error": (str(exc).strip().splitlines() or [""])[0], "kind": type(exc).__name__}, 2

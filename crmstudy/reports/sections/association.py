@@ -114,7 +114,7 @@ def build(ctx: BranchContext) -> Section:
     """
     lang, knobs = ctx.lang, ctx.params.association
     by, alpha, seed = knobs.by, knobs.alpha, knobs.seed
-    holding = read_holding_matrix(ctx.bank.root, as_of=ctx.period.end, branch=ctx.branch_id)
+    holding = read_holding_matrix(ctx.bank, as_of=ctx.period.end, branch=ctx.branch_id)
     names = _product_names(ctx.bank, lang)
     assoc = group_product_association(ctx.features, holding, by=by, alpha=alpha, correction=knobs.correction)
     assoc = assoc.named(names)

@@ -205,7 +205,7 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
     if scores is None:
         scores = load_scores(ctx.scores_path)
     if scores is None:  # one scorecard short of events must not take the other list with it: strict=False
-        scores = score_customers(ctx.bank.root, period=ctx.period, branch=ctx.branch_id, min_events=min_events,
+        scores = score_customers(ctx.bank, period=ctx.period, branch=ctx.branch_id, min_events=min_events,
                                  strict=False)
     short = scores.unfitted
     value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n, tiers=ctx.tiers,
