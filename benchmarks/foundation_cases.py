@@ -24,8 +24,8 @@ import resource
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -72,17 +72,19 @@ def setup_synth_baseline(*, n_rows: int, n_customers: int, out: str, seed: int =
             cat = rnd.choices(names, weights)[0]
             direction, median, channels = info[cat]
             fuel = cat == "fuel"
-            rows.append({
-                "txn_id": f"T{i + 1:010d}",
-                "customer_id": f"C{rnd.randint(1, n_customers):07d}",
-                "ts": start + timedelta(seconds=rnd.randrange(seconds)),
-                "amount": round(rnd.lognormvariate(0.0, 0.9) * median, 2),
-                "direction": direction,
-                "channel": rnd.choice(channels),
-                "merchant_category": cat,
-                "fuel_grade": rnd.choice((92, 95, 98)) if fuel else None,
-                "fuel_litres": round(rnd.uniform(20, 60), 1) if fuel else None,
-            })
+            rows.append(
+                {
+                    "txn_id": f"T{i + 1:010d}",
+                    "customer_id": f"C{rnd.randint(1, n_customers):07d}",
+                    "ts": start + timedelta(seconds=rnd.randrange(seconds)),
+                    "amount": round(rnd.lognormvariate(0.0, 0.9) * median, 2),
+                    "direction": direction,
+                    "channel": rnd.choice(channels),
+                    "merchant_category": cat,
+                    "fuel_grade": rnd.choice((92, 95, 98)) if fuel else None,
+                    "fuel_litres": round(rnd.uniform(20, 60), 1) if fuel else None,
+                }
+            )
         df = pd.DataFrame(rows)
         df["fuel_grade"] = df["fuel_grade"].astype("Int16")
         df.to_parquet(Path(out) / "transactions.parquet", compression="zstd", index=False)
@@ -100,8 +102,7 @@ def setup_features(*, bank: str, save_to: str) -> Run:
 
     def run() -> dict:
         df = customer_features(bank)
-        return {"rows": _input_rows(bank),
-                "_frame": df[["customer_id", "ada", "n_txn", "amount_in", "amount_out"]]}
+        return {"rows": _input_rows(bank), "_frame": df[["customer_id", "ada", "n_txn", "amount_in", "amount_out"]]}
 
     return run
 
@@ -119,22 +120,25 @@ def setup_features_baseline(*, bank: str, save_to: str) -> Run:
         start = pd.Timestamp(meta["period_start"])
         end_excl = pd.Timestamp(meta["period_end"]) + pd.Timedelta(days=1)
         days = (end_excl - start).days
-        bal = pd.read_parquet(root / "balances.parquet",
-                              columns=["customer_id", "valid_from", "valid_to", "balance"])
+        bal = pd.read_parquet(root / "balances.parquet", columns=["customer_id", "valid_from", "valid_to", "balance"])
         overlap = (bal["valid_to"].clip(upper=end_excl) - bal["valid_from"].clip(lower=start)).dt.days.clip(lower=0)
         ada = (bal["balance"] * overlap).groupby(bal["customer_id"]).sum() / days
         txn = pd.read_parquet(root / "transactions.parquet", columns=["customer_id", "ts", "amount", "direction"])
         txn = txn[(txn["ts"] >= start) & (txn["ts"] < end_excl)]
         by = txn["customer_id"]
-        summary = pd.DataFrame({
-            "n_txn": by.groupby(by).size(),
-            "amount_in": txn["amount"].where(txn["direction"] == "in", 0.0).groupby(by).sum(),
-            "amount_out": txn["amount"].where(txn["direction"] == "out", 0.0).groupby(by).sum(),
-        })
+        summary = pd.DataFrame(
+            {
+                "n_txn": by.groupby(by).size(),
+                "amount_in": txn["amount"].where(txn["direction"] == "in", 0.0).groupby(by).sum(),
+                "amount_out": txn["amount"].where(txn["direction"] == "out", 0.0).groupby(by).sum(),
+            }
+        )
         customers = pd.read_parquet(root / "customers.parquet", columns=["customer_id"])
-        df = (customers.join(ada.rename("ada"), on="customer_id")
-                       .join(summary, on="customer_id")
-                       .fillna({"ada": 0.0, "n_txn": 0, "amount_in": 0.0, "amount_out": 0.0}))
+        df = (
+            customers.join(ada.rename("ada"), on="customer_id")
+            .join(summary, on="customer_id")
+            .fillna({"ada": 0.0, "n_txn": 0, "amount_in": 0.0, "amount_out": 0.0})
+        )
         return {"rows": _input_rows(bank), "_frame": df}
 
     return run
@@ -227,13 +231,16 @@ def setup_reports(*, bank: str, out: str, branches: str, workers: int, run_id: s
     n_customers = len(customers) if wanted is None else int(customers["branch_id"].isin(wanted).sum())
 
     def run() -> dict:
-        summary = run_reports(bank, out, branches=branches, workers=workers, engine="builtin",
-                              progress=False, run_id=run_id)
+        summary = run_reports(
+            bank, out, branches=branches, workers=workers, engine="builtin", progress=False, run_id=run_id
+        )
         # "cached" would mean nothing was rendered: every run gets a fresh ``out``
         not_rendered = [r for r in summary.results if r.status != "ok"]
         if not_rendered:
-            raise RuntimeError("branch reports not rendered: " + "; ".join(
-                f"{r.branch_id} {r.status} {r.error}".strip() for r in not_rendered))
+            raise RuntimeError(
+                "branch reports not rendered: "
+                + "; ".join(f"{r.branch_id} {r.status} {r.error}".strip() for r in not_rendered)
+            )
         return {"rows": n_customers, "branches": len(summary.results)}
 
     return run
@@ -256,8 +263,9 @@ def setup_report_floor(*, out: str) -> Run:
 
     def run() -> dict:
         executed = work / "executed.ipynb"
-        pm.execute_notebook(str(empty), str(executed), kernel_name="python3", language="python",
-                            progress_bar=False, cwd=str(work))
+        pm.execute_notebook(
+            str(empty), str(executed), kernel_name="python3", language="python", progress_bar=False, cwd=str(work)
+        )
         BuiltinEngine().render(executed, work / "empty.html", title="Empty")
         return {"rows": 0}
 
@@ -310,12 +318,18 @@ def measure(unit: str, args: dict) -> dict:
         frame.to_parquet(args["save_to"], index=False)
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     kib = 1024  # ru_maxrss is in KiB on Linux
-    return {"unit": unit, "wall_s": wall,
-            # CPU includes set-up; less disturbed than wall time when the machine is shared
-            "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-            "self_peak_rss_bytes": me.ru_maxrss * kib, "child_peak_rss_bytes": kids.ru_maxrss * kib,
-            "peak_rss_bytes": max(me.ru_maxrss, kids.ru_maxrss) * kib, "tree_peak_rss_bytes": tree_peak,
-            "load_1min": os.getloadavg()[0], **facts}
+    return {
+        "unit": unit,
+        "wall_s": wall,
+        # CPU includes set-up; less disturbed than wall time when the machine is shared
+        "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+        "self_peak_rss_bytes": me.ru_maxrss * kib,
+        "child_peak_rss_bytes": kids.ru_maxrss * kib,
+        "peak_rss_bytes": max(me.ru_maxrss, kids.ru_maxrss) * kib,
+        "tree_peak_rss_bytes": tree_peak,
+        "load_1min": os.getloadavg()[0],
+        **facts,
+    }
 
 
 if __name__ == "__main__":

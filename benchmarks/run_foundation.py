@@ -76,13 +76,14 @@ class Comparison:
 
 def measure(unit: str, **args) -> dict:
     """Run one unit of ``foundation_cases.py`` in a fresh interpreter and return its measurement."""
-    proc = subprocess.run([sys.executable, str(WORKER), unit, json.dumps(args)], cwd=REPO,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(WORKER), unit, json.dumps(args)], cwd=REPO, capture_output=True, text=True
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise BenchmarkError(f"unit '{unit}' failed (exit {proc.returncode}):\n{tail}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def _rate(m: dict) -> float:
@@ -100,10 +101,16 @@ def case_synth(work: Path, *, preset: str) -> tuple[Comparison, Path]:
     bank = work / preset
     new = measure("synth", preset=preset, out=str(bank))
     (work / "baseline_synth").mkdir()
-    base = measure("synth_baseline", n_rows=BASELINE_SYNTH_ROWS, n_customers=20_000,
-                   out=str(work / "baseline_synth"))
-    cmp = Comparison(f"1. synthesize({preset})", f"stdlib random row loop, {base['rows']:,} rows → parquet",
-                     new, base, _rate(new) / _rate(base), "x rows/s", "transaction rows")
+    base = measure("synth_baseline", n_rows=BASELINE_SYNTH_ROWS, n_customers=20_000, out=str(work / "baseline_synth"))
+    cmp = Comparison(
+        f"1. synthesize({preset})",
+        f"stdlib random row loop, {base['rows']:,} rows → parquet",
+        new,
+        base,
+        _rate(new) / _rate(base),
+        "x rows/s",
+        "transaction rows",
+    )
     return cmp, bank
 
 
@@ -112,8 +119,15 @@ def case_features(bank: Path, work: Path) -> Comparison:
     ours, theirs = work / "features_crmstudy.parquet", work / "features_pandas.parquet"
     new = measure("features", bank=str(bank), save_to=str(ours))
     base = measure("features_baseline", bank=str(bank), save_to=str(theirs))
-    cmp = Comparison(f"2. customer_features({bank.name})", "pandas read_parquet + groupby (ADA, n_txn, amounts)",
-                     new, base, base["wall_s"] / new["wall_s"], "x faster", "balance + transaction rows")
+    cmp = Comparison(
+        f"2. customer_features({bank.name})",
+        "pandas read_parquet + groupby (ADA, n_txn, amounts)",
+        new,
+        base,
+        base["wall_s"] / new["wall_s"],
+        "x faster",
+        "balance + transaction rows",
+    )
     cmp.checks = _compare_features(ours, theirs)
     return cmp
 
@@ -136,9 +150,14 @@ def _compare_features(ours: Path, theirs: Path) -> dict:
     same_customers = a.index.equals(b.index)
     checks = {"same_customers": same_customers}
     if same_customers:
-        checks.update({"ada_max_rel_diff": max_rel("ada"), "amount_in_max_rel_diff": max_rel("amount_in"),
-                       "amount_out_max_rel_diff": max_rel("amount_out"),
-                       "n_txn_mismatches": int((a["n_txn"] != b["n_txn"]).sum())})
+        checks.update(
+            {
+                "ada_max_rel_diff": max_rel("ada"),
+                "amount_in_max_rel_diff": max_rel("amount_in"),
+                "amount_out_max_rel_diff": max_rel("amount_out"),
+                "n_txn_mismatches": int((a["n_txn"] != b["n_txn"]).sum()),
+            }
+        )
         checks["ada_agree"] = checks["ada_max_rel_diff"] <= ADA_TOLERANCE
     return checks
 
@@ -147,25 +166,50 @@ def case_gini() -> list[Comparison]:
     """Case 3: bootstrap Gini and ``pareto_summary`` on a million lognormal values."""
     new = measure("gini", n=GINI_N, n_boot=GINI_BOOT)
     base = measure("gini_baseline", n=GINI_N, n_boot=GINI_BOOT)
-    boot = Comparison(f"3a. gini(1M, n_boot={GINI_BOOT})", f"np.sort of each of {GINI_BOOT} resamples + formula",
-                      new, base, base["wall_s"] / new["wall_s"], "x faster", "values")
-    boot.checks = {"estimate_abs_diff": abs(new["estimate"] - base["estimate"]),
-                   "interval": [new["low"], new["high"]], "baseline_interval": [base["low"], base["high"]]}
+    boot = Comparison(
+        f"3a. gini(1M, n_boot={GINI_BOOT})",
+        f"np.sort of each of {GINI_BOOT} resamples + formula",
+        new,
+        base,
+        base["wall_s"] / new["wall_s"],
+        "x faster",
+        "values",
+    )
+    boot.checks = {
+        "estimate_abs_diff": abs(new["estimate"] - base["estimate"]),
+        "interval": [new["low"], new["high"]],
+        "baseline_interval": [base["low"], base["high"]],
+    }
     new = measure("pareto_summary", n=GINI_N)
     base = measure("pareto_summary_baseline", n=GINI_N)
-    summary = Comparison("3b. pareto_summary(1M)", "gini + 3 top_share + customers_holding_share, a sort each",
-                         new, base, base["wall_s"] / new["wall_s"], "x faster", "values")
+    summary = Comparison(
+        "3b. pareto_summary(1M)",
+        "gini + 3 top_share + customers_holding_share, a sort each",
+        new,
+        base,
+        base["wall_s"] / new["wall_s"],
+        "x faster",
+        "values",
+    )
     summary.checks = {"max_abs_diff": max(abs(new[k] - base[k]) for k in ("gini", "top20_share", "customers_for_80"))}
     return [boot, summary]
 
 
 def case_branch_report(tiny: Path, work: Path) -> Comparison:
     """Case 4: one branch report end to end vs papermill + render of an empty notebook."""
-    new = measure("reports", bank=str(tiny), out=str(work / "reports-one-branch"), branches="B001", workers=1,
-                  run_id="one-branch")
+    new = measure(
+        "reports", bank=str(tiny), out=str(work / "reports-one-branch"), branches="B001", workers=1, run_id="one-branch"
+    )
     base = measure("report_floor", out=str(work / "floor"))
-    return Comparison("4. run_reports(tiny, B001, workers=1)", "floor: papermill one-`pass` notebook + builtin render",
-                      new, base, new["wall_s"] / base["wall_s"], "x the floor", "customers")
+    return Comparison(
+        "4. run_reports(tiny, B001, workers=1)",
+        "floor: papermill one-`pass` notebook + builtin render",
+        new,
+        base,
+        new["wall_s"] / base["wall_s"],
+        "x the floor",
+        "customers",
+    )
 
 
 def case_all_branches(bank: Path, work: Path) -> Comparison:
@@ -174,12 +218,31 @@ def case_all_branches(bank: Path, work: Path) -> Comparison:
     Each run writes to its own empty folder, so no branch is served from the
     report cache of the other.
     """
-    base = measure("reports", bank=str(bank), out=str(work / "reports-workers-1"), branches="all", workers=1,
-                   run_id="all-workers-1")
-    new = measure("reports", bank=str(bank), out=str(work / "reports-workers-2"), branches="all", workers=2,
-                  run_id="all-workers-2")
-    cmp = Comparison(f"5. run_reports({bank.name}, all, workers=2)", "workers=1", new, base,
-                     base["wall_s"] / new["wall_s"], "x speed-up", "customers")
+    base = measure(
+        "reports",
+        bank=str(bank),
+        out=str(work / "reports-workers-1"),
+        branches="all",
+        workers=1,
+        run_id="all-workers-1",
+    )
+    new = measure(
+        "reports",
+        bank=str(bank),
+        out=str(work / "reports-workers-2"),
+        branches="all",
+        workers=2,
+        run_id="all-workers-2",
+    )
+    cmp = Comparison(
+        f"5. run_reports({bank.name}, all, workers=2)",
+        "workers=1",
+        new,
+        base,
+        base["wall_s"] / new["wall_s"],
+        "x speed-up",
+        "customers",
+    )
     cmp.checks = {"branches": new["branches"]}
     return cmp
 
@@ -189,26 +252,41 @@ def case_all_branches(bank: Path, work: Path) -> Comparison:
 
 def machine() -> dict:
     """Cores, memory, CPU, Python and library versions, and the commit measured."""
-    mem_kib = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                   if ln.startswith("MemTotal:"))
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
+    mem_kib = next(
+        int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal:")
+    )
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "crmstudy", "notebooks"], cwd=REPO,
-                           capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "crmstudy", "notebooks"], cwd=REPO, capture_output=True, text=True
+    )
     versions = {}
     for pkg in ("crmstudy", "numpy", "pandas", "pyarrow", "duckdb", "papermill", "pypandoc-binary"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    return {"nproc": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
-            "ram_gib": round(mem_kib / 1024 / 1024, 1), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform(), "commit": commit.stdout.strip() or None,
-            # the package measured is the working tree: say when it differs from the commit
-            "uncommitted_package_changes": bool(dirty.stdout.strip()), "versions": versions,
-            # other work on the machine slows wall times; each measurement records the load too
-            "load_1min_start": os.getloadavg()[0]}
+    return {
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit.stdout.strip() or None,
+        # the package measured is the working tree: say when it differs from the commit
+        "uncommitted_package_changes": bool(dirty.stdout.strip()),
+        "versions": versions,
+        # other work on the machine slows wall times; each measurement records the load too
+        "load_1min_start": os.getloadavg()[0],
+    }
 
 
 def _mb(m: dict) -> str:
@@ -224,12 +302,19 @@ def _rows_per_s(c: Comparison) -> str:
 
 def markdown_table(comparisons: list[Comparison]) -> str:
     """The comparisons as a markdown table, one row each."""
-    head = ["case", "baseline", "wall s", "baseline wall s", "ratio", "peak RSS MB", "baseline peak RSS MB",
-            "rows/s"]
+    head = ["case", "baseline", "wall s", "baseline wall s", "ratio", "peak RSS MB", "baseline peak RSS MB", "rows/s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in comparisons:
-        cells = [c.case, c.baseline, f"{c.result['wall_s']:.2f}", f"{c.base['wall_s']:.2f}",
-                 f"{c.ratio:.2f} {c.ratio_meaning}", _mb(c.result), _mb(c.base), _rows_per_s(c)]
+        cells = [
+            c.case,
+            c.baseline,
+            f"{c.result['wall_s']:.2f}",
+            f"{c.base['wall_s']:.2f}",
+            f"{c.ratio:.2f} {c.ratio_meaning}",
+            _mb(c.result),
+            _mb(c.base),
+            _rows_per_s(c),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -240,14 +325,18 @@ def notes(comparisons: list[Comparison], nproc: int) -> list[str]:
     for c in comparisons:
         busy = max(c.result["load_1min"], c.base["load_1min"])
         if busy > nproc + 1:  # more runnable work than this run alone makes
-            out.append(f"- {c.case}: machine busy (1-min load {busy:.1f} on {nproc} CPUs); CPU s "
-                       f"{c.result['cpu_s']:.1f} vs baseline {c.base['cpu_s']:.1f}")
+            out.append(
+                f"- {c.case}: machine busy (1-min load {busy:.1f} on {nproc} CPUs); CPU s "
+                f"{c.result['cpu_s']:.1f} vs baseline {c.base['cpu_s']:.1f}"
+            )
         if c.checks:
             out.append(f"- {c.case}: " + ", ".join(f"{k}={_short(v)}" for k, v in c.checks.items()))
         if c.result["tree_peak_rss_bytes"] > 1.2 * c.result["peak_rss_bytes"]:
-            out.append(f"- {c.case}: summed RSS of the process tree peaked at "
-                       f"{c.result['tree_peak_rss_bytes'] / MB:,.0f} MB "
-                       f"(baseline {c.base['tree_peak_rss_bytes'] / MB:,.0f} MB), sampled every 0.1 s")
+            out.append(
+                f"- {c.case}: summed RSS of the process tree peaked at "
+                f"{c.result['tree_peak_rss_bytes'] / MB:,.0f} MB "
+                f"(baseline {c.base['tree_peak_rss_bytes'] / MB:,.0f} MB), sampled every 0.1 s"
+            )
     return out
 
 
@@ -274,16 +363,18 @@ def run(quick: bool, work: Path) -> list[Comparison]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny bank for cases 1-2, skip case 5 (all demo branches)")
+    parser.add_argument("--quick", action="store_true", help="tiny bank for cases 1-2, skip case 5 (all demo branches)")
     args = parser.parse_args(argv)
     started = datetime.now().astimezone()
     info = machine()
     print(f"# crmstudy foundation benchmark — {started:%Y-%m-%d %H:%M %Z}{' (quick)' if args.quick else ''}\n")
-    print(f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram_gib']} GiB RAM, "
-          f"Python {info['python']}, commit {info['commit']}"
-          f"{' + uncommitted changes' if info['uncommitted_package_changes'] else ''}, load {info['load_1min_start']:.2f} at start\n",
-          flush=True)
+    print(
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram_gib']} GiB RAM, "
+        f"Python {info['python']}, commit {info['commit']}"
+        f"{' + uncommitted changes' if info['uncommitted_package_changes'] else ''}, "
+        f"load {info['load_1min_start']:.2f} at start\n",
+        flush=True,
+    )
     work = Path(tempfile.mkdtemp(prefix="crmstudy-bench-"))
     try:
         comparisons = run(args.quick, work)
@@ -296,9 +387,15 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print("\n" + "\n".join(notes(comparisons, info["nproc"])))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"benchmark": "foundation", "date": started.isoformat(timespec="seconds"), "quick": args.quick,
-           "command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": info,
-           "comparisons": [asdict(c) for c in comparisons], "table_markdown": table}
+    doc = {
+        "benchmark": "foundation",
+        "date": started.isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": info,
+        "comparisons": [asdict(c) for c in comparisons],
+        "table_markdown": table,
+    }
     RESULTS.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
     return 0

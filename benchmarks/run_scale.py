@@ -58,10 +58,17 @@ def unit_synth(*, customers: int, chunk: int, out: str) -> dict:
     facts = _timed(lambda: synthesize(spec, out, chunk=chunk))
     meta = facts.pop("value")
     files = [p for p in Path(out).rglob("*") if p.is_file()]
-    facts.update({"rows": meta["rows"]["transactions"], "all_rows": sum(meta["rows"].values()),
-                  "table_rows": meta["rows"], "blocks": meta["blocks"], "files": len(files),
-                  "disk_bytes": sum(p.stat().st_size for p in files),
-                  "fingerprint": data_fingerprint(find_bank(out))})
+    facts.update(
+        {
+            "rows": meta["rows"]["transactions"],
+            "all_rows": sum(meta["rows"].values()),
+            "table_rows": meta["rows"],
+            "blocks": meta["blocks"],
+            "files": len(files),
+            "disk_bytes": sum(p.stat().st_size for p in files),
+            "fingerprint": data_fingerprint(find_bank(out)),
+        }
+    )
     return facts
 
 
@@ -93,18 +100,20 @@ def unit_faker(*, rows: int, out: str, seed: int = 0) -> dict:
             cat = rnd.choices(names, weights)[0]
             direction, median, channels = info[cat]
             fuel = cat == "fuel"
-            table.append({
-                "txn_id": i + 1,
-                "customer_id": f"C{rnd.randint(1, 1_000_000):07d}",
-                "masked_name": fake.name(),
-                "ts": fake.date_time_between(start_date=start, end_date=end),
-                "amount": round(rnd.lognormvariate(0.0, 0.7) * median, 2),
-                "direction": direction,
-                "channel": rnd.choice(channels),
-                "merchant_category": cat,
-                "fuel_grade": rnd.choice((92, 95, 98)) if fuel else None,
-                "fuel_litres": round(rnd.uniform(20, 60), 1) if fuel else None,
-            })
+            table.append(
+                {
+                    "txn_id": i + 1,
+                    "customer_id": f"C{rnd.randint(1, 1_000_000):07d}",
+                    "masked_name": fake.name(),
+                    "ts": fake.date_time_between(start_date=start, end_date=end),
+                    "amount": round(rnd.lognormvariate(0.0, 0.7) * median, 2),
+                    "direction": direction,
+                    "channel": rnd.choice(channels),
+                    "merchant_category": cat,
+                    "fuel_grade": rnd.choice((92, 95, 98)) if fuel else None,
+                    "fuel_litres": round(rnd.uniform(20, 60), 1) if fuel else None,
+                }
+            )
         df = pd.DataFrame(table)
         df["fuel_grade"] = df["fuel_grade"].astype("Int16")
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -113,7 +122,9 @@ def unit_faker(*, rows: int, out: str, seed: int = 0) -> dict:
 
     facts = _timed(run)
     n = facts.pop("value")
-    facts.update({"rows": n, "all_rows": n, "files": 1, "disk_bytes": (Path(out) / "transactions.parquet").stat().st_size})
+    facts.update(
+        {"rows": n, "all_rows": n, "files": 1, "disk_bytes": (Path(out) / "transactions.parquet").stat().st_size}
+    )
     return facts
 
 
@@ -130,11 +141,15 @@ def _timed(call) -> dict:
     tree_peak = sampler.stop()
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     kib = 1024  # ru_maxrss is in KiB on Linux
-    return {"value": value, "wall_s": wall,
-            "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-            # the largest single process (this one or a worker) and the whole tree at its peak
-            "largest_process_rss_bytes": max(me.ru_maxrss, kids.ru_maxrss) * kib,
-            "tree_peak_rss_bytes": tree_peak, "load_1min": os.getloadavg()[0]}
+    return {
+        "value": value,
+        "wall_s": wall,
+        "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+        # the largest single process (this one or a worker) and the whole tree at its peak
+        "largest_process_rss_bytes": max(me.ru_maxrss, kids.ru_maxrss) * kib,
+        "tree_peak_rss_bytes": tree_peak,
+        "load_1min": os.getloadavg()[0],
+    }
 
 
 # --- the runner ---------------------------------------------------------------------------------
@@ -143,27 +158,49 @@ def _timed(call) -> dict:
 def measure(unit: str, **args) -> dict:
     """Run one unit in a fresh interpreter; add the process's own wall time (start-up and imports included)."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--unit", unit, json.dumps(args)],
-                          cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--unit", unit, json.dumps(args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     process_wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise BenchmarkError(f"unit '{unit}' failed (exit {proc.returncode}):\n{tail}")
-    return {"unit": unit, "args": args, "process_wall_s": process_wall, **json.loads(lines[-1][len("RESULT "):])}
+    return {"unit": unit, "args": args, "process_wall_s": process_wall, **json.loads(lines[-1][len("RESULT ") :])}
 
 
 def markdown_table(runs: list[dict], baseline: dict) -> str:
-    head = ["run", "transaction rows", "all rows", "wall s", "transaction rows/s", "all rows/s", "× Faker rows/s",
-            "peak RSS MB (all processes)", "largest process MB", "on disk MB"]
+    head = [
+        "run",
+        "transaction rows",
+        "all rows",
+        "wall s",
+        "transaction rows/s",
+        "all rows/s",
+        "× Faker rows/s",
+        "peak RSS MB (all processes)",
+        "largest process MB",
+        "on disk MB",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     base_rate = baseline["rows"] / baseline["wall_s"]
     for r in [baseline, *runs]:
         rate = r["rows"] / r["wall_s"]
-        cells = [r["label"], f"{r['rows']:,}", f"{r['all_rows']:,}", f"{r['wall_s']:.1f}", f"{rate:,.0f}",
-                 f"{r['all_rows'] / r['wall_s']:,.0f}", f"{rate / base_rate:,.1f}",
-                 f"{r['tree_peak_rss_bytes'] / MB:,.0f}", f"{r['largest_process_rss_bytes'] / MB:,.0f}",
-                 f"{r['disk_bytes'] / MB:,.0f}"]
+        cells = [
+            r["label"],
+            f"{r['rows']:,}",
+            f"{r['all_rows']:,}",
+            f"{r['wall_s']:.1f}",
+            f"{rate:,.0f}",
+            f"{r['all_rows'] / r['wall_s']:,.0f}",
+            f"{rate / base_rate:,.1f}",
+            f"{r['tree_peak_rss_bytes'] / MB:,.0f}",
+            f"{r['largest_process_rss_bytes'] / MB:,.0f}",
+            f"{r['disk_bytes'] / MB:,.0f}",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -173,19 +210,23 @@ def verdicts(runs: list[dict], nproc: int) -> list[str]:
     out = []
     for r in runs:
         rate = r["rows"] / r["wall_s"]
-        out.append(f"- {r['label']}: {r['rows']:,} transactions (target ≥ {TARGET_TRANSACTIONS:,}: "
-                   f"{'met' if r['rows'] >= TARGET_TRANSACTIONS else 'NOT met'}); {rate:,.0f} rows/s "
-                   f"(target ≥ {TARGET_ROWS_PER_S:,}: {'met' if rate >= TARGET_ROWS_PER_S else 'NOT met'}); "
-                   f"peak RSS {r['tree_peak_rss_bytes'] / 1024**3:.2f} GB summed over all processes "
-                   f"(target ≤ 6 GB: {'met' if r['tree_peak_rss_bytes'] <= TARGET_PEAK_RSS_BYTES else 'NOT met'}); "
-                   f"{r['blocks']} blocks in {r['files']} files; {r['process_wall_s']:.1f} s with interpreter "
-                   f"start-up and imports; {r['cpu_s']:.0f} CPU s")
+        out.append(
+            f"- {r['label']}: {r['rows']:,} transactions (target ≥ {TARGET_TRANSACTIONS:,}: "
+            f"{'met' if r['rows'] >= TARGET_TRANSACTIONS else 'NOT met'}); {rate:,.0f} rows/s "
+            f"(target ≥ {TARGET_ROWS_PER_S:,}: {'met' if rate >= TARGET_ROWS_PER_S else 'NOT met'}); "
+            f"peak RSS {r['tree_peak_rss_bytes'] / 1024**3:.2f} GB summed over all processes "
+            f"(target ≤ 6 GB: {'met' if r['tree_peak_rss_bytes'] <= TARGET_PEAK_RSS_BYTES else 'NOT met'}); "
+            f"{r['blocks']} blocks in {r['files']} files; {r['process_wall_s']:.1f} s with interpreter "
+            f"start-up and imports; {r['cpu_s']:.0f} CPU s"
+        )
         if r["load_1min"] > nproc + 1:
             out.append(f"- {r['label']}: machine busy (1-min load {r['load_1min']:.1f} on {nproc} CPUs)")
     prints = {r["fingerprint"] for r in runs}
     if len(runs) > 1:
-        out.append(f"- byte-identical files whatever the chunk: {'yes' if len(prints) == 1 else 'NO'} "
-                   f"(fingerprints {', '.join(sorted(prints))})")
+        out.append(
+            f"- byte-identical files whatever the chunk: {'yes' if len(prints) == 1 else 'NO'} "
+            f"(fingerprints {', '.join(sorted(prints))})"
+        )
     return out
 
 
@@ -210,10 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now().astimezone()
     info = machine()
     print(f"# crmstudy scale benchmark — {started:%Y-%m-%d %H:%M %Z}\n")
-    print(f"machine: {info['usable_cpus']} usable CPUs ({info['cpu']}), {info['ram_gib']} GiB RAM, "
-          f"Python {info['python']}, commit {info['commit']}"
-          f"{' + uncommitted changes' if info['uncommitted_package_changes'] else ''}, "
-          f"load {info['load_1min_start']:.2f} at start\n", flush=True)
+    print(
+        f"machine: {info['usable_cpus']} usable CPUs ({info['cpu']}), {info['ram_gib']} GiB RAM, "
+        f"Python {info['python']}, commit {info['commit']}"
+        f"{' + uncommitted changes' if info['uncommitted_package_changes'] else ''}, "
+        f"load {info['load_1min_start']:.2f} at start\n",
+        flush=True,
+    )
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crmstudy-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -239,11 +283,20 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + table + "\n")
     print("\n".join(verdicts(runs, info["usable_cpus"])))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"benchmark": "scale", "date": started.isoformat(timespec="seconds"),
-           "command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": info,
-           "targets": {"rows_per_s": TARGET_ROWS_PER_S, "peak_rss_bytes": TARGET_PEAK_RSS_BYTES,
-                       "transactions": TARGET_TRANSACTIONS},
-           "baseline": baseline, "runs": runs, "table_markdown": table}
+    doc = {
+        "benchmark": "scale",
+        "date": started.isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": info,
+        "targets": {
+            "rows_per_s": TARGET_ROWS_PER_S,
+            "peak_rss_bytes": TARGET_PEAK_RSS_BYTES,
+            "transactions": TARGET_TRANSACTIONS,
+        },
+        "baseline": baseline,
+        "runs": runs,
+        "table_markdown": table,
+    }
     RESULTS.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
     return 0

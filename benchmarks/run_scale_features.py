@@ -50,6 +50,7 @@ DORMANT_DAYS = 180
 def _period(data: str):
     from crmstudy.features import default_period
     from crmstudy.schema import find_bank
+
     return default_period(find_bank(data))
 
 
@@ -84,6 +85,7 @@ def unit_crmstudy(*, data: str, limit: str | None, threads: int | None, keys: st
             con.execute(f"SET memory_limit = '{limit}'")
             con.execute(f"SET threads = {threads}")
             return con
+
         feature_defs.duckdb_connection = bounded
     facts = _timed(lambda: customer_features(data))
     df = facts.pop("value")
@@ -159,6 +161,7 @@ def unit_duckdb(*, data: str, limit: str, threads: int, keys: str | None = None)
         con.execute(f"SET memory_limit = '{limit}'")
         con.execute(f"SET threads = {threads}")
         return con.execute(sql).df()
+
     facts = _timed(run)
     df = facts.pop("value")
     _save_keys(df, keys)
@@ -174,21 +177,32 @@ def unit_polars(*, data: str, keys: str | None = None) -> dict:
     e = datetime.combine(period.end_exclusive, datetime.min.time())
 
     def run():
-        b = (pl.scan_parquet(_src(data, "balances"))
-             .filter((pl.col("valid_to") > s) & (pl.col("valid_from") < e))
-             .select("customer_id", "balance",
-                     f=pl.max_horizontal(pl.col("valid_from"), pl.lit(s)),
-                     t=pl.min_horizontal(pl.col("valid_to"), pl.lit(e))))
+        b = (
+            pl.scan_parquet(_src(data, "balances"))
+            .filter((pl.col("valid_to") > s) & (pl.col("valid_from") < e))
+            .select(
+                "customer_id",
+                "balance",
+                f=pl.max_horizontal(pl.col("valid_from"), pl.lit(s)),
+                t=pl.min_horizontal(pl.col("valid_to"), pl.lit(e)),
+            )
+        )
         lvl = b.group_by("customer_id").agg(
             ada=(pl.col("balance") * (pl.col("t") - pl.col("f")).dt.total_days()).sum() / period.days,
-            end_assets=pl.when(pl.col("t") == e).then(pl.col("balance")).otherwise(0.0).sum())
-        changes = pl.concat([b.select("customer_id", d="f", delta="balance"),
-                             b.select("customer_id", d="t", delta=-pl.col("balance"))])
-        peak = (changes.group_by("customer_id", "d").agg(pl.col("delta").sum())
-                .sort("customer_id", "d")
-                .with_columns(level=pl.col("delta").cum_sum().over("customer_id"))
-                .filter(pl.col("d") < e)
-                .group_by("customer_id").agg(peak_assets=pl.col("level").max()))
+            end_assets=pl.when(pl.col("t") == e).then(pl.col("balance")).otherwise(0.0).sum(),
+        )
+        changes = pl.concat(
+            [b.select("customer_id", d="f", delta="balance"), b.select("customer_id", d="t", delta=-pl.col("balance"))]
+        )
+        peak = (
+            changes.group_by("customer_id", "d")
+            .agg(pl.col("delta").sum())
+            .sort("customer_id", "d")
+            .with_columns(level=pl.col("delta").cum_sum().over("customer_id"))
+            .filter(pl.col("d") < e)
+            .group_by("customer_id")
+            .agg(peak_assets=pl.col("level").max())
+        )
         tx = pl.scan_parquet(_src(data, "transactions")).filter((pl.col("ts") >= s) & (pl.col("ts") < e))
         out_amt = pl.when(pl.col("direction") == "out").then(pl.col("amount")).otherwise(0.0).sum()
         txs = tx.group_by("customer_id").agg(
@@ -198,27 +212,45 @@ def unit_polars(*, data: str, keys: str | None = None) -> dict:
             n_categories=pl.col("merchant_category").n_unique(),
             digital_share=pl.col("channel").is_in(DIGITAL).mean(),
             counter_share=pl.col("channel").is_in(COUNTER).mean(),
-            third_party_out_share=(pl.when(pl.col("merchant_category") == "third_party_transfer")
-                                   .then(pl.col("amount")).otherwise(0.0).sum()
-                                   / pl.when(out_amt != 0).then(out_amt)),
-            last_active_ts=pl.col("ts").filter(pl.col("merchant_category") != "payroll_in").max())
-        h = (pl.scan_parquet(_src(data, "holdings"))
-             .filter((pl.col("open_date") < e) & (pl.col("close_date").is_null() | (pl.col("close_date") >= e))))
+            third_party_out_share=(
+                pl.when(pl.col("merchant_category") == "third_party_transfer")
+                .then(pl.col("amount"))
+                .otherwise(0.0)
+                .sum()
+                / pl.when(out_amt != 0).then(out_amt)
+            ),
+            last_active_ts=pl.col("ts").filter(pl.col("merchant_category") != "payroll_in").max(),
+        )
+        h = pl.scan_parquet(_src(data, "holdings")).filter(
+            (pl.col("open_date") < e) & (pl.col("close_date").is_null() | (pl.col("close_date") >= e))
+        )
         p = pl.scan_parquet(_src(data, "products")).select("product_id", "product_line")
-        prod = h.join(p, on="product_id").group_by("customer_id").agg(
-            n_products=pl.col("product_id").n_unique(), n_product_lines=pl.col("product_line").n_unique())
+        prod = (
+            h.join(p, on="product_id")
+            .group_by("customer_id")
+            .agg(n_products=pl.col("product_id").n_unique(), n_product_lines=pl.col("product_line").n_unique())
+        )
         n_lines = p.select(pl.col("product_line").n_unique()).collect().item()
         since_open = (pl.lit(e) - pl.col("open_date")).dt.total_days()
-        dsa = pl.coalesce((pl.lit(e) - pl.col("last_active_ts")).dt.total_days(), pl.min_horizontal(since_open, period.days))
-        feat = (pl.scan_parquet(_src(data, "customers"))
-                .join(lvl, on="customer_id", how="left").join(peak, on="customer_id", how="left")
-                .join(txs, on="customer_id", how="left").join(prod, on="customer_id", how="left")
-                .with_columns(pl.col("ada", "peak_assets", "end_assets", "amount_in", "amount_out").fill_null(0.0),
-                              pl.col("n_txn", "n_categories", "n_products", "n_product_lines").fill_null(0))
-                .with_columns(days_since_active=dsa, coverage=pl.col("n_product_lines") / max(n_lines, 1))
-                .with_columns(dormant=(pl.col("days_since_active") >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS))
-                .sort("customer_id"))
+        dsa = pl.coalesce(
+            (pl.lit(e) - pl.col("last_active_ts")).dt.total_days(), pl.min_horizontal(since_open, period.days)
+        )
+        feat = (
+            pl.scan_parquet(_src(data, "customers"))
+            .join(lvl, on="customer_id", how="left")
+            .join(peak, on="customer_id", how="left")
+            .join(txs, on="customer_id", how="left")
+            .join(prod, on="customer_id", how="left")
+            .with_columns(
+                pl.col("ada", "peak_assets", "end_assets", "amount_in", "amount_out").fill_null(0.0),
+                pl.col("n_txn", "n_categories", "n_products", "n_product_lines").fill_null(0),
+            )
+            .with_columns(days_since_active=dsa, coverage=pl.col("n_product_lines") / max(n_lines, 1))
+            .with_columns(dormant=(pl.col("days_since_active") >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS))
+            .sort("customer_id")
+        )
         return feat.collect().to_pandas()
+
     facts = _timed(run)
     df = facts.pop("value")
     _save_keys(df, keys)
@@ -240,8 +272,11 @@ def unit_pandas(*, data: str, customers: int | None = None, keys: str | None = N
 
     def read(table, columns, ids=None):
         filters = [("customer_id", "in", ids)] if ids is not None else None
-        return pd.read_parquet(Path(data) / table if (Path(data) / table).is_dir() else f"{Path(data) / table}.parquet",
-                               columns=columns, filters=filters)
+        return pd.read_parquet(
+            Path(data) / table if (Path(data) / table).is_dir() else f"{Path(data) / table}.parquet",
+            columns=columns,
+            filters=filters,
+        )
 
     def run():
         cust = read("customers", None)
@@ -253,11 +288,18 @@ def unit_pandas(*, data: str, customers: int | None = None, keys: str | None = N
         b = b[(b.valid_to > s) & (b.valid_from < e)]
         f, t = b.valid_from.clip(lower=s), b.valid_to.clip(upper=e)
         b = pd.DataFrame({"customer_id": b.customer_id, "balance": b.balance, "f": f, "t": t})
-        lvl = (b.assign(w=b.balance * (b.t - b.f).dt.days, ea=b.balance.where(b.t == e, 0.0))
-               .groupby("customer_id").agg(ada=("w", "sum"), end_assets=("ea", "sum")))
+        lvl = (
+            b.assign(w=b.balance * (b.t - b.f).dt.days, ea=b.balance.where(b.t == e, 0.0))
+            .groupby("customer_id")
+            .agg(ada=("w", "sum"), end_assets=("ea", "sum"))
+        )
         lvl["ada"] /= period.days
-        ch = pd.concat([b[["customer_id", "f", "balance"]].set_axis(["customer_id", "d", "delta"], axis=1),
-                        pd.DataFrame({"customer_id": b.customer_id, "d": b.t, "delta": -b.balance})])
+        ch = pd.concat(
+            [
+                b[["customer_id", "f", "balance"]].set_axis(["customer_id", "d", "delta"], axis=1),
+                pd.DataFrame({"customer_id": b.customer_id, "d": b.t, "delta": -b.balance}),
+            ]
+        )
         del b
         net = ch.groupby(["customer_id", "d"], sort=True)["delta"].sum().reset_index()
         del ch
@@ -268,24 +310,40 @@ def unit_pandas(*, data: str, customers: int | None = None, keys: str | None = N
         tx = tx[(tx.ts >= s) & (tx.ts < e)]
         amt_in = tx.amount.where(tx.direction == "in", 0.0)
         amt_out = tx.amount.where(tx.direction == "out", 0.0)
-        tx = tx.assign(amount_in=amt_in, amount_out=amt_out,
-                       dig=tx.channel.isin(DIGITAL).astype(float), ctr=tx.channel.isin(COUNTER).astype(float),
-                       tp=tx.amount.where(tx.merchant_category == "third_party_transfer", 0.0),
-                       act=tx.ts.where(tx.merchant_category != "payroll_in"))
-        txs = tx.groupby("customer_id").agg(n_txn=("amount", "size"), amount_in=("amount_in", "sum"),
-                                            amount_out=("amount_out", "sum"),
-                                            n_categories=("merchant_category", "nunique"),
-                                            digital_share=("dig", "mean"), counter_share=("ctr", "mean"),
-                                            tp=("tp", "sum"), last_active_ts=("act", "max"))
+        tx = tx.assign(
+            amount_in=amt_in,
+            amount_out=amt_out,
+            dig=tx.channel.isin(DIGITAL).astype(float),
+            ctr=tx.channel.isin(COUNTER).astype(float),
+            tp=tx.amount.where(tx.merchant_category == "third_party_transfer", 0.0),
+            act=tx.ts.where(tx.merchant_category != "payroll_in"),
+        )
+        txs = tx.groupby("customer_id").agg(
+            n_txn=("amount", "size"),
+            amount_in=("amount_in", "sum"),
+            amount_out=("amount_out", "sum"),
+            n_categories=("merchant_category", "nunique"),
+            digital_share=("dig", "mean"),
+            counter_share=("ctr", "mean"),
+            tp=("tp", "sum"),
+            last_active_ts=("act", "max"),
+        )
         del tx
         txs["third_party_out_share"] = txs.pop("tp") / txs.amount_out.replace(0.0, np.nan)
         h = read("holdings", ["customer_id", "product_id", "open_date", "close_date"], ids)
         h = h[(h.open_date < e) & (h.close_date.isna() | (h.close_date >= e))]
         p = read("products", ["product_id", "product_line"])
-        prod = h.merge(p, on="product_id").groupby("customer_id").agg(
-            n_products=("product_id", "nunique"), n_product_lines=("product_line", "nunique"))
-        out = (cust.merge(lvl, on="customer_id", how="left").merge(peak, on="customer_id", how="left")
-               .merge(txs, on="customer_id", how="left").merge(prod, on="customer_id", how="left"))
+        prod = (
+            h.merge(p, on="product_id")
+            .groupby("customer_id")
+            .agg(n_products=("product_id", "nunique"), n_product_lines=("product_line", "nunique"))
+        )
+        out = (
+            cust.merge(lvl, on="customer_id", how="left")
+            .merge(peak, on="customer_id", how="left")
+            .merge(txs, on="customer_id", how="left")
+            .merge(prod, on="customer_id", how="left")
+        )
         for c in ("ada", "peak_assets", "end_assets", "amount_in", "amount_out"):
             out[c] = out[c].fillna(0.0)
         for c in ("n_txn", "n_categories", "n_products", "n_product_lines"):
@@ -296,6 +354,7 @@ def unit_pandas(*, data: str, customers: int | None = None, keys: str | None = N
         out["dormant"] = (out.days_since_active >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS)
         out["coverage"] = out.n_product_lines / max(p.product_line.nunique(), 1)
         return out.sort_values("customer_id", ignore_index=True)
+
     facts = _timed(run)
     df = facts.pop("value")
     _save_keys(df, keys)
@@ -317,17 +376,28 @@ def unit_analyses(*, data: str, n_boot: int = 200) -> dict:
         facts = _timed(call)
         steps[name] = {k: facts[k] for k in ("wall_s", "tree_peak_rss_bytes")}
         return facts["value"]
+
     g = step(f"gini (n_boot={n_boot})", lambda: gini(feats["ada"], n_boot=n_boot))
     step("assign_tiers + tier_table", lambda: tier_table(feats, assign_tiers(feats)))
     holding = step("read_holding_matrix", lambda: read_holding_matrix(data))
     step("group_product_association (life_group)", lambda: group_product_association(feats, holding))
     step("score_customers (both scorecards fitted)", lambda: score_customers(data))
-    return {"steps": steps, "customers": int(len(feats)), "gini": float(g.estimate), "rows": int(len(feats)),
-            "wall_s": sum(v["wall_s"] for v in steps.values())}
+    return {
+        "steps": steps,
+        "customers": int(len(feats)),
+        "gini": float(g.estimate),
+        "rows": int(len(feats)),
+        "wall_s": sum(v["wall_s"] for v in steps.values()),
+    }
 
 
-UNITS = {"crmstudy": unit_crmstudy, "duckdb": unit_duckdb, "polars": unit_polars, "pandas": unit_pandas,
-         "analyses": unit_analyses}
+UNITS = {
+    "crmstudy": unit_crmstudy,
+    "duckdb": unit_duckdb,
+    "polars": unit_polars,
+    "pandas": unit_pandas,
+    "analyses": unit_analyses,
+}
 
 
 # --- the runner ---------------------------------------------------------------------------------
@@ -337,16 +407,25 @@ def measure(unit: str, timeout: float | None = None, **args) -> dict:
     """Run one unit in a fresh interpreter; the process's own wall time (imports included) is added."""
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--unit", unit, json.dumps(args)],
-                              cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--unit", unit, json.dumps(args)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         raise BenchmarkError(f"unit '{unit}' did not finish within {timeout:.0f} s") from None
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise BenchmarkError(f"unit '{unit}' failed (exit {proc.returncode}):\n{tail}")
-    return {"unit": unit, "args": args, "process_wall_s": time.perf_counter() - t0,
-            **json.loads(lines[-1][len("RESULT "):])}
+    return {
+        "unit": unit,
+        "args": args,
+        "process_wall_s": time.perf_counter() - t0,
+        **json.loads(lines[-1][len("RESULT ") :]),
+    }
 
 
 def agreement(ref: str, other: str) -> dict:
@@ -359,6 +438,7 @@ def agreement(ref: str, other: str) -> dict:
     def rel(c):
         x, y = m[c].to_numpy(float), m[f"{c}_b"].to_numpy(float)
         return float(np.max(np.abs(x - y) / np.maximum(np.abs(x), 1e-9))) if len(m) else float("nan")
+
     return {"customers_compared": int(len(m)), "max_rel_diff_ada": rel("ada"), "max_rel_diff_n_txn": rel("n_txn")}
 
 
@@ -367,8 +447,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default="/tmp/bank1m", help="the bank folder (crmstudy synth --preset large)")
     parser.add_argument("--duckdb-memory", default="4GB", help="DuckDB memory_limit for the bounded runs")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="DuckDB threads")
-    parser.add_argument("--pandas-customers", type=int, default=None,
-                        help="run pandas on this many customers only (labelled, extrapolated linearly)")
+    parser.add_argument(
+        "--pandas-customers",
+        type=int,
+        default=None,
+        help="run pandas on this many customers only (labelled, extrapolated linearly)",
+    )
     parser.add_argument("--pandas-timeout", type=float, default=900.0)
     parser.add_argument("--skip", nargs="*", default=[], help="cases to leave out (crmstudy-default, pandas, analyses)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON file written (and read by --table)")
@@ -390,10 +474,12 @@ def main(argv: list[str] | None = None) -> int:
     n_tx, n_cust = meta["rows"]["transactions"], meta["rows"]["customers"]
     tmp = Path(tempfile.mkdtemp(prefix="crm_feat_bench_"))
     lim, th = ns.duckdb_memory, ns.threads
-    cases = [("crmstudy customer_features (DuckDB defaults)", "crmstudy", dict(limit=None, threads=None)),
-             (f"crmstudy customer_features (memory_limit {lim}, threads {th})", "crmstudy", dict(limit=lim, threads=th)),
-             (f"hand-written DuckDB SQL (memory_limit {lim}, threads {th})", "duckdb", dict(limit=lim, threads=th)),
-             ("hand-written polars lazy query", "polars", {})]
+    cases = [
+        ("crmstudy customer_features (DuckDB defaults)", "crmstudy", dict(limit=None, threads=None)),
+        (f"crmstudy customer_features (memory_limit {lim}, threads {th})", "crmstudy", dict(limit=lim, threads=th)),
+        (f"hand-written DuckDB SQL (memory_limit {lim}, threads {th})", "duckdb", dict(limit=lim, threads=th)),
+        ("hand-written polars lazy query", "polars", {}),
+    ]
     if "crmstudy-default" in ns.skip:
         cases.pop(0)
     runs = []
@@ -410,8 +496,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"... {label}", file=sys.stderr, flush=True)
         try:
             r = measure("pandas", timeout=ns.pandas_timeout, data=ns.data, customers=k, keys=str(tmp / "kp.parquet"))
-            r.update(label=label, rows=n_tx if not k else round(n_tx * k / n_cust), customers=k or n_cust,
-                     keys=str(tmp / "kp.parquet"), subset=bool(k))
+            r.update(
+                label=label,
+                rows=n_tx if not k else round(n_tx * k / n_cust),
+                customers=k or n_cust,
+                keys=str(tmp / "kp.parquet"),
+                subset=bool(k),
+            )
             runs.append(r)
         except BenchmarkError as err:
             runs.append({"label": label, "failed": str(err)})
@@ -422,35 +513,84 @@ def main(argv: list[str] | None = None) -> int:
     if "analyses" not in ns.skip:
         print("... analyses", file=sys.stderr, flush=True)
         analyses = measure("analyses", data=ns.data)
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-               "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")}
+    machine = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+    }
     ns.results.parent.mkdir(exist_ok=True)
-    ns.results.write_text(json.dumps({"date": datetime.now().isoformat(timespec="seconds"), "machine": machine,
-                                   "data": ns.data, "bank_rows": meta["rows"], "runs": runs,
-                                   "analyses": analyses}, indent=2, default=str))
+    ns.results.write_text(
+        json.dumps(
+            {
+                "date": datetime.now().isoformat(timespec="seconds"),
+                "machine": machine,
+                "data": ns.data,
+                "bank_rows": meta["rows"],
+                "runs": runs,
+                "analyses": analyses,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print(report(runs, analyses, machine))
     return 0
 
 
 def report(runs: list[dict], analyses: dict | None, machine: dict) -> str:
-    head = ["case", "customers", "transaction rows", "wall s (in process)", "process wall s", "CPU s", "load (1 min)", "rows/s",
-            "peak RSS MB (tree)", "max rel diff ada", "max rel diff n_txn"]
-    lines = [f"{machine['cpus']} cores, {machine['memory_bytes'] / 1024**3:.0f} GB, {machine['platform']}", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = [
+        "case",
+        "customers",
+        "transaction rows",
+        "wall s (in process)",
+        "process wall s",
+        "CPU s",
+        "load (1 min)",
+        "rows/s",
+        "peak RSS MB (tree)",
+        "max rel diff ada",
+        "max rel diff n_txn",
+    ]
+    lines = [
+        f"{machine['cpus']} cores, {machine['memory_bytes'] / 1024**3:.0f} GB, {machine['platform']}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for r in runs:
         if "failed" in r:
             lines.append(f"| {r['label']} | failed: {r['failed'].splitlines()[0]} |" + " |" * (len(head) - 2))
             continue
         a = r.get("agreement", {})
-        lines.append("| " + " | ".join([
-            r["label"], f"{r['customers']:,}", f"{r['rows']:,}", f"{r['wall_s']:.1f}", f"{r['process_wall_s']:.1f}",
-            f"{r['cpu_s']:.1f}", f"{r['load_1min']:.1f}", f"{r['rows'] / r['wall_s']:,.0f}", f"{r['tree_peak_rss_bytes'] / MB:,.0f}",
-            f"{a['max_rel_diff_ada']:.1e}" if a else "(reference)",
-            f"{a['max_rel_diff_n_txn']:.1e}" if a else "(reference)"]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["label"],
+                    f"{r['customers']:,}",
+                    f"{r['rows']:,}",
+                    f"{r['wall_s']:.1f}",
+                    f"{r['process_wall_s']:.1f}",
+                    f"{r['cpu_s']:.1f}",
+                    f"{r['load_1min']:.1f}",
+                    f"{r['rows'] / r['wall_s']:,.0f}",
+                    f"{r['tree_peak_rss_bytes'] / MB:,.0f}",
+                    f"{a['max_rel_diff_ada']:.1e}" if a else "(reference)",
+                    f"{a['max_rel_diff_n_txn']:.1e}" if a else "(reference)",
+                ]
+            )
+            + " |"
+        )
     if analyses:
-        lines += ["", f"Analyses on {analyses['customers']:,} customers (one process; peak RSS of the process tree "
-                      "during each step, features already in memory):", "",
-                  "| step | wall s | peak RSS MB |", "|---|---|---|"]
+        lines += [
+            "",
+            f"Analyses on {analyses['customers']:,} customers (one process; peak RSS of the process tree "
+            "during each step, features already in memory):",
+            "",
+            "| step | wall s | peak RSS MB |",
+            "|---|---|---|",
+        ]
         for name, s in analyses["steps"].items():
             lines.append(f"| {name} | {s['wall_s']:.1f} | {s['tree_peak_rss_bytes'] / MB:,.0f} |")
     return "\n".join(lines)

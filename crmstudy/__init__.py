@@ -20,8 +20,23 @@ import importlib
 __version__ = "0.1.0"
 
 #: Submodules loaded on first use (``crm.footprint``), so that ``import crmstudy`` stays light.
-_SUBMODULES = ("association", "bank", "features", "footprint", "i18n", "pareto", "params", "period", "plots",
-               "privacy", "reports", "schema", "stats", "synth", "tiers")
+_SUBMODULES = (
+    "association",
+    "bank",
+    "features",
+    "footprint",
+    "i18n",
+    "pareto",
+    "params",
+    "period",
+    "plots",
+    "privacy",
+    "reports",
+    "schema",
+    "stats",
+    "synth",
+    "tiers",
+)
 
 __all__ = ["Bank", "Period", "__version__", *_SUBMODULES]
 

@@ -75,14 +75,17 @@ class Bank:
 
     @property
     def root(self) -> Path:
+        """The bank folder."""
         return self._files.root
 
     @property
     def files(self) -> dict[str, Path]:
+        """Table name -> its file or folder of parts."""
         return self._files.files
 
     @property
     def meta(self) -> dict:
+        """``bank.json`` (seed, preset, period, currency); empty for a bank's own data."""
         return self._files.meta
 
     def path(self, table: str) -> Path:
@@ -114,7 +117,8 @@ class Bank:
             return Period.of(self.meta["period_start"], self.meta["period_end"])
         # CAST: Parquet gives TIMESTAMP, CSV gives DATE; valid_to is exclusive in both
         lo, hi = self.con.execute(
-            "SELECT CAST(MIN(valid_from) AS DATE), CAST(MAX(valid_to) AS DATE) FROM balances").fetchall()[0]
+            "SELECT CAST(MIN(valid_from) AS DATE), CAST(MAX(valid_to) AS DATE) FROM balances"
+        ).fetchall()[0]
         if lo is None:
             raise DataError(f"{self.path('balances')}: table 'balances' is empty; cannot infer the period")
         return Period(lo, hi - timedelta(days=1))
@@ -153,9 +157,12 @@ class Bank:
         return f"Bank({str(self.root)!r}, tables={sorted(self.files)})"
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(t)}</td><td>{html.escape(p.name)}</td></tr>"
-                       for t, p in sorted(self.files.items()))
+        rows = "".join(
+            f"<tr><td>{html.escape(t)}</td><td>{html.escape(p.name)}</td></tr>" for t, p in sorted(self.files.items())
+        )
         meta = ", ".join(f"{k}: {v}" for k, v in self.meta.items() if k in ("preset", "seed", "null", "currency"))
-        return (f"<p><b>Bank</b> {html.escape(str(self.root))}"
-                f"{' (' + html.escape(meta) + ')' if meta else ''}</p>"
-                f"<table><tr><th>table</th><th>file</th></tr>{rows}</table>")
+        return (
+            f"<p><b>Bank</b> {html.escape(str(self.root))}"
+            f"{' (' + html.escape(meta) + ')' if meta else ''}</p>"
+            f"<table><tr><th>table</th><th>file</th></tr>{rows}</table>"
+        )

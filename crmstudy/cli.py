@@ -43,15 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("synth", help="generate a synthetic bank as Parquet files")
-    s.add_argument("--preset", default="demo",
-                   help="tiny, demo or large (1,000,000 customers, 200 branches, ~54M transactions; default demo)")
+    s.add_argument(
+        "--preset",
+        default="demo",
+        help="tiny, demo or large (1,000,000 customers, 200 branches, ~54M transactions; default demo)",
+    )
     s.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     s.add_argument("--null", action="store_true", help="switch every planted effect off (the null bank)")
     s.add_argument("--customers", type=_positive_int, default=None, help="override the preset's customer count")
     s.add_argument("--branches", type=_positive_int, default=None, help="override the preset's branch count")
-    s.add_argument("--chunk", type=_positive_int, default=None,
-                   help="blocks of 25,000 customers generated at once, one worker process each (default: one per "
-                        "core); the files are identical whatever the value, memory grows with it")
+    s.add_argument(
+        "--chunk",
+        type=_positive_int,
+        default=None,
+        help="blocks of 25,000 customers generated at once, one worker process each (default: one per "
+        "core); the files are identical whatever the value, memory grows with it",
+    )
     s.add_argument("--out", required=True, help="output folder")
 
     r = sub.add_parser("report", help="render one report per branch and an index page")
@@ -59,19 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="reports folder; each run goes to OUT/<run-id>/")
     r.add_argument("--branches", default="all", help="all, or ids separated by commas (e.g. B001,B003)")
     r.add_argument("--workers", type=_positive_int, default=None, help="parallel branches (default: one per core)")
-    r.add_argument("--params", default=None,
-                   help="defaults YAML, per-branch overrides in branches/ beside it (default: params/defaults.yaml "
-                        "in the current folder when it exists, else the built-in defaults)")
+    r.add_argument(
+        "--params",
+        default=None,
+        help="defaults YAML, per-branch overrides in branches/ beside it (default: params/defaults.yaml "
+        "in the current folder when it exists, else the built-in defaults)",
+    )
     r.add_argument("--engine", default="auto", choices=["auto", "builtin", "quarto"], help="render engine")
     r.add_argument("--format", type=_formats, default=["html"], help="html (default), pdf or html,pdf")
-    r.add_argument("--timeout", type=_positive_int, default=None,
-                   help="seconds allowed per branch; its process is killed when it runs over")
+    r.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=None,
+        help="seconds allowed per branch; its process is killed when it runs over",
+    )
     r.add_argument("--retries", type=int, default=0, help="extra attempts for a failed branch (default 0)")
     r.add_argument("--force", action="store_true", help="render every branch even if nothing changed")
     r.add_argument("--wait", action="store_true", help="wait for another run on OUT instead of exiting")
     r.add_argument("--keep", type=_positive_int, default=None, help="keep only the newest N run folders")
-    r.add_argument("--notebook", default=None,
-                   help="report notebook (default: the package's own crmstudy/notebooks/branch_report.ipynb)")
+    r.add_argument(
+        "--notebook",
+        default=None,
+        help="report notebook (default: the package's own crmstudy/notebooks/branch_report.ipynb)",
+    )
     r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -87,8 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("verify", help="check reports against their manifest (sha256 per file)")
     f.add_argument("report_dir", help="reports/latest or reports/runs/<run-id>")
 
-    pa = sub.add_parser("params", help="print every parameter at its default (the text of params/defaults.yaml), "
-                                       "or with --check FILE, check a parameters file")
+    pa = sub.add_parser(
+        "params",
+        help="print every parameter at its default (the text of params/defaults.yaml), "
+        "or with --check FILE, check a parameters file",
+    )
     pa.add_argument("--check", default=None, metavar="FILE", help="a parameters YAML to check")
     pa.add_argument("--branch", default=None, help="with --check: resolve this branch's overrides too")
 
@@ -114,8 +134,9 @@ def _dispatch(args) -> int:
     if args.command == "synth":
         from .synth import preset_spec, synthesize
 
-        spec = preset_spec(args.preset, seed=args.seed, null=args.null or None,
-                           n_customers=args.customers, n_branches=args.branches)
+        spec = preset_spec(
+            args.preset, seed=args.seed, null=args.null or None, n_customers=args.customers, n_branches=args.branches
+        )
         meta = synthesize(spec, args.out, chunk=args.chunk)
         rows = ", ".join(f"{k} {v:,}" for k, v in meta["rows"].items())
         print(f"wrote {'null ' if spec.null else ''}bank '{spec.preset}' (seed {spec.seed}) to {args.out}: {rows}")
@@ -124,8 +145,10 @@ def _dispatch(args) -> int:
         from .schema import check_bank, data_fingerprint, find_bank
 
         counts = check_bank(args.data)
-        print(f"{args.data}: valid ({', '.join(f'{t} {n:,}' for t, n in counts.items())}); "
-              f"fingerprint {data_fingerprint(find_bank(args.data))}")
+        print(
+            f"{args.data}: valid ({', '.join(f'{t} {n:,}' for t, n in counts.items())}); "
+            f"fingerprint {data_fingerprint(find_bank(args.data))}"
+        )
         return EXIT_OK
     if args.command == "params":
         from . import params
@@ -142,11 +165,23 @@ def _dispatch(args) -> int:
             print(f"parameters: {DEFAULT_PARAMS} (pass --params to choose another file)", file=sys.stderr)
         from .reports.pipeline import run_reports
 
-        summary = run_reports(args.data, args.out, branches=args.branches, workers=args.workers,
-                              params_file=args.params, engine=args.engine, formats=args.format,
-                              run_id=args.run_id, notebook=args.notebook, progress=not args.no_progress,
-                              timeout=args.timeout, retries=args.retries, force=args.force, wait=args.wait,
-                              keep=args.keep)
+        summary = run_reports(
+            args.data,
+            args.out,
+            branches=args.branches,
+            workers=args.workers,
+            params_file=args.params,
+            engine=args.engine,
+            formats=args.format,
+            run_id=args.run_id,
+            notebook=args.notebook,
+            progress=not args.no_progress,
+            timeout=args.timeout,
+            retries=args.retries,
+            force=args.force,
+            wait=args.wait,
+            keep=args.keep,
+        )
         print(summary.table())
         print(f"index: {summary.latest_dir / 'index.html'}")
         return EXIT_SOME_FAILED if summary.failed else EXIT_OK

@@ -62,8 +62,10 @@ ENGINES = ("duckdb", "spark")
 
 def _bounds(period: Period) -> tuple[ir.TimestampScalar, ir.TimestampScalar]:
     """The period as ``[start, end)`` timestamp literals (the tables hold timestamps)."""
+
     def ts(d: date):
         return ibis.timestamp(datetime.combine(d, datetime.min.time()))
+
     return ts(period.start), ts(period.end_exclusive)
 
 
@@ -94,24 +96,21 @@ def customer_assets(tables: Mapping[str, ir.Table], period: Period, *, branch: s
     start, end = _bounds(period)
     b = _scoped(tables["balances"], tables, branch)
     b = b.filter(b.valid_to > start, b.valid_from < end)
-    seg = b.select(b.customer_id, b.balance,
-                   f=ibis.greatest(b.valid_from, start), t=ibis.least(b.valid_to, end))
+    seg = b.select(b.customer_id, b.balance, f=ibis.greatest(b.valid_from, start), t=ibis.least(b.valid_to, end))
     level = seg.group_by("customer_id").aggregate(
         ada=(seg.balance * seg.t.delta(seg.f, unit="day")).sum() / period.days,
         end_assets=ibis.ifelse(seg.t == end, seg.balance, 0.0).sum(),
     )
-    changes = (seg.select("customer_id", d=seg.f, delta=seg.balance)
-               .union(seg.select("customer_id", d=seg.t, delta=-seg.balance), distinct=False))
+    changes = seg.select("customer_id", d=seg.f, delta=seg.balance).union(
+        seg.select("customer_id", d=seg.t, delta=-seg.balance), distinct=False
+    )
     net = changes.group_by(["customer_id", "d"]).aggregate(delta=changes.delta.sum())
-    running = net.mutate(level=net.delta.sum().over(ibis.cumulative_window(group_by=net.customer_id,
-                                                                           order_by=net.d)))
-    peak = (running.filter(running.d < end)
-                   .group_by("customer_id").aggregate(peak_assets=running.level.max()))
+    running = net.mutate(level=net.delta.sum().over(ibis.cumulative_window(group_by=net.customer_id, order_by=net.d)))
+    peak = running.filter(running.d < end).group_by("customer_id").aggregate(peak_assets=running.level.max())
     return level.join(peak, "customer_id").select("customer_id", "ada", "peak_assets", "end_assets")
 
 
-def transaction_summary(tables: Mapping[str, ir.Table], period: Period, *,
-                        branch: str | None = None) -> ir.Table:
+def transaction_summary(tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None) -> ir.Table:
     """Per customer with a transaction in the period: count, amounts in/out, variety, channel mix, last activity.
 
     ``third_party_out_share`` is null for a customer with no outgoing amount;
@@ -130,8 +129,9 @@ def transaction_summary(tables: Mapping[str, ir.Table], period: Period, *,
         n_categories=tx.merchant_category.nunique(),
         digital_share=ibis.ifelse(tx.channel.isin(DIGITAL_CHANNELS), 1, 0).sum() / n,
         counter_share=ibis.ifelse(tx.channel.isin(COUNTER_CHANNELS), 1, 0).sum() / n,
-        third_party_out_share=(ibis.ifelse(tx.merchant_category == "third_party_transfer", tx.amount, 0.0).sum()
-                               / out.nullif(0.0)),
+        third_party_out_share=(
+            ibis.ifelse(tx.merchant_category == "third_party_transfer", tx.amount, 0.0).sum() / out.nullif(0.0)
+        ),
         last_active_ts=tx.ts.max(where=tx.merchant_category != "payroll_in"),
     )
 
@@ -147,8 +147,9 @@ def product_summary(tables: Mapping[str, ir.Table], period: Period, *, branch: s
     h = h.filter(h.open_date < end, h.close_date.isnull() | (h.close_date >= end))
     p = tables["products"].select("product_id", "product_line")
     held = h.join(p, "product_id")
-    return held.group_by("customer_id").aggregate(n_products=held.product_id.nunique(),
-                                                  n_product_lines=held.product_line.nunique())
+    return held.group_by("customer_id").aggregate(
+        n_products=held.product_id.nunique(), n_product_lines=held.product_line.nunique()
+    )
 
 
 #: No customer-initiated transaction for this many days -> dormant (source 001/003).
@@ -156,8 +157,10 @@ DORMANT_DAYS = 180
 
 
 def customer_features(tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None) -> ir.Table:
-    """One row per customer: their attributes, :func:`customer_assets`, :func:`transaction_summary`,
-    :func:`product_summary`, and what follows from them, as one query.
+    """One row per customer: attributes, assets, activity, products and what follows, as one query.
+
+    The columns of :func:`customer_assets`, :func:`transaction_summary` and
+    :func:`product_summary`, joined on the customers.
 
     One query rather than three plus a merge, so that the engine plans the
     scans and aggregations together (DuckDB keeps both cores busy on one
@@ -179,22 +182,29 @@ def customer_features(tables: Mapping[str, ir.Table], period: Period, *, branch:
     cust = tables["customers"]
     if branch is not None:
         cust = cust.filter(cust.branch_id == branch)
-    parts = [customer_assets(tables, period, branch=branch), transaction_summary(tables, period, branch=branch),
-             product_summary(tables, period, branch=branch)]
+    parts = [
+        customer_assets(tables, period, branch=branch),
+        transaction_summary(tables, period, branch=branch),
+        product_summary(tables, period, branch=branch),
+    ]
     out = cust
     for part in parts:
         out = out.left_join(part, "customer_id").drop("customer_id_right")
     zeros = {c: out[c].fill_null(0.0) for c in ("ada", "peak_assets", "end_assets", "amount_in", "amount_out")}
-    counts = {c: out[c].fill_null(0).cast("int64") for c in ("n_txn", "n_categories", "n_products",
-                                                               "n_product_lines")}
+    counts = {c: out[c].fill_null(0).cast("int64") for c in ("n_txn", "n_categories", "n_products", "n_product_lines")}
     end_s = end.epoch_seconds()
     since_open = (end_s - out.open_date.cast("timestamp").epoch_seconds()) // 86400
-    idle = ((end_s - out.last_active_ts.epoch_seconds()) // 86400).fill_null(
-        ibis.least(since_open, period.days)).cast("float64")
+    idle = (
+        ((end_s - out.last_active_ts.epoch_seconds()) // 86400)
+        .fill_null(ibis.least(since_open, period.days))
+        .cast("float64")
+    )
     n_lines = tables["products"].product_line.nunique().as_scalar()
     out = out.mutate(**zeros, **counts, days_since_active=idle)
-    return out.mutate(dormant=(out.days_since_active >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS),
-                      coverage=out.n_product_lines.cast("float64") / ibis.greatest(n_lines, 1))
+    return out.mutate(
+        dormant=(out.days_since_active >= DORMANT_DAYS) & (since_open >= DORMANT_DAYS),
+        coverage=out.n_product_lines.cast("float64") / ibis.greatest(n_lines, 1),
+    )
 
 
 # --- binding the tables to an engine ------------------------------------------------------
@@ -247,9 +257,15 @@ class Engine:
             self.session.stop()
 
 
-def backend(name: str = "duckdb", bank: Bank | BankFiles | str | Path | None = None, *,
-            con: duckdb.DuckDBPyConnection | None = None, session=None,
-            tables: Mapping[str, Any] | None = None, partitions: int = 4) -> Engine:
+def backend(
+    name: str = "duckdb",
+    bank: Bank | BankFiles | str | Path | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    session=None,
+    tables: Mapping[str, Any] | None = None,
+    partitions: int = 4,
+) -> Engine:
     """Bind the bank's tables to DuckDB or Spark.
 
     Parameters
@@ -282,8 +298,14 @@ def backend(name: str = "duckdb", bank: Bank | BankFiles | str | Path | None = N
 
     Examples
     --------
-    >>> eng = backend("duckdb", "data/demo")                     # doctest: +SKIP
-    >>> eng.to_pandas(customer_assets(eng.tables, Period.of("2025-01-01", "2025-12-31")))  # doctest: +SKIP
+    >>> import tempfile
+    >>> from crmstudy.synth import preset_spec, synthesize
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = synthesize(preset_spec("tiny"), folder)
+    >>> eng = backend("duckdb", folder)
+    >>> assets = eng.to_pandas(customer_assets(eng.tables, Period.of("2025-01-01", "2025-12-31")))
+    >>> list(assets.columns), len(assets) > 1000
+    (['customer_id', 'ada', 'peak_assets', 'end_assets'], True)
     """
     if isinstance(bank, Bank):
         if name == "duckdb" and con is None:
@@ -345,15 +367,20 @@ class _DuckDBTables(Mapping):
             try:
                 schema = self._con.sql(f'SELECT * FROM "{table}" LIMIT 0').to_arrow_table().schema
             except duckdb.CatalogException:
-                raise DataError(f"DuckDB connection: no table or view '{table}' (the feature definitions read "
-                                f"{', '.join(TABLES)})") from None
+                raise DataError(
+                    f"DuckDB connection: no table or view '{table}' (the feature definitions read {', '.join(TABLES)})"
+                ) from None
             # the types DuckDB sees: Parquet gives TIMESTAMP, CSV may give DATE
             self._seen[table] = ibis.table(ibis.Schema.from_pyarrow(schema), name=table)
         return self._seen[table]
 
     def _names(self) -> list[str]:
-        return [r[0] for r in self._con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in self._con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
 
     def __iter__(self):
         return iter(self._names())
@@ -370,12 +397,15 @@ def spark_session(*, master: str = "local[2]", partitions: int = 4):
     """
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(master).appName("crmstudy")
-            .config("spark.sql.shuffle.partitions", str(partitions))
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="crmstudy-spark-warehouse-"))
-            .config("spark.ui.enabled", "false")
-            .getOrCreate())
+    return (
+        SparkSession.builder.master(master)
+        .appName("crmstudy")
+        .config("spark.sql.shuffle.partitions", str(partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="crmstudy-spark-warehouse-"))
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
 
 
 def _spark(bank, *, session, tables, partitions) -> Engine:

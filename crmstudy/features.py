@@ -14,13 +14,21 @@ import duckdb
 import pandas as pd
 
 from . import feature_defs as defs
-from .feature_defs import DIGITAL_CHANNELS, DORMANT_DAYS, Period
 from .bank import Bank
+from .feature_defs import DIGITAL_CHANNELS, DORMANT_DAYS, Period
 from .schema import BankFiles
 
-__all__ = ["DIGITAL_CHANNELS", "DORMANT_DAYS", "Period", "connect", "customer_assets", "customer_features",
-           "default_period", "product_summary", "transaction_summary"]
-
+__all__ = [
+    "DIGITAL_CHANNELS",
+    "DORMANT_DAYS",
+    "Period",
+    "connect",
+    "customer_assets",
+    "customer_features",
+    "default_period",
+    "product_summary",
+    "transaction_summary",
+]
 
 
 def connect(bank: Bank | BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
@@ -63,8 +71,9 @@ def product_summary(con: duckdb.DuckDBPyConnection, period: Period, *, branch: s
     return eng.to_pandas(defs.product_summary(eng.tables, period, branch=branch))
 
 
-def customer_features(data: Bank | BankFiles | str | Path, period: Period | None = None, *,
-                      branch: str | None = None) -> pd.DataFrame:
+def customer_features(
+    data: Bank | BankFiles | str | Path, period: Period | None = None, *, branch: str | None = None
+) -> pd.DataFrame:
     """One row per customer: who they are, their assets, activity and products.
 
     Parameters

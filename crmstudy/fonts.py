@@ -27,9 +27,18 @@ from pathlib import Path
 
 #: Preferred Simplified Chinese sans-serif families, best first.
 CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC",
-    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "PingFang SC", "Hiragino Sans GB",
-    "Microsoft YaHei", "Heiti SC", "SimHei", "Droid Sans Fallback",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Microsoft YaHei",
+    "Heiti SC",
+    "SimHei",
+    "Droid Sans Fallback",
 )
 #: Environment variable naming a font file to use instead (.otf, .ttf, .ttc).
 ENV_VAR = "CRMSTUDY_CJK_FONT"
@@ -41,8 +50,9 @@ INSTALL_HINT = (
     f"or name it in the {ENV_VAR} environment variable"
 )
 # File names of CJK fonts, for files the font cache has not seen yet.
-_FILE_HINT = re.compile(r"cjk|wqy|wenquanyi|sourcehan|notosanssc|notoserifsc|msyh|pingfang|simhei|droidsansfallback",
-                        re.IGNORECASE)
+_FILE_HINT = re.compile(
+    r"cjk|wqy|wenquanyi|sourcehan|notosanssc|notoserifsc|msyh|pingfang|simhei|droidsansfallback", re.IGNORECASE
+)
 # Any family that says it is CJK or Simplified Chinese.
 _NAME_HINT = re.compile(r"CJK|\bSC\b")
 
@@ -92,8 +102,9 @@ def _add(path: Path, fm) -> None:
 def _register(path: Path, fm) -> CjkFont | None:
     before = len(fm.fontManager.ttflist)
     _add(path, fm)
-    entries = [f for f in fm.fontManager.ttflist[before:] if Path(f.fname) == path] or \
-              [f for f in fm.fontManager.ttflist if Path(f.fname) == path]
+    entries = [f for f in fm.fontManager.ttflist[before:] if Path(f.fname) == path] or [
+        f for f in fm.fontManager.ttflist if Path(f.fname) == path
+    ]
     if not entries:
         return None
     return _preferred(entries) or _any_cjk(entries) or CjkFont(entries[0].name, path)

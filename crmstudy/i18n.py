@@ -25,8 +25,9 @@ import datetime as _dt
 import functools
 import math
 import string
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from babel.dates import format_date

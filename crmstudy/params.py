@@ -22,7 +22,7 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -44,8 +44,8 @@ class _Strict(BaseModel):
 class PeriodParams(_Strict):
     """Empty: the bank's own period (bank.json, else the span of its balances)."""
 
-    start: Optional[date] = None
-    end: Optional[date] = None
+    start: date | None = None
+    end: date | None = None
 
 
 class TierParams(_Strict):
@@ -96,8 +96,12 @@ class ProspectsParams(_Strict):
     """Footprint value prospects and risk flags (source 002)."""
 
     top_n: int = _knob(10, unit="customers", ge=1, note="per list")
-    flag_ratio: float = _knob(2.0, unit="times the bank's delinquency rate", gt=0,
-                              note="a borrower is flagged at this multiple of the bank's rate or more")
+    flag_ratio: float = _knob(
+        2.0,
+        unit="times the bank's delinquency rate",
+        gt=0,
+        note="a borrower is flagged at this multiple of the bank's rate or more",
+    )
     min_events: int = _knob(10, unit="events", ge=1, note="fewest events in a scorecard's training window")
 
 
@@ -105,7 +109,8 @@ class AssociationParams(_Strict):
     """Customer groups × products and the cross-sell list (sources 000, 003)."""
 
     by: Literal["life_group", "acquisition_group", "gender", "income_band", "occupation"] = _knob(
-        "life_group", note="grouping shown in the heatmap: a column of customers")
+        "life_group", note="grouping shown in the heatmap: a column of customers"
+    )
     alpha: float = _knob(0.05, unit="false discovery rate", gt=0, lt=1)
     correction: Literal["bh", "holm"] = _knob("bh", note="bh: Benjamini-Hochberg; holm: family-wise")
     top_n: int = _knob(20, unit="customers", ge=1, note="in the cross-sell list")
@@ -160,9 +165,11 @@ def defaults_yaml() -> str:
     >>> print(defaults_yaml().splitlines()[3])
     language: en  # en | zh
     """
-    lines = ["# Report parameters for every branch, written from crmstudy.params.ReportParams",
-             "# (`python -m crmstudy params > params/defaults.yaml`). Per-branch overrides live in",
-             "# params/branches/<branch_id>.yaml and change only the keys they name."]
+    lines = [
+        "# Report parameters for every branch, written from crmstudy.params.ReportParams",
+        "# (`python -m crmstudy params > params/defaults.yaml`). Per-branch overrides live in",
+        "# params/branches/<branch_id>.yaml and change only the keys they name.",
+    ]
     for name, field in ReportParams.model_fields.items():
         model = field.annotation
         if isinstance(model, type) and issubclass(model, BaseModel):
@@ -245,8 +252,13 @@ def _check(data: dict, source: str) -> ReportParams:
     return params
 
 
-def load(defaults: str | Path | None = None, *, branch: str | None = None,
-         overrides_dir: str | Path | None = None, extra: dict | None = None) -> ReportParams:
+def load(
+    defaults: str | Path | None = None,
+    *,
+    branch: str | None = None,
+    overrides_dir: str | Path | None = None,
+    extra: dict | None = None,
+) -> ReportParams:
     """Resolve a branch's parameters: the model's defaults < defaults file < branch file < ``extra``.
 
     Parameters

@@ -22,12 +22,22 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .results import Result
 from .pareto_groups import TheilResult, _groups, theil_decomposition
+from .results import Result
 from .stats import bootstrap_counts, nonnegative_array
 
-__all__ = ["GiniResult", "ParetoSummary", "TheilResult", "concentration_by_group", "customers_holding_share", "gini",
-           "lorenz_curve", "pareto_summary", "theil_decomposition", "top_share"]
+__all__ = [
+    "GiniResult",
+    "ParetoSummary",
+    "TheilResult",
+    "concentration_by_group",
+    "customers_holding_share",
+    "gini",
+    "lorenz_curve",
+    "pareto_summary",
+    "theil_decomposition",
+    "top_share",
+]
 
 # --- concentration ---
 
@@ -197,8 +207,7 @@ def lorenz_curve(values, *, weights=None, points: int | None = None) -> pd.DataF
     return pd.DataFrame({"customer_share": customer_share, "value_share": value_share})
 
 
-def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000,
-         seed: int = 0) -> GiniResult:
+def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000, seed: int = 0) -> GiniResult:
     r"""Gini coefficient of a non-negative quantity, with a bootstrap interval.
 
     Parameters
@@ -270,7 +279,7 @@ def _bootstrap_gini(x: np.ndarray, w: np.ndarray | None, *, n_boot: int, seed: i
         if w is not None:
             counts *= w
         # A resample with zero total (all draws hit zero values) gives NaN.
-        out[start:start + len(counts)] = _gini_batch(x, counts)
+        out[start : start + len(counts)] = _gini_batch(x, counts)
     return out
 
 
@@ -361,13 +370,22 @@ def concentration_by_group(df: pd.DataFrame, *, value: str, group: str) -> pd.Da
     for _, idx in groups:
         xg = np.sort(x[idx])
         total = xg.sum()
-        row = {"n": xg.size, "total": total, "mean": total / xg.size,
-               "median": float(np.median(xg)), "gini": np.nan, "top20_share": np.nan,
-               "customers_for_80": np.nan}
+        row = {
+            "n": xg.size,
+            "total": total,
+            "mean": total / xg.size,
+            "median": float(np.median(xg)),
+            "gini": np.nan,
+            "top20_share": np.nan,
+            "customers_for_80": np.nan,
+        }
         if total > 0:
             curve = _lorenz(xg, None)
-            row.update(gini=_gini_sorted(xg, None), top20_share=_top_share(*curve, 0.2),
-                       customers_for_80=_customers_for(*curve, 0.8))
+            row.update(
+                gini=_gini_sorted(xg, None),
+                top20_share=_top_share(*curve, 0.2),
+                customers_for_80=_customers_for(*curve, 0.8),
+            )
         row["share_of_bank_total"] = total / grand_total if grand_total > 0 else np.nan
         rows.append(row)
     index = pd.Index([key for key, _ in groups], name=group)
@@ -399,7 +417,11 @@ def pareto_summary(values) -> ParetoSummary:
     _require_positive_total(x, None, caller="pareto_summary")
     curve = _lorenz(x, None)
     return ParetoSummary(
-        n=int(x.size), total=float(x.sum()), gini=_gini_sorted(x, None),
-        top1_share=_top_share(*curve, 0.01), top10_share=_top_share(*curve, 0.1),
-        top20_share=_top_share(*curve, 0.2), customers_for_80=_customers_for(*curve, 0.8),
+        n=int(x.size),
+        total=float(x.sum()),
+        gini=_gini_sorted(x, None),
+        top1_share=_top_share(*curve, 0.01),
+        top10_share=_top_share(*curve, 0.1),
+        top20_share=_top_share(*curve, 0.2),
+        customers_for_80=_customers_for(*curve, 0.8),
     )

@@ -53,7 +53,6 @@ class TheilResult(Result):
     _frame = "by_group"
 
 
-
 def _require_columns(df: pd.DataFrame, columns: list[str], *, caller: str) -> None:
     for col in columns:
         if col not in df.columns:
@@ -70,7 +69,6 @@ def _groups(df: pd.DataFrame, *, value: str, group: str, caller: str):
     x = nonnegative_array(df[value], caller=caller, what=f"column {value!r}")
     indices = df.groupby(group, sort=True, observed=True).indices
     return x, list(indices.items())
-
 
 
 def _theil_t(x: np.ndarray) -> float:
@@ -122,14 +120,20 @@ def theil_decomposition(df: pd.DataFrame, *, value: str, group: str) -> TheilRes
         total = xg.sum()
         s_g, mu_g = total / grand_total, total / xg.size
         t_g = _theil_t(xg)
-        rows.append({"n": xg.size, "total": total, "mean": mu_g, "value_share": s_g,
-                     "theil": t_g,
-                     "within": s_g * t_g if s_g > 0 else 0.0,
-                     "between": s_g * np.log(mu_g / mu) if s_g > 0 else 0.0})
+        rows.append(
+            {
+                "n": xg.size,
+                "total": total,
+                "mean": mu_g,
+                "value_share": s_g,
+                "theil": t_g,
+                "within": s_g * t_g if s_g > 0 else 0.0,
+                "between": s_g * np.log(mu_g / mu) if s_g > 0 else 0.0,
+            }
+        )
     by_group = pd.DataFrame(rows, index=pd.Index([key for key, _ in groups], name=group))
     total_t = _theil_t(x)
     between = float(by_group["between"].sum())
     within = float(by_group["within"].sum())
     between_share = between / total_t if total_t > 0 else float("nan")
     return TheilResult(total_t, between, within, between_share, by_group)
-

@@ -84,8 +84,9 @@ class Result:
     def _repr_html_(self) -> str:
         title = f"<p><b>{html.escape(type(self).__name__)}</b></p>"
         scalars = self._scalars()
-        figures = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(readable(v))}</td></tr>"
-                          for k, v in scalars.items())
+        figures = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(readable(v))}</td></tr>" for k, v in scalars.items()
+        )
         parts = [title, f"<table>{figures}</table>" if figures else ""]
         if self._frame is not None:
             parts.append(_frame_html(getattr(self, self._frame), names=getattr(self, "product_names", None)))

@@ -37,90 +37,129 @@ def _key(**kw):
 
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "branches": pa.DataFrameSchema({
-        "branch_id": _str(unique=True),
-        "branch_name": _str(),
-        "branch_name_zh": pa.Column(str, nullable=True, required=False),
-        "region": _str(),
-        "area_type": _str(checks=pa.Check.isin(["urban", "county", "rural"])),
-    }, strict="filter", coerce=True),
-    "staff": pa.DataFrameSchema({
-        "staff_id": _str(unique=True),
-        "branch_id": _str(),
-        "role": _str(checks=pa.Check.isin(["president", "vice_president", "wealth_manager",
-                                           "customer_manager", "lobby_manager", "other"])),
-        "start_date": pa.Column(_DATE),
-        "leave_date": pa.Column(_DATE, nullable=True),
-    }, strict="filter", coerce=True),
-    "customers": pa.DataFrameSchema({
-        "customer_id": _str(unique=True),
-        "masked_name": _str(),
-        "branch_id": _str(),
-        "age": pa.Column("int16", checks=pa.Check.in_range(16, 110)),
-        "gender": _str(checks=pa.Check.isin(["F", "M"])),
-        "occupation": _str(),
-        "income_band": _str(),
-        "acquisition_group": _str(checks=pa.Check.isin(["lobby", "stock", "outreach"])),
-        "life_group": _str(),
-        "open_date": pa.Column(_DATE),
-        "owner_staff_id": _str(),
-        "external_credit_lines": pa.Column("Int16", nullable=True, required=False, checks=pa.Check.ge(0)),
-    }, strict="filter", coerce=True),
-    "products": pa.DataFrameSchema({
-        "product_id": _str(unique=True),
-        "product_name": _str(),
-        "product_name_zh": _str(),
-        "product_line": _str(),
-        "kind": _str(checks=pa.Check.isin(["asset", "credit", "service"])),
-        "base_rate": pa.Column(float, nullable=True),
-    }, strict="filter", coerce=True),
-    "holdings": pa.DataFrameSchema({
-        "customer_id": _str(),
-        "product_id": _str(),
-        "open_date": pa.Column(_DATE),
-        "close_date": pa.Column(_DATE, nullable=True),
-        "amount": pa.Column(float, checks=pa.Check.ge(0)),
-        "delinquent_date": pa.Column(_DATE, nullable=True),
-    }, strict="filter", coerce=True),
-    "balances": pa.DataFrameSchema({
-        "customer_id": _str(),
-        "product_id": _str(),
-        "valid_from": pa.Column(_DATE),
-        "valid_to": pa.Column(_DATE),
-        "balance": pa.Column(float, checks=pa.Check.ge(0)),
-    }, strict="filter", coerce=True,
-        checks=pa.Check(lambda d: d["valid_to"] > d["valid_from"], error="valid_to must be after valid_from")),
-    "transactions": pa.DataFrameSchema({
-        "txn_id": _key(),
-        "customer_id": _str(),
-        "ts": pa.Column(_DATE),
-        "amount": pa.Column(float, checks=pa.Check.ge(0)),
-        "direction": _str(checks=pa.Check.isin(["in", "out"])),
-        "channel": _str(),
-        "merchant_category": _str(),
-        "fuel_grade": pa.Column("Int16", nullable=True),
-        "fuel_litres": pa.Column(float, nullable=True),
-    }, strict="filter", coerce=True),
-    "visits": pa.DataFrameSchema({
-        "visit_id": _key(),
-        "visit_date": pa.Column(_DATE),
-        "staff_id": _str(),
-        "customer_id": _str(),
-        "contact_type": _str(),
-        "attitude": _str(checks=pa.Check.isin(["positive", "neutral", "negative"])),
-        "feedback_code": _str(),
-        "outcome": _str(),
-    }, strict="filter", coerce=True),
-    "truth": pa.DataFrameSchema({
-        "customer_id": _str(unique=True),
-        "true_wealth": pa.Column(float),
-        "bank_assets": pa.Column(float),
-        "value_potential": pa.Column(float),
-        "risk_propensity": pa.Column(float),
-        "churn_hazard": pa.Column(float),
-        "churned": pa.Column(bool),
-        "dormant": pa.Column(bool),
-    }, strict=False, coerce=True),
+    "branches": pa.DataFrameSchema(
+        {
+            "branch_id": _str(unique=True),
+            "branch_name": _str(),
+            "branch_name_zh": pa.Column(str, nullable=True, required=False),
+            "region": _str(),
+            "area_type": _str(checks=pa.Check.isin(["urban", "county", "rural"])),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "staff": pa.DataFrameSchema(
+        {
+            "staff_id": _str(unique=True),
+            "branch_id": _str(),
+            "role": _str(
+                checks=pa.Check.isin(
+                    ["president", "vice_president", "wealth_manager", "customer_manager", "lobby_manager", "other"]
+                )
+            ),
+            "start_date": pa.Column(_DATE),
+            "leave_date": pa.Column(_DATE, nullable=True),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "customers": pa.DataFrameSchema(
+        {
+            "customer_id": _str(unique=True),
+            "masked_name": _str(),
+            "branch_id": _str(),
+            "age": pa.Column("int16", checks=pa.Check.in_range(16, 110)),
+            "gender": _str(checks=pa.Check.isin(["F", "M"])),
+            "occupation": _str(),
+            "income_band": _str(),
+            "acquisition_group": _str(checks=pa.Check.isin(["lobby", "stock", "outreach"])),
+            "life_group": _str(),
+            "open_date": pa.Column(_DATE),
+            "owner_staff_id": _str(),
+            "external_credit_lines": pa.Column("Int16", nullable=True, required=False, checks=pa.Check.ge(0)),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "products": pa.DataFrameSchema(
+        {
+            "product_id": _str(unique=True),
+            "product_name": _str(),
+            "product_name_zh": _str(),
+            "product_line": _str(),
+            "kind": _str(checks=pa.Check.isin(["asset", "credit", "service"])),
+            "base_rate": pa.Column(float, nullable=True),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "holdings": pa.DataFrameSchema(
+        {
+            "customer_id": _str(),
+            "product_id": _str(),
+            "open_date": pa.Column(_DATE),
+            "close_date": pa.Column(_DATE, nullable=True),
+            "amount": pa.Column(float, checks=pa.Check.ge(0)),
+            "delinquent_date": pa.Column(_DATE, nullable=True),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "balances": pa.DataFrameSchema(
+        {
+            "customer_id": _str(),
+            "product_id": _str(),
+            "valid_from": pa.Column(_DATE),
+            "valid_to": pa.Column(_DATE),
+            "balance": pa.Column(float, checks=pa.Check.ge(0)),
+        },
+        strict="filter",
+        coerce=True,
+        checks=pa.Check(lambda d: d["valid_to"] > d["valid_from"], error="valid_to must be after valid_from"),
+    ),
+    "transactions": pa.DataFrameSchema(
+        {
+            "txn_id": _key(),
+            "customer_id": _str(),
+            "ts": pa.Column(_DATE),
+            "amount": pa.Column(float, checks=pa.Check.ge(0)),
+            "direction": _str(checks=pa.Check.isin(["in", "out"])),
+            "channel": _str(),
+            "merchant_category": _str(),
+            "fuel_grade": pa.Column("Int16", nullable=True),
+            "fuel_litres": pa.Column(float, nullable=True),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "visits": pa.DataFrameSchema(
+        {
+            "visit_id": _key(),
+            "visit_date": pa.Column(_DATE),
+            "staff_id": _str(),
+            "customer_id": _str(),
+            "contact_type": _str(),
+            "attitude": _str(checks=pa.Check.isin(["positive", "neutral", "negative"])),
+            "feedback_code": _str(),
+            "outcome": _str(),
+        },
+        strict="filter",
+        coerce=True,
+    ),
+    "truth": pa.DataFrameSchema(
+        {
+            "customer_id": _str(unique=True),
+            "true_wealth": pa.Column(float),
+            "bank_assets": pa.Column(float),
+            "value_potential": pa.Column(float),
+            "risk_propensity": pa.Column(float),
+            "churn_hazard": pa.Column(float),
+            "churned": pa.Column(bool),
+            "dormant": pa.Column(bool),
+        },
+        strict=False,
+        coerce=True,
+    ),
 }
 REQUIRED_TABLES = ("branches", "staff", "customers", "products", "holdings", "balances", "transactions")
 OPTIONAL_TABLES = ("visits", "truth")
@@ -135,11 +174,16 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memor
         One line: ``<source>: table '<table>', column '<col>': <problem>``.
     """
     schema = SCHEMAS[table]
-    missing = [c for c in schema.columns
-               if c not in df.columns and not schema.columns[c].nullable and schema.columns[c].required]
+    missing = [
+        c
+        for c in schema.columns
+        if c not in df.columns and not schema.columns[c].nullable and schema.columns[c].required
+    ]
     if missing:
-        raise DataError(f"{source}: table '{table}' lacks column(s) {', '.join(map(repr, missing))}; "
-                        f"expected columns: {', '.join(schema.columns)}")
+        raise DataError(
+            f"{source}: table '{table}' lacks column(s) {', '.join(map(repr, missing))}; "
+            f"expected columns: {', '.join(schema.columns)}"
+        )
     for c, col in schema.columns.items():
         if c not in df.columns and col.required:  # a nullable column the file left out
             empty = np.nan if "float" in str(col.dtype).lower() else pd.NA
@@ -179,12 +223,14 @@ class BankFiles:
     meta: dict
 
     def path(self, table: str) -> Path:
+        """The file (or folder of parts) of ``table``; DataError naming the folder if it has none."""
         try:
             return self.files[table]
         except KeyError:
             raise DataError(f"{self.root}: table '{table}' not found (no {table}.parquet or {table}.csv)") from None
 
     def has(self, table: str) -> bool:
+        """Whether the bank has ``table``."""
         return table in self.files
 
     @property
@@ -197,8 +243,10 @@ def find_bank(root: str | Path) -> BankFiles:
     """Locate a bank's tables (Parquet, else CSV) in ``root``, without reading them."""
     root = Path(root)
     if not root.is_dir():
-        raise DataError(f"{root}: data folder not found; expected a folder of Parquet or CSV files "
-                        f"(run `crmstudy synth --preset demo --out {root}` for a demo bank)")
+        raise DataError(
+            f"{root}: data folder not found; expected a folder of Parquet or CSV files "
+            f"(run `crmstudy synth --preset demo --out {root}` for a demo bank)"
+        )
     files = {}
     for t in REQUIRED_TABLES + OPTIONAL_TABLES:
         for ext in (".parquet", ".csv"):
@@ -212,8 +260,10 @@ def find_bank(root: str | Path) -> BankFiles:
                 files[t] = d
     missing = [t for t in REQUIRED_TABLES if t not in files]
     if missing:
-        raise DataError(f"{root}: missing table file(s) {', '.join(m + '.parquet' for m in missing)} "
-                        f"(Parquet or CSV with the columns of docs/data_dictionary.md)")
+        raise DataError(
+            f"{root}: missing table file(s) {', '.join(m + '.parquet' for m in missing)} "
+            f"(Parquet or CSV with the columns of docs/data_dictionary.md)"
+        )
     meta_path = root / "bank.json"
     meta = {}
     if meta_path.exists():
@@ -250,14 +300,16 @@ def load_bank(root: str | Path, *, tables=None, validate: bool = True) -> dict[s
 
 
 # child table, column -> parent table, key; parents come first in REQUIRED_TABLES order
-_LINKS = (("customers", "branch_id", "branches", "branch_id"),
-          ("staff", "branch_id", "branches", "branch_id"),
-          ("customers", "owner_staff_id", "staff", "staff_id"),
-          ("holdings", "customer_id", "customers", "customer_id"),
-          ("holdings", "product_id", "products", "product_id"),
-          ("balances", "customer_id", "customers", "customer_id"),
-          ("transactions", "customer_id", "customers", "customer_id"),
-          ("visits", "customer_id", "customers", "customer_id"))
+_LINKS = (
+    ("customers", "branch_id", "branches", "branch_id"),
+    ("staff", "branch_id", "branches", "branch_id"),
+    ("customers", "owner_staff_id", "staff", "staff_id"),
+    ("holdings", "customer_id", "customers", "customer_id"),
+    ("holdings", "product_id", "products", "product_id"),
+    ("balances", "customer_id", "customers", "customer_id"),
+    ("transactions", "customer_id", "customers", "customer_id"),
+    ("visits", "customer_id", "customers", "customer_id"),
+)
 _KEYS = {parent: pcol for _, _, parent, pcol in _LINKS}
 
 
@@ -284,8 +336,10 @@ def check_bank(root: str | Path) -> dict[str, int]:
             keys[t] = pd.Index(pd.concat(kept, ignore_index=True))
             if not keys[t].is_unique:  # each part was unique; across parts too?
                 dup = keys[t][keys[t].duplicated()][:3].tolist()
-                raise DataError(f"{bank.path(t)}: table '{t}', column '{_KEYS[t]}': the same id in more than one part "
-                                f"(e.g. {', '.join(map(str, dup))})")
+                raise DataError(
+                    f"{bank.path(t)}: table '{t}', column '{_KEYS[t]}': the same id in more than one part "
+                    f"(e.g. {', '.join(map(str, dup))})"
+                )
     return counts
 
 
@@ -302,8 +356,10 @@ def _check_link(df: pd.DataFrame, col: str, parent_keys: pd.Index, parent: str, 
     if len(missing):
         bad = df[col].isin(missing)
         ex = df.loc[bad, col].head(3).tolist()
-        raise DataError(f"{root}: table '{table}', column '{col}': {int(bad.sum())} value(s) not found in "
-                        f"{parent} (e.g. {', '.join(map(str, ex))})")
+        raise DataError(
+            f"{root}: table '{table}', column '{col}': {int(bad.sum())} value(s) not found in "
+            f"{parent} (e.g. {', '.join(map(str, ex))})"
+        )
 
 
 def data_fingerprint(bank: BankFiles) -> str:

@@ -175,8 +175,9 @@ def g_statistic(observed: np.ndarray, expected: np.ndarray, axis=None) -> np.nda
     return 2 * terms.sum(axis=axis)
 
 
-def two_by_two_test(a, b, c, d, *, method: Method = "pearson", min_expected: float = MIN_EXPECTED
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def two_by_two_test(
+    a, b, c, d, *, method: Method = "pearson", min_expected: float = MIN_EXPECTED
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tests of independence of many 2 × 2 tables [[a, b], [c, d]] at once (vectorised).
 
     Parameters
@@ -222,8 +223,9 @@ def two_by_two_test(a, b, c, d, *, method: Method = "pearson", min_expected: flo
 # --------------------------------------------------------------------------- bootstrap
 
 
-def bootstrap_counts(n: int, n_boot: int, *, seed: int | np.random.Generator = 0,
-                     max_cells: int = BOOTSTRAP_CELLS) -> Iterator[tuple[int, np.ndarray]]:
+def bootstrap_counts(
+    n: int, n_boot: int, *, seed: int | np.random.Generator = 0, max_cells: int = BOOTSTRAP_CELLS
+) -> Iterator[tuple[int, np.ndarray]]:
     """Row resamples with replacement, as counts, a memory-bounded batch at a time.
 
     Resample r draws ``n`` rows out of ``n`` at random; row i's count is how

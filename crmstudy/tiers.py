@@ -41,10 +41,12 @@ class TierThresholds:
     def __post_init__(self):
         bars = [self.key, self.sub_key, self.general, self.potential]
         if any(b <= 0 for b in bars) or any(hi <= lo for hi, lo in zip(bars, bars[1:])):
-            raise ParamsError("tiers: thresholds must be positive and decreasing "
-                              f"(key > sub_key > general > potential), got {bars}")
+            raise ParamsError(
+                f"tiers: thresholds must be positive and decreasing (key > sub_key > general > potential), got {bars}"
+            )
 
     def bar(self, tier: str) -> float:
+        """The bar of ``tier`` (key, sub_key, general, potential), CNY."""
         return getattr(self, tier)
 
 
@@ -67,8 +69,13 @@ def _need(df: pd.DataFrame, cols, what: str) -> None:
         raise DataError(f"{what}: missing column(s) {', '.join(missing)}")
 
 
-def assign_tiers(features: pd.DataFrame, thresholds: TierThresholds = TierThresholds(), *,
-                 ada: str = "ada", peak: str = "peak_assets") -> pd.Series:
+def assign_tiers(
+    features: pd.DataFrame,
+    thresholds: TierThresholds = TierThresholds(),
+    *,
+    ada: str = "ada",
+    peak: str = "peak_assets",
+) -> pd.Series:
     """Tier of each customer (ordered categorical, highest first).
 
     ``potential`` also takes customers below its average bar whose assets
@@ -81,7 +88,9 @@ def assign_tiers(features: pd.DataFrame, thresholds: TierThresholds = TierThresh
     t = thresholds
     tier = np.select(
         [a >= t.key, a >= t.sub_key, a >= t.general, (a >= t.potential) | (p >= t.potential_point_in_time)],
-        list(TIERS[:4]), default="mass")
+        list(TIERS[:4]),
+        default="mass",
+    )
     return pd.Series(pd.Categorical(tier, categories=list(TIERS), ordered=True), index=features.index, name="tier")
 
 
@@ -94,16 +103,18 @@ def tier_table(features: pd.DataFrame, tiers: pd.Series, *, ada: str = "ada") ->
     return out.reset_index()
 
 
-def required_owner_role(features: pd.DataFrame, rule: OwnershipRule = OwnershipRule(), *,
-                        ada: str = "ada") -> pd.Series:
+def required_owner_role(
+    features: pd.DataFrame, rule: OwnershipRule = OwnershipRule(), *, ada: str = "ada"
+) -> pd.Series:
     """The role that must own each customer: president, vice_president or staff."""
     a = features[ada].to_numpy(dtype=float)
     role = np.select([a >= rule.president, a >= rule.vice_president], ["president", "vice_president"], "staff")
     return pd.Series(role, index=features.index, name="required_owner")
 
 
-def ownership_table(features: pd.DataFrame, staff: pd.DataFrame, rule: OwnershipRule = OwnershipRule(), *,
-                    as_of=None, ada: str = "ada") -> pd.DataFrame:
+def ownership_table(
+    features: pd.DataFrame, staff: pd.DataFrame, rule: OwnershipRule = OwnershipRule(), *, as_of=None, ada: str = "ada"
+) -> pd.DataFrame:
     """Per required owner role: customers, assets, how many sit with the right role, orphans.
 
     A customer is an *orphan* when their owner has left the bank by ``as_of``
@@ -118,8 +129,9 @@ def ownership_table(features: pd.DataFrame, staff: pd.DataFrame, rule: Ownership
     need = required_owner_role(features, rule, ada=ada)
     ok = np.where(need == "staff", role.notna() & ~role.isin(["president", "vice_president"]), role == need)
     df = pd.DataFrame({"required_owner": need, "ok": ok & ~orphan, "orphan": orphan, "assets": features[ada]})
-    out = df.groupby("required_owner").agg(customers=("ok", "size"), assets=("assets", "sum"),
-                                           correctly_owned=("ok", "sum"), orphaned=("orphan", "sum"))
+    out = df.groupby("required_owner").agg(
+        customers=("ok", "size"), assets=("assets", "sum"), correctly_owned=("ok", "sum"), orphaned=("orphan", "sum")
+    )
     order = ["president", "vice_president", "staff"]
     out = out.reindex(order).fillna(0)
     out[["customers", "correctly_owned", "orphaned"]] = out[["customers", "correctly_owned", "orphaned"]].astype(int)
@@ -127,8 +139,15 @@ def ownership_table(features: pd.DataFrame, staff: pd.DataFrame, rule: Ownership
     return out.reset_index()
 
 
-def rm_workload(features: pd.DataFrame, staff: pd.DataFrame, *, band: tuple[int, int] = (250, 400),
-                role: str = "customer_manager", ada: str = "ada", as_of=None) -> pd.DataFrame:
+def rm_workload(
+    features: pd.DataFrame,
+    staff: pd.DataFrame,
+    *,
+    band: tuple[int, int] = (250, 400),
+    role: str = "customer_manager",
+    ada: str = "ada",
+    as_of=None,
+) -> pd.DataFrame:
     """Customers and assets per customer manager, against the 250–400 band (source 000)."""
     lo, hi = band
     if lo > hi:
@@ -144,9 +163,15 @@ def rm_workload(features: pd.DataFrame, staff: pd.DataFrame, *, band: tuple[int,
     return out.drop(columns="leave_date").sort_values("customers", ascending=False).reset_index(drop=True)
 
 
-def upgrade_candidates(features: pd.DataFrame, thresholds: TierThresholds = TierThresholds(), *,
-                       window: float = 0.10, top_n: int | None = 20, ada: str = "ada",
-                       peak: str = "peak_assets") -> pd.DataFrame:
+def upgrade_candidates(
+    features: pd.DataFrame,
+    thresholds: TierThresholds = TierThresholds(),
+    *,
+    window: float = 0.10,
+    top_n: int | None = 20,
+    ada: str = "ada",
+    peak: str = "peak_assets",
+) -> pd.DataFrame:
     """Customers just below the bar of the tier above their own (临界点待提升客户).
 
     A customer is a candidate when their ADA is below the bar of the next tier
@@ -173,8 +198,14 @@ def upgrade_candidates(features: pd.DataFrame, thresholds: TierThresholds = Tier
     return (out.head(top_n) if top_n else out).reset_index(drop=True)
 
 
-def long_tail_profile(features: pd.DataFrame, *, head_share: float = 0.2, ada: str = "ada",
-                      txn: str = "n_txn", products: str = "n_products") -> pd.DataFrame:
+def long_tail_profile(
+    features: pd.DataFrame,
+    *,
+    head_share: float = 0.2,
+    ada: str = "ada",
+    txn: str = "n_txn",
+    products: str = "n_products",
+) -> pd.DataFrame:
     """The head (top ``head_share`` by ADA) against the long tail (the rest).
 
     Returns one row per part with its share of customers, assets, transactions
@@ -188,8 +219,14 @@ def long_tail_profile(features: pd.DataFrame, *, head_share: float = 0.2, ada: s
     rank = features[ada].rank(method="first", ascending=False)
     part = np.where(rank <= np.ceil(head_share * n), "head", "tail")
     df = features.assign(part=part)
-    agg = {"customers": (ada, "size"), "assets": (ada, "sum"), "transactions": (txn, "sum"),
-           "products": (products, "sum"), "mean_ada": (ada, "mean"), "mean_products": (products, "mean")}
+    agg = {
+        "customers": (ada, "size"),
+        "assets": (ada, "sum"),
+        "transactions": (txn, "sum"),
+        "products": (products, "sum"),
+        "mean_ada": (ada, "mean"),
+        "mean_products": (products, "mean"),
+    }
     if "dormant" in df:
         agg["dormant_share"] = ("dormant", "mean")
     out = df.groupby("part").agg(**agg).reindex(["head", "tail"])

@@ -37,7 +37,9 @@ def test_one_connection_serves_every_query(tiny_bank):
 def test_the_period_is_bank_json_s_else_the_span_of_the_balances(tiny_bank, tmp_path):
     bank = crm.Bank.open(tiny_bank)
     assert (bank.period.start.isoformat(), bank.period.end.isoformat()) == (
-        bank.meta["period_start"], bank.meta["period_end"])
+        bank.meta["period_start"],
+        bank.meta["period_end"],
+    )
     for p in tiny_bank.glob("*.parquet"):
         (tmp_path / p.name).write_bytes(p.read_bytes())  # the same tables, no bank.json
     own = crm.Bank.open(tmp_path)

@@ -28,15 +28,25 @@ def test_synth_writes_every_table_and_metadata(tmp_path, capsys):
     assert code == EXIT_OK
     meta = json.loads((tmp_path / "bank.json").read_text())
     assert meta["seed"] == 7 and meta["preset"] == "tiny" and meta["null"] is False
-    for table in ("branches", "staff", "customers", "products", "holdings", "balances", "transactions",
-                  "visits", "truth"):
+    for table in (
+        "branches",
+        "staff",
+        "customers",
+        "products",
+        "holdings",
+        "balances",
+        "transactions",
+        "visits",
+        "truth",
+    ):
         assert (tmp_path / f"{table}.parquet").stat().st_size > 0
     assert "customers 1,500" in out
 
 
 def test_synth_null_switch_is_recorded(tmp_path, capsys):
-    code, out, _ = _run(capsys, "synth", "--preset", "tiny", "--null", "--customers", "600", "--branches", "2",
-                        "--out", str(tmp_path))
+    code, out, _ = _run(
+        capsys, "synth", "--preset", "tiny", "--null", "--customers", "600", "--branches", "2", "--out", str(tmp_path)
+    )
     assert code == EXIT_OK
     meta = json.loads((tmp_path / "bank.json").read_text())
     assert meta["null"] is True and meta["n_customers"] == 600 and meta["n_branches"] == 2
@@ -87,9 +97,9 @@ def test_report_with_an_unknown_branch_lists_the_valid_ids(tiny_bank, tmp_path, 
 
 
 @pytest.mark.parametrize("in_child", [False, True], ids=["in-process", "child-process"])
-def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no_report(tiny_bank, tmp_path,
-                                                                                        capsys, monkeypatch,
-                                                                                        in_child):
+def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no_report(
+    tiny_bank, tmp_path, capsys, monkeypatch, in_child
+):
     # the run's shared work (features, scorecards) runs in a child process on a large bank
     import shutil
 
@@ -110,8 +120,9 @@ def test_report_on_a_table_file_that_is_not_parquet_names_the_file_and_writes_no
 def test_report_with_malformed_yaml_names_file_and_line(tiny_bank, tmp_path, capsys):
     params = tmp_path / "defaults.yaml"
     params.write_text("tiers:\n  key: [500000\n")
-    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"),
-                        "--params", str(params))
+    code, _, err = _run(
+        capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"), "--params", str(params)
+    )
     assert code == EXIT_BAD_INPUT
     assert str(params) in err and "line" in err
 
@@ -121,8 +132,9 @@ def test_report_with_a_wrongly_typed_override_names_the_parameter(tiny_bank, tmp
     params = tmp_path / "defaults.yaml"
     params.write_text("upgrade:\n  top_n: 10\n")
     (tmp_path / "branches" / "B002.yaml").write_text("tiers:\n  key: fifty thousand\n")
-    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"),
-                        "--params", str(params))
+    code, _, err = _run(
+        capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"), "--params", str(params)
+    )
     assert code == EXIT_BAD_INPUT
     assert "B002.yaml" in err and "'tiers.key'" in err and "fifty thousand" in err
 
@@ -130,8 +142,9 @@ def test_report_with_a_wrongly_typed_override_names_the_parameter(tiny_bank, tmp
 def test_report_with_an_unknown_parameter_lists_the_valid_names(tiny_bank, tmp_path, capsys):
     params = tmp_path / "defaults.yaml"
     params.write_text("upgrade:\n  windw: 0.2\n")
-    code, _, err = _run(capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"),
-                        "--params", str(params))
+    code, _, err = _run(
+        capsys, "report", "--data", str(tiny_bank), "--out", str(tmp_path / "r"), "--params", str(params)
+    )
     assert code == EXIT_BAD_INPUT
     assert "'upgrade.windw'" in err and "window" in err
 
@@ -166,7 +179,7 @@ def _documented_commands() -> list[str]:
         text = doc.read_text()
         for line in text.splitlines():
             if "crmstudy report" in line:
-                cmd = line[line.index("crmstudy report"):].strip().rstrip("\"',")
+                cmd = line[line.index("crmstudy report") :].strip().rstrip("\"',")
                 for shell_op in (">>", "2>&1", "|", "&&", ";"):  # the shell's part, not ours
                     cmd = cmd.split(shell_op)[0]
                 commands.append(cmd.strip())

@@ -60,10 +60,10 @@ def test_dictionary_covers_required_and_optional_tables_and_metadata(dictionary)
 
 def test_customer_feature_columns_are_documented(dictionary):
     doc = customer_features.__doc__
-    returns = doc[doc.index("Returns"):]
+    returns = doc[doc.index("Returns") :]
     columns = re.findall(r"``(\w+)``", returns)
     assert "ada" in columns and "coverage" in columns
-    body = dictionary[dictionary.index("## Customer features"):]
+    body = dictionary[dictionary.index("## Customer features") :]
     missing = [c for c in columns + list(SCHEMAS["customers"].columns) if f"`{c}`" not in body]
     assert not missing, f"'Customer features' does not list {missing}"
 

@@ -65,10 +65,10 @@ def assert_same_per_customer(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
 
 @pytest.mark.spark
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("period, branch", [(YEAR, None), (SPRING, None), (YEAR, "B002")],
-                         ids=["year", "spring", "branch-B002"])
-def test_spark_and_duckdb_give_the_same_features_per_customer(duck_engine, spark_engine, definition,
-                                                               period, branch):
+@pytest.mark.parametrize(
+    "period, branch", [(YEAR, None), (SPRING, None), (YEAR, "B002")], ids=["year", "spring", "branch-B002"]
+)
+def test_spark_and_duckdb_give_the_same_features_per_customer(duck_engine, spark_engine, definition, period, branch):
     duck = duck_engine.to_pandas(definition(duck_engine.tables, period, branch=branch))
     spark = spark_engine.to_pandas(definition(spark_engine.tables, period, branch=branch))
     assert len(duck) > 100  # the tiny bank has customers enough for a difference to show
@@ -79,8 +79,9 @@ def test_spark_and_duckdb_give_the_same_features_per_customer(duck_engine, spark
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("window, branch", [(JAN_APR, None), (SPRING, None), (JAN_APR, "B002")],
-                         ids=["jan-apr", "spring", "branch-B002"])
+@pytest.mark.parametrize(
+    "window, branch", [(JAN_APR, None), (SPRING, None), (JAN_APR, "B002")], ids=["jan-apr", "spring", "branch-B002"]
+)
 def test_spark_and_duckdb_give_the_same_footprint_signals_per_customer(duck_engine, spark_engine, window, branch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", SignalSkipped)  # the tiny bank has every table and column they read
@@ -148,8 +149,10 @@ def test_spark_reads_existing_tables_by_name_as_on_a_cluster(spark_engine, duck_
             spark.table(names[t]).write.saveAsTable(f"crm_test.dw_{t}")
             names[t] = f"crm_test.dw_{t}"
         hive = fd.backend("spark", session=spark, tables=names)
-        assert_same_per_customer(duck_engine.to_pandas(fd.customer_assets(duck_engine.tables, SPRING, branch="B001")),
-                                 hive.to_pandas(fd.customer_assets(hive.tables, SPRING, branch="B001")))
+        assert_same_per_customer(
+            duck_engine.to_pandas(fd.customer_assets(duck_engine.tables, SPRING, branch="B001")),
+            hive.to_pandas(fd.customer_assets(hive.tables, SPRING, branch="B001")),
+        )
         hive.close()
         assert not spark.sparkContext._jsc.sc().isStopped()
     finally:
@@ -159,8 +162,7 @@ def test_spark_reads_existing_tables_by_name_as_on_a_cluster(spark_engine, duck_
 @pytest.mark.spark
 def test_spark_tables_must_cover_every_table_the_definitions_read(spark_engine):
     with pytest.raises(ParamsError, match="'tables' must name a Spark table for holdings"):
-        fd.backend("spark", session=spark_engine.session,
-                   tables={t: t for t in fd.TABLES if t != "holdings"})
+        fd.backend("spark", session=spark_engine.session, tables={t: t for t in fd.TABLES if t != "holdings"})
 
 
 def test_an_unknown_engine_is_named():

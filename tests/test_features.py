@@ -16,8 +16,16 @@ import pandas as pd
 import pytest
 
 from crmstudy.errors import ParamsError
-from crmstudy.features import (DIGITAL_CHANNELS, DORMANT_DAYS, Period, connect, customer_assets,
-                               customer_features, product_summary, transaction_summary)
+from crmstudy.features import (
+    DIGITAL_CHANNELS,
+    DORMANT_DAYS,
+    Period,
+    connect,
+    customer_assets,
+    customer_features,
+    product_summary,
+    transaction_summary,
+)
 from crmstudy.schema import validate_table
 from crmstudy.synth import preset_spec
 
@@ -43,22 +51,26 @@ CUSTOMERS = [
     ("C6", "B002", "2025-05-01", "B002-CU02"),  # new in May: no balances, no transactions
 ]
 MONTHS = pd.date_range("2025-01-01", "2026-01-01", freq="MS")
-BALANCES = (
-    [("C1", "DEMAND_DEPOSIT", a, b, 10_000.0) for a, b in zip(MONTHS[:-1], MONTHS[1:])]
-    + [("C2", "DEMAND_DEPOSIT", T("2025-03-01"), T("2025-03-11"), 36_500.0),
-       ("C3", "DEMAND_DEPOSIT", T("2025-01-01"), T("2025-07-01"), 20_000.0),
-       ("C3", "TIME_DEPOSIT", T("2025-06-01"), T("2026-01-01"), 50_000.0),
-       ("C4", "DEMAND_DEPOSIT", T("2024-07-01"), T("2025-07-02"), 10_000.0),
-       ("C4", "WEALTH_MGMT", T("2025-07-02"), T("2025-10-01"), 15_000.0)]
-)
+BALANCES = [("C1", "DEMAND_DEPOSIT", a, b, 10_000.0) for a, b in zip(MONTHS[:-1], MONTHS[1:])] + [
+    ("C2", "DEMAND_DEPOSIT", T("2025-03-01"), T("2025-03-11"), 36_500.0),
+    ("C3", "DEMAND_DEPOSIT", T("2025-01-01"), T("2025-07-01"), 20_000.0),
+    ("C3", "TIME_DEPOSIT", T("2025-06-01"), T("2026-01-01"), 50_000.0),
+    ("C4", "DEMAND_DEPOSIT", T("2024-07-01"), T("2025-07-02"), 10_000.0),
+    ("C4", "WEALTH_MGMT", T("2025-07-02"), T("2025-10-01"), 15_000.0),
+]
 # id, product, opened, closed
 HOLDINGS = [
-    ("C1", "DEMAND_DEPOSIT", "2015-01-01", None), ("C1", "MOBILE_BANKING", "2020-01-01", None),
+    ("C1", "DEMAND_DEPOSIT", "2015-01-01", None),
+    ("C1", "MOBILE_BANKING", "2020-01-01", None),
     ("C1", "CREDIT_CARD", "2021-01-01", "2025-06-01"),  # closed mid-year: not held at the end
-    ("C2", "DEMAND_DEPOSIT", "2015-01-01", None), ("C2", "FUND", "2026-02-01", None),  # opened after the period
-    ("C3", "DEMAND_DEPOSIT", "2015-01-01", None), ("C3", "TIME_DEPOSIT", "2025-06-01", "2026-01-01"),
-    ("C4", "DEMAND_DEPOSIT", "2015-01-01", None), ("C4", "WEALTH_MGMT", "2025-07-02", "2025-10-01"),
-    ("C5", "DEMAND_DEPOSIT", "2025-10-01", None), ("C6", "DEMAND_DEPOSIT", "2025-05-01", None),
+    ("C2", "DEMAND_DEPOSIT", "2015-01-01", None),
+    ("C2", "FUND", "2026-02-01", None),  # opened after the period
+    ("C3", "DEMAND_DEPOSIT", "2015-01-01", None),
+    ("C3", "TIME_DEPOSIT", "2025-06-01", "2026-01-01"),
+    ("C4", "DEMAND_DEPOSIT", "2015-01-01", None),
+    ("C4", "WEALTH_MGMT", "2025-07-02", "2025-10-01"),
+    ("C5", "DEMAND_DEPOSIT", "2025-10-01", None),
+    ("C6", "DEMAND_DEPOSIT", "2025-05-01", None),
 ]
 # customer, time, amount, direction, channel, category
 TRANSACTIONS = [
@@ -75,18 +87,30 @@ TRANSACTIONS = [
 def build_hand_bank(folder, tiny_tables) -> None:
     """Write the hand-built bank as Parquet, every table checked against its schema."""
     customers = pd.DataFrame(CUSTOMERS, columns=["customer_id", "branch_id", "open_date", "owner_staff_id"]).assign(
-        masked_name="王*伟", age=40, gender="F", occupation="teacher", income_band="50k-100k",
-        acquisition_group="stock", life_group="salaried")
+        masked_name="王*伟",
+        age=40,
+        gender="F",
+        occupation="teacher",
+        income_band="50k-100k",
+        acquisition_group="stock",
+        life_group="salaried",
+    )
     holdings = pd.DataFrame(HOLDINGS, columns=["customer_id", "product_id", "open_date", "close_date"]).assign(
-        amount=0.0, delinquent_date=pd.NaT)
+        amount=0.0, delinquent_date=pd.NaT
+    )
     balances = pd.DataFrame(BALANCES, columns=["customer_id", "product_id", "valid_from", "valid_to", "balance"])
-    tx = pd.DataFrame(TRANSACTIONS, columns=["customer_id", "ts", "amount", "direction", "channel",
-                                             "merchant_category"])
+    tx = pd.DataFrame(
+        TRANSACTIONS, columns=["customer_id", "ts", "amount", "direction", "channel", "merchant_category"]
+    )
     tx.insert(0, "txn_id", [f"T{i:04d}" for i in range(len(tx))])
     tables = {
-        "branches": tiny_tables["branches"].iloc[:2], "staff": tiny_tables["staff"].iloc[:20],
-        "products": tiny_tables["products"], "customers": customers, "holdings": holdings,
-        "balances": balances, "transactions": tx.assign(fuel_grade=pd.NA, fuel_litres=np.nan),
+        "branches": tiny_tables["branches"].iloc[:2],
+        "staff": tiny_tables["staff"].iloc[:20],
+        "products": tiny_tables["products"],
+        "customers": customers,
+        "holdings": holdings,
+        "balances": balances,
+        "transactions": tx.assign(fuel_grade=pd.NA, fuel_litres=np.nan),
     }
     for name, df in tables.items():
         validate_table(df.copy(), name, source=name).to_parquet(folder / f"{name}.parquet", index=False)
@@ -156,7 +180,10 @@ def test_customers_without_balances_get_zero_assets(hand_bank, hand_features):
 def test_a_sub_period_inside_the_overlap_averages_the_sum(hand_bank):
     c3 = assets_of(hand_bank, Period.of("2025-06-01", "2025-06-30")).loc["C3"]
     assert (c3["ada"], c3["peak_assets"], c3["end_assets"]) == (
-        pytest.approx(70_000, rel=RTOL), pytest.approx(70_000), pytest.approx(70_000))
+        pytest.approx(70_000, rel=RTOL),
+        pytest.approx(70_000),
+        pytest.approx(70_000),
+    )
 
 
 def test_a_sub_period_half_in_the_overlap_weights_by_days(hand_bank):
@@ -260,8 +287,9 @@ def reference_assets(balances: pd.DataFrame, period: Period) -> pd.DataFrame:
     n = (t - f).dt.days.to_numpy()
     row = np.repeat(np.arange(len(b)), n)
     day = (f - start).dt.days.to_numpy()[row] + (np.arange(n.sum()) - np.repeat(n.cumsum() - n, n))
-    daily = pd.DataFrame({"customer_id": b["customer_id"].to_numpy()[row], "day": day,
-                          "balance": b["balance"].to_numpy()[row]})
+    daily = pd.DataFrame(
+        {"customer_id": b["customer_id"].to_numpy()[row], "day": day, "balance": b["balance"].to_numpy()[row]}
+    )
     total = daily.groupby(["customer_id", "day"])["balance"].sum().reset_index()
     by = total.groupby("customer_id")["balance"]
     last = total[total["day"] == period.days - 1].set_index("customer_id")["balance"]
@@ -270,8 +298,11 @@ def reference_assets(balances: pd.DataFrame, period: Period) -> pd.DataFrame:
     return out
 
 
-@pytest.mark.parametrize("period", [YEAR, Period.of("2025-03-15", "2025-06-20"), Period.of("2025-12-31", "2025-12-31")],
-                         ids=["year", "spring", "last-day"])
+@pytest.mark.parametrize(
+    "period",
+    [YEAR, Period.of("2025-03-15", "2025-06-20"), Period.of("2025-12-31", "2025-12-31")],
+    ids=["year", "spring", "last-day"],
+)
 def test_duckdb_assets_equal_a_daily_pandas_reference(tiny_bank, tiny_tables, period):
     got = assets_of(tiny_bank, period).sort_index()
     want = reference_assets(tiny_tables["balances"], period).sort_index()
@@ -297,13 +328,15 @@ def test_transaction_summary_equals_a_pandas_groupby(tiny_bank, tiny_tables, per
     tx = tiny_tables["transactions"]
     tx = tx[(tx["ts"] >= pd.Timestamp(period.start)) & (tx["ts"] < pd.Timestamp(period.end_exclusive))]
     g = tx.groupby("customer_id")
-    want = pd.DataFrame({
-        "n_txn": g.size(),
-        "amount_in": tx["amount"].where(tx["direction"] == "in", 0).groupby(tx["customer_id"]).sum(),
-        "amount_out": tx["amount"].where(tx["direction"] == "out", 0).groupby(tx["customer_id"]).sum(),
-        "n_categories": g["merchant_category"].nunique(),
-        "digital_share": tx["channel"].isin(DIGITAL_CHANNELS).groupby(tx["customer_id"]).mean(),
-    }).sort_index()
+    want = pd.DataFrame(
+        {
+            "n_txn": g.size(),
+            "amount_in": tx["amount"].where(tx["direction"] == "in", 0).groupby(tx["customer_id"]).sum(),
+            "amount_out": tx["amount"].where(tx["direction"] == "out", 0).groupby(tx["customer_id"]).sum(),
+            "n_categories": g["merchant_category"].nunique(),
+            "digital_share": tx["channel"].isin(DIGITAL_CHANNELS).groupby(tx["customer_id"]).mean(),
+        }
+    ).sort_index()
     got = transaction_summary(connect(tiny_bank), period).set_index("customer_id").sort_index()
     assert list(got.index) == list(want.index)
     assert (got["n_txn"] == want["n_txn"]).all() and (got["n_categories"] == want["n_categories"]).all()

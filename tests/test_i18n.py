@@ -12,19 +12,18 @@ import re
 import shutil
 import subprocess
 import warnings
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from crmstudy import fonts, i18n, plots  # noqa: E402
-from crmstudy.pareto import lorenz_curve  # noqa: E402
-from crmstudy.reports.pipeline import engines as render  # noqa: E402
+from crmstudy import fonts, i18n, plots
+from crmstudy.pareto import lorenz_curve
+from crmstudy.reports.pipeline import engines as render
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -55,8 +54,11 @@ def test_every_message_exists_in_both_languages():
 
 def test_every_message_has_the_same_placeholders_in_both_languages():
     en, zh = i18n.catalogue("en"), i18n.catalogue("zh")
-    differ = {k: (sorted(i18n.placeholders(en[k])), sorted(i18n.placeholders(zh[k])))
-              for k in en if k in zh and i18n.placeholders(en[k]) != i18n.placeholders(zh[k])}
+    differ = {
+        k: (sorted(i18n.placeholders(en[k])), sorted(i18n.placeholders(zh[k])))
+        for k in en
+        if k in zh and i18n.placeholders(en[k]) != i18n.placeholders(zh[k])
+    }
     assert not differ, f"placeholders differ (en, zh): {differ}"
 
 
@@ -86,26 +88,32 @@ def test_an_unknown_key_language_or_missing_value_is_named_in_one_line():
 # numbers, amounts, dates
 
 
-@pytest.mark.parametrize("amount, text", [
-    (8_500, "8,500元"),
-    (500_000, "50万元"),
-    (12_345_000, "1,234.5万元"),
-    (-12_345_000, "-1,234.5万元"),
-    (99_999_999, "10,000万元"),  # rounds within 万 rather than jumping to 亿
-    (321_000_000, "3.21亿元"),
-    (1_000_000_000, "10亿元"),
-])
+@pytest.mark.parametrize(
+    "amount, text",
+    [
+        (8_500, "8,500元"),
+        (500_000, "50万元"),
+        (12_345_000, "1,234.5万元"),
+        (-12_345_000, "-1,234.5万元"),
+        (99_999_999, "10,000万元"),  # rounds within 万 rather than jumping to 亿
+        (321_000_000, "3.21亿元"),
+        (1_000_000_000, "10亿元"),
+    ],
+)
 def test_chinese_amounts_are_written_in_wan_and_yi_yuan(amount, text):
     assert i18n.money(amount, "zh") == text
 
 
-@pytest.mark.parametrize("amount, compact, text", [
-    (1_234_567, True, "CNY 1.2M"),
-    (999_999, True, "CNY 1M"),
-    (12_345, True, "CNY 12.3K"),
-    (850, True, "CNY 850"),
-    (1_234_567, False, "CNY 1,234,567"),
-])
+@pytest.mark.parametrize(
+    "amount, compact, text",
+    [
+        (1_234_567, True, "CNY 1.2M"),
+        (999_999, True, "CNY 1M"),
+        (12_345, True, "CNY 12.3K"),
+        (850, True, "CNY 850"),
+        (1_234_567, False, "CNY 1,234,567"),
+    ],
+)
 def test_english_amounts_are_compact_or_carry_thousands_separators(amount, compact, text):
     assert i18n.money(amount, "en", compact=compact) == text
 
@@ -148,16 +156,38 @@ def test_dates_follow_the_language():
 def _all_plots(lang: str) -> list:
     rng = np.random.default_rng(0)
     ada = rng.lognormal(10, 1.5, 500)
-    tiers = pd.DataFrame({"tier": ["key", "sub_key", "general", "potential", "mass"],
-                          "customer_share": [0.02, 0.03, 0.15, 0.2, 0.6], "asset_share": [0.45, 0.13, 0.25, 0.1, 0.07]})
-    workload = pd.DataFrame({"staff_id": ["B001-CU01", "B001-CU02", "B001-CU03"], "customers": [180, 320, 450],
-                             "status": ["under", "within", "over"]})
-    profile = pd.DataFrame({"part": ["head", "tail"], "customers_share": [0.2, 0.8], "assets_share": [0.84, 0.16],
-                            "transactions_share": [0.26, 0.74], "products_share": [0.23, 0.77]})
+    tiers = pd.DataFrame(
+        {
+            "tier": ["key", "sub_key", "general", "potential", "mass"],
+            "customer_share": [0.02, 0.03, 0.15, 0.2, 0.6],
+            "asset_share": [0.45, 0.13, 0.25, 0.1, 0.07],
+        }
+    )
+    workload = pd.DataFrame(
+        {
+            "staff_id": ["B001-CU01", "B001-CU02", "B001-CU03"],
+            "customers": [180, 320, 450],
+            "status": ["under", "within", "over"],
+        }
+    )
+    profile = pd.DataFrame(
+        {
+            "part": ["head", "tail"],
+            "customers_share": [0.2, 0.8],
+            "assets_share": [0.84, 0.16],
+            "transactions_share": [0.26, 0.74],
+            "products_share": [0.23, 0.77],
+        }
+    )
     return [
-        plots.lorenz_plot({"B001": lorenz_curve(ada, points=51),
-                           i18n.t("concentration.whole_bank", lang): lorenz_curve(ada[:300], points=51)},
-                          title=i18n.t("concentration.heading", lang), lang=lang),
+        plots.lorenz_plot(
+            {
+                "B001": lorenz_curve(ada, points=51),
+                i18n.t("concentration.whole_bank", lang): lorenz_curve(ada[:300], points=51),
+            },
+            title=i18n.t("concentration.heading", lang),
+            lang=lang,
+        ),
         plots.tier_plot(tiers, lang=lang),
         plots.workload_plot(workload, band=(250, 400), lang=lang),
         plots.long_tail_plot(profile, lang=lang),
@@ -197,8 +227,13 @@ def test_the_glyph_check_would_catch_a_latin_only_font():
 def test_english_figures_take_their_labels_from_the_catalogue_and_keep_their_latin_font():
     axes = _all_plots("en")
     assert axes[0].get_xlabel() == i18n.t("plots.lorenz.xlabel", "en")
-    assert [t.get_text() for t in axes[1].get_xticklabels()] == \
-        ["Key", "Sub-key", "General", "Potential", "Mass (long tail)"]
+    assert [t.get_text() for t in axes[1].get_xticklabels()] == [
+        "Key",
+        "Sub-key",
+        "General",
+        "Potential",
+        "Mass (long tail)",
+    ]
     assert axes[0].xaxis.label.get_fontname() == "DejaVu Sans"
     for ax in axes:
         plt.close(ax.figure)
@@ -210,8 +245,11 @@ def test_without_a_cjk_font_one_line_says_how_to_install_one(monkeypatch):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(2):
-            plt.close(plots.tier_plot(pd.DataFrame({"tier": ["key"], "customer_share": [1.0], "asset_share": [1.0]}),
-                                      lang="zh").figure)
+            plt.close(
+                plots.tier_plot(
+                    pd.DataFrame({"tier": ["key"], "customer_share": [1.0], "asset_share": [1.0]}), lang="zh"
+                ).figure
+            )
     hints = [w for w in caught if issubclass(w.category, fonts.CjkFontWarning)]
     assert len(hints) == 1
     message = str(hints[0].message)
@@ -261,8 +299,16 @@ def zh_run(tiny_bank, tmp_path_factory):
     (folder / "branches").mkdir()
     (folder / "branches" / "B002.yaml").write_text("language: en\n", encoding="utf-8")
     out = tmp_path_factory.mktemp("zh_reports")
-    summary = run_reports(tiny_bank, out, branches="B001,B002", workers=2, engine="builtin",
-                          formats=("html", "pdf"), params_file=folder / "defaults.yaml", progress=False)
+    summary = run_reports(
+        tiny_bank,
+        out,
+        branches="B001,B002",
+        workers=2,
+        engine="builtin",
+        formats=("html", "pdf"),
+        params_file=folder / "defaults.yaml",
+        progress=False,
+    )
     assert [r.status for r in summary.results] == ["ok", "ok"], summary.table()
     return tiny_bank, out / "latest", summary
 

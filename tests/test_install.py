@@ -36,8 +36,11 @@ def test_the_notebooks_folder_links_to_the_packaged_notebooks():
 
 def test_package_data_holds_every_packaged_notebook():
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["crmstudy"]
-    books = [p.relative_to(ROOT / "crmstudy").as_posix() for p in PACKAGED.rglob("*.ipynb")
-             if ".ipynb_checkpoints" not in p.parts]
+    books = [
+        p.relative_to(ROOT / "crmstudy").as_posix()
+        for p in PACKAGED.rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    ]
     assert len(books) >= 13, "the branch report and the curriculum"
     assert [b for b in books if not any(fnmatch.fnmatch(b, g) for g in globs)] == []
 
@@ -70,16 +73,26 @@ def test_a_wheel_installed_in_a_fresh_venv_renders_a_branch_report(tmp_path):
     env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"  # as after `source venv/bin/activate`
     where = _run([python, "-c", "import crmstudy; print(crmstudy.__file__)"], cwd=work, env=env).strip()
     assert Path(where).is_relative_to(venv), f"the installed crmstudy is imported, not {where}"
-    kernel = _run([python, "-c", "from jupyter_client.kernelspec import KernelSpecManager as M; "
-                   "print(M().get_kernel_spec('python3').argv[0])"], cwd=work, env=env).strip()
-    kernel_crmstudy = _run([shutil.which(kernel, path=env["PATH"]), "-c", "import crmstudy; print(crmstudy.__file__)"],
-                           cwd=work, env=env).strip()
+    kernel = _run(
+        [
+            python,
+            "-c",
+            "from jupyter_client.kernelspec import KernelSpecManager as M; "
+            "print(M().get_kernel_spec('python3').argv[0])",
+        ],
+        cwd=work,
+        env=env,
+    ).strip()
+    kernel_crmstudy = _run(
+        [shutil.which(kernel, path=env["PATH"]), "-c", "import crmstudy; print(crmstudy.__file__)"], cwd=work, env=env
+    ).strip()
     assert Path(kernel_crmstudy).is_relative_to(venv), "the notebooks' kernel imports the installed crmstudy too"
     assert _run([python, "-m", "crmstudy", "--version"], cwd=work, env=env).startswith("crmstudy ")
 
     _run([bindir / "crmstudy", "synth", "--preset", "tiny", "--out", "D"], cwd=work, env=env)
-    printed = _run([bindir / "crmstudy", "report", "--data", "D", "--out", "R", "--branches", "B001"],
-                   cwd=work, env=env)
+    printed = _run(
+        [bindir / "crmstudy", "report", "--data", "D", "--out", "R", "--branches", "B001"], cwd=work, env=env
+    )
     assert "1 rendered, 0 unchanged, 0 failed" in printed, printed
     html = (work / "R" / "latest" / "B001.html").read_text(encoding="utf-8")
     name = pd.read_parquet(work / "D" / "branches.parquet").set_index("branch_id").loc["B001", "branch_name"]

@@ -10,8 +10,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGED = ROOT / "crmstudy" / "notebooks"  # the branch report and the curriculum, linked from notebooks/
-NOTEBOOKS = sorted(p for folder in (ROOT / "notebooks", PACKAGED) for p in folder.rglob("*.ipynb")
-                   if not p.is_symlink() and ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = sorted(
+    p
+    for folder in (ROOT / "notebooks", PACKAGED)
+    for p in folder.rglob("*.ipynb")
+    if not p.is_symlink() and ".ipynb_checkpoints" not in p.parts
+)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -30,9 +34,14 @@ def test_notebook_names_its_kernel_and_has_a_parameters_cell(path):
 
 @pytest.mark.slow
 def test_explore_notebook_runs_on_the_tiny_bank(tiny_bank, tmp_path):
-    pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
-                        parameters={"data_dir": str(tiny_bank)}, kernel_name="python3", progress_bar=False,
-                        cwd=str(ROOT / "notebooks"))
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "explore.ipynb"),
+        str(tmp_path / "explore.ipynb"),
+        parameters={"data_dir": str(tiny_bank)},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(ROOT / "notebooks"),
+    )
 
 
 TRAINING = sorted((PACKAGED / "training").glob("*.ipynb"))
@@ -42,8 +51,14 @@ TRAINING = sorted((PACKAGED / "training").glob("*.ipynb"))
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
 def test_training_notebook_runs_on_the_tiny_bank(path, tiny_bank, tmp_path):
     """Lessons run; solutions run too, and their cells assert the expected answers."""
-    pm.execute_notebook(str(path), str(tmp_path / path.name), parameters={"data_dir": str(tiny_bank)},
-                        kernel_name="python3", progress_bar=False, cwd=str(path.parent))
+    pm.execute_notebook(
+        str(path),
+        str(tmp_path / path.name),
+        parameters={"data_dir": str(tiny_bank)},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(path.parent),
+    )
 
 
 def test_every_lesson_has_a_solutions_companion():

@@ -26,7 +26,11 @@ def test_every_section_knob_is_a_parameter():
     p = params.ReportParams()
     assert (p.prospects.top_n, p.prospects.flag_ratio, p.prospects.min_events) == (10, 2.0, 10)
     assert (p.association.by, p.association.alpha, p.association.correction, p.association.top_n) == (
-        "life_group", 0.05, "bh", 20)
+        "life_group",
+        0.05,
+        "bh",
+        20,
+    )
 
 
 def test_the_analyses_defaults_are_the_models():
@@ -44,16 +48,19 @@ def test_a_branch_file_overrides_only_the_keys_it_names(tmp_path):
     assert p.digest() != params.load(tmp_path / "defaults.yaml").digest()
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("tiers:\n  key: fifty thousand\n", "'tiers.key' (CNY)"),
-    ("association:\n  correction: bonferroni\n", "'association.correction'"),
-    ("association:\n  by: shoe_size\n", "'association.by'"),
-    ("prospects:\n  top_n: 0\n", "'prospects.top_n' (customers)"),
-    ("prospects:\n  topn: 3\n", "unknown parameter 'prospects.topn'; valid here: top_n, flag_ratio, min_events"),
-    ("tiers:\n  key: 10\n", "'tiers' must decrease"),
-    ("tiers: [1, 2\n", "line 2, column 1: malformed YAML"),
-    ("- 1\n- 2\n", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tiers:\n  key: fifty thousand\n", "'tiers.key' (CNY)"),
+        ("association:\n  correction: bonferroni\n", "'association.correction'"),
+        ("association:\n  by: shoe_size\n", "'association.by'"),
+        ("prospects:\n  top_n: 0\n", "'prospects.top_n' (customers)"),
+        ("prospects:\n  topn: 3\n", "unknown parameter 'prospects.topn'; valid here: top_n, flag_ratio, min_events"),
+        ("tiers:\n  key: 10\n", "'tiers' must decrease"),
+        ("tiers: [1, 2\n", "line 2, column 1: malformed YAML"),
+        ("- 1\n- 2\n", "expected a mapping"),
+    ],
+)
 def test_a_bad_parameter_is_one_line_naming_the_file_and_the_parameter(tmp_path, text, expected):
     path = tmp_path / "defaults.yaml"
     path.write_text(text)

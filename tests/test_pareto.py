@@ -13,7 +13,6 @@ correction) misses by far more.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -170,8 +169,7 @@ def test_pareto_summary_agrees_with_the_single_functions():
     assert summary.top1_share == pytest.approx(top_share(values, 0.01), abs=1e-15)
     assert summary.top10_share == pytest.approx(top_share(values, 0.1), abs=1e-15)
     assert summary.top20_share == pytest.approx(top_share(values, 0.2), abs=1e-15)
-    assert summary.customers_for_80 == pytest.approx(
-        customers_holding_share(values, 0.8), abs=1e-15)
+    assert summary.customers_for_80 == pytest.approx(customers_holding_share(values, 0.8), abs=1e-15)
 
 
 # --- weights --------------------------------------------------------------
@@ -182,22 +180,23 @@ def test_integer_frequency_weights_equal_repeating_rows():
     values = pd.Series(rng.exponential(size=200))
     weights = pd.Series(rng.integers(1, 6, size=200))
     repeated = values.repeat(weights)
-    assert gini(values, weights=weights, ci=None).estimate == pytest.approx(
-        gini(repeated, ci=None).estimate, abs=1e-12)
+    assert gini(values, weights=weights, ci=None).estimate == pytest.approx(gini(repeated, ci=None).estimate, abs=1e-12)
     for k in (0.01, 0.2, 0.5):
-        assert top_share(values, k, weights=weights) == pytest.approx(
-            top_share(repeated, k), abs=1e-12)
+        assert top_share(values, k, weights=weights) == pytest.approx(top_share(repeated, k), abs=1e-12)
     assert customers_holding_share(values, 0.8, weights=weights) == pytest.approx(
-        customers_holding_share(repeated, 0.8), abs=1e-12)
-    pd.testing.assert_frame_equal(lorenz_curve(values, weights=weights, points=101),
-                                  lorenz_curve(repeated, points=101), atol=1e-12)
+        customers_holding_share(repeated, 0.8), abs=1e-12
+    )
+    pd.testing.assert_frame_equal(
+        lorenz_curve(values, weights=weights, points=101), lorenz_curve(repeated, points=101), atol=1e-12
+    )
 
 
 def test_zero_weight_rows_are_ignored():
     values = pd.Series([1.0, 2.0, 1000.0, 3.0])
     weights = pd.Series([1, 1, 0, 1])
     assert gini(values, weights=weights, ci=None).estimate == pytest.approx(
-        gini(pd.Series([1.0, 2.0, 3.0]), ci=None).estimate, abs=1e-15)
+        gini(pd.Series([1.0, 2.0, 3.0]), ci=None).estimate, abs=1e-15
+    )
 
 
 # --- reference implementations --------------------------------------------
@@ -215,16 +214,19 @@ def test_gini_matches_the_naive_formula_with_ties_and_zeros():
 
 def test_gini_matches_pysal_inequality():
     import inequality.gini as ineq_gini  # test extra: the reference must run, not be skipped
+
     values = _rng(15).lognormal(10, 1.5, size=2000)
     assert gini(values, ci=None).estimate == pytest.approx(ineq_gini.Gini(values).g, abs=1e-9)
 
 
 def test_theil_matches_pysal_inequality_theil_and_theild():
     import inequality.theil as ineq_theil
+
     rng = _rng(16)
     # Strictly positive values: PySAL replaces zeros by a small constant.
-    df = pd.DataFrame({"assets": rng.lognormal(10, 1.3, size=3000),
-                       "branch": rng.choice(["B001", "B002", "B003", "B004"], size=3000)})
+    df = pd.DataFrame(
+        {"assets": rng.lognormal(10, 1.3, size=3000), "branch": rng.choice(["B001", "B002", "B003", "B004"], size=3000)}
+    )
     df.loc[df.branch == "B003", "assets"] *= 4
     result = theil_decomposition(df, value="assets", group="branch")
     reference = ineq_theil.TheilD(df.assets.to_numpy(), df.branch.to_numpy())
@@ -238,8 +240,9 @@ def test_theil_matches_pysal_inequality_theil_and_theild():
 
 def _branches(seed: int, n: int = 4000) -> pd.DataFrame:
     rng = _rng(seed)
-    df = pd.DataFrame({"assets": rng.lognormal(10, 1.5, size=n),
-                       "branch": rng.choice(["B001", "B002", "B003"], size=n)})
+    df = pd.DataFrame(
+        {"assets": rng.lognormal(10, 1.5, size=n), "branch": rng.choice(["B001", "B002", "B003"], size=n)}
+    )
     df.loc[df.branch == "B002", "assets"] *= 3
     return df
 
@@ -258,8 +261,7 @@ def test_theil_by_group_has_one_row_per_group_with_shares_summing_to_one():
     by_group = result.by_group
     assert list(by_group.index) == ["B001", "B002", "B003"]
     assert by_group.index.name == "branch"
-    assert list(by_group.columns) == [
-        "n", "total", "mean", "value_share", "theil", "within", "between"]
+    assert list(by_group.columns) == ["n", "total", "mean", "value_share", "theil", "within", "between"]
     assert by_group.n.sum() == 4000
     assert by_group.value_share.sum() == pytest.approx(1.0, abs=1e-12)
 
@@ -311,8 +313,16 @@ def test_theil_of_equal_values_is_zero_with_undefined_between_share():
 def test_concentration_by_group_agrees_with_the_single_functions():
     df = _branches(21)
     table = concentration_by_group(df, value="assets", group="branch")
-    assert list(table.columns) == ["n", "total", "mean", "median", "gini", "top20_share",
-                                   "customers_for_80", "share_of_bank_total"]
+    assert list(table.columns) == [
+        "n",
+        "total",
+        "mean",
+        "median",
+        "gini",
+        "top20_share",
+        "customers_for_80",
+        "share_of_bank_total",
+    ]
     assert list(table.index) == ["B001", "B002", "B003"]
     for branch, rows in df.groupby("branch"):
         row = table.loc[branch]
@@ -322,14 +332,12 @@ def test_concentration_by_group_agrees_with_the_single_functions():
         assert row["median"] == pytest.approx(rows.assets.median(), rel=1e-12)
         assert row.gini == pytest.approx(gini(rows.assets, ci=None).estimate, abs=1e-15)
         assert row.top20_share == pytest.approx(top_share(rows.assets, 0.2), abs=1e-15)
-        assert row.customers_for_80 == pytest.approx(
-            customers_holding_share(rows.assets, 0.8), abs=1e-15)
+        assert row.customers_for_80 == pytest.approx(customers_holding_share(rows.assets, 0.8), abs=1e-15)
     assert table.share_of_bank_total.sum() == pytest.approx(1.0, abs=1e-12)
 
 
 def test_concentration_of_a_group_holding_nothing_is_undefined_not_an_error():
-    df = pd.DataFrame({"assets": [0.0, 0.0, 1.0, 3.0],
-                       "tier": ["dormant", "dormant", "mass", "mass"]})
+    df = pd.DataFrame({"assets": [0.0, 0.0, 1.0, 3.0], "tier": ["dormant", "dormant", "mass", "mass"]})
     table = concentration_by_group(df, value="assets", group="tier")
     assert table.loc["dormant", ["gini", "top20_share", "customers_for_80"]].isna().all()
     assert table.loc["dormant", "share_of_bank_total"] == 0.0

@@ -15,8 +15,15 @@ import pytest
 
 from crmstudy.errors import DataError
 from crmstudy.features import customer_features
-from crmstudy.schema import (REQUIRED_TABLES, check_bank, data_fingerprint, find_bank, load_bank, read_table,
-                             validate_table)
+from crmstudy.schema import (
+    REQUIRED_TABLES,
+    check_bank,
+    data_fingerprint,
+    find_bank,
+    load_bank,
+    read_table,
+    validate_table,
+)
 
 USER_TABLES = REQUIRED_TABLES + ("visits",)  # what a bank would export: no latent truth, no bank.json
 

@@ -28,8 +28,7 @@ def test_bh_and_holm_by_hand():
 def test_corrections_match_statsmodels_multipletests(method, reference):
     rng = np.random.default_rng(7)
     p = np.concatenate([rng.uniform(size=200), rng.uniform(0, 0.001, size=20), [0.02, 0.02, 0.02, 1.0]])
-    np.testing.assert_allclose(adjust_pvalues(p, method=method), multipletests(p, method=reference)[1],
-                               rtol=1e-12)
+    np.testing.assert_allclose(adjust_pvalues(p, method=method), multipletests(p, method=reference)[1], rtol=1e-12)
 
 
 def test_missing_p_values_are_left_out_of_the_family():

@@ -71,7 +71,9 @@ def planted_effect_z(tables) -> dict[str, float]:
     rho = fuel["premium_share"].corr(fuel["value_potential"], method="spearman")
     return {
         # source 000/003: business owners borrow for their business
-        "business_loan_among_business_owners": two_proportion_z(holds(tables, "BUSINESS_LOAN"), life == "business_owner"),
+        "business_loan_among_business_owners": two_proportion_z(
+            holds(tables, "BUSINESS_LOAN"), life == "business_owner"
+        ),
         # source 003: the two gold products serve overlapping customers
         "yicun_among_jicun_holders": two_proportion_z(holds(tables, "GOLD_YICUN"), holds(tables, "GOLD_JICUN")),
         # source 002: premium fuel says "good car"; Spearman rho * sqrt(n) is about N(0, 1) under independence
@@ -148,8 +150,10 @@ def test_a_shorter_period_keeps_every_record_inside_it():
     assert t["visits"]["visit_date"].max() < end_excl
 
 
-@pytest.mark.parametrize("changes", [dict(n_customers=0), dict(n_branches=0), dict(days=0),
-                                     dict(n_branches=4, n_customers=199), dict(seed=-1)])
+@pytest.mark.parametrize(
+    "changes",
+    [dict(n_customers=0), dict(n_branches=0), dict(days=0), dict(n_branches=4, n_customers=199), dict(seed=-1)],
+)
 def test_impossible_sizes_are_refused_in_one_line(changes):
     with pytest.raises(ParamsError) as e:
         BankSpec(**changes)
@@ -189,8 +193,11 @@ def blocks_bank(blocks_banks):
 
 
 def sha256_of_parts(folder) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_the_files_do_not_depend_on_how_many_blocks_are_generated_at_once(blocks_banks):
@@ -245,10 +252,13 @@ def reference_features(bank, ids: list[str]) -> pd.DataFrame:
     days = (bal["valid_to"].clip(upper=end_excl) - bal["valid_from"].clip(lower=start)).dt.days.clip(lower=0)
     ada = (bal["balance"] * days).groupby(bal["customer_id"]).sum() / BLOCKS_SPEC.days
     tx = pd.read_parquet(bank / "transactions").query("customer_id in @ids")
-    signed = tx.assign(amount_in=tx["amount"].where(tx["direction"] == "in", 0.0),
-                       amount_out=tx["amount"].where(tx["direction"] == "out", 0.0))
-    sums = signed.groupby("customer_id").agg(n_txn=("amount", "size"), amount_in=("amount_in", "sum"),
-                                             amount_out=("amount_out", "sum"))
+    signed = tx.assign(
+        amount_in=tx["amount"].where(tx["direction"] == "in", 0.0),
+        amount_out=tx["amount"].where(tx["direction"] == "out", 0.0),
+    )
+    sums = signed.groupby("customer_id").agg(
+        n_txn=("amount", "size"), amount_in=("amount_in", "sum"), amount_out=("amount_out", "sum")
+    )
     h = pd.read_parquet(bank / "holdings").query("customer_id in @ids")
     held = h[(h["open_date"] < end_excl) & (h["close_date"].isna() | (h["close_date"] >= end_excl))]
     out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
@@ -330,11 +340,21 @@ def test_dormant_share_is_plausible(demo_features):
 # Plausibility bands for customers ever holding each product (a Chinese retail bank's
 # personal book); not from the articles, wide enough to survive recalibration.
 HOLDING_BANDS = {
-    "TIME_DEPOSIT": (0.20, 0.60), "WEALTH_MGMT": (0.05, 0.30), "FUND": (0.03, 0.20),
-    "INSURANCE": (0.03, 0.20), "GOLD_JICUN": (0.01, 0.10), "GOLD_YICUN": (0.01, 0.10),
-    "CONSUMER_LOAN": (0.02, 0.15), "MORTGAGE": (0.02, 0.15), "BUSINESS_LOAN": (0.01, 0.08),
-    "CREDIT_CARD": (0.15, 0.50), "MOBILE_BANKING": (0.40, 0.80), "ONLINE_BANKING": (0.15, 0.45),
-    "POS_MERCHANT": (0.01, 0.08), "PAYROLL": (0.20, 0.60), "UTILITY_PAY": (0.20, 0.60),
+    "TIME_DEPOSIT": (0.20, 0.60),
+    "WEALTH_MGMT": (0.05, 0.30),
+    "FUND": (0.03, 0.20),
+    "INSURANCE": (0.03, 0.20),
+    "GOLD_JICUN": (0.01, 0.10),
+    "GOLD_YICUN": (0.01, 0.10),
+    "CONSUMER_LOAN": (0.02, 0.15),
+    "MORTGAGE": (0.02, 0.15),
+    "BUSINESS_LOAN": (0.01, 0.08),
+    "CREDIT_CARD": (0.15, 0.50),
+    "MOBILE_BANKING": (0.40, 0.80),
+    "ONLINE_BANKING": (0.15, 0.45),
+    "POS_MERCHANT": (0.01, 0.08),
+    "PAYROLL": (0.20, 0.60),
+    "UTILITY_PAY": (0.20, 0.60),
 }
 
 
@@ -393,14 +413,28 @@ def test_customers_whose_owner_left_churn_more(demo_tables):
     assert gone[left].mean() >= 2 * gone[~left].mean()
 
 
-@pytest.mark.parametrize("effect", ["business_loan_among_business_owners", "yicun_among_jicun_holders",
-                                    "premium_fuel_vs_value_potential", "churn_when_owner_left"])
+@pytest.mark.parametrize(
+    "effect",
+    [
+        "business_loan_among_business_owners",
+        "yicun_among_jicun_holders",
+        "premium_fuel_vs_value_potential",
+        "churn_when_owner_left",
+    ],
+)
 def test_planted_effects_are_far_outside_sampling_error(demo_z, effect):
     assert demo_z[effect] > 5
 
 
-@pytest.mark.parametrize("effect", ["business_loan_among_business_owners", "yicun_among_jicun_holders",
-                                    "premium_fuel_vs_value_potential", "churn_when_owner_left"])
+@pytest.mark.parametrize(
+    "effect",
+    [
+        "business_loan_among_business_owners",
+        "yicun_among_jicun_holders",
+        "premium_fuel_vs_value_potential",
+        "churn_when_owner_left",
+    ],
+)
 def test_null_bank_shows_no_planted_effect(null_z, effect):
     assert abs(null_z[effect]) < 3
 

@@ -14,8 +14,17 @@ import pytest
 
 from crmstudy.errors import DataError, ParamsError
 from crmstudy.privacy import mask_customers, mask_id, mask_name
-from crmstudy.tiers import (TIERS, TierThresholds, assign_tiers, long_tail_profile, ownership_table,
-                            required_owner_role, rm_workload, tier_table, upgrade_candidates)
+from crmstudy.tiers import (
+    TIERS,
+    TierThresholds,
+    assign_tiers,
+    long_tail_profile,
+    ownership_table,
+    required_owner_role,
+    rm_workload,
+    tier_table,
+    upgrade_candidates,
+)
 
 
 def frame(ada, peak=None, **cols) -> pd.DataFrame:
@@ -32,12 +41,21 @@ def tiers_of(ada, peak=None, **kw) -> list[str]:
 # --- tiers -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ada, tier", [
-    (10_000_000, "key"), (500_000, "key"), (499_999.99, "sub_key"),
-    (200_000, "sub_key"), (199_999.99, "general"),
-    (50_000, "general"), (49_999.99, "potential"),
-    (20_000, "potential"), (19_999.99, "mass"), (0, "mass"),
-])
+@pytest.mark.parametrize(
+    "ada, tier",
+    [
+        (10_000_000, "key"),
+        (500_000, "key"),
+        (499_999.99, "sub_key"),
+        (200_000, "sub_key"),
+        (199_999.99, "general"),
+        (50_000, "general"),
+        (49_999.99, "potential"),
+        (20_000, "potential"),
+        (19_999.99, "mass"),
+        (0, "mass"),
+    ],
+)
 def test_each_bar_is_inclusive(ada, tier):
     assert tiers_of([ada]) == [tier]
 
@@ -67,12 +85,16 @@ def test_assign_tiers_names_a_missing_column():
         assign_tiers(pd.DataFrame({"ada": [1.0]}))
 
 
-@pytest.mark.parametrize("bars", [
-    dict(key=100_000),                       # key below sub-key
-    dict(key=200_000),                       # the article's typo: key equal to sub-key
-    dict(general=20_000),                    # general equal to potential
-    dict(potential=0), dict(potential=-1),   # a bar must be positive
-])
+@pytest.mark.parametrize(
+    "bars",
+    [
+        dict(key=100_000),  # key below sub-key
+        dict(key=200_000),  # the article's typo: key equal to sub-key
+        dict(general=20_000),  # general equal to potential
+        dict(potential=0),
+        dict(potential=-1),  # a bar must be positive
+    ],
+)
 def test_bars_that_do_not_strictly_decrease_are_refused(bars):
     with pytest.raises(ParamsError) as e:
         TierThresholds(**bars)
@@ -98,27 +120,43 @@ def test_tier_table_keeps_empty_tiers_at_zero():
 
 # --- ownership ----------------------------------------------------------------------------------
 
-STAFF = pd.DataFrame({
-    "staff_id": ["PR", "VP", "WM", "CM1", "CM2", "CM3"],
-    "branch_id": "B001",
-    "role": ["president", "vice_president", "wealth_manager", "customer_manager", "customer_manager",
-             "customer_manager"],
-    "start_date": pd.Timestamp("2015-01-01"),
-    "leave_date": [pd.NaT, pd.NaT, pd.NaT, pd.NaT, pd.NaT, pd.Timestamp("2025-06-30")],
-})
+STAFF = pd.DataFrame(
+    {
+        "staff_id": ["PR", "VP", "WM", "CM1", "CM2", "CM3"],
+        "branch_id": "B001",
+        "role": [
+            "president",
+            "vice_president",
+            "wealth_manager",
+            "customer_manager",
+            "customer_manager",
+            "customer_manager",
+        ],
+        "start_date": pd.Timestamp("2015-01-01"),
+        "leave_date": [pd.NaT, pd.NaT, pd.NaT, pd.NaT, pd.NaT, pd.Timestamp("2025-06-30")],
+    }
+)
 
 
-@pytest.mark.parametrize("ada, role", [
-    (10_000_000, "president"), (9_999_999.99, "vice_president"),
-    (1_000_000, "vice_president"), (999_999.99, "staff"), (0, "staff"),
-])
+@pytest.mark.parametrize(
+    "ada, role",
+    [
+        (10_000_000, "president"),
+        (9_999_999.99, "vice_president"),
+        (1_000_000, "vice_president"),
+        (999_999.99, "staff"),
+        (0, "staff"),
+    ],
+)
 def test_required_owner_by_average_daily_assets(ada, role):
     assert required_owner_role(frame([ada])).tolist() == [role]
 
 
 def test_ownership_counts_who_sits_with_the_right_role():
-    f = frame([20_000_000, 20_000_000, 2_000_000, 2_000_000, 100_000, 100_000],
-              owner_staff_id=["PR", "VP", "VP", "CM1", "CM1", "PR"])
+    f = frame(
+        [20_000_000, 20_000_000, 2_000_000, 2_000_000, 100_000, 100_000],
+        owner_staff_id=["PR", "VP", "VP", "CM1", "CM1", "PR"],
+    )
     table = ownership_table(f, STAFF).set_index("required_owner")
     assert table["customers"].tolist() == [2, 2, 2]
     # a 20M customer with a vice-president, a 2M customer with a customer manager and a
@@ -243,8 +281,12 @@ def test_a_window_outside_zero_to_one_is_refused(window):
 
 
 def test_head_is_the_top_fifth_by_ada_and_shares_sum_to_one():
-    f = frame(np.arange(1, 11) * 1_000.0, n_txn=np.arange(10), n_products=np.ones(10, dtype=int),
-              dormant=[True] * 5 + [False] * 5)
+    f = frame(
+        np.arange(1, 11) * 1_000.0,
+        n_txn=np.arange(10),
+        n_products=np.ones(10, dtype=int),
+        dormant=[True] * 5 + [False] * 5,
+    )
     p = long_tail_profile(f).set_index("part")
     assert p["customers"].tolist() == [2, 8]
     assert p.loc["head", "assets_share"] == pytest.approx(19 / 55)
@@ -277,10 +319,18 @@ def test_a_profile_of_no_customers_is_an_error():
 # --- privacy ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw, masked", [
-    ("C0001234", "C***1234"), ("C1234567890", "C***7890"), ("C12345", "C***2345"),
-    ("C1234", "C****"), ("C", "C"), ("", ""), (1234567, "1***4567"),
-])
+@pytest.mark.parametrize(
+    "raw, masked",
+    [
+        ("C0001234", "C***1234"),
+        ("C1234567890", "C***7890"),
+        ("C12345", "C***2345"),
+        ("C1234", "C****"),
+        ("C", "C"),
+        ("", ""),
+        (1234567, "1***4567"),
+    ],
+)
 def test_ids_keep_first_letter_and_last_four(raw, masked):
     assert mask_id(raw) == masked
 

@@ -33,8 +33,9 @@ def _binary(holding: pd.DataFrame, what: str) -> pd.DataFrame:
     return holding
 
 
-def _aligned(customers: pd.DataFrame, holding: pd.DataFrame, id_col: str, what: str
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _aligned(
+    customers: pd.DataFrame, holding: pd.DataFrame, id_col: str, what: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Customers and holding rows of the same customers, in the same order."""
     _need(customers, [id_col], what)
     _binary(holding, what)

@@ -149,11 +149,16 @@ def contingency_test(table: pd.DataFrame | np.ndarray, *, method: Method = "pear
     dof = (t.shape[0] - 1) * (t.shape[1] - 1)
     like = dict(index=frame.index, columns=frame.columns)
     return ContingencyTest(
-        statistic=stat, dof=dof, p_value=float(stats.chi2.sf(stat, dof)),
+        statistic=stat,
+        dof=dof,
+        p_value=float(stats.chi2.sf(stat, dof)),
         cramers_v=cramers_v(chi2, n, t.shape, corrected=False),
         cramers_v_corrected=cramers_v(chi2, n, t.shape, corrected=True),
-        n=int(n), expected=pd.DataFrame(e, **like), residuals=pd.DataFrame(adjusted_residuals(t), **like),
-        method=method)
+        n=int(n),
+        expected=pd.DataFrame(e, **like),
+        residuals=pd.DataFrame(adjusted_residuals(t), **like),
+        method=method,
+    )
 
 
 def adjusted_residuals_2col(holders: np.ndarray, n_group: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:

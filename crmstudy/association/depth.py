@@ -31,14 +31,22 @@ def relationship_depth(features: pd.DataFrame, *, by: str = "life_group") -> pd.
     _need(features, [by, "n_products", "n_product_lines", "coverage"], "relationship_depth")
     f = features.assign(_single=features["n_product_lines"] <= 1)
     out = f.groupby(by, observed=True, dropna=False).agg(
-        customers=("coverage", "size"), mean_products=("n_products", "mean"),
-        mean_lines=("n_product_lines", "mean"), mean_coverage=("coverage", "mean"),
-        single_line_share=("_single", "mean"))
+        customers=("coverage", "size"),
+        mean_products=("n_products", "mean"),
+        mean_lines=("n_product_lines", "mean"),
+        mean_coverage=("coverage", "mean"),
+        single_line_share=("_single", "mean"),
+    )
     return out.sort_values("mean_coverage", ascending=False).reset_index()
 
 
-def low_coverage_customers(features: pd.DataFrame, *, tiers: pd.Series | None = None,
-                           thresholds: TierThresholds = TierThresholds(), min_gap: int = 2) -> pd.DataFrame:
+def low_coverage_customers(
+    features: pd.DataFrame,
+    *,
+    tiers: pd.Series | None = None,
+    thresholds: TierThresholds = TierThresholds(),
+    min_gap: int = 2,
+) -> pd.DataFrame:
     """Customers holding clearly fewer product lines than is usual in their tier.
 
     A customer is flagged when their product lines are at least ``min_gap``

@@ -7,8 +7,8 @@ groups × holds table test and Cramér's V.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,17 +70,18 @@ class GroupProductAssociation(Result):
         return s.reindex(s["residual"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
-def _grouping_cells(groups: pd.Series, held: np.ndarray, products: list[str], *, method: str,
-                    min_expected: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _grouping_cells(
+    groups: pd.Series, held: np.ndarray, products: list[str], *, method: str, min_expected: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     present = set(groups.dropna())
     order = groups.cat.categories if isinstance(groups.dtype, pd.CategoricalDtype) else sorted(present, key=str)
     levels = [lv for lv in order if lv in present]
     ok = groups.notna().to_numpy()
     h = held[ok]
     g = groups[ok].to_numpy()
-    onehot = np.stack([(g == lv) for lv in levels]).astype(float)        # groups × customers
-    n_g = onehot.sum(axis=1)[:, None]                                     # groups × 1
-    a = onehot @ h                                                        # holders per group × product
+    onehot = np.stack([(g == lv) for lv in levels]).astype(float)  # groups × customers
+    n_g = onehot.sum(axis=1)[:, None]  # groups × 1
+    a = onehot @ h  # holders per group × product
     n, tot = h.shape[0], h.sum(axis=0)[None, :]
     b, c = n_g - a, tot - a
     d = n - n_g - c
@@ -90,12 +91,23 @@ def _grouping_cells(groups: pd.Series, held: np.ndarray, products: list[str], *,
     with np.errstate(divide="ignore", invalid="ignore"):
         lift, ratio = rate / (tot / n), rate / rate_rest
     R, P = len(levels), len(products)
-    cells = pd.DataFrame({
-        "group": np.repeat(levels, P), "product_id": np.tile(products, R),
-        "customers": np.repeat(n_g[:, 0], P).astype("int64"), "holders": a.ravel().astype("int64"),
-        "rate": rate.ravel(), "rate_rest": rate_rest.ravel(), "lift": lift.ravel(), "rate_ratio": ratio.ravel(),
-        "expected": (n_g * tot / n).ravel(), "residual": resid.ravel(), "statistic": stat.ravel(),
-        "test": test.ravel().astype(str), "p_value": p.ravel()})
+    cells = pd.DataFrame(
+        {
+            "group": np.repeat(levels, P),
+            "product_id": np.tile(products, R),
+            "customers": np.repeat(n_g[:, 0], P).astype("int64"),
+            "holders": a.ravel().astype("int64"),
+            "rate": rate.ravel(),
+            "rate_rest": rate_rest.ravel(),
+            "lift": lift.ravel(),
+            "rate_ratio": ratio.ravel(),
+            "expected": (n_g * tot / n).ravel(),
+            "residual": resid.ravel(),
+            "statistic": stat.ravel(),
+            "test": test.ravel().astype(str),
+            "p_value": p.ravel(),
+        }
+    )
     tables = pd.DataFrame([_product_table(a[:, j], n_g[:, 0], method) for j in range(P)])
     tables.insert(0, "product_id", products)
     return cells, tables
@@ -105,15 +117,26 @@ def _product_table(holders: np.ndarray, n_group: np.ndarray, method: str) -> dic
     t = np.column_stack([holders, n_group - holders])
     t = t[t.sum(axis=1) > 0]
     res = contingency_test(t, method=method)
-    return {"statistic": res.statistic, "dof": res.dof, "p_value": res.p_value,
-            "cramers_v": res.cramers_v, "cramers_v_corrected": res.cramers_v_corrected}
+    return {
+        "statistic": res.statistic,
+        "dof": res.dof,
+        "p_value": res.p_value,
+        "cramers_v": res.cramers_v,
+        "cramers_v_corrected": res.cramers_v_corrected,
+    }
 
 
-def group_product_association(customers: pd.DataFrame, holding: pd.DataFrame, *,
-                              by: str | Sequence[str] = "life_group", id_col: str = "customer_id",
-                              method: Method = "pearson", correction: Correction = "bh",
-                              alpha: float = 0.05, min_expected: float = MIN_EXPECTED
-                              ) -> GroupProductAssociation:
+def group_product_association(
+    customers: pd.DataFrame,
+    holding: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "life_group",
+    id_col: str = "customer_id",
+    method: Method = "pearson",
+    correction: Correction = "bh",
+    alpha: float = 0.05,
+    min_expected: float = MIN_EXPECTED,
+) -> GroupProductAssociation:
     """Which groups hold which products more (or less) often than everyone else.
 
     Each cell (group g, product p) is tested as the 2 × 2 table g / rest ×
@@ -170,6 +193,7 @@ def group_product_association(customers: pd.DataFrame, holding: pd.DataFrame, *,
     cells["significant"] = cells["p_adjusted"] <= alpha
     tables["p_adjusted"] = adjust_pvalues(tables["p_value"].to_numpy(), method=correction)
     cells = cells[["grouping"] + [c for c in cells.columns if c != "grouping"]]
-    tables = tables[["grouping", "product_id", "statistic", "dof", "p_value", "p_adjusted",
-                     "cramers_v", "cramers_v_corrected"]]
+    tables = tables[
+        ["grouping", "product_id", "statistic", "dof", "p_value", "p_adjusted", "cramers_v", "cramers_v_corrected"]
+    ]
     return GroupProductAssociation(cells=cells, tables=tables, correction=correction, method=method, alpha=alpha)

@@ -21,8 +21,13 @@ from ..schema import BankFiles
 from ._checks import _need
 
 
-def holding_matrix(holdings: pd.DataFrame, *, as_of, customer_ids: Sequence[str] | None = None,
-                   product_ids: Sequence[str] | None = None) -> pd.DataFrame:
+def holding_matrix(
+    holdings: pd.DataFrame,
+    *,
+    as_of,
+    customer_ids: Sequence[str] | None = None,
+    product_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Customer × product 0/1: who holds what at the end of day ``as_of``.
 
     Parameters
@@ -59,8 +64,7 @@ def holding_matrix(holdings: pd.DataFrame, *, as_of, customer_ids: Sequence[str]
     closed = pd.to_datetime(holdings["close_date"]).dt.normalize()
     held = holdings.loc[(opened <= day) & (closed.isna() | (closed > day)), ["customer_id", "product_id"]]
     held = held.drop_duplicates()
-    m = (held.assign(v=1).pivot(index="customer_id", columns="product_id", values="v")
-             .fillna(0).astype("int64"))
+    m = held.assign(v=1).pivot(index="customer_id", columns="product_id", values="v").fillna(0).astype("int64")
     if product_ids is not None:
         m = m.reindex(columns=list(product_ids), fill_value=0)
     else:
@@ -71,8 +75,12 @@ def holding_matrix(holdings: pd.DataFrame, *, as_of, customer_ids: Sequence[str]
     return m
 
 
-def read_holding_matrix(data: Bank | BankFiles | str | Path | duckdb.DuckDBPyConnection | defs.Engine, *,
-                        as_of=None, branch: str | None = None) -> pd.DataFrame:
+def read_holding_matrix(
+    data: Bank | BankFiles | str | Path | duckdb.DuckDBPyConnection | defs.Engine,
+    *,
+    as_of=None,
+    branch: str | None = None,
+) -> pd.DataFrame:
     """:func:`holding_matrix` of a bank, optionally for one branch's customers.
 
     Parameters

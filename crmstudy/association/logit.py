@@ -25,18 +25,33 @@ def _odds_ratios(fit, product_id: str, ci: float) -> pd.DataFrame:
     conf = fit.conf_int(alpha=1 - ci)
     keep = [t for t in fit.params.index if t != "Intercept"]
     var_level = [_split_term(t) for t in keep]
-    return pd.DataFrame({
-        "product_id": product_id, "term": keep, "variable": [v for v, _ in var_level],
-        "level": [lv for _, lv in var_level], "odds_ratio": np.exp(fit.params[keep].to_numpy()),
-        "ci_low": np.exp(conf.loc[keep, 0].to_numpy()), "ci_high": np.exp(conf.loc[keep, 1].to_numpy()),
-        "p_value": fit.pvalues[keep].to_numpy(), "n": int(fit.nobs),
-        "converged": bool(fit.mle_retvals.get("converged", True))})
+    return pd.DataFrame(
+        {
+            "product_id": product_id,
+            "term": keep,
+            "variable": [v for v, _ in var_level],
+            "level": [lv for _, lv in var_level],
+            "odds_ratio": np.exp(fit.params[keep].to_numpy()),
+            "ci_low": np.exp(conf.loc[keep, 0].to_numpy()),
+            "ci_high": np.exp(conf.loc[keep, 1].to_numpy()),
+            "p_value": fit.pvalues[keep].to_numpy(),
+            "n": int(fit.nobs),
+            "converged": bool(fit.mle_retvals.get("converged", True)),
+        }
+    )
 
 
-def product_logit(customers: pd.DataFrame, holding: pd.DataFrame, *,
-                  rhs: str = "C(life_group, Treatment('general')) + C(acquisition_group, Treatment('stock'))",
-                  products: Sequence[str] | None = None, id_col: str = "customer_id", ci: float = 0.95,
-                  correction: Correction = "bh", min_events: int = 10) -> pd.DataFrame:
+def product_logit(
+    customers: pd.DataFrame,
+    holding: pd.DataFrame,
+    *,
+    rhs: str = "C(life_group, Treatment('general')) + C(acquisition_group, Treatment('stock'))",
+    products: Sequence[str] | None = None,
+    id_col: str = "customer_id",
+    ci: float = 0.95,
+    correction: Correction = "bh",
+    min_events: int = 10,
+) -> pd.DataFrame:
     """Per-product logistic regression of holding on customer features: odds ratios.
 
     Parameters
@@ -106,6 +121,7 @@ def product_logit(customers: pd.DataFrame, holding: pd.DataFrame, *,
     if not frames:
         raise DataError(f"product_logit: no product has at least {min_events} holders and non-holders")
     out = pd.concat(frames, ignore_index=True)
-    out.insert(out.columns.get_loc("p_value") + 1, "p_adjusted",
-               adjust_pvalues(out["p_value"].to_numpy(), method=correction))
+    out.insert(
+        out.columns.get_loc("p_value") + 1, "p_adjusted", adjust_pvalues(out["p_value"].to_numpy(), method=correction)
+    )
     return out

@@ -53,9 +53,17 @@ class SimilarCustomers:
         Bank-wide holding rate of each product (the baseline).
     """
 
-    def __init__(self, *, n_clusters: int = 12, numeric: Sequence[str] = SIMILARITY_NUMERIC,
-                 categorical: Sequence[str] = SIMILARITY_CATEGORICAL, log: Sequence[str] = SIMILARITY_LOG,
-                 use_holdings: bool = True, prior: float = 10.0, seed: int = 0):
+    def __init__(
+        self,
+        *,
+        n_clusters: int = 12,
+        numeric: Sequence[str] = SIMILARITY_NUMERIC,
+        categorical: Sequence[str] = SIMILARITY_CATEGORICAL,
+        log: Sequence[str] = SIMILARITY_LOG,
+        use_holdings: bool = True,
+        prior: float = 10.0,
+        seed: int = 0,
+    ):
         if n_clusters < 1:
             raise ParamsError(f"'n_clusters' must be a whole number >= 1, got {n_clusters!r}")
         self.n_clusters = n_clusters
@@ -83,8 +91,7 @@ class SimilarCustomers:
             parts.append(holding[self.products_].to_numpy(dtype=float))
         return np.hstack(parts)
 
-    def fit(self, features: pd.DataFrame, holding: pd.DataFrame, *, id_col: str = "customer_id"
-            ) -> SimilarCustomers:
+    def fit(self, features: pd.DataFrame, holding: pd.DataFrame, *, id_col: str = "customer_id") -> SimilarCustomers:
         """Learn the look-alike groups and their take-up rates."""
         from sklearn.cluster import KMeans
         from sklearn.preprocessing import StandardScaler
@@ -99,7 +106,8 @@ class SimilarCustomers:
         x = self._design(cust, hold)
         self.scaler_ = StandardScaler().fit(x)
         self.kmeans_ = KMeans(n_clusters=self.n_clusters, n_init=4, random_state=self.seed).fit(
-            self.scaler_.transform(x))
+            self.scaler_.transform(x)
+        )
         h = hold[self.products_].to_numpy(dtype=float)
         self.popularity_ = pd.Series(h.mean(axis=0), index=self.products_, name="popularity")
         labels = self.kmeans_.labels_
@@ -123,8 +131,9 @@ class SimilarCustomers:
         s = self.take_up_.to_numpy()[cluster.to_numpy()]
         return pd.DataFrame(np.where(held, np.nan, s), index=cluster.index, columns=self.products_)
 
-    def recommend(self, features: pd.DataFrame, holding: pd.DataFrame, *, top_n: int = 3,
-                  id_col: str = "customer_id") -> pd.DataFrame:
+    def recommend(
+        self, features: pd.DataFrame, holding: pd.DataFrame, *, top_n: int = 3, id_col: str = "customer_id"
+    ) -> pd.DataFrame:
         """Each customer's ``top_n`` next-best products, best first.
 
         Returns
@@ -146,14 +155,26 @@ def _top_n(scores: pd.DataFrame, top_n: int) -> pd.DataFrame:
     order = np.argsort(-np.nan_to_num(v, nan=-np.inf), axis=1, kind="stable")[:, :top_n]
     rows = np.repeat(np.arange(len(v)), order.shape[1])
     cols = order.ravel()
-    out = pd.DataFrame({scores.index.name or "customer_id": scores.index.to_numpy()[rows],
-                        "rank": np.tile(np.arange(1, order.shape[1] + 1), len(v)),
-                        "product_id": scores.columns.to_numpy()[cols], "expected_take_up": v[rows, cols]})
+    out = pd.DataFrame(
+        {
+            scores.index.name or "customer_id": scores.index.to_numpy()[rows],
+            "rank": np.tile(np.arange(1, order.shape[1] + 1), len(v)),
+            "product_id": scores.columns.to_numpy()[cols],
+            "expected_take_up": v[rows, cols],
+        }
+    )
     return out[out["expected_take_up"].notna()].reset_index(drop=True)
 
 
-def next_best_products(features: pd.DataFrame, holding: pd.DataFrame, *, top_n: int = 3,
-                       n_clusters: int = 12, seed: int = 0, id_col: str = "customer_id") -> pd.DataFrame:
+def next_best_products(
+    features: pd.DataFrame,
+    holding: pd.DataFrame,
+    *,
+    top_n: int = 3,
+    n_clusters: int = 12,
+    seed: int = 0,
+    id_col: str = "customer_id",
+) -> pd.DataFrame:
     """Each customer's next-best products: what their look-alikes hold and they do not.
 
     Parameters
@@ -223,8 +244,16 @@ def _hits(scores: np.ndarray, hidden: np.ndarray, k: int) -> np.ndarray:
     return (top == hidden[:, None]).any(axis=1)
 
 
-def evaluate_next_best(features: pd.DataFrame, holding: pd.DataFrame, *, k: int = 3, test_share: float = 0.3,
-                       n_clusters: int = 12, seed: int = 0, id_col: str = "customer_id") -> NextBestEvaluation:
+def evaluate_next_best(
+    features: pd.DataFrame,
+    holding: pd.DataFrame,
+    *,
+    k: int = 3,
+    test_share: float = 0.3,
+    n_clusters: int = 12,
+    seed: int = 0,
+    id_col: str = "customer_id",
+) -> NextBestEvaluation:
     """Hide one held product per test customer and see whether the ranking finds it.
 
     Customers are split at random into training (``1 − test_share``) and test.
@@ -255,6 +284,11 @@ def evaluate_next_best(features: pd.DataFrame, holding: pd.DataFrame, *, k: int 
     held = visible.to_numpy() > 0
     base_scores = np.where(held, np.nan, model.popularity_.to_numpy()[None, :])
     hit_m, hit_b = _hits(model_scores, hidden, k), _hits(base_scores, hidden, k)
-    return NextBestEvaluation(k=k, n_test=int(len(t_cust)),
-                              recall_at_k=float(hit_m.mean()), precision_at_k=float(hit_m.mean() / k),
-                              baseline_recall_at_k=float(hit_b.mean()), baseline_precision_at_k=float(hit_b.mean() / k))
+    return NextBestEvaluation(
+        k=k,
+        n_test=int(len(t_cust)),
+        recall_at_k=float(hit_m.mean()),
+        precision_at_k=float(hit_m.mean() / k),
+        baseline_recall_at_k=float(hit_b.mean()),
+        baseline_precision_at_k=float(hit_b.mean() / k),
+    )

@@ -9,8 +9,9 @@ from ..stats import MIN_EXPECTED, Correction, adjust_pvalues, check_correction, 
 from ._checks import _alpha, _binary, _informative
 
 
-def product_pairs(holding: pd.DataFrame, *, correction: Correction = "bh", alpha: float = 0.05,
-                  min_expected: float = MIN_EXPECTED) -> pd.DataFrame:
+def product_pairs(
+    holding: pd.DataFrame, *, correction: Correction = "bh", alpha: float = 0.05, min_expected: float = MIN_EXPECTED
+) -> pd.DataFrame:
     """Co-holding of every pair of products, with significance.
 
     Parameters
@@ -44,18 +45,34 @@ def product_pairs(holding: pd.DataFrame, *, correction: Correction = "bh", alpha
     a, b, c, d = nab, na - nab, nb - nab, n - na - nb + nab
     _, p, test = two_by_two_test(a, b, c, d, method="pearson", min_expected=min_expected)
     names = hold.columns.astype(str).to_numpy()
-    out = pd.DataFrame({
-        "product_a": names[i], "product_b": names[j], "n_a": na.astype("int64"), "n_b": nb.astype("int64"),
-        "n_both": nab.astype("int64"), "support": nab / n, "jaccard": nab / (na + nb - nab),
-        "lift": n * nab / (na * nb), "phi": (a * d - b * c) / np.sqrt(na * (n - na) * nb * (n - nb)),
-        "test": test.astype(str), "p_value": p})
+    out = pd.DataFrame(
+        {
+            "product_a": names[i],
+            "product_b": names[j],
+            "n_a": na.astype("int64"),
+            "n_b": nb.astype("int64"),
+            "n_both": nab.astype("int64"),
+            "support": nab / n,
+            "jaccard": nab / (na + nb - nab),
+            "lift": n * nab / (na * nb),
+            "phi": (a * d - b * c) / np.sqrt(na * (n - na) * nb * (n - nb)),
+            "test": test.astype(str),
+            "p_value": p,
+        }
+    )
     out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(), method=correction)
     out["significant"] = out["p_adjusted"] <= alpha
     return out.sort_values("phi", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def association_rules(holding: pd.DataFrame, *, min_support: float = 0.005, min_confidence: float = 0.1,
-                      correction: Correction = "bh", alpha: float = 0.05) -> pd.DataFrame:
+def association_rules(
+    holding: pd.DataFrame,
+    *,
+    min_support: float = 0.005,
+    min_confidence: float = 0.1,
+    correction: Correction = "bh",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """One-to-one rules "holds A ⇒ holds B" that survive the false discovery rate.
 
     The family is every pair of :func:`product_pairs` (the test of a pair is
@@ -75,12 +92,23 @@ def association_rules(holding: pd.DataFrame, *, min_support: float = 0.005, min_
     n = len(holding)
     pos = pairs[pairs["significant"] & (pairs["lift"] > 1) & (pairs["support"] >= min_support)]
     rows = []
-    for ante, cons, n_ante, n_cons in (("product_a", "product_b", "n_a", "n_b"),
-                                       ("product_b", "product_a", "n_b", "n_a")):
-        rows.append(pd.DataFrame({
-            "antecedent": pos[ante], "consequent": pos[cons], "support": pos["support"],
-            "confidence": pos["n_both"] / pos[n_ante], "consequent_support": pos[n_cons] / n,
-            "lift": pos["lift"], "p_adjusted": pos["p_adjusted"]}))
+    for ante, cons, n_ante, n_cons in (
+        ("product_a", "product_b", "n_a", "n_b"),
+        ("product_b", "product_a", "n_b", "n_a"),
+    ):
+        rows.append(
+            pd.DataFrame(
+                {
+                    "antecedent": pos[ante],
+                    "consequent": pos[cons],
+                    "support": pos["support"],
+                    "confidence": pos["n_both"] / pos[n_ante],
+                    "consequent_support": pos[n_cons] / n,
+                    "lift": pos["lift"],
+                    "p_adjusted": pos["p_adjusted"],
+                }
+            )
+        )
     rules = pd.concat(rows, ignore_index=True)
     rules = rules[rules["confidence"] >= min_confidence]
     return rules.sort_values(["lift", "confidence"], ascending=False, kind="stable").reset_index(drop=True)

@@ -6,7 +6,7 @@ much, what an RM noted after a visit — reveals value and risk better than what
 claim out of time, one step per module:
 
 1. :mod:`~crmstudy.footprint.signals`: the documented registry :data:`SIGNALS` and
-   :func:`compute_signals`, DuckDB aggregates inside a window of days that never see past
+   :func:`compute_signals`, engine-neutral (Ibis) aggregates inside a window of days that never see past
    its end; a signal the data cannot give is skipped with a :class:`SignalSkipped` warning.
 2. :mod:`~crmstudy.footprint.outcomes`: :func:`value_outcome`, :func:`risk_outcome` (what
    happens in the window *after* the signals) and :func:`declared_attributes`.
@@ -40,10 +40,36 @@ from .signals import SIGNALS, Signal, compute_signals, registry_markdown, signal
 from .validation import Metric, Validation, auc, brier, calibration_table, ks, validate
 
 __all__ = [
-    "Signal", "SIGNALS", "SignalSkipped", "signal_registry", "registry_markdown", "compute_signals",
-    "TooFewEvents", "value_outcome", "risk_outcome", "declared_attributes", "DECLARED", "WEALTH_LINES",
-    "WoEBinner", "information_value", "Scorecard", "points_of_odds",
-    "Metric", "Validation", "auc", "ks", "brier", "calibration_table", "validate",
-    "active_customers", "Design", "default_design", "OutOfTime", "out_of_time", "FootprintScores", "score_customers",
-    "customer_footprint", "REASON_COLUMNS",
+    "Signal",
+    "SIGNALS",
+    "SignalSkipped",
+    "signal_registry",
+    "registry_markdown",
+    "compute_signals",
+    "TooFewEvents",
+    "value_outcome",
+    "risk_outcome",
+    "declared_attributes",
+    "DECLARED",
+    "WEALTH_LINES",
+    "WoEBinner",
+    "information_value",
+    "Scorecard",
+    "points_of_odds",
+    "Metric",
+    "Validation",
+    "auc",
+    "ks",
+    "brier",
+    "calibration_table",
+    "validate",
+    "active_customers",
+    "Design",
+    "default_design",
+    "OutOfTime",
+    "out_of_time",
+    "FootprintScores",
+    "score_customers",
+    "customer_footprint",
+    "REASON_COLUMNS",
 ]

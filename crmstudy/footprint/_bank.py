@@ -25,7 +25,11 @@ def _is_in(ids: pd.Series, among) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pa.array(list(among), type=pa.string()) if isinstance(among, (set, frozenset)) else pa.array(
-        pd.Series(among, dtype="object").to_numpy(), type=pa.string())
+    values = (
+        pa.array(list(among), type=pa.string())
+        if isinstance(among, (set, frozenset))
+        else pa.array(pd.Series(among, dtype="object").to_numpy(), type=pa.string())
+    )
     return pc.is_in(pa.array(ids.to_numpy(dtype=object), type=pa.string()), value_set=values).to_numpy(
-        zero_copy_only=False)
+        zero_copy_only=False
+    )

@@ -80,8 +80,15 @@ class WoEBinner:
     merged away, so no smoothing is needed and the closed form holds exactly.
     """
 
-    def __init__(self, *, max_bins: int = 5, min_bin_share: float = 0.05, alpha: float = 0.05,
-                 prebins: int = 20, missing: Literal["separate", "neutral"] = "separate"):
+    def __init__(
+        self,
+        *,
+        max_bins: int = 5,
+        min_bin_share: float = 0.05,
+        alpha: float = 0.05,
+        prebins: int = 20,
+        missing: Literal["separate", "neutral"] = "separate",
+    ):
         if missing not in ("separate", "neutral"):
             raise ParamsError(f"binning: 'missing' must be 'separate' or 'neutral', got {missing!r}")
         if max_bins < 1 or prebins < 1:
@@ -115,8 +122,18 @@ class WoEBinner:
         self.n_, self.events_ = len(y), int(y.sum())
         if self.events_ in (0, self.n_):  # no value, or values seen with one outcome only: no evidence
             self.direction_ = 1
-            self._finish([{"n": float(self.n_), "e": float(self.events_), "upper": np.inf,
-                           "cats": sorted(set(x.dropna().astype(str)))}], 0, 0)
+            self._finish(
+                [
+                    {
+                        "n": float(self.n_),
+                        "e": float(self.events_),
+                        "upper": np.inf,
+                        "cats": sorted(set(x.dropna().astype(str))),
+                    }
+                ],
+                0,
+                0,
+            )
             return self
         if self.kind_ == "numeric":
             blocks = self._numeric_blocks(x.to_numpy(dtype="float64", na_value=np.nan)[~missing], y[~missing])
@@ -165,14 +182,13 @@ class WoEBinner:
     def _merge(self, blocks: list[dict]) -> list[dict]:
         """Merge small or pure bins, then bins a chi-square test cannot tell apart."""
         while len(blocks) > 1:
-            bad = [i for i, b in enumerate(blocks)
-                   if b["n"] < self.min_count_ or b["e"] == 0 or b["e"] == b["n"]]
+            bad = [i for i, b in enumerate(blocks) if b["n"] < self.min_count_ or b["e"] == 0 or b["e"] == b["n"]]
             if not bad:
                 break
             i = min(bad, key=lambda j: blocks[j]["n"])
             j = self._closest_neighbour(blocks, i)
             lo, hi = min(i, j), max(i, j)
-            blocks[lo:hi + 1] = [_join(blocks[lo], blocks[hi])]
+            blocks[lo : hi + 1] = [_join(blocks[lo], blocks[hi])]
         while len(blocks) > 1:
             n = np.array([b["n"] for b in blocks])
             e = np.array([b["e"] for b in blocks])
@@ -180,7 +196,7 @@ class WoEBinner:
             i = int(np.argmax(p))
             if p[i] <= self.alpha and len(blocks) <= self.max_bins:
                 break
-            blocks[i:i + 2] = [_join(blocks[i], blocks[i + 1])]
+            blocks[i : i + 2] = [_join(blocks[i], blocks[i + 1])]
         return blocks
 
     @staticmethod
@@ -206,8 +222,10 @@ class WoEBinner:
             if blocks and (n_miss < self.min_count_ or pure or not differs):
                 j = int(np.argmin([abs(r - e_miss / n_miss) for r in rates]))
                 merged = [dict(b) for b in blocks]
-                merged[j] = {**_join(merged[j], {"n": n_miss, "e": e_miss}), **{k: v for k, v in blocks[j].items()
-                                                                              if k in ("upper", "cats")}}
+                merged[j] = {
+                    **_join(merged[j], {"n": n_miss, "e": e_miss}),
+                    **{k: v for k, v in blocks[j].items() if k in ("upper", "cats")},
+                }
                 r = [b["e"] / b["n"] for b in merged]
                 if all(self.direction_ * (b - a) > 0 for a, b in zip(r, r[1:])) or len(r) == 1:
                     blocks, self.missing_bin_ = merged, j
@@ -234,17 +252,28 @@ class WoEBinner:
             n, e = np.append(n, self.n_missing_), np.append(e, self.missing_events_)
             woe, iv = np.append(woe, 0.0), np.append(iv, 0.0)
             labels.append("missing (no evidence)")
-        self.woe_ = woe[:len(blocks)].copy()
-        self.missing_woe_ = float(woe[-1]) if own_missing else (
-            float(woe[self.missing_bin_]) if self.missing_bin_ is not None else 0.0)
+        self.woe_ = woe[: len(blocks)].copy()
+        self.missing_woe_ = (
+            float(woe[-1]) if own_missing else (float(woe[self.missing_bin_]) if self.missing_bin_ is not None else 0.0)
+        )
         if self.missing_bin_ is not None:
             labels[self.missing_bin_] += " or missing"
         self.cuts_ = np.array([b["upper"] for b in blocks[:-1]]) if self.kind_ == "numeric" else np.array([])
-        self.categories_ = ({c: i for i, b in enumerate(blocks) for c in b["cats"]}
-                            if self.kind_ == "categorical" else {})
+        self.categories_ = (
+            {c: i for i, b in enumerate(blocks) for c in b["cats"]} if self.kind_ == "categorical" else {}
+        )
         rate = np.divide(e, n, out=np.full_like(e, np.nan), where=n > 0)
-        self.table_ = pd.DataFrame({"bin": range(len(n)), "label": labels, "n": n.astype(int), "events": e.astype(int),
-                                    "event_rate": rate, "woe": woe, "iv": iv})
+        self.table_ = pd.DataFrame(
+            {
+                "bin": range(len(n)),
+                "label": labels,
+                "n": n.astype(int),
+                "events": e.astype(int),
+                "event_rate": rate,
+                "woe": woe,
+                "iv": iv,
+            }
+        )
         self.iv_ = float(iv.sum())
 
     def _labels(self, blocks) -> list[str]:
@@ -328,7 +357,10 @@ def information_value(X: pd.DataFrame, y, **binning) -> pd.DataFrame:
 
 
 def _iv_table(binners: dict) -> pd.DataFrame:
-    rows = [{"signal": c, "iv": b.iv_, "bins": b.n_bins_, "direction": b.direction_, "strength": _iv_strength(b.iv_)}
-            for c, b in binners.items()]
+    rows = [
+        {"signal": c, "iv": b.iv_, "bins": b.n_bins_, "direction": b.direction_, "strength": _iv_strength(b.iv_)}
+        for c, b in binners.items()
+    ]
     return pd.DataFrame(rows, columns=["signal", "iv", "bins", "direction", "strength"]).sort_values(
-        "iv", ascending=False, ignore_index=True)
+        "iv", ascending=False, ignore_index=True
+    )

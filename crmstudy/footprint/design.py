@@ -41,20 +41,28 @@ class Design:
     test_outcome: Period
 
     def __post_init__(self):
-        for sig, out, what in ((self.train_signals, self.train_outcome, "train"),
-                               (self.test_signals, self.test_outcome, "test")):
+        for sig, out, what in (
+            (self.train_signals, self.train_outcome, "train"),
+            (self.test_signals, self.test_outcome, "test"),
+        ):
             if sig.end >= out.start:
-                raise ParamsError(f"footprint design: the {what} signal window must end before its outcome "
-                                  f"window starts ({sig.end} ≥ {out.start})")
+                raise ParamsError(
+                    f"footprint design: the {what} signal window must end before its outcome "
+                    f"window starts ({sig.end} ≥ {out.start})"
+                )
         if self.test_outcome.start <= self.train_outcome.end:
-            raise ParamsError(f"footprint design: the test outcome window must start after the training outcome "
-                              f"window ends ({self.test_outcome.start} ≤ {self.train_outcome.end})")
+            raise ParamsError(
+                f"footprint design: the test outcome window must start after the training outcome "
+                f"window ends ({self.test_outcome.start} ≤ {self.train_outcome.end})"
+            )
 
     def describe(self) -> str:
         """The windows in one line: ``fit on signals Jan 2025–Apr 2025 → outcomes May 2025–Aug 2025; test on ...``."""
         f = lambda p: f"{p.start:%b %Y}–{p.end:%b %Y}"  # noqa: E731
-        return (f"fit on signals {f(self.train_signals)} → outcomes {f(self.train_outcome)}; "
-                f"test on signals {f(self.test_signals)} → outcomes {f(self.test_outcome)}")
+        return (
+            f"fit on signals {f(self.train_signals)} → outcomes {f(self.train_outcome)}; "
+            f"test on signals {f(self.test_signals)} → outcomes {f(self.test_outcome)}"
+        )
 
 
 def _add_months(d: date, k: int) -> date:
@@ -69,14 +77,22 @@ def default_design(period: Period, *, months: int | None = None) -> Design:
     test on signals of May–Aug and outcomes of Sep–Dec.
     """
     first = period.start if period.start.day == 1 else _add_months(period.start, 1)
-    whole = (period.end.year - first.year) * 12 + period.end.month - first.month + (
-        1 if (period.end + timedelta(days=1)).day == 1 else 0)
+    whole = (
+        (period.end.year - first.year) * 12
+        + period.end.month
+        - first.month
+        + (1 if (period.end + timedelta(days=1)).day == 1 else 0)
+    )
     months = months or whole // 3
     if months < 1 or 3 * months > whole:
-        raise ParamsError(f"footprint design: the period {period.start}–{period.end} holds {whole} whole months; "
-                          f"three windows of {months} month(s) do not fit")
-    w = [Period(_add_months(first, i * months), _add_months(first, (i + 1) * months) - timedelta(days=1))
-         for i in range(3)]
+        raise ParamsError(
+            f"footprint design: the period {period.start}–{period.end} holds {whole} whole months; "
+            f"three windows of {months} month(s) do not fit"
+        )
+    w = [
+        Period(_add_months(first, i * months), _add_months(first, (i + 1) * months) - timedelta(days=1))
+        for i in range(3)
+    ]
     return Design(w[0], w[1], w[1], w[2])
 
 
@@ -119,13 +135,18 @@ class OutOfTime(Result):
         try:
             return self.scorecards[(target, model)]
         except KeyError:
-            raise ParamsError(f"out_of_time: no scorecard ({target!r}, {model!r}); valid: "
-                              f"{', '.join(map(str, self.scorecards))}") from None
+            raise ParamsError(
+                f"out_of_time: no scorecard ({target!r}, {model!r}); valid: {', '.join(map(str, self.scorecards))}"
+            ) from None
 
     def summary(self) -> pd.DataFrame:
         """One row per target and model: each metric as ``estimate (low–high)``."""
-        m = self.metrics.assign(text=[f"{e:.3f} ({lo:.3f}–{hi:.3f})" for e, lo, hi in
-                                      zip(self.metrics["estimate"], self.metrics["low"], self.metrics["high"])])
+        m = self.metrics.assign(
+            text=[
+                f"{e:.3f} ({lo:.3f}–{hi:.3f})"
+                for e, lo, hi in zip(self.metrics["estimate"], self.metrics["low"], self.metrics["high"])
+            ]
+        )
         wide = m.pivot_table(index=["target", "model"], columns="metric", values="text", aggfunc="first")
         counts = m.groupby(["target", "model"])[["n", "events"]].first()
         out = wide.join(counts).reset_index()
@@ -139,8 +160,14 @@ class OutOfTime(Result):
         test = self.samples[(target, "test")]
         card = self.card(target)
         cols = [c for c in test.columns if c in _BY_NAME]
-        rank = pd.DataFrame({"customer_id": test["customer_id"], "y": test["y"],
-                             "traces": test[cols].notna().sum(axis=1), "p": card.predict(test).to_numpy()})
+        rank = pd.DataFrame(
+            {
+                "customer_id": test["customer_id"],
+                "y": test["y"],
+                "traces": test[cols].notna().sum(axis=1),
+                "p": card.predict(test).to_numpy(),
+            }
+        )
         rank = rank[rank["y"] == 1] if rank["y"].any() else rank
         best = rank.sort_values(["traces", "p", "customer_id"], ascending=[False, False, True])
         return str(best["customer_id"].iloc[0])
@@ -165,13 +192,28 @@ class OutOfTime(Result):
             b = card.binners_[c]
             v = row[c].iloc[0]
             w = float(b.transform(row[c])[0])
-            out.append({"signal": c, "value": v, "bin": b.labels(row[c])[0], "woe": w,
-                        "points": card.factor_ * card._sign() * card.coef_[c] * w})
-        out.append({"signal": "(intercept points)", "value": np.nan, "bin": "", "woe": np.nan,
-                    "points": card.intercept_points_})
+            out.append(
+                {
+                    "signal": c,
+                    "value": v,
+                    "bin": b.labels(row[c])[0],
+                    "woe": w,
+                    "points": card.factor_ * card._sign() * card.coef_[c] * w,
+                }
+            )
+        out.append(
+            {
+                "signal": "(intercept points)",
+                "value": np.nan,
+                "bin": "",
+                "woe": np.nan,
+                "points": card.intercept_points_,
+            }
+        )
         df = pd.DataFrame(out)
-        total = pd.DataFrame([{"signal": "total", "value": np.nan, "bin": "", "woe": np.nan,
-                               "points": df["points"].sum()}])
+        total = pd.DataFrame(
+            [{"signal": "total", "value": np.nan, "bin": "", "woe": np.nan, "points": df["points"].sum()}]
+        )
         return pd.concat([df, total], ignore_index=True)
 
 
@@ -191,18 +233,22 @@ def active_customers(data, window: Period) -> set[str]:
     return set(eng.to_pandas(tx.filter(_own(tx)).select("customer_id").distinct())["customer_id"])
 
 
-def _sample(signals: pd.DataFrame, outcome: pd.DataFrame, active: set[str],
-            declared: pd.DataFrame | None = None) -> pd.DataFrame:
+def _sample(
+    signals: pd.DataFrame, outcome: pd.DataFrame, active: set[str], declared: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Outcome, signals (and declared attributes) of the active customers of the outcome's population."""
-    df = outcome.loc[_is_in(outcome["customer_id"], active), ["customer_id", "y"]].merge(signals, on="customer_id",
-                                                                                       how="left")
+    df = outcome.loc[_is_in(outcome["customer_id"], active), ["customer_id", "y"]].merge(
+        signals, on="customer_id", how="left"
+    )
     if declared is not None:
         df = df.merge(declared, on="customer_id", how="left")
     return df.reset_index(drop=True)
 
 
-_CARD_DEFAULTS = {"value": {"points_for": "event", "base_odds": 1.0},
-                  "risk": {"points_for": "non_event", "base_odds": 50.0}}
+_CARD_DEFAULTS = {
+    "value": {"points_for": "event", "base_odds": 1.0},
+    "risk": {"points_for": "non_event", "base_odds": 50.0},
+}
 
 
 def _compare(y: np.ndarray, probs: dict[str, np.ndarray], *, n_boot: int, ci: float, seed: int) -> pd.DataFrame:
@@ -221,13 +267,30 @@ def _compare(y: np.ndarray, probs: dict[str, np.ndarray], *, n_boot: int, ci: fl
             else:
                 e, s = est[model][metric], boot[model][metric] if boot else None
             lo, hi = _interval(s, ci) if s is not None else (float("nan"), float("nan"))
-            rows.append({"model": model, "metric": metric, "estimate": e, "low": lo, "high": hi, "n": len(y),
-                         "events": int(y.sum())})
+            rows.append(
+                {
+                    "model": model,
+                    "metric": metric,
+                    "estimate": e,
+                    "low": lo,
+                    "high": hi,
+                    "n": len(y),
+                    "events": int(y.sum()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: float = 0.95, seed: int = 0,
-                signals: list[str] | None = None, **card_options) -> OutOfTime:
+def out_of_time(
+    data,
+    *,
+    design: Design | None = None,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    signals: list[str] | None = None,
+    **card_options,
+) -> OutOfTime:
     """Fit both scores (and the declared baseline) on earlier months; test on later ones.
 
     Parameters
@@ -274,13 +337,19 @@ def out_of_time(data, *, design: Design | None = None, n_boot: int = 1000, ci: f
             probs[model] = card.predict(test[cols]).to_numpy()
             ivs.append(card.iv_.assign(target=target, model=model))
             calib.append(calibration_table(test["y"], probs[model], ci=ci).assign(target=target, model=model))
-        metrics.append(_compare(test["y"].to_numpy(dtype=float), probs, n_boot=n_boot, ci=ci, seed=seed + i)
-                       .assign(target=target))
+        metrics.append(
+            _compare(test["y"].to_numpy(dtype=float), probs, n_boot=n_boot, ci=ci, seed=seed + i).assign(target=target)
+        )
     lead = ["target", "model"]
     iv = pd.concat(ivs, ignore_index=True)
     cal = pd.concat(calib, ignore_index=True)
     met = pd.concat(metrics, ignore_index=True)
-    return OutOfTime(metrics=met[["target"] + [c for c in met if c != "target"]],
-                     calibration=cal[lead + [c for c in cal if c not in lead]],
-                     iv=iv[lead + [c for c in iv if c not in lead]], scorecards=cards, samples=samples,
-                     design=design, seconds=time.perf_counter() - t0)
+    return OutOfTime(
+        metrics=met[["target"] + [c for c in met if c != "target"]],
+        calibration=cal[lead + [c for c in cal if c not in lead]],
+        iv=iv[lead + [c for c in iv if c not in lead]],
+        scorecards=cards,
+        samples=samples,
+        design=design,
+        seconds=time.perf_counter() - t0,
+    )

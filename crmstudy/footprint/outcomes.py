@@ -45,17 +45,24 @@ def value_outcome_table(tables: Mapping[str, ir.Table], signal_window: Period, o
     before = customer_assets(tables, signal_window)
     after = customer_assets(tables, outcome_window)
     h, p = tables["holdings"], tables["products"]
-    wealth = h.filter(h.product_id.isin(p.filter(p.product_line.isin(WEALTH_LINES)).product_id),
-                      h.open_date >= out_start, h.open_date < out_end)
-    out = (cust.filter(cust.open_date < start).select("customer_id")
-               .join(before.filter(before.end_assets > 0).select("customer_id", "ada", "peak_assets"), "customer_id")
-               .left_join(after.select("customer_id", ada_after="ada", peak_after="peak_assets"), "customer_id")
-               .drop("customer_id_right"))
+    wealth = h.filter(
+        h.product_id.isin(p.filter(p.product_line.isin(WEALTH_LINES)).product_id),
+        h.open_date >= out_start,
+        h.open_date < out_end,
+    )
+    out = (
+        cust.filter(cust.open_date < start)
+        .select("customer_id")
+        .join(before.filter(before.end_assets > 0).select("customer_id", "ada", "peak_assets"), "customer_id")
+        .left_join(after.select("customer_id", ada_after="ada", peak_after="peak_assets"), "customer_id")
+        .drop("customer_id_right")
+    )
     return out.mutate(wealth_take_up=out.customer_id.isin(wealth.customer_id))
 
 
-def value_outcome(data, signal_window: Period, outcome_window: Period, *,
-                  thresholds: TierThresholds = TierThresholds()) -> pd.DataFrame:
+def value_outcome(
+    data, signal_window: Period, outcome_window: Period, *, thresholds: TierThresholds = TierThresholds()
+) -> pd.DataFrame:
     """Whether the customer moved up a tier, or took up a wealth product, in the outcome window.
 
     The population is customers opened before the signal window (so that every one has a
@@ -84,16 +91,18 @@ def value_outcome(data, signal_window: Period, outcome_window: Period, *,
     df["tier"] = assign_tiers(df, thresholds)
     rank0 = df["tier"].cat.codes.to_numpy()
     # codes: 0 = the highest tier; -1 = no assets in the outcome window
-    rank1 = np.where(df["ada_after"].notna(),
-                     assign_tiers(df, thresholds, ada="ada_after", peak="peak_after").cat.codes, -1)
+    rank1 = np.where(
+        df["ada_after"].notna(), assign_tiers(df, thresholds, ada="ada_after", peak="peak_after").cat.codes, -1
+    )
     df["tier_up"] = (rank1 >= 0) & (rank1 < rank0)
     df["wealth_take_up"] = df["wealth_take_up"].astype(bool)
     df["y"] = (df["tier_up"] | df["wealth_take_up"]).astype("int64")
     return df[["customer_id", "tier", "tier_up", "wealth_take_up", "y"]]
 
 
-def risk_outcome_table(tables: Mapping[str, ir.Table], outcome_window: Period, *,
-                       opened_before: date | None = None) -> ir.Table:
+def risk_outcome_table(
+    tables: Mapping[str, ir.Table], outcome_window: Period, *, opened_before: date | None = None
+) -> ir.Table:
     """The risk outcome as one Ibis expression (see :func:`risk_outcome`): ``customer_id``, ``n_credit``, ``y``."""
     start, end = _bounds(outcome_window)
     opened = ibis.timestamp(_ts(opened_before or outcome_window.start))
@@ -103,8 +112,9 @@ def risk_outcome_table(tables: Mapping[str, ir.Table], outcome_window: Period, *
     active = held.group_by("customer_id").aggregate(n_credit=held.count())
     bad_before = h.filter(h.delinquent_date < start).customer_id
     bad = credit.filter(credit.delinquent_date >= start, credit.delinquent_date < end).customer_id
-    active = active.filter(active.customer_id.isin(cust.filter(cust.open_date < opened).customer_id),
-                           ~active.customer_id.isin(bad_before))
+    active = active.filter(
+        active.customer_id.isin(cust.filter(cust.open_date < opened).customer_id), ~active.customer_id.isin(bad_before)
+    )
     return active.mutate(y=active.customer_id.isin(bad).cast("int64"))
 
 

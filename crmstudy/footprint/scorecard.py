@@ -75,18 +75,34 @@ class Scorecard:
         Share of events in the training data.
     """
 
-    def __init__(self, *, base_points: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
-                 points_for: Literal["non_event", "event"] = "non_event", min_iv: float = 0.02,
-                 p_value: float = 0.05, missing: Literal["neutral", "separate"] = "neutral", max_bins: int = 5,
-                 min_bin_share: float = 0.05, alpha: float = 0.05, prebins: int = 20):
+    def __init__(
+        self,
+        *,
+        base_points: float = 600.0,
+        base_odds: float = 50.0,
+        pdo: float = 20.0,
+        points_for: Literal["non_event", "event"] = "non_event",
+        min_iv: float = 0.02,
+        p_value: float = 0.05,
+        missing: Literal["neutral", "separate"] = "neutral",
+        max_bins: int = 5,
+        min_bin_share: float = 0.05,
+        alpha: float = 0.05,
+        prebins: int = 20,
+    ):
         if pdo <= 0 or base_odds <= 0:
             raise ParamsError(f"scorecard: 'pdo' and 'base_odds' must be positive, got {pdo}, {base_odds}")
         if points_for not in ("non_event", "event"):
             raise ParamsError(f"scorecard: 'points_for' must be 'non_event' or 'event', got {points_for!r}")
         self.base_points, self.base_odds, self.pdo, self.points_for = base_points, base_odds, pdo, points_for
         self.min_iv, self.p_value = min_iv, p_value
-        self.binning = {"max_bins": max_bins, "min_bin_share": min_bin_share, "alpha": alpha, "prebins": prebins,
-                        "missing": missing}
+        self.binning = {
+            "max_bins": max_bins,
+            "min_bin_share": min_bin_share,
+            "alpha": alpha,
+            "prebins": prebins,
+            "missing": missing,
+        }
 
     @property
     def factor_(self) -> float:
@@ -136,14 +152,23 @@ class Scorecard:
         self.mean_woe_ = W[chosen].mean() if chosen else pd.Series(dtype=float)
         self.event_rate_ = float(y.mean())
         s, f = self._sign(), self.factor_
-        self.intercept_points_ = float(points_of_odds(1.0, base_points=self.base_points, base_odds=self.base_odds,
-                                                      pdo=self.pdo) + f * s * self.intercept_)
+        self.intercept_points_ = float(
+            points_of_odds(1.0, base_points=self.base_points, base_odds=self.base_odds, pdo=self.pdo)
+            + f * s * self.intercept_
+        )
         rows = []
         for c in chosen:
             t = self.binners_[c].table_
             for _, r in t.iterrows():
-                rows.append({"signal": c, "bin": int(r["bin"]), "label": r["label"], "woe": r["woe"],
-                             "points": f * s * self.coef_[c] * r["woe"]})
+                rows.append(
+                    {
+                        "signal": c,
+                        "bin": int(r["bin"]),
+                        "label": r["label"],
+                        "woe": r["woe"],
+                        "points": f * s * self.coef_[c] * r["woe"],
+                    }
+                )
         self.points_table_ = pd.DataFrame(rows, columns=["signal", "bin", "label", "woe", "points"])
         return self
 
@@ -210,5 +235,15 @@ class Scorecard:
             values[at] = X[n].to_numpy()[rows[at]]
             bins[at] = self.binners_[n].labels(X[n].iloc[rows[at]])
         reason = [_BY_NAME[n].describe(v) if n in _BY_NAME else f"{n} {v}" for n, v in zip(names, values)]
-        return pd.DataFrame({id_col: ids[rows], "rank": ranks, "signal": names, "value": values, "bin": bins,
-                             "log_odds": push, "points": push * self.factor_ * self._sign(), "reason": reason})
+        return pd.DataFrame(
+            {
+                id_col: ids[rows],
+                "rank": ranks,
+                "signal": names,
+                "value": values,
+                "bin": bins,
+                "log_odds": push,
+                "points": push * self.factor_ * self._sign(),
+                "reason": reason,
+            }
+        )

@@ -79,7 +79,8 @@ class FootprintScores(Result):
             groups = part["customer_id"].map(group_of)
             for g, rows in part.groupby(groups, sort=True):
                 by.setdefault(g, {"scores": self.scores.iloc[:0], "reasons": self.reasons.iloc[:0]})[name] = (
-                    rows.reset_index(drop=True))
+                    rows.reset_index(drop=True)
+                )
         return {g: replace(self, **parts) for g, parts in by.items()}
 
 
@@ -88,9 +89,17 @@ REASON_COLUMNS = ["customer_id", "score", "rank", "signal", "value", "bin", "log
 _OUTCOME_WORDS = {"value": "customers moving up", "risk": "first delinquencies"}
 
 
-def score_customers(data, *, period: Period | None = None, branch: str | None = None, top: int = 3,
-                    signals: list[str] | None = None, min_events: int = 10, strict: bool = True,
-                    **card_options) -> FootprintScores:
+def score_customers(
+    data,
+    *,
+    period: Period | None = None,
+    branch: str | None = None,
+    top: int = 3,
+    signals: list[str] | None = None,
+    min_events: int = 10,
+    strict: bool = True,
+    **card_options,
+) -> FootprintScores:
     """Fit both footprint scorecards on the whole bank's latest windows and score current customers.
 
     The scorecards are fitted on signals of the window before last against outcomes of the
@@ -127,23 +136,29 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
     d = default_design(period or bank.period)
     # fit on the latest complete pair of windows; score the window after
     after = d.test_outcome.end + timedelta(days=1)
-    fit = Design(d.train_outcome, d.test_outcome, d.test_outcome,
-                 Period(after, after + timedelta(days=d.test_outcome.days - 1)))
+    fit = Design(
+        d.train_outcome, d.test_outcome, d.test_outcome, Period(after, after + timedelta(days=d.test_outcome.days - 1))
+    )
     train_sig = compute_signals(eng, fit.train_signals, signals=signals)
     names = [c for c in train_sig.columns if c != "customer_id"]
     was_active = active_customers(eng, fit.train_signals)
-    samples = {"value": _sample(train_sig, value_outcome(eng, fit.train_signals, fit.train_outcome), was_active),
-               "risk": _sample(train_sig, risk_outcome(eng, fit.train_outcome,
-                                                       opened_before=fit.train_signals.start), was_active)}
+    samples = {
+        "value": _sample(train_sig, value_outcome(eng, fit.train_signals, fit.train_outcome), was_active),
+        "risk": _sample(
+            train_sig, risk_outcome(eng, fit.train_outcome, opened_before=fit.train_signals.start), was_active
+        ),
+    }
     del train_sig
     cards, unfitted = {}, {}
     for side, sample in samples.items():
         events = int(sample["y"].sum())
         if events < max(min_events, 1) or events == len(sample):
             if strict:
-                raise TooFewEvents(f"footprint: {events} {_OUTCOME_WORDS[side]} among {len(sample)} customers in "
-                                   f"{fit.train_outcome.start}–{fit.train_outcome.end}; a scorecard needs at least "
-                                   f"{min_events}, and some customers without")
+                raise TooFewEvents(
+                    f"footprint: {events} {_OUTCOME_WORDS[side]} among {len(sample)} customers in "
+                    f"{fit.train_outcome.start}–{fit.train_outcome.end}; a scorecard needs at least "
+                    f"{min_events}, and some customers without"
+                )
             unfitted[side] = events
         else:
             cards[side] = Scorecard(**{**_CARD_DEFAULTS[side], **card_options}).fit(sample[names], sample["y"])
@@ -165,11 +180,17 @@ def score_customers(data, *, period: Period | None = None, branch: str | None = 
         if card is not None:
             reasons.append(card.reasons(now[rows.to_numpy()], top=top).assign(score=side))
     reasons = [r for r in reasons if len(r)]
-    reasons = (pd.concat(reasons, ignore_index=True)[REASON_COLUMNS] if reasons
-               else pd.DataFrame(columns=REASON_COLUMNS))
+    reasons = pd.concat(reasons, ignore_index=True)[REASON_COLUMNS] if reasons else pd.DataFrame(columns=REASON_COLUMNS)
     out = out[["customer_id", "value_p", "value_points", "borrower", "risk_p", "risk_points"]]
-    return FootprintScores(scores=out, reasons=reasons, value_card=cards.get("value"), risk_card=cards.get("risk"),
-                           fit_design=fit, seconds=time.perf_counter() - t0, unfitted=unfitted)
+    return FootprintScores(
+        scores=out,
+        reasons=reasons,
+        value_card=cards.get("value"),
+        risk_card=cards.get("risk"),
+        fit_design=fit,
+        seconds=time.perf_counter() - t0,
+        unfitted=unfitted,
+    )
 
 
 def customer_footprint(data, customer_id: str | None = None, *, window: Period | None = None) -> pd.DataFrame:
@@ -200,7 +221,15 @@ def customer_footprint(data, customer_id: str | None = None, *, window: Period |
         v = row[c].iloc[0]
         col = sig[c].dropna()
         pct = float((col < v).mean() + 0.5 * (col == v).mean()) if pd.notna(v) and len(col) else float("nan")
-        out.append({"customer_id": customer_id, "signal": c, "label": _BY_NAME[c].label, "unit": _BY_NAME[c].unit,
-                    "value": v, "bank_median": float(col.median()) if len(col) else float("nan"),
-                    "percentile": pct})
+        out.append(
+            {
+                "customer_id": customer_id,
+                "signal": c,
+                "label": _BY_NAME[c].label,
+                "unit": _BY_NAME[c].unit,
+                "value": v,
+                "bank_median": float(col.median()) if len(col) else float("nan"),
+                "percentile": pct,
+            }
+        )
     return pd.DataFrame(out)

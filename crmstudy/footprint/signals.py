@@ -147,8 +147,20 @@ def _share(category: str):
 
 
 def _count_share(name, label, category, definition, direction, planted) -> Signal:
-    return Signal(name, label, definition, "share of outgoing transactions", direction, "transactions",
-                  ("ts", "direction", "merchant_category"), planted, "transactions", _share(category), None, "{:.0%}")
+    return Signal(
+        name,
+        label,
+        definition,
+        "share of outgoing transactions",
+        direction,
+        "transactions",
+        ("ts", "direction", "merchant_category"),
+        planted,
+        "transactions",
+        _share(category),
+        None,
+        "{:.0%}",
+    )
 
 
 def _fuel_premium(t, w):
@@ -171,93 +183,283 @@ _TX = ("ts", "direction", "merchant_category")
 
 #: The signal registry (docs/footprint_signals.md is generated from it).
 SIGNALS: tuple[Signal, ...] = (
-    Signal("premium_fuel_share", "premium fuel share",
-           "Share of fuel fills of grade 95 or higher (source 002: '100 L of 97-octane says good car').",
-           "share of fuel fills", "higher → more value", "transactions", _TX + ("fuel_grade",),
-           "value (P(premium) = σ(−1.4 + 1.3·v))", "transactions", _fuel_premium, None, "{:.0%}"),
-    Signal("litres_per_fill", "litres per fuel fill", "Mean litres per fuel fill.",
-           "litres", "higher → more value", "transactions", _TX + ("fuel_litres",),
-           "value (35 + 15·v litres)", "transactions",
-           lambda t, w: t.fuel_litres.mean(where=t.merchant_category == "fuel"), None, "{:.0f} L"),
-    Signal("rail_trips", "rail trips", "Rail tickets bought per month (source 000: rail-ticket trips).",
-           "trips per month", "higher → more value", "transactions", _TX, "value (slope 0.5)", "transactions",
-           _per_month("rail_travel"), 0.0, "{:.1f} a month"),
-    Signal("air_trips", "air trips", "Air tickets bought per month.",
-           "trips per month", "higher → more value", "transactions", _TX, "value (slope 0.9)", "transactions",
-           _per_month("air_travel"), 0.0, "{:.1f} a month"),
-    _count_share("dining_share", "dining share", "dining",
-                 "Share of outgoing transactions spent on dining (source 000: card dining).",
-                 "higher → more value", "value (slope 0.35)"),
-    _count_share("luxury_share", "luxury share", "luxury",
-                 "Share of outgoing transactions spent on luxury goods.", "higher → more value", "value (slope 1.0)"),
-    _count_share("education_share", "education share", "education",
-                 "Share of outgoing transactions spent on education.", "higher → more value",
-                 "value (weak, slope 0.2)"),
-    _count_share("medical_share", "medical share", "medical",
-                 "Share of outgoing transactions spent on medical care.", "ambiguous (need or means)",
-                 "irrelevant"),
-    _count_share("supermarket_share", "supermarket share", "supermarket",
-                 "Share of outgoing transactions at supermarkets.", "none expected (everyday spending)",
-                 "irrelevant"),
-    _count_share("utilities_share", "utilities share", "utilities",
-                 "Share of outgoing transactions paying utilities.", "none expected (everyday spending)",
-                 "irrelevant"),
-    _count_share("cash_share", "cash withdrawals", "cash_withdrawal",
-                 "Share of outgoing transactions that are cash withdrawals.", "higher → more risk",
-                 "risk (slope 0.35; value −0.2)"),
-    _count_share("internet_lender_share", "internet-lender repayments", "internet_lender",
-                 "Share of outgoing transactions that repay an internet lender.", "higher → more risk",
-                 "risk (slope 1.0)"),
-    Signal("third_party_out_share", "outflow to payment apps",
-           "Share of outgoing CNY sent to third-party payment apps (source 001/003: the largest outflow).",
-           "share of outgoing CNY", "higher → less loyalty, money leaving", "transactions", _TX + ("amount",),
-           "churn pull only (not value or risk)", "transactions",
-           lambda t, w: (t.amount.sum(where=t.merchant_category == "third_party_transfer")
-                         / t.amount.sum(where=_out(t)).nullif(0)), None, "{:.0%}"),
-    Signal("mobile_share", "mobile-banking use",
-           "Share of the customer's own transactions made in the mobile app.",
-           "share of own transactions", "higher → more engaged", "transactions", _TX + ("channel",),
-           "none directly (age and category mix)", "transactions",
-           lambda t, w: _n((t.channel == "mobile_app") & _own(t)) / _n(_own(t)).nullif(0), None, "{:.0%}"),
-    Signal("txn_count", "transactions", "The customer's own transactions per month (payroll credits excluded).",
-           "transactions per month", "higher → more value", "transactions", _TX,
-           "value (activity e^(0.12·v)); dormant customers have none", "transactions",
-           lambda t, w: _per(_n(_own(t)), w.months), 0.0, "{:.1f} a month"),
-    Signal("txn_variety", "spending variety", "Distinct merchant categories among the customer's own transactions.",
-           "categories", "higher → more value", "transactions", _TX, "value (via category mix)", "transactions",
-           lambda t, w: t.merchant_category.nunique(where=_own(t)), 0.0, "{:.0f} categories"),
-    Signal("txn_frequency", "active weeks", "Share of the window's weeks with at least one own transaction.",
-           "share of weeks", "higher → more value", "transactions", _TX, "value (via activity)", "transactions",
-           lambda t, w: _per(t.ts.truncate("W").nunique(where=_own(t)), w.weeks), 0.0, "{:.0%}"),
-    Signal("txn_amount", "typical payment", "Median amount of outgoing transactions.",
-           "CNY", "higher → more value", "transactions", _TX + ("amount",), "value (via wealth^0.25)",
-           "transactions", _median_out, None, "{:,.0f} CNY"),
-    Signal("payroll_regularity", "payroll regularity",
-           "Share of the window's months with a payroll credit, for customers paid through the bank.",
-           "share of months", "lower → more risk (irregular income)", "transactions", _TX,
-           "risk (missed months σ(−3.5 + r))", "transactions",
-           lambda t, w: t.ts.truncate("M").nunique(where=t.merchant_category == "payroll_in").nullif(0) / w.n_months,
-           None, "{:.0%}"),
-    Signal("income_trend", "income trend",
-           "Slope of monthly inflows over the window, as a share of their mean per month.",
-           "share of mean inflow per month", "rising → more value, falling → more risk", "transactions",
-           ("ts", "direction", "amount"), "none planted", "inflows", _income_trend, None, "{:+.0%} a month"),
-    Signal("visit_positive_share", "positive RM contacts",
-           "Share of RM contacts after which the RM noted a positive attitude (source 000: the visit log).",
-           "share of contacts", "higher → more value", "visits", ("visit_date", "attitude"),
-           "value (P(positive) = σ(0.7·v − 1.2·churned))", "visits",
-           lambda t, w: _mean_of(t.attitude == "positive"), None, "{:.0%}"),
-    Signal("visit_sold_share", "RM contacts that sold",
-           "Share of RM contacts whose outcome was a product sold.",
-           "share of contacts", "higher → more value", "visits", ("visit_date", "outcome"),
-           "value (P(sold) = σ(−1.8 + 0.8·v))", "visits",
-           lambda t, w: _mean_of(t.outcome == "product_sold"), None, "{:.0%}"),
-    Signal("external_credit_lines", "internet-lender credit lines",
-           "Credit lines granted by internet lenders, from the credit bureau (source 002: an adjustment "
-           "dimension of a credit rating); one snapshot, taken as known before the outcome window.",
-           "lines", "higher → more risk", "customers", ("external_credit_lines",),
-           "risk (Poisson e^(−0.7 + 0.6·r))", "customers",
-           lambda t, w: t.external_credit_lines.cast("float64"), None, "{:.0f} lines"),
+    Signal(
+        "premium_fuel_share",
+        "premium fuel share",
+        "Share of fuel fills of grade 95 or higher (source 002: '100 L of 97-octane says good car').",
+        "share of fuel fills",
+        "higher → more value",
+        "transactions",
+        _TX + ("fuel_grade",),
+        "value (P(premium) = σ(−1.4 + 1.3·v))",
+        "transactions",
+        _fuel_premium,
+        None,
+        "{:.0%}",
+    ),
+    Signal(
+        "litres_per_fill",
+        "litres per fuel fill",
+        "Mean litres per fuel fill.",
+        "litres",
+        "higher → more value",
+        "transactions",
+        _TX + ("fuel_litres",),
+        "value (35 + 15·v litres)",
+        "transactions",
+        lambda t, w: t.fuel_litres.mean(where=t.merchant_category == "fuel"),
+        None,
+        "{:.0f} L",
+    ),
+    Signal(
+        "rail_trips",
+        "rail trips",
+        "Rail tickets bought per month (source 000: rail-ticket trips).",
+        "trips per month",
+        "higher → more value",
+        "transactions",
+        _TX,
+        "value (slope 0.5)",
+        "transactions",
+        _per_month("rail_travel"),
+        0.0,
+        "{:.1f} a month",
+    ),
+    Signal(
+        "air_trips",
+        "air trips",
+        "Air tickets bought per month.",
+        "trips per month",
+        "higher → more value",
+        "transactions",
+        _TX,
+        "value (slope 0.9)",
+        "transactions",
+        _per_month("air_travel"),
+        0.0,
+        "{:.1f} a month",
+    ),
+    _count_share(
+        "dining_share",
+        "dining share",
+        "dining",
+        "Share of outgoing transactions spent on dining (source 000: card dining).",
+        "higher → more value",
+        "value (slope 0.35)",
+    ),
+    _count_share(
+        "luxury_share",
+        "luxury share",
+        "luxury",
+        "Share of outgoing transactions spent on luxury goods.",
+        "higher → more value",
+        "value (slope 1.0)",
+    ),
+    _count_share(
+        "education_share",
+        "education share",
+        "education",
+        "Share of outgoing transactions spent on education.",
+        "higher → more value",
+        "value (weak, slope 0.2)",
+    ),
+    _count_share(
+        "medical_share",
+        "medical share",
+        "medical",
+        "Share of outgoing transactions spent on medical care.",
+        "ambiguous (need or means)",
+        "irrelevant",
+    ),
+    _count_share(
+        "supermarket_share",
+        "supermarket share",
+        "supermarket",
+        "Share of outgoing transactions at supermarkets.",
+        "none expected (everyday spending)",
+        "irrelevant",
+    ),
+    _count_share(
+        "utilities_share",
+        "utilities share",
+        "utilities",
+        "Share of outgoing transactions paying utilities.",
+        "none expected (everyday spending)",
+        "irrelevant",
+    ),
+    _count_share(
+        "cash_share",
+        "cash withdrawals",
+        "cash_withdrawal",
+        "Share of outgoing transactions that are cash withdrawals.",
+        "higher → more risk",
+        "risk (slope 0.35; value −0.2)",
+    ),
+    _count_share(
+        "internet_lender_share",
+        "internet-lender repayments",
+        "internet_lender",
+        "Share of outgoing transactions that repay an internet lender.",
+        "higher → more risk",
+        "risk (slope 1.0)",
+    ),
+    Signal(
+        "third_party_out_share",
+        "outflow to payment apps",
+        "Share of outgoing CNY sent to third-party payment apps (source 001/003: the largest outflow).",
+        "share of outgoing CNY",
+        "higher → less loyalty, money leaving",
+        "transactions",
+        _TX + ("amount",),
+        "churn pull only (not value or risk)",
+        "transactions",
+        lambda t, w: (
+            t.amount.sum(where=t.merchant_category == "third_party_transfer") / t.amount.sum(where=_out(t)).nullif(0)
+        ),
+        None,
+        "{:.0%}",
+    ),
+    Signal(
+        "mobile_share",
+        "mobile-banking use",
+        "Share of the customer's own transactions made in the mobile app.",
+        "share of own transactions",
+        "higher → more engaged",
+        "transactions",
+        _TX + ("channel",),
+        "none directly (age and category mix)",
+        "transactions",
+        lambda t, w: _n((t.channel == "mobile_app") & _own(t)) / _n(_own(t)).nullif(0),
+        None,
+        "{:.0%}",
+    ),
+    Signal(
+        "txn_count",
+        "transactions",
+        "The customer's own transactions per month (payroll credits excluded).",
+        "transactions per month",
+        "higher → more value",
+        "transactions",
+        _TX,
+        "value (activity e^(0.12·v)); dormant customers have none",
+        "transactions",
+        lambda t, w: _per(_n(_own(t)), w.months),
+        0.0,
+        "{:.1f} a month",
+    ),
+    Signal(
+        "txn_variety",
+        "spending variety",
+        "Distinct merchant categories among the customer's own transactions.",
+        "categories",
+        "higher → more value",
+        "transactions",
+        _TX,
+        "value (via category mix)",
+        "transactions",
+        lambda t, w: t.merchant_category.nunique(where=_own(t)),
+        0.0,
+        "{:.0f} categories",
+    ),
+    Signal(
+        "txn_frequency",
+        "active weeks",
+        "Share of the window's weeks with at least one own transaction.",
+        "share of weeks",
+        "higher → more value",
+        "transactions",
+        _TX,
+        "value (via activity)",
+        "transactions",
+        lambda t, w: _per(t.ts.truncate("W").nunique(where=_own(t)), w.weeks),
+        0.0,
+        "{:.0%}",
+    ),
+    Signal(
+        "txn_amount",
+        "typical payment",
+        "Median amount of outgoing transactions.",
+        "CNY",
+        "higher → more value",
+        "transactions",
+        _TX + ("amount",),
+        "value (via wealth^0.25)",
+        "transactions",
+        _median_out,
+        None,
+        "{:,.0f} CNY",
+    ),
+    Signal(
+        "payroll_regularity",
+        "payroll regularity",
+        "Share of the window's months with a payroll credit, for customers paid through the bank.",
+        "share of months",
+        "lower → more risk (irregular income)",
+        "transactions",
+        _TX,
+        "risk (missed months σ(−3.5 + r))",
+        "transactions",
+        lambda t, w: t.ts.truncate("M").nunique(where=t.merchant_category == "payroll_in").nullif(0) / w.n_months,
+        None,
+        "{:.0%}",
+    ),
+    Signal(
+        "income_trend",
+        "income trend",
+        "Slope of monthly inflows over the window, as a share of their mean per month.",
+        "share of mean inflow per month",
+        "rising → more value, falling → more risk",
+        "transactions",
+        ("ts", "direction", "amount"),
+        "none planted",
+        "inflows",
+        _income_trend,
+        None,
+        "{:+.0%} a month",
+    ),
+    Signal(
+        "visit_positive_share",
+        "positive RM contacts",
+        "Share of RM contacts after which the RM noted a positive attitude (source 000: the visit log).",
+        "share of contacts",
+        "higher → more value",
+        "visits",
+        ("visit_date", "attitude"),
+        "value (P(positive) = σ(0.7·v − 1.2·churned))",
+        "visits",
+        lambda t, w: _mean_of(t.attitude == "positive"),
+        None,
+        "{:.0%}",
+    ),
+    Signal(
+        "visit_sold_share",
+        "RM contacts that sold",
+        "Share of RM contacts whose outcome was a product sold.",
+        "share of contacts",
+        "higher → more value",
+        "visits",
+        ("visit_date", "outcome"),
+        "value (P(sold) = σ(−1.8 + 0.8·v))",
+        "visits",
+        lambda t, w: _mean_of(t.outcome == "product_sold"),
+        None,
+        "{:.0%}",
+    ),
+    Signal(
+        "external_credit_lines",
+        "internet-lender credit lines",
+        "Credit lines granted by internet lenders, from the credit bureau (source 002: an adjustment "
+        "dimension of a credit rating); one snapshot, taken as known before the outcome window.",
+        "lines",
+        "higher → more risk",
+        "customers",
+        ("external_credit_lines",),
+        "risk (Poisson e^(−0.7 + 0.6·r))",
+        "customers",
+        lambda t, w: t.external_credit_lines.cast("float64"),
+        None,
+        "{:.0f} lines",
+    ),
 )
 _BY_NAME = {s.name: s for s in SIGNALS}
 
@@ -304,8 +506,9 @@ def _visits(tables: Mapping[str, ir.Table], window: Period, branch: str | None =
 SOURCES = {"transactions": _transactions, "inflows": _inflows, "visits": _visits}
 
 
-def signal_table(tables: Mapping[str, ir.Table], window: Period, *, branch: str | None = None,
-                 signals: list[str] | None = None) -> ir.Table:
+def signal_table(
+    tables: Mapping[str, ir.Table], window: Period, *, branch: str | None = None, signals: list[str] | None = None
+) -> ir.Table:
     """The signals of every customer over a window, as one Ibis expression over the bank's tables.
 
     Parameters
@@ -343,20 +546,32 @@ def signal_table(tables: Mapping[str, ir.Table], window: Period, *, branch: str 
 
 def signal_registry() -> pd.DataFrame:
     """The registry as a table: name, definition, unit, direction, table, columns, planted."""
-    return pd.DataFrame([{"signal": s.name, "definition": s.definition, "unit": s.unit, "direction": s.direction,
-                          "table": s.table, "columns": ", ".join(s.columns), "planted": s.planted}
-                         for s in SIGNALS])
+    return pd.DataFrame(
+        [
+            {
+                "signal": s.name,
+                "definition": s.definition,
+                "unit": s.unit,
+                "direction": s.direction,
+                "table": s.table,
+                "columns": ", ".join(s.columns),
+                "planted": s.planted,
+            }
+            for s in SIGNALS
+        ]
+    )
 
 
 def registry_markdown() -> str:
     """The registry as a markdown table (the body of docs/footprint_signals.md)."""
-    lines = ["| signal | definition | unit | direction (articles) | table | columns | planted in the synthetic bank |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| signal | definition | unit | direction (articles) | table | columns | planted in the synthetic bank |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for s in SIGNALS:
         cols = ", ".join(f"`{c}`" for c in s.columns)
         lines.append(f"| `{s.name}` | {s.definition} | {s.unit} | {s.direction} | `{s.table}` | {cols} | {s.planted} |")
     return "\n".join(lines) + "\n"
-
 
 
 def _available(tables: Mapping[str, ir.Table], names) -> list[Signal]:
@@ -373,20 +588,25 @@ def _available(tables: Mapping[str, ir.Table], names) -> list[Signal]:
         s = _BY_NAME[name]
         t = table(s.table)
         if t is None:
-            warnings.warn(f"footprint: signal '{s.name}' skipped: the data has no '{s.table}' table",
-                          SignalSkipped, stacklevel=3)
+            warnings.warn(
+                f"footprint: signal '{s.name}' skipped: the data has no '{s.table}' table", SignalSkipped, stacklevel=3
+            )
             continue
         missing = [c for c in (("customer_id",) + s.columns) if c not in t.columns]
         if missing:
-            warnings.warn(f"footprint: signal '{s.name}' skipped: table '{s.table}' has no column(s) "
-                          f"{', '.join(missing)}", SignalSkipped, stacklevel=3)
+            warnings.warn(
+                f"footprint: signal '{s.name}' skipped: table '{s.table}' has no column(s) {', '.join(missing)}",
+                SignalSkipped,
+                stacklevel=3,
+            )
             continue
         keep.append(s)
     return keep
 
 
-def compute_signals(data, window: Period, *, branch: str | None = None,
-                    signals: list[str] | None = None) -> pd.DataFrame:
+def compute_signals(
+    data, window: Period, *, branch: str | None = None, signals: list[str] | None = None
+) -> pd.DataFrame:
     """Every signal of every customer over a window of days.
 
     Parameters

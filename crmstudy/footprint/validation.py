@@ -55,9 +55,19 @@ class Validation(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric: ``metric`` (auc, ks, brier), ``estimate``, ``low``, ``high``, ``n``, ``events``."""
-        return pd.DataFrame([{"metric": name, "estimate": m.estimate, "low": m.low, "high": m.high, "n": self.n,
-                              "events": self.events} for name, m in (("auc", self.auc), ("ks", self.ks),
-                                                                     ("brier", self.brier))])
+        return pd.DataFrame(
+            [
+                {
+                    "metric": name,
+                    "estimate": m.estimate,
+                    "low": m.low,
+                    "high": m.high,
+                    "n": self.n,
+                    "events": self.events,
+                }
+                for name, m in (("auc", self.auc), ("ks", self.ks), ("brier", self.brier))
+            ]
+        )
 
     def _repr_html_(self) -> str:
         from ..results import _frame_html
@@ -143,8 +153,12 @@ def calibration_table(y, p, *, bins: int = 10, ci: float = 0.95) -> pd.DataFrame
     y, p = _check_scores(y, p, "calibration_table")
     rank = pd.Series(p).rank(method="first").to_numpy()
     dec = np.minimum((rank - 1) * bins // len(p), bins - 1).astype(int) + 1
-    df = pd.DataFrame({"decile": dec, "y": y, "p": p}).groupby("decile").agg(
-        n=("y", "size"), events=("y", "sum"), predicted=("p", "mean"), observed=("y", "mean")).reset_index()
+    df = (
+        pd.DataFrame({"decile": dec, "y": y, "p": p})
+        .groupby("decile")
+        .agg(n=("y", "size"), events=("y", "sum"), predicted=("p", "mean"), observed=("y", "mean"))
+        .reset_index()
+    )
     z = stats.norm.ppf(0.5 + ci / 2)
     n, ph = df["n"].to_numpy(float), df["observed"].to_numpy(float)
     centre = (ph + z * z / (2 * n)) / (1 + z * z / n)
@@ -201,5 +215,6 @@ def validate(y, p, *, ci: float | None = 0.95, n_boot: int = 1000, seed: int = 0
     else:
         boot = _bootstrap(y, {"p": p}, n_boot=n_boot, seed=seed)["p"]
         m = {k: Metric(est[k], *_interval(boot[k], ci)) for k in est}
-    return Validation(m["auc"], m["ks"], m["brier"], calibration_table(y, p, bins=bins, ci=ci or 0.95),
-                      len(y), int(y.sum()))
+    return Validation(
+        m["auc"], m["ks"], m["brier"], calibration_table(y, p, bins=bins, ci=ci or 0.95), len(y), int(y.sum())
+    )

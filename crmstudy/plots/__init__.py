@@ -21,5 +21,16 @@ from .concentration import long_tail_plot, lorenz_plot
 from .core import PALETTE, cny, money_formatter
 from .tiers import asset_histogram, tier_plot, workload_plot
 
-__all__ = ["MARKS", "PALETTE", "asset_histogram", "cny", "long_tail_plot", "lorenz_plot", "money_formatter",
-           "residual_heatmap", "significance_mark", "tier_plot", "workload_plot"]
+__all__ = [
+    "MARKS",
+    "PALETTE",
+    "asset_histogram",
+    "cny",
+    "long_tail_plot",
+    "lorenz_plot",
+    "money_formatter",
+    "residual_heatmap",
+    "significance_mark",
+    "tier_plot",
+    "workload_plot",
+]

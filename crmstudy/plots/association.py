@@ -31,11 +31,21 @@ def significance_mark(p_adjusted: float, *, alpha: float = 0.05) -> str:
     return "*"
 
 
-def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str = "product_id",
-                     value: str = "residual", p_adjusted: str = "p_adjusted", alpha: float = 0.05,
-                     clip: float = 8.0, labels: dict[str, str] | None = None,
-                     group_labels: dict[str, str] | None = None, ax=None, title: str | None = None,
-                     lang: str = "en"):
+def residual_heatmap(
+    cells: pd.DataFrame,
+    *,
+    group: str = "group",
+    product: str = "product_id",
+    value: str = "residual",
+    p_adjusted: str = "p_adjusted",
+    alpha: float = 0.05,
+    clip: float = 8.0,
+    labels: dict[str, str] | None = None,
+    group_labels: dict[str, str] | None = None,
+    ax=None,
+    title: str | None = None,
+    lang: str = "en",
+):
     """Groups × products coloured by adjusted residual, significant cells marked.
 
     Parameters
@@ -73,16 +83,22 @@ def residual_heatmap(cells: pd.DataFrame, *, group: str = "group", product: str 
     z = cells.pivot(index=group, columns=product, values=value).reindex(index=rows, columns=cols)
     q = cells.pivot(index=group, columns=product, values=p_adjusted).reindex(index=rows, columns=cols)
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.4, 0.55 * len(cols) + 2.4), 0.45 * len(rows) + 2.2),
-                             layout="constrained")
+        _, ax = plt.subplots(figsize=(max(6.4, 0.55 * len(cols) + 2.4), 0.45 * len(rows) + 2.2), layout="constrained")
     v = np.clip(z.to_numpy(dtype=float), -clip, clip)
     image = ax.imshow(np.ma.masked_invalid(v), cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -clip, clip), aspect="auto")
     for i in range(len(rows)):
         for j in range(len(cols)):
             mark = significance_mark(float(q.iat[i, j]), alpha=alpha)
             if mark:
-                ax.text(j, i, mark, ha="center", va="center", fontsize=8,
-                        color="white" if abs(v[i, j]) > 0.6 * clip else "black")
+                ax.text(
+                    j,
+                    i,
+                    mark,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if abs(v[i, j]) > 0.6 * clip else "black",
+                )
     names, groups = labels or {}, group_labels or {}
     ax.set_xticks(range(len(cols)), [names.get(c, str(c)) for c in cols], rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), [groups.get(r, str(r).replace("_", " ")) for r in rows], fontsize=8)

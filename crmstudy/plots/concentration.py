@@ -40,8 +40,14 @@ def long_tail_plot(profile: pd.DataFrame, *, ax=None, title: str | None = None, 
     bottom = np.zeros(len(measures))
     for _, row in profile.iterrows():
         vals = row[measures].to_numpy(dtype=float)
-        ax.bar(x, vals, 0.6, bottom=bottom, color=PALETTE.get(row["part"], "#888"),
-               label=_part_name(str(row["part"]), lang))
+        ax.bar(
+            x,
+            vals,
+            0.6,
+            bottom=bottom,
+            color=PALETTE.get(row["part"], "#888"),
+            label=_part_name(str(row["part"]), lang),
+        )
         for xi, (b, v) in enumerate(zip(bottom, vals)):
             if v > 0.06:
                 ax.text(xi, b + v / 2, f"{v:.0%}", ha="center", va="center", color="white", fontsize=9)

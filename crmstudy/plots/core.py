@@ -10,8 +10,17 @@ from matplotlib.ticker import FuncFormatter
 from .. import i18n
 from ..fonts import use_cjk_font
 
-PALETTE = {"branch": "#1f5fa8", "bank": "#9aa5b1", "band": "#d8efe0", "over": "#c0392b",
-           "under": "#e0a526", "within": "#1f5fa8", "left": "#7f8c8d", "head": "#1f5fa8", "tail": "#e0a526"}
+PALETTE = {
+    "branch": "#1f5fa8",
+    "bank": "#9aa5b1",
+    "band": "#d8efe0",
+    "over": "#c0392b",
+    "under": "#e0a526",
+    "within": "#1f5fa8",
+    "left": "#7f8c8d",
+    "head": "#1f5fa8",
+    "tail": "#e0a526",
+}
 
 
 def _use_language(lang: str) -> None:

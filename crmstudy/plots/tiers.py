@@ -31,8 +31,9 @@ def tier_plot(table: pd.DataFrame, *, ax=None, title: str | None = None, lang: s
     return ax
 
 
-def workload_plot(workload: pd.DataFrame, *, band: tuple[int, int], ax=None, title: str | None = None,
-                  lang: str = "en"):
+def workload_plot(
+    workload: pd.DataFrame, *, band: tuple[int, int], ax=None, title: str | None = None, lang: str = "en"
+):
     """Customers per customer manager, coloured by status, with the target band shaded."""
     ax = _axes(ax, (6.4, max(2.4, 0.28 * len(workload) + 1)), lang)
     lo, hi = band
@@ -49,8 +50,14 @@ def workload_plot(workload: pd.DataFrame, *, band: tuple[int, int], ax=None, tit
     return ax
 
 
-def asset_histogram(values: pd.Series, *, thresholds: dict[str, float] | None = None, ax=None,
-                    title: str | None = None, lang: str = "en"):
+def asset_histogram(
+    values: pd.Series,
+    *,
+    thresholds: dict[str, float] | None = None,
+    ax=None,
+    title: str | None = None,
+    lang: str = "en",
+):
     """Distribution of average daily assets on a log scale, with tier bars marked.
 
     Keys of ``thresholds`` that are tier codes show as the tier's name.

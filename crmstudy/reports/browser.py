@@ -18,8 +18,15 @@ from ..errors import CrmStudyError
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 # flags that keep Chromium quiet on a machine with a closed network
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass
@@ -34,6 +41,7 @@ class PageCheck:
     content_width: int = 0
 
     def problems(self, width: int) -> list[str]:
+        """What a reader would see wrong on this page at ``width`` pixels (one phrase each)."""
         out = [f"console error: {e}" for e in self.console_errors]
         out += [f"broken image: {i}" for i in self.broken_images]
         out += [f"dead link: {link}" for link in self.dead_links]
@@ -53,8 +61,9 @@ def find_chromium() -> str:
     raise CrmStudyError("no Chromium found: install Debian's package with `apt-get install chromium`")
 
 
-def check_pages(report_dir, *, pages: list[str] | None = None, width: int = 1280, height: int = 900,
-                screenshots_dir=None) -> list[PageCheck]:
+def check_pages(
+    report_dir, *, pages: list[str] | None = None, width: int = 1280, height: int = 900, screenshots_dir=None
+) -> list[PageCheck]:
     """Open ``index.html`` (and ``pages``, default: every report it links) and check each.
 
     Parameters
@@ -83,8 +92,11 @@ def check_pages(report_dir, *, pages: list[str] | None = None, width: int = 1280
             for link in local:
                 if not (report_dir / unquote(link)).exists():
                     index.dead_links.append(link)
-            targets = pages if pages is not None else [
-                link for link in local if link.endswith(".html") and link not in index.dead_links]
+            targets = (
+                pages
+                if pages is not None
+                else [link for link in local if link.endswith(".html") and link not in index.dead_links]
+            )
             for name in targets:
                 results.append(_check(page, report_dir / unquote(name), shots))
         finally:
@@ -99,12 +111,19 @@ def _check(page, path: Path, shots: Path) -> PageCheck:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(path.as_uri(), wait_until="load")
     broken = page.eval_on_selector_all(
-        "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt || i.src.slice(0, 60))")
+        "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt || i.src.slice(0, 60))"
+    )
     anchors = page.eval_on_selector_all("a[href^='#']", "els => els.map(e => e.getAttribute('href'))")
     dead = [a for a in anchors if len(a) > 1 and page.query_selector(f"[id='{a[1:]}']") is None]
     width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
     shot = shots / f"{path.stem}.png"
     page.screenshot(path=str(shot), full_page=True)
     page.remove_listener("console", handler)
-    return PageCheck(url=path.name, screenshot=str(shot), console_errors=list(errors), broken_images=broken,
-                     dead_links=dead, content_width=int(width))
+    return PageCheck(
+        url=path.name,
+        screenshot=str(shot),
+        console_errors=list(errors),
+        broken_images=broken,
+        dead_links=dead,
+        content_width=int(width),
+    )

@@ -25,13 +25,22 @@ from ..atomic import write_text_atomic
 from ..bank import Bank
 from ..errors import BranchError
 from ..features import customer_assets, customer_features
-from ..pareto import GiniResult, customers_holding_share, gini, top_share
 from ..params import ReportParams
+from ..pareto import GiniResult, customers_holding_share, gini, top_share
 from ..period import Period
 from ..tiers import OwnershipRule, TierThresholds, assign_tiers, upgrade_candidates
 
-__all__ = ["BranchContext", "branch_display_name", "branch_ids", "branch_period", "check_branches", "headline",
-           "load_context", "load_scores", "write_headline"]
+__all__ = [
+    "BranchContext",
+    "branch_display_name",
+    "branch_ids",
+    "branch_period",
+    "check_branches",
+    "headline",
+    "load_context",
+    "load_scores",
+    "write_headline",
+]
 
 
 @dataclass
@@ -81,8 +90,9 @@ class BranchContext:
     def gini(self) -> GiniResult:
         """The branch's Gini of average daily assets, with its bootstrap interval when ``bootstrap.n_boot``."""
         b = self.params.bootstrap
-        return gini(self.features["ada"].to_numpy(), ci=0.95 if b.n_boot else None, n_boot=max(b.n_boot, 1),
-                    seed=b.seed)
+        return gini(
+            self.features["ada"].to_numpy(), ci=0.95 if b.n_boot else None, n_boot=max(b.n_boot, 1), seed=b.seed
+        )
 
     @functools.cached_property
     def bank_gini(self) -> float:
@@ -147,9 +157,16 @@ def _bank_ada(bank: Bank, period: Period) -> np.ndarray:
     return np.concatenate([ada, np.zeros(max(bank.customer_count - len(ada), 0))])
 
 
-def load_context(data, branch_id: str, params: ReportParams | dict | None = None, *,
-                 features_path=None, fingerprint: str | None = None, scores_path: str | None = None,
-                 engine: str = "unknown") -> BranchContext:
+def load_context(
+    data,
+    branch_id: str,
+    params: ReportParams | dict | None = None,
+    *,
+    features_path=None,
+    fingerprint: str | None = None,
+    scores_path: str | None = None,
+    engine: str = "unknown",
+) -> BranchContext:
     """Compute the branch's customer features and what the bank comparison needs.
 
     Parameters
@@ -187,11 +204,20 @@ def load_context(data, branch_id: str, params: ReportParams | dict | None = None
     staff = bank.read("staff")
     staff = staff[staff["branch_id"] == branch_id].reset_index(drop=True)
     return BranchContext(
-        branch_id=branch_id, branch_name=branch_display_name(branches, branch_id, params.language),
-        period=period, params=params, features=features, bank_ada=bank_ada, staff=staff,
-        meta=bank.meta, fingerprint=fingerprint or bank.fingerprint,
-        thresholds=TierThresholds.from_params(params.tiers), ownership=OwnershipRule.from_params(params.ownership),
-        bank=bank, scores_path=scores_path or None, engine=engine,
+        branch_id=branch_id,
+        branch_name=branch_display_name(branches, branch_id, params.language),
+        period=period,
+        params=params,
+        features=features,
+        bank_ada=bank_ada,
+        staff=staff,
+        meta=bank.meta,
+        fingerprint=fingerprint or bank.fingerprint,
+        thresholds=TierThresholds.from_params(params.tiers),
+        ownership=OwnershipRule.from_params(params.ownership),
+        bank=bank,
+        scores_path=scores_path or None,
+        engine=engine,
     )
 
 

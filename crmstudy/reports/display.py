@@ -26,7 +26,8 @@ import io
 import math
 import numbers
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,8 +106,9 @@ def _md_escape(text: str) -> str:
 # bundles (pure functions, tested directly)
 
 
-def table_bundle(df: pd.DataFrame, *, caption: str | None = None, index: bool = False,
-                 formats: Mapping[Any, Format] | None = None) -> dict[str, str]:
+def table_bundle(
+    df: pd.DataFrame, *, caption: str | None = None, index: bool = False, formats: Mapping[Any, Format] | None = None
+) -> dict[str, str]:
     """The MIME bundle of :func:`show_table`: ``text/html``, ``text/markdown``, ``text/plain``.
 
     Numeric columns are right-aligned; the HTML table sits in a
@@ -117,10 +119,14 @@ def table_bundle(df: pd.DataFrame, *, caption: str | None = None, index: bool = 
     if index and all(name is None for name in df.index.names):
         frame = frame.rename(columns={"index": ""})
     labels = [_label(col) for col in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
-               for col in frame.columns]
-    rows = [[format_value(v, formats.get(col)) for col, v in zip(frame.columns, row)]
-            for row in frame.itertuples(index=False, name=None)]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+        for col in frame.columns
+    ]
+    rows = [
+        [format_value(v, formats.get(col)) for col, v in zip(frame.columns, row)]
+        for row in frame.itertuples(index=False, name=None)
+    ]
     return {
         "text/html": _html_table(labels, rows, numeric, caption),
         "text/markdown": _pipe_table(labels, rows, numeric, caption),
@@ -134,23 +140,24 @@ def _label(col: Any) -> str:
     return str(col)
 
 
-def _html_table(labels: list[str], rows: list[list[str]], numeric: list[bool],
-                caption: str | None, css_class: str = "report-table") -> str:
+def _html_table(
+    labels: list[str], rows: list[list[str]], numeric: list[bool], caption: str | None, css_class: str = "report-table"
+) -> str:
     def cell(tag: str, text: str, is_num: bool) -> str:
         attr = ' class="num"' if is_num else ""
         return f"<{tag}{attr}>{html.escape(text)}</{tag}>"
 
     head = "".join(cell("th", label, n) for label, n in zip(labels, numeric))
-    body = "\n".join("<tr>" + "".join(cell("td", v, n) for v, n in zip(row, numeric)) + "</tr>"
-                     for row in rows)
+    body = "\n".join("<tr>" + "".join(cell("td", v, n) for v, n in zip(row, numeric)) + "</tr>" for row in rows)
     cap = f"<caption>{html.escape(caption)}</caption>\n" if caption else ""
     thead = f"<thead><tr>{head}</tr></thead>\n" if any(labels) else ""
-    return (f'<div class="table-wrap">\n<table class="{css_class}">\n{cap}{thead}'
-            f"<tbody>\n{body}\n</tbody>\n</table>\n</div>")
+    return (
+        f'<div class="table-wrap">\n<table class="{css_class}">\n{cap}{thead}'
+        f"<tbody>\n{body}\n</tbody>\n</table>\n</div>"
+    )
 
 
-def _pipe_table(labels: list[str], rows: list[list[str]], numeric: list[bool],
-                caption: str | None) -> str:
+def _pipe_table(labels: list[str], rows: list[list[str]], numeric: list[bool], caption: str | None) -> str:
     # Padding columns to their widest cell keeps the dashes proportional:
     # pandoc uses them as relative column widths when a table is wide.
     cells = [[_md_escape(v) for v in line] for line in [labels, *rows]]
@@ -159,25 +166,24 @@ def _pipe_table(labels: list[str], rows: list[list[str]], numeric: list[bool],
     def line(values: list[str]) -> str:
         return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"
 
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if n else (":" + "-" * (w + 1))
-                          for w, n in zip(widths, numeric)) + "|"
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if n else (":" + "-" * (w + 1)) for w, n in zip(widths, numeric)) + "|"
     text = "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
     return text + (f"\n\n: {_md_escape(caption)}" if caption else "")
 
 
-def metrics_bundle(metrics: Mapping[str, Any], *, formats: Mapping[str, Format] | None = None
-                   ) -> dict[str, str]:
+def metrics_bundle(metrics: Mapping[str, Any], *, formats: Mapping[str, Format] | None = None) -> dict[str, str]:
     """The MIME bundle of :func:`show_metrics`: cards in HTML, a two-column table elsewhere."""
     formats = dict(formats or {})
     items = [(str(k), format_value(v, formats.get(k))) for k, v in metrics.items()]
     cards = "\n".join(
         f'<div class="metric"><span class="metric-value">{html.escape(v)}</span>'
-        f'<span class="metric-label">{html.escape(k)}</span></div>' for k, v in items)
+        f'<span class="metric-label">{html.escape(k)}</span></div>'
+        for k, v in items
+    )
     # An empty header row makes pandoc read a headerless table.
     markdown = _pipe_table(["", ""], [[k, v] for k, v in items], [False, True], None)
     plain = "\n".join(f"{k}: {v}" for k, v in items)
-    return {"text/html": f'<div class="metrics">\n{cards}\n</div>',
-            "text/markdown": markdown, "text/plain": plain}
+    return {"text/html": f'<div class="metrics">\n{cards}\n</div>', "text/markdown": markdown, "text/plain": plain}
 
 
 def figure_bundle(fig: Any, *, alt: str, dpi: int = FIGURE_DPI) -> tuple[dict[str, str], dict]:
@@ -221,8 +227,9 @@ def _markdown(text: str) -> None:
     _publish({"text/markdown": text, "text/plain": text})
 
 
-def show_table(df: pd.DataFrame, *, caption: str | None = None, index: bool = False,
-               formats: Mapping[Any, Format] | None = None) -> None:
+def show_table(
+    df: pd.DataFrame, *, caption: str | None = None, index: bool = False, formats: Mapping[Any, Format] | None = None
+) -> None:
     """Display a DataFrame as a real table in both the HTML and the PDF report.
 
     Parameters

@@ -34,8 +34,9 @@ class LessonResult:
     error: str = ""
 
 
-def render_training(data_dir, out_dir, *, notebooks_dir=None, only: list[str] | None = None,
-                    timeout: int | None = 600) -> list[LessonResult]:
+def render_training(
+    data_dir, out_dir, *, notebooks_dir=None, only: list[str] | None = None, timeout: int | None = 600
+) -> list[LessonResult]:
     """Run every training notebook (lessons and solutions) on ``data_dir`` and render it.
 
     Parameters
@@ -55,15 +56,23 @@ def render_training(data_dir, out_dir, *, notebooks_dir=None, only: list[str] | 
             raise CrmStudyError(f"{src}: no training notebooks found")
         out_dir = Path(out_dir).resolve()
         results = _run_lessons(books, src, data_dir, out_dir, timeout)
-    entries = [{"lesson": r.name.replace("_", " "), "status": r.status, "seconds": round(r.seconds, 1),
-                **({"href": Path(r.html).name} if r.html else {})} for r in results]
+    entries = [
+        {
+            "lesson": r.name.replace("_", " "),
+            "status": r.status,
+            "seconds": round(r.seconds, 1),
+            **({"href": Path(r.html).name} if r.html else {}),
+        }
+        for r in results
+    ]
     columns = [("lesson", "Lesson · 课程"), ("status", "Status · 状态"), ("seconds", "Seconds · 秒")]
     render_index(entries, out_dir / "index.html", title="crmstudy training · 培训课程", columns=columns)
     return results
 
 
-def _run_lessons(books: list[Path], src: Path, data_dir: Path, out_dir: Path,
-                 timeout: int | None) -> list[LessonResult]:
+def _run_lessons(
+    books: list[Path], src: Path, data_dir: Path, out_dir: Path, timeout: int | None
+) -> list[LessonResult]:
     """Execute and render each notebook into ``out_dir``; a failure is recorded, and the next one runs."""
     import papermill as pm
 
@@ -75,9 +84,15 @@ def _run_lessons(books: list[Path], src: Path, data_dir: Path, out_dir: Path,
         t0 = time.perf_counter()
         try:
             executed = work / nb.name
-            pm.execute_notebook(str(nb), str(executed), parameters={"data_dir": str(data_dir)},
-                                kernel_name="python3", progress_bar=False, cwd=str(src),
-                                execution_timeout=timeout)
+            pm.execute_notebook(
+                str(nb),
+                str(executed),
+                parameters={"data_dir": str(data_dir)},
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=str(src),
+                execution_timeout=timeout,
+            )
             title = _title(nb)
             engine.render(executed, out_dir / f"{nb.stem}.html", title=title, lang="zh" if "·" in title else "en")
             results.append(LessonResult(nb.stem, "ok", time.perf_counter() - t0, str(out_dir / f"{nb.stem}.html")))

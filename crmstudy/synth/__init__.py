@@ -20,8 +20,17 @@ from .presets import PRESETS, BankSpec, preset_spec
 from .products import planted_affinities
 from .write import synthesize, write_bank, write_table
 
-__all__ = ["BLOCK_SIZE", "BankSpec", "PRESETS", "preset_spec", "generate_bank", "synthesize", "write_bank",
-           "planted_affinities"]
+__all__ = [
+    "BLOCK_SIZE",
+    "BankSpec",
+    "PRESETS",
+    "preset_spec",
+    "generate_bank",
+    "synthesize",
+    "write_bank",
+    "write_table",
+    "planted_affinities",
+]
 
 
 def generate_bank(spec: BankSpec) -> dict[str, pd.DataFrame]:
@@ -36,8 +45,10 @@ def generate_bank(spec: BankSpec) -> dict[str, pd.DataFrame]:
     """
     bank = make_bank(spec)
     blocks = [generate_block(spec, bank, b) for b in range(n_blocks(spec))]
-    per_customer = {t: pd.concat([blk[t] for blk in blocks], ignore_index=True) if len(blocks) > 1 else blocks[0][t]
-                    for t in PER_CUSTOMER_TABLES}
+    per_customer = {
+        t: pd.concat([blk[t] for blk in blocks], ignore_index=True) if len(blocks) > 1 else blocks[0][t]
+        for t in PER_CUSTOMER_TABLES
+    }
     tables = {**bank.tables(), **per_customer}
     order = ("branches", "staff", "customers", "products", "holdings", "balances", "transactions", "visits", "truth")
     return {t: tables[t] for t in order}

@@ -61,6 +61,7 @@ class BankLevel:
     pools: StaffPools
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """The bank-wide tables: branches, staff, products."""
         return {"branches": self.branches, "staff": self.staff, "products": self.products}
 
 
@@ -90,7 +91,15 @@ def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.
     visits = make_visits(spec, customers, truth, owner, bank.pools, rng["visits"], first_id=first_id)
     for name, df in (("transactions", transactions), ("visits", visits)):
         if len(df) >= ID_STRIDE:
-            raise ParamsError(f"synth: block {block} has {len(df):,} {name}, more than the {ID_STRIDE:,} its ids "
-                              f"allow; lower 'txn_per_customer' ({spec.txn_per_customer})")
-    return {"customers": customers, "holdings": holdings, "balances": balances, "transactions": transactions,
-            "visits": visits, "truth": truth}
+            raise ParamsError(
+                f"synth: block {block} has {len(df):,} {name}, more than the {ID_STRIDE:,} its ids "
+                f"allow; lower 'txn_per_customer' ({spec.txn_per_customer})"
+            )
+    return {
+        "customers": customers,
+        "holdings": holdings,
+        "balances": balances,
+        "transactions": transactions,
+        "visits": visits,
+        "truth": truth,
+    }

@@ -35,8 +35,17 @@ CATEGORIES = (
     ("transfer_in", "in", 0.06, 0.0, 0.0, 2000, ("mobile_app", "counter", "online_banking"), 0.0),
     ("other", "out", 0.13, 0.0, 0.0, 200, ("pos", "mobile_app", "counter", "atm"), 0.0),
 )
-CHANNELS = ("counter", "atm", "smart_counter", "mobile_app", "online_banking", "phone_banking", "wechat",
-            "third_party", "pos")
+CHANNELS = (
+    "counter",
+    "atm",
+    "smart_counter",
+    "mobile_app",
+    "online_banking",
+    "phone_banking",
+    "wechat",
+    "third_party",
+    "pos",
+)
 
 
 CATEGORY_NAMES = tuple(c[0] for c in CATEGORIES) + ("payroll_in",)
@@ -47,12 +56,21 @@ _DIRECTION = np.array([_DIRECTIONS.index(c[1]) for c in CATEGORIES] + [_DIRECTIO
 _CH = {c: k for k, c in enumerate(CHANNELS)}
 # typical channels of each category, padded: _OPTIONS[cat, floor(u * _N_OPTIONS[cat])]
 _N_OPTIONS = np.array([len(c[6]) for c in CATEGORIES])
-_OPTIONS = np.array([[_CH[ch] for ch in c[6]] + [0] * (_N_OPTIONS.max() - len(c[6])) for c in CATEGORIES], dtype=np.int8)
+_OPTIONS = np.array(
+    [[_CH[ch] for ch in c[6]] + [0] * (_N_OPTIONS.max() - len(c[6])) for c in CATEGORIES], dtype=np.int8
+)
 _DAY_MS = 86_400_000
 
 
-def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdings: pd.DataFrame,
-                      rng: np.random.Generator, *, first_id: int = 1) -> pd.DataFrame:
+def make_transactions(
+    spec: BankSpec,
+    customers: pd.DataFrame,
+    truth: pd.DataFrame,
+    holdings: pd.DataFrame,
+    rng: np.random.Generator,
+    *,
+    first_id: int = 1,
+) -> pd.DataFrame:
     """All transactions of the period, sorted by customer and time.
 
     ``txn_id`` counts up from ``first_id`` in that order.  Everything is
@@ -94,21 +112,24 @@ def make_transactions(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFra
     # by customer, then time; stable, so ties keep purchases before payroll
     order = np.argsort(cust.astype(np.int64) * (spec.days * _DAY_MS) + ms, kind="stable")
     cust, cat, grade = cust[order], cat[order], fuel_grade[order]
-    return pd.DataFrame({
-        "txn_id": np.arange(first_id, first_id + len(order), dtype=np.int64),
-        "customer_id": labels(customers["customer_id"].to_numpy(), cust),
-        "ts": np.datetime64(spec.start, "ms") + ms[order].astype("timedelta64[ms]"),
-        "amount": np.round(amount[order], 2),
-        "direction": labels(_DIRECTIONS, _DIRECTION[cat]),
-        "channel": labels(CHANNELS, channel[order]),
-        "merchant_category": labels(CATEGORY_NAMES, cat),
-        "fuel_grade": pd.arrays.IntegerArray(grade, grade == 0),
-        "fuel_litres": fuel_litres[order],
-    })
+    return pd.DataFrame(
+        {
+            "txn_id": np.arange(first_id, first_id + len(order), dtype=np.int64),
+            "customer_id": labels(customers["customer_id"].to_numpy(), cust),
+            "ts": np.datetime64(spec.start, "ms") + ms[order].astype("timedelta64[ms]"),
+            "amount": np.round(amount[order], 2),
+            "direction": labels(_DIRECTIONS, _DIRECTION[cat]),
+            "channel": labels(CHANNELS, channel[order]),
+            "merchant_category": labels(CATEGORY_NAMES, cat),
+            "fuel_grade": pd.arrays.IntegerArray(grade, grade == 0),
+            "fuel_litres": fuel_litres[order],
+        }
+    )
 
 
-def _counts(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _counts(
+    spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per customer: first active day, active days (opening or period start to churn), transactions."""
     days = spec.days
     start = np.datetime64(spec.start, "D")
@@ -124,16 +145,19 @@ def _counts(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
     return first, window, rng.poisson(rate)
 
 
-def _categories(null: bool, truth: pd.DataFrame, count: np.ndarray,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _categories(
+    null: bool, truth: pd.DataFrame, count: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Customer and category of every transaction, grouped by customer then category.
 
     Given a customer's count the categories are multinomial, which is the same
     as drawing one category per transaction.
     """
     # elementwise, not a matrix product: BLAS kernels may round differently from machine to machine
-    effect = sum(truth[col].to_numpy()[:, None] * np.array([c[k] for c in CATEGORIES])[None, :]
-                 for col, k in (("value_potential", 3), ("third_party_pull", 4), ("risk_propensity", 7)))
+    effect = sum(
+        truth[col].to_numpy()[:, None] * np.array([c[k] for c in CATEGORIES])[None, :]
+        for col, k in (("value_potential", 3), ("third_party_pull", 4), ("risk_propensity", 7))
+    )
     logits = np.log(np.array([c[2] for c in CATEGORIES]))[None, :] + (0.0 if null else 1.0) * effect
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
     probs /= probs.sum(axis=1, keepdims=True)
@@ -171,8 +195,9 @@ def _channels(cat: np.ndarray, p_older: np.ndarray, rng: np.random.Generator) ->
     return channel
 
 
-def _payroll(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdings: pd.DataFrame,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _payroll(
+    spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, holdings: pd.DataFrame, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Monthly payroll credits for payroll-account holders until they leave.
 
     Returns each credit's customer (position in ``customers``), time (ms after

@@ -19,8 +19,18 @@ from .presets import BankSpec
 AREA_TYPES = ("urban", "county", "rural")
 REGIONS = ("North", "South", "East", "West")
 BRANCH_NAMES = (
-    "Renmin Road", "Xinhua Street", "Riverside", "Eastgate", "Jinqiao", "Hexi",
-    "Guanghua", "Wenhua Road", "Zhongshan", "Lakeview", "Station Square", "Nanhu",
+    "Renmin Road",
+    "Xinhua Street",
+    "Riverside",
+    "Eastgate",
+    "Jinqiao",
+    "Hexi",
+    "Guanghua",
+    "Wenhua Road",
+    "Zhongshan",
+    "Lakeview",
+    "Station Square",
+    "Nanhu",
 )
 # the same names as branch staff write them (names of the zh reports)
 BRANCH_NAMES_ZH = ("人民路", "新华街", "滨江", "东门", "金桥", "河西", "光华", "文化路", "中山", "湖景", "站前", "南湖")
@@ -60,14 +70,23 @@ def make_branches(spec: BankSpec, rng: np.random.Generator) -> pd.DataFrame:
     """One row per branch: id, name, region and area type."""
     n = spec.n_branches
     ids = [f"B{i + 1:03d}" for i in range(n)]
-    names = [f"{BRANCH_NAMES[i % len(BRANCH_NAMES)]} Sub-branch" + ("" if i < len(BRANCH_NAMES) else f" {i // len(BRANCH_NAMES) + 1}") for i in range(n)]
+    names = [
+        f"{BRANCH_NAMES[i % len(BRANCH_NAMES)]} Sub-branch"
+        + ("" if i < len(BRANCH_NAMES) else f" {i // len(BRANCH_NAMES) + 1}")
+        for i in range(n)
+    ]
     area = np.array(AREA_TYPES)[rng.choice(3, size=n, p=[0.5, 0.3, 0.2])]
     area[0] = "urban"
     region = np.array(REGIONS)[rng.integers(0, len(REGIONS), size=n)]
-    names_zh = [f"{BRANCH_NAMES_ZH[i % len(BRANCH_NAMES_ZH)]}" + ("" if i < len(BRANCH_NAMES_ZH) else
-                f"{i // len(BRANCH_NAMES_ZH) + 1}") + "支行" for i in range(n)]
-    return pd.DataFrame({"branch_id": ids, "branch_name": names, "branch_name_zh": names_zh, "region": region,
-                         "area_type": area})
+    names_zh = [
+        f"{BRANCH_NAMES_ZH[i % len(BRANCH_NAMES_ZH)]}"
+        + ("" if i < len(BRANCH_NAMES_ZH) else f"{i // len(BRANCH_NAMES_ZH) + 1}")
+        + "支行"
+        for i in range(n)
+    ]
+    return pd.DataFrame(
+        {"branch_id": ids, "branch_name": names, "branch_name_zh": names_zh, "region": region, "area_type": area}
+    )
 
 
 AREA_WEIGHT = {"urban": 1.6, "county": 1.0, "rural": 0.6}
@@ -81,8 +100,9 @@ def branch_weights(branches: pd.DataFrame) -> np.ndarray:
     return w / w.sum()
 
 
-def make_customers(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator, *,
-                   first: int = 0, n: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_customers(
+    spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator, *, first: int = 0, n: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Customers ``first + 1 … first + n`` (observable) and their latent truth (not observable).
 
     Parameters
@@ -217,7 +237,7 @@ def owner_roles(bank_assets: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return role
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def expected_cm_share(area_type: str, null: bool) -> float:
     """Expected share of a branch's customers owned by customer managers.
 
@@ -254,15 +274,18 @@ class StaffPools:
         return self.leave_date[owner]
 
     @classmethod
-    def of(cls, staff: pd.DataFrame, pool: np.ndarray, weight: np.ndarray, n_pools: int) -> "StaffPools":
+    def of(cls, staff: pd.DataFrame, pool: np.ndarray, weight: np.ndarray, n_pools: int) -> StaffPools:
         """Pools from the staff table, each member's pool (non-decreasing) and weight."""
         total = np.bincount(pool, weights=weight, minlength=n_pools)
         before = np.repeat(np.cumsum(total) - total, np.bincount(pool, minlength=n_pools))
         share = (np.cumsum(weight) - before) / total[pool]
         share[np.r_[pool[1:] != pool[:-1], True]] = 1.0  # exactly 1 at each pool's last member
-        return cls(staff_id=staff["staff_id"].to_numpy(dtype=object),
-                   leave_date=staff["leave_date"].to_numpy().astype("datetime64[D]"),
-                   cum=pool + share, pool_end=np.searchsorted(pool, np.arange(n_pools), side="right"))
+        return cls(
+            staff_id=staff["staff_id"].to_numpy(dtype=object),
+            leave_date=staff["leave_date"].to_numpy().astype("datetime64[D]"),
+            cum=pool + share,
+            pool_end=np.searchsorted(pool, np.arange(n_pools), side="right"),
+        )
 
 
 def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, StaffPools]:
@@ -272,15 +295,33 @@ def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator)
     rows, weights, pools = [], [], []
     for b, (branch_id, area, n_b) in enumerate(zip(branches["branch_id"], branches["area_type"], expected)):
         n_cm = max(1, int(round(n_b * expected_cm_share(area, spec.null) / CUSTOMERS_PER_CM)))
-        counts = {"president": 1, "vice_president": 2, "wealth_manager": max(1, int(n_b // 1500)),
-                  "customer_manager": n_cm, "lobby_manager": 2, "other": 2}
+        counts = {
+            "president": 1,
+            "vice_president": 2,
+            "wealth_manager": max(1, int(n_b // 1500)),
+            "customer_manager": n_cm,
+            "lobby_manager": 2,
+            "other": 2,
+        }
         for r in STAFF_ROLES:
             for k in range(counts[r]):
                 tenure = int(rng.integers(200, 5000))
                 # about one customer manager in ten leaves during the period
                 leaves = r == "customer_manager" and rng.random() < 0.10
-                leave = start + np.timedelta64(int(rng.integers(30, spec.days - 30)), "D") if leaves else np.datetime64("NaT")
-                rows.append((f"{branch_id}-{r[:2].upper()}{k + 1:02d}", branch_id, r, start - np.timedelta64(tenure, "D"), leave))
+                leave = (
+                    start + np.timedelta64(int(rng.integers(30, spec.days - 30)), "D")
+                    if leaves
+                    else np.datetime64("NaT")
+                )
+                rows.append(
+                    (
+                        f"{branch_id}-{r[:2].upper()}{k + 1:02d}",
+                        branch_id,
+                        r,
+                        start - np.timedelta64(tenure, "D"),
+                        leave,
+                    )
+                )
                 pools.append(b * len(STAFF_ROLES) + _ROLE[r])
             # uneven books: some RMs carry more than others (band 250-400)
             weights.append(rng.uniform(0.88, 1.12, size=counts[r]) if r == "customer_manager" else np.ones(counts[r]))
@@ -290,8 +331,9 @@ def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator)
     return staff, StaffPools.of(staff, np.array(pools), np.concatenate(weights), len(branches) * len(STAFF_ROLES))
 
 
-def assign_owners(customers: pd.DataFrame, truth: pd.DataFrame, branches: pd.DataFrame, pools: StaffPools,
-                  rng: np.random.Generator) -> np.ndarray:
+def assign_owners(
+    customers: pd.DataFrame, truth: pd.DataFrame, branches: pd.DataFrame, pools: StaffPools, rng: np.random.Generator
+) -> np.ndarray:
     """The owning member of staff of every customer, as a position in the staff table.
 
     The role follows :func:`owner_roles`; within a role the owner is picked

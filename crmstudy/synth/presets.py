@@ -63,7 +63,8 @@ class BankSpec:
 
         return self.start + timedelta(days=self.days - 1)
 
-    def replace(self, **changes) -> "BankSpec":
+    def replace(self, **changes) -> BankSpec:
+        """The same spec with ``changes`` applied."""
         return dataclasses.replace(self, **changes)
 
 

@@ -58,8 +58,16 @@ PLANTED_AFFINITIES = {
     ("lobby", "TIME_DEPOSIT"): MILD,
 }
 # planted: wealth raises the odds of wealth products (per SD of log wealth)
-WEALTH_SLOPE = {"TIME_DEPOSIT": 0.4, "WEALTH_MGMT": 0.9, "FUND": 0.7, "INSURANCE": 0.4,
-                "GOLD_JICUN": 0.5, "GOLD_YICUN": 0.5, "CREDIT_CARD": 0.3, "ONLINE_BANKING": 0.2}
+WEALTH_SLOPE = {
+    "TIME_DEPOSIT": 0.4,
+    "WEALTH_MGMT": 0.9,
+    "FUND": 0.7,
+    "INSURANCE": 0.4,
+    "GOLD_JICUN": 0.5,
+    "GOLD_YICUN": 0.5,
+    "CREDIT_CARD": 0.3,
+    "ONLINE_BANKING": 0.2,
+}
 # planted: wealth products taken up during the period by customers of high value potential
 WEALTH_PRODUCTS = ("WEALTH_MGMT", "FUND", "INSURANCE", "GOLD_JICUN", "GOLD_YICUN")
 # planted: monthly log-drift of assets per SD of value potential
@@ -70,14 +78,16 @@ GOLD_OVERLAP_LOG_ODDS = 2.5
 
 def products_table() -> pd.DataFrame:
     """The product catalogue (product lines of DOMAIN.md)."""
-    return pd.DataFrame(list(CATALOGUE), columns=["product_id", "product_name", "product_name_zh",
-                                                  "product_line", "kind", "base_rate"])
+    return pd.DataFrame(
+        list(CATALOGUE), columns=["product_id", "product_name", "product_name_zh", "product_line", "kind", "base_rate"]
+    )
 
 
 def planted_affinities() -> pd.DataFrame:
     """The planted group x product log-odds, one row per non-zero cell."""
-    rows = [(g, "life_group" if g in LIFE_GROUPS else "acquisition_group", p, v)
-            for (g, p), v in PLANTED_AFFINITIES.items()]
+    rows = [
+        (g, "life_group" if g in LIFE_GROUPS else "acquisition_group", p, v) for (g, p), v in PLANTED_AFFINITIES.items()
+    ]
     return pd.DataFrame(rows, columns=["group", "grouping", "product_id", "log_odds"])
 
 
@@ -85,8 +95,9 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
-def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, owner_leave: np.ndarray,
-               rng: np.random.Generator) -> pd.DataFrame:
+def draw_churn(
+    spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, owner_leave: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
     """Add churn hazard, churn flag and date to ``truth``.
 
     Planted (source 001/003): an RM who leaves takes customers with them, and
@@ -108,8 +119,9 @@ def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, own
         hazard = _sigmoid(-3.3 + 1.8 * owner_left + 0.5 * pull)
     churned = (rng.random(n) < hazard) & ~truth["dormant"].to_numpy()
     day = rng.integers(20, spec.days - 10, size=n)
-    after_leave = np.clip((leave - start).astype("timedelta64[D]").astype("float64") + rng.integers(5, 90, size=n),
-                          20, spec.days - 10)
+    after_leave = np.clip(
+        (leave - start).astype("timedelta64[D]").astype("float64") + rng.integers(5, 90, size=n), 20, spec.days - 10
+    )
     day = np.where(owner_left & churned & ~spec.null, np.nan_to_num(after_leave, nan=0).astype(int), day)
     opened = (customers["open_date"].to_numpy().astype("datetime64[D]") - start).astype(int)
     day = np.maximum(day, np.maximum(opened, 0) + 15)
@@ -123,8 +135,9 @@ def draw_churn(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, own
     return truth
 
 
-def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
-                  rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_holdings(
+    spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Holdings (customer x product) and per-customer planted affinities.
 
     Returns
@@ -197,7 +210,9 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
         if pid != "DEMAND_DEPOSIT":
             early = rng.random(m) < 0.05
             early_day = start + rng.integers(30, spec.days, size=m).astype("timedelta64[D]")
-            closed = np.where(early & (early_day > opened) & (np.isnat(closed) | (early_day < closed)), early_day, closed)
+            closed = np.where(
+                early & (early_day > opened) & (np.isnat(closed) | (early_day < closed)), early_day, closed
+            )
         kind = kinds[pid]
         if kind == "credit":
             scale = {"CONSUMER_LOAN": 80_000, "MORTGAGE": 600_000, "BUSINESS_LOAN": 400_000, "CREDIT_CARD": 30_000}[pid]
@@ -213,14 +228,16 @@ def make_holdings(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame,
     idx, product, opened, closed, amount, delinquent = (np.concatenate(c) for c in zip(*parts))
     order = np.lexsort((_PRODUCT_ORDER[product], idx))
     idx, product = idx[order], product[order]
-    holdings = pd.DataFrame({
-        "customer_id": labels(customers["customer_id"].to_numpy(), idx),
-        "product_id": labels(PRODUCT_IDS, product),
-        "open_date": opened[order].astype("datetime64[ms]"),
-        "close_date": closed[order].astype("datetime64[ms]"),
-        "amount": np.round(amount[order], 2),
-        "delinquent_date": delinquent[order].astype("datetime64[ms]"),
-    })
+    holdings = pd.DataFrame(
+        {
+            "customer_id": labels(customers["customer_id"].to_numpy(), idx),
+            "product_id": labels(PRODUCT_IDS, product),
+            "open_date": opened[order].astype("datetime64[ms]"),
+            "close_date": closed[order].astype("datetime64[ms]"),
+            "amount": np.round(amount[order], 2),
+            "delinquent_date": delinquent[order].astype("datetime64[ms]"),
+        }
+    )
     return holdings, affinity
 
 
@@ -233,8 +250,9 @@ def _month_edges(spec: BankSpec) -> np.ndarray:
     return np.array(edges, dtype="datetime64[D]")
 
 
-def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
-                  rng: np.random.Generator) -> pd.DataFrame:
+def make_balances(
+    spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Daily-balance segments of asset holdings over the period.
 
     One row per customer x product x interval ``[valid_from, valid_to)`` on
@@ -272,13 +290,15 @@ def make_balances(spec: BankSpec, holdings: pd.DataFrame, truth: pd.DataFrame,
     keep = to > frm
     h, frm, to, bal = h[keep], frm[keep], to[keep], bal[keep]
     frm, to, bal, h = _spikes(frm, to, bal, h, pos, is_dd, rng)
-    return pd.DataFrame({
-        "customer_id": labels(truth["customer_id"].to_numpy(), pos[h]),
-        "product_id": labels(assets["product_id"].to_numpy(), h),
-        "valid_from": frm.astype("datetime64[ms]"),
-        "valid_to": to.astype("datetime64[ms]"),
-        "balance": bal,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": labels(truth["customer_id"].to_numpy(), pos[h]),
+            "product_id": labels(assets["product_id"].to_numpy(), h),
+            "valid_from": frm.astype("datetime64[ms]"),
+            "valid_to": to.astype("datetime64[ms]"),
+            "balance": bal,
+        }
+    )
 
 
 def _spikes(frm, to, bal, h, pos, is_dd, rng):

@@ -10,13 +10,27 @@ from .presets import BankSpec
 
 CONTACT_TYPES = ("visit", "phone", "wechat", "event")
 ATTITUDES = ("positive", "neutral", "negative")
-FEEDBACK_CODES = ("interested_wealth", "interested_loan", "rate_sensitive", "no_need", "complaint",
-                  "moved_funds_elsewhere")
+FEEDBACK_CODES = (
+    "interested_wealth",
+    "interested_loan",
+    "rate_sensitive",
+    "no_need",
+    "complaint",
+    "moved_funds_elsewhere",
+)
 OUTCOMES = ("product_sold", "follow_up", "declined", "no_contact")
 
 
-def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, owner: np.ndarray,
-                pools: StaffPools, rng: np.random.Generator, *, first_id: int = 1) -> pd.DataFrame:
+def make_visits(
+    spec: BankSpec,
+    customers: pd.DataFrame,
+    truth: pd.DataFrame,
+    owner: np.ndarray,
+    pools: StaffPools,
+    rng: np.random.Generator,
+    *,
+    first_id: int = 1,
+) -> pd.DataFrame:
     """Visits and calls; richer customers are contacted more often.
 
     Planted (off in the null bank): attitude and outcome improve with value
@@ -52,23 +66,34 @@ def make_visits(spec: BankSpec, customers: pd.DataFrame, truth: pd.DataFrame, ow
     feedback = np.array(FEEDBACK_CODES)[np.minimum((rng.random(m)[:, None] > cum).sum(axis=1), len(FEEDBACK_CODES) - 1)]
     p_sold = _sigmoid(-1.8 + 0.8 * z)
     v = rng.random(m)
-    outcome = np.where(v < p_sold, "product_sold", np.where(v < p_sold + 0.35, "follow_up",
-                                                            np.where(v < p_sold + 0.85, "declined", "no_contact")))
+    outcome = np.where(
+        v < p_sold,
+        "product_sold",
+        np.where(v < p_sold + 0.35, "follow_up", np.where(v < p_sold + 0.85, "declined", "no_contact")),
+    )
     # no visits after a customer has left the bank
     churn = truth["churn_date"].to_numpy().astype("datetime64[D]")[c]
     stay = np.isnat(churn) | (day < churn)
-    c, day, staff_of, attitude, feedback, outcome = (c[stay], day[stay], staff_of[stay], attitude[stay],
-                                                     feedback[stay], outcome[stay])
+    c, day, staff_of, attitude, feedback, outcome = (
+        c[stay],
+        day[stay],
+        staff_of[stay],
+        attitude[stay],
+        feedback[stay],
+        outcome[stay],
+    )
     m = len(c)
     contact = np.array(CONTACT_TYPES)[rng.choice(4, size=m, p=[0.35, 0.4, 0.2, 0.05])]
     order = np.lexsort((c, day))
-    return pd.DataFrame({
-        "visit_id": np.arange(first_id, first_id + m, dtype=np.int64),
-        "visit_date": day[order].astype("datetime64[ms]"),
-        "staff_id": staff_of[order],
-        "customer_id": customers["customer_id"].to_numpy()[c[order]],
-        "contact_type": contact[order],
-        "attitude": attitude[order],
-        "feedback_code": feedback[order],
-        "outcome": outcome[order],
-    })
+    return pd.DataFrame(
+        {
+            "visit_id": np.arange(first_id, first_id + m, dtype=np.int64),
+            "visit_date": day[order].astype("datetime64[ms]"),
+            "staff_id": staff_of[order],
+            "customer_id": customers["customer_id"].to_numpy()[c[order]],
+            "contact_type": contact[order],
+            "attitude": attitude[order],
+            "feedback_code": feedback[order],
+            "outcome": outcome[order],
+        }
+    )

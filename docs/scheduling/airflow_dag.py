@@ -18,5 +18,8 @@ with DAG(
     BashOperator(
         task_id="render_reports",
         cwd="/srv/crmstudy",
-        bash_command=".venv/bin/crmstudy report --data /data/bank --out /srv/reports --params params/defaults.yaml --timeout 900 --retries 1 --keep 14 --wait --no-progress",
+        bash_command=(
+            ".venv/bin/crmstudy report --data /data/bank --out /srv/reports --params params/defaults.yaml "
+            "--timeout 900 --retries 1 --keep 14 --wait --no-progress"
+        ),
     )

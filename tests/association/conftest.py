@@ -56,8 +56,9 @@ def planted_cells(customers: pd.DataFrame, truth: pd.DataFrame, by: list[str]) -
     lo, hi = ASSOCIATED_OUTSIDE
     clear = (t["implied_lift"] < lo) | (t["implied_lift"] > hi)
     null = t["implied_lift"].between(*NULL_WITHIN)
-    t["planted"] = np.select([clear & (t["implied_z"].abs() >= MIN_IMPLIED_Z), null], ["association", "null"],
-                             "ambiguous")
+    t["planted"] = np.select(
+        [clear & (t["implied_z"].abs() >= MIN_IMPLIED_Z), null], ["association", "null"], "ambiguous"
+    )
     return t
 
 
@@ -90,8 +91,9 @@ def null_cells() -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     for seed in NULL_SEEDS:
         # transactions do not enter holdings; few of them keep generation fast
         tables = generate_bank(preset_spec("demo", null=True, seed=seed, n_customers=8000, txn_per_customer=1.0))
-        holding = A.holding_matrix(tables["holdings"], as_of=preset_spec("demo").end,
-                                   product_ids=tables["products"]["product_id"])
+        holding = A.holding_matrix(
+            tables["holdings"], as_of=preset_spec("demo").end, product_ids=tables["products"]["product_id"]
+        )
         cells = A.group_product_association(tables["customers"], holding, by=GROUPINGS).cells
         pairs = A.product_pairs(holding)
         out.append((cells, pairs))

@@ -54,7 +54,8 @@ def test_in_a_2x2_table_chi2_is_the_square_of_each_adjusted_residual():
 @pytest.mark.parametrize("table", [TABLE_2X2, TABLE_RXC], ids=["2x2", "4x3"])
 def test_plain_cramers_v_matches_scipy(table):
     assert A.contingency_test(table).cramers_v == pytest.approx(
-        stats.contingency.association(table, method="cramer", correction=False), rel=1e-12)
+        stats.contingency.association(table, method="cramer", correction=False), rel=1e-12
+    )
 
 
 def test_bias_corrected_cramers_v_follows_bergsma_2013():

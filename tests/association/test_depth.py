@@ -10,10 +10,17 @@ from crmstudy import association as A
 
 
 def test_depth_per_group_and_low_coverage_for_the_tier_by_hand():
-    f = pd.DataFrame({"customer_id": [f"C{i}" for i in range(6)], "life_group": ["a", "a", "a", "b", "b", "b"],
-                      "ada": [600e3, 700e3, 800e3, 1e3, 2e3, 3e3], "peak_assets": [0.0] * 6,
-                      "n_products": [6, 6, 2, 1, 2, 2], "n_product_lines": [5, 5, 1, 1, 2, 2],
-                      "coverage": np.array([5, 5, 1, 1, 2, 2]) / 8})
+    f = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(6)],
+            "life_group": ["a", "a", "a", "b", "b", "b"],
+            "ada": [600e3, 700e3, 800e3, 1e3, 2e3, 3e3],
+            "peak_assets": [0.0] * 6,
+            "n_products": [6, 6, 2, 1, 2, 2],
+            "n_product_lines": [5, 5, 1, 1, 2, 2],
+            "coverage": np.array([5, 5, 1, 1, 2, 2]) / 8,
+        }
+    )
     depth = A.relationship_depth(f).set_index("life_group")
     assert depth.at["a", "mean_lines"] == pytest.approx(11 / 3)
     assert depth.at["b", "single_line_share"] == pytest.approx(1 / 3)

@@ -11,21 +11,34 @@ T = pd.Timestamp
 
 
 def test_a_product_counts_from_its_opening_day_until_the_day_before_it_closes():
-    h = pd.DataFrame({
-        "customer_id": ["C1", "C1", "C1", "C2", "C2"],
-        "product_id": ["OPENS_TODAY", "CLOSES_TODAY", "CLOSES_TOMORROW", "OPENS_TOMORROW", "OPEN"],
-        "open_date": [T("2025-12-31"), T("2020-01-01"), T("2020-01-01"), T("2026-01-01"), T("2020-01-01")],
-        "close_date": [pd.NaT, T("2025-12-31"), T("2026-01-01"), pd.NaT, pd.NaT]})
-    m = A.holding_matrix(h, as_of="2025-12-31", customer_ids=["C1", "C2", "C3"],
-                         product_ids=["OPENS_TODAY", "CLOSES_TODAY", "CLOSES_TOMORROW", "OPENS_TOMORROW", "OPEN"])
+    h = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C1", "C2", "C2"],
+            "product_id": ["OPENS_TODAY", "CLOSES_TODAY", "CLOSES_TOMORROW", "OPENS_TOMORROW", "OPEN"],
+            "open_date": [T("2025-12-31"), T("2020-01-01"), T("2020-01-01"), T("2026-01-01"), T("2020-01-01")],
+            "close_date": [pd.NaT, T("2025-12-31"), T("2026-01-01"), pd.NaT, pd.NaT],
+        }
+    )
+    m = A.holding_matrix(
+        h,
+        as_of="2025-12-31",
+        customer_ids=["C1", "C2", "C3"],
+        product_ids=["OPENS_TODAY", "CLOSES_TODAY", "CLOSES_TOMORROW", "OPENS_TOMORROW", "OPEN"],
+    )
     assert m.loc["C1"].tolist() == [1, 0, 1, 0, 0]
     assert m.loc["C2"].tolist() == [0, 0, 0, 0, 1]
     assert m.loc["C3"].tolist() == [0, 0, 0, 0, 0]
 
 
 def test_by_default_the_matrix_keeps_only_customers_holding_something():
-    h = pd.DataFrame({"customer_id": ["C1", "C2"], "product_id": ["A", "A"],
-                      "open_date": [T("2020-01-01")] * 2, "close_date": [pd.NaT, T("2021-01-01")]})
+    h = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "product_id": ["A", "A"],
+            "open_date": [T("2020-01-01")] * 2,
+            "close_date": [pd.NaT, T("2021-01-01")],
+        }
+    )
     assert A.holding_matrix(h, as_of="2025-12-31").index.tolist() == ["C1"]
 
 

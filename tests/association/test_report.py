@@ -1,4 +1,7 @@
-"""The association as readers see it: the residual heat map and the training notebook (the report section: tests/reports/sections)."""
+"""The association as readers see it: the residual heat map and the training notebook.
+
+The report section is tested in tests/reports/sections/test_association.py.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +33,14 @@ def test_training_notebook_runs_on_the_tiny_bank(tiny_bank, tmp_path):
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "stored with outputs"
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
     out = tmp_path / "04_out.ipynb"
-    papermill.execute_notebook(str(source), str(out), parameters={"data_dir": str(tiny_bank)},
-                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    papermill.execute_notebook(
+        str(source),
+        str(out),
+        parameters={"data_dir": str(tiny_bank)},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     done = nbformat.read(out, as_version=4)
     errors = [o for c in done.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors

@@ -31,9 +31,16 @@ def txn():
     """``txn(customer, ts, category, ...)``: one row of a hand-built ``transactions`` table."""
 
     def txn(customer, ts, category, amount=100.0, direction="out", channel="pos", grade=None, litres=None):
-        return {"customer_id": customer, "ts": pd.Timestamp(ts), "amount": amount, "direction": direction,
-                "channel": channel, "merchant_category": category,
-                "fuel_grade": grade, "fuel_litres": litres}
+        return {
+            "customer_id": customer,
+            "ts": pd.Timestamp(ts),
+            "amount": amount,
+            "direction": direction,
+            "channel": channel,
+            "merchant_category": category,
+            "fuel_grade": grade,
+            "fuel_litres": litres,
+        }
 
     return txn
 
@@ -49,6 +56,3 @@ def two_groups():
         return pd.Series(x), y
 
     return two_groups
-
-
-

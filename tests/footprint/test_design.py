@@ -23,8 +23,16 @@ MAY_AUG = Period.of("2025-05-01", "2025-08-31")
 STRONG_VALUE = {"litres_per_fill", "premium_fuel_share", "air_trips", "luxury_share", "txn_amount"}
 STRONG_RISK = {"internet_lender_share", "external_credit_lines"}
 PLANTED_RISK = STRONG_RISK | {"cash_share", "payroll_regularity"}
-PLANTED_VALUE = STRONG_VALUE | {"rail_trips", "dining_share", "education_share", "visit_positive_share",
-                                "visit_sold_share", "txn_count", "txn_variety", "txn_frequency"}
+PLANTED_VALUE = STRONG_VALUE | {
+    "rail_trips",
+    "dining_share",
+    "education_share",
+    "visit_positive_share",
+    "visit_sold_share",
+    "txn_count",
+    "txn_variety",
+    "txn_frequency",
+}
 IRRELEVANT = {"supermarket_share", "medical_share", "utilities_share"}
 
 

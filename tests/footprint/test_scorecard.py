@@ -24,8 +24,9 @@ def test_points_are_base_points_at_base_odds_and_pdo_more_per_doubling():
 
 def scorecard_data(n=6_000, seed=11):
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"luxury_share": rng.beta(1, 8, n), "txn_amount": rng.lognormal(6, 0.6, n),
-                      "supermarket_share": rng.random(n)})
+    X = pd.DataFrame(
+        {"luxury_share": rng.beta(1, 8, n), "txn_amount": rng.lognormal(6, 0.6, n), "supermarket_share": rng.random(n)}
+    )
     z = -2.2 + 9 * X["luxury_share"] + 0.8 * (np.log(X["txn_amount"]) - 6) / 0.6
     y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
     return X, y
@@ -40,8 +41,9 @@ def test_a_single_woe_signal_gets_coefficient_one_and_the_log_odds_as_intercept(
     assert card.predict(pd.DataFrame({"x": [0.0, 1.0]})).to_numpy() == pytest.approx([0.1, 0.3], abs=1e-6)
 
 
-@pytest.mark.parametrize("points_for, odds_of", [("non_event", lambda p: (1 - p) / p),
-                                                  ("event", lambda p: p / (1 - p))])
+@pytest.mark.parametrize(
+    "points_for, odds_of", [("non_event", lambda p: (1 - p) / p), ("event", lambda p: p / (1 - p))]
+)
 def test_scorecard_points_are_the_points_of_the_predicted_odds(points_for, odds_of):
     X, y = scorecard_data()
     card = fp.Scorecard(points_for=points_for, base_odds=20.0).fit(X, y)
@@ -51,8 +53,13 @@ def test_scorecard_points_are_the_points_of_the_predicted_odds(points_for, odds_
     # doubling the odds of the favourable outcome adds exactly one PDO
     assert fp.points_of_odds(2 * odds_of(p.iloc[0]), base_odds=20.0) - pts.iloc[0] == pytest.approx(20.0)
     # the score is the intercept points plus one attribute's points per signal
-    parts = [card.points_table_.query("signal == @c").set_index("bin")["points"].reindex(
-        card.binners_[c].bin_index(X[c])).to_numpy() for c in card.selected_]
+    parts = [
+        card.points_table_.query("signal == @c")
+        .set_index("bin")["points"]
+        .reindex(card.binners_[c].bin_index(X[c]))
+        .to_numpy()
+        for c in card.selected_
+    ]
     assert pts.to_numpy() == pytest.approx(card.intercept_points_ + np.sum(parts, axis=0), abs=1e-8)
 
 
@@ -86,8 +93,14 @@ def test_a_fitted_scorecard_does_not_carry_its_training_rows():
 def test_reasons_name_the_signals_that_raised_the_probability_most():
     X, y = scorecard_data()
     card = fp.Scorecard().fit(X, y)
-    probe = pd.DataFrame({"customer_id": ["C_rich", "C_plain"], "luxury_share": [0.45, 0.0],
-                          "txn_amount": [np.exp(6.0), np.exp(4.5)], "supermarket_share": [0.5, 0.5]})
+    probe = pd.DataFrame(
+        {
+            "customer_id": ["C_rich", "C_plain"],
+            "luxury_share": [0.45, 0.0],
+            "txn_amount": [np.exp(6.0), np.exp(4.5)],
+            "supermarket_share": [0.5, 0.5],
+        }
+    )
     r = card.reasons(probe, top=3)
     rich = r[r["customer_id"] == "C_rich"]
     assert rich["signal"].iloc[0] == "luxury_share" and rich["rank"].iloc[0] == 1

@@ -30,5 +30,11 @@ def test_the_training_notebook_runs_on_the_tiny_bank(tiny_bank, tmp_path):
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store it without outputs"
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
-    pm.execute_notebook(str(path), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(tiny_bank), "n_boot": 50},
-                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    pm.execute_notebook(
+        str(path),
+        str(tmp_path / "out.ipynb"),
+        parameters={"data_dir": str(tiny_bank), "n_boot": 50},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )

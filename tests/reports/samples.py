@@ -8,9 +8,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-TIERS = pd.DataFrame({"tier": ["Private", "Wealth", "Mass <&>"],
-                      "customers": [120, 2400, 51000],
-                      "share": [0.512, 0.361, 0.127]})
+TIERS = pd.DataFrame(
+    {"tier": ["Private", "Wealth", "Mass <&>"], "customers": [120, 2400, 51000], "share": [0.512, 0.361, 0.127]}
+)
 
 
 def line_figure(width_in: float = 4.0, height_in: float = 2.5):

@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def published(tiny_bank, tmp_path_factory):
     out = tmp_path_factory.mktemp("browser")
-    summary = run_reports(tiny_bank, out, branches="B001,B002", workers=2, engine="builtin", progress=False,
-                          params_file=ROOT / "params" / "defaults.yaml")
+    summary = run_reports(
+        tiny_bank,
+        out,
+        branches="B001,B002",
+        workers=2,
+        engine="builtin",
+        progress=False,
+        params_file=ROOT / "params" / "defaults.yaml",
+    )
     assert not summary.failed, summary.table()
     return out / "latest"
 
@@ -35,10 +42,12 @@ def test_the_check_catches_a_broken_image_a_dead_link_and_overflow(published, tm
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "index.html").write_text(
-        '<!DOCTYPE html><html><body><a href="missing.html">gone</a> <a href="page.html">page</a></body></html>')
+        '<!DOCTYPE html><html><body><a href="missing.html">gone</a> <a href="page.html">page</a></body></html>'
+    )
     (bad / "page.html").write_text(
         '<!DOCTYPE html><html><body><img src="data:image/png;base64,AAAA" alt="bad">'
-        '<div style="width:2000px">wide</div><a href="#nowhere">x</a></body></html>')
+        '<div style="width:2000px">wide</div><a href="#nowhere">x</a></body></html>'
+    )
     index, page = check_pages(bad)
     assert index.dead_links == ["missing.html"]
     assert page.broken_images == ["bad"]

@@ -21,8 +21,16 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def one_branch_run(tiny_bank, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    summary = run_reports(tiny_bank, out, branches="B002", workers=1, params_file=ROOT / "params" / "defaults.yaml",
-                          engine="builtin", run_id="test", progress=False)
+    summary = run_reports(
+        tiny_bank,
+        out,
+        branches="B002",
+        workers=1,
+        params_file=ROOT / "params" / "defaults.yaml",
+        engine="builtin",
+        run_id="test",
+        progress=False,
+    )
     return tiny_bank, out, summary
 
 
@@ -83,8 +91,16 @@ def test_a_failing_branch_leaves_the_others_published_and_exits_non_zero(tiny_ba
     nb.cells.insert(3, nbformat.v4.new_code_cell("if branch_id == 'B001':\n    raise RuntimeError('planted failure')"))
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
-    summary = run_reports(tiny_bank, tmp_path / "out", branches="B001,B003", workers=2, engine="builtin",
-                          notebook=broken, run_id="r1", progress=False)
+    summary = run_reports(
+        tiny_bank,
+        tmp_path / "out",
+        branches="B001,B003",
+        workers=2,
+        engine="builtin",
+        notebook=broken,
+        run_id="r1",
+        progress=False,
+    )
     status = {r.branch_id: r for r in summary.results}
     assert status["B001"].status == "failed"
     assert "RuntimeError" in status["B001"].error and "planted failure" in status["B001"].error
@@ -96,8 +112,24 @@ def test_a_failing_branch_leaves_the_others_published_and_exits_non_zero(tiny_ba
     assert Path(status["B001"].executed_notebook).exists(), "a failure keeps its executed notebook"
     from crmstudy.cli import main
 
-    code = main(["report", "--data", str(tiny_bank), "--out", str(tmp_path / "out2"), "--branches", "B001",
-                 "--no-progress", "--engine", "builtin", "--notebook", str(broken), "--workers", "1"])
+    code = main(
+        [
+            "report",
+            "--data",
+            str(tiny_bank),
+            "--out",
+            str(tmp_path / "out2"),
+            "--branches",
+            "B001",
+            "--no-progress",
+            "--engine",
+            "builtin",
+            "--notebook",
+            str(broken),
+            "--workers",
+            "1",
+        ]
+    )
     assert code == EXIT_SOME_FAILED
     assert "cell" in capsys.readouterr().out
 
@@ -113,8 +145,16 @@ def test_no_temporary_files_are_left_where_readers_look(one_branch_run):
 def test_the_pdf_holds_the_headline_figures_page_numbers_and_a_running_header(tiny_bank, tmp_path):
     import subprocess
 
-    summary = run_reports(tiny_bank, tmp_path, branches="B003", workers=1, engine="builtin",
-                          formats=("html", "pdf"), progress=False, params_file=ROOT / "params" / "defaults.yaml")
+    summary = run_reports(
+        tiny_bank,
+        tmp_path,
+        branches="B003",
+        workers=1,
+        engine="builtin",
+        formats=("html", "pdf"),
+        progress=False,
+        params_file=ROOT / "params" / "defaults.yaml",
+    )
     assert not summary.failed, summary.table()
     pdf = tmp_path / "latest" / "B003.pdf"
     assert pdf.read_bytes()[:4] == b"%PDF"

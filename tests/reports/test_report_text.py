@@ -34,8 +34,24 @@ def render_text(bank: Path, out: Path, lang: str, branch: str) -> str:
     params.parent.mkdir(parents=True, exist_ok=True)
     params.write_text(yaml.safe_dump({"language": lang}))
     reports = out / f"reports_{lang}"
-    cmd = [sys.executable, "-m", "crmstudy.cli", "report", "--data", str(bank), "--out", str(reports),
-           "--branches", branch, "--params", str(params), "--engine", "builtin", "--workers", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crmstudy.cli",
+        "report",
+        "--data",
+        str(bank),
+        "--out",
+        str(reports),
+        "--branches",
+        branch,
+        "--params",
+        str(params),
+        "--engine",
+        "builtin",
+        "--workers",
+        "1",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     html = (reports / "latest" / f"{branch}.html").read_text(encoding="utf-8")

@@ -45,8 +45,14 @@ def cache_key(*, notebook: str, params: ReportParams, fingerprint: str, engine: 
     formats : iterable of str
         ``"html"``, ``"pdf"``.
     """
-    parts = {"notebook": notebook, "params": params.digest(), "data": fingerprint, "version": __version__,
-             "engine": engine, "formats": sorted(formats)}
+    parts = {
+        "notebook": notebook,
+        "params": params.digest(),
+        "data": fingerprint,
+        "version": __version__,
+        "engine": engine,
+        "formats": sorted(formats),
+    }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 

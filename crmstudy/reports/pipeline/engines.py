@@ -77,8 +77,11 @@ def prepare_for_report(nb: nbformat.NotebookNode, *, show_code: bool = False) ->
         if cell.cell_type == "code":
             if not show_code:
                 cell.source = ""
-            cell.outputs = [_clean_output(o) for o in cell.get("outputs", [])
-                            if not (o.output_type == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [
+                _clean_output(o)
+                for o in cell.get("outputs", [])
+                if not (o.output_type == "stream" and o.get("name") == "stderr")
+            ]
         cells.append(cell)
     out.cells = cells
     return out
@@ -117,8 +120,16 @@ class Engine(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
-               pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
+    def render(
+        self,
+        executed_notebook: Path,
+        html_out: Path,
+        *,
+        title: str,
+        lang: str = "en",
+        pdf_out: Path | None = None,
+        running_header: str | None = None,
+    ) -> list[Path]:
         """Write the HTML report (and the PDF when ``pdf_out`` is given).
 
         Parameters
@@ -167,25 +178,53 @@ class BuiltinEngine(Engine):
     def __init__(self, *, show_code: bool = False):
         self.show_code = show_code
 
-    def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
-               pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
+    def render(
+        self,
+        executed_notebook: Path,
+        html_out: Path,
+        *,
+        title: str,
+        lang: str = "en",
+        pdf_out: Path | None = None,
+        running_header: str | None = None,
+    ) -> list[Path]:
         """Pandoc's HTML, and the PDF Typst compiles from pandoc's Typst markup (see :meth:`Engine.render`)."""
         notebook, html_out = Path(executed_notebook), Path(html_out)
         prepared = prepare_for_report(_read_notebook(notebook), show_code=self.show_code)
-        with tempfile.TemporaryDirectory(prefix="crmstudy-render-") as tmp, \
-                contextlib.ExitStack() as outputs:
+        with tempfile.TemporaryDirectory(prefix="crmstudy-render-") as tmp, contextlib.ExitStack() as outputs:
             work = Path(tmp)
             source = work / "report.ipynb"
             nbformat.write(prepared, source)
             base_lang = lang.split("-")[0]
-            meta = ["-M", f"title={title}", "-M", f"lang={lang}",
-                    "-M", f"toc-title={_TOC_TITLES.get(base_lang, 'Contents')}"]
+            meta = [
+                "-M",
+                f"title={title}",
+                "-M",
+                f"lang={lang}",
+                "-M",
+                f"toc-title={_TOC_TITLES.get(base_lang, 'Contents')}",
+            ]
             if base_lang in _REGIONS:
                 meta += ["-M", f"region={_REGIONS[base_lang]}"]
             html_tmp = outputs.enter_context(atomic_path(html_out, suffix=".html"))
-            _pandoc(notebook, [str(source), "-t", "html5", "--standalone", "--embed-resources",
-                               "--toc", "--toc-depth=3", "--css", str(CSS_PATH), *meta,
-                               "-o", str(html_tmp)], cwd=work)
+            _pandoc(
+                notebook,
+                [
+                    str(source),
+                    "-t",
+                    "html5",
+                    "--standalone",
+                    "--embed-resources",
+                    "--toc",
+                    "--toc-depth=3",
+                    "--css",
+                    str(CSS_PATH),
+                    *meta,
+                    "-o",
+                    str(html_tmp),
+                ],
+                cwd=work,
+            )
             written = [html_out]
             if pdf_out is not None:
                 pdf_out = Path(pdf_out)
@@ -199,9 +238,23 @@ class BuiltinEngine(Engine):
                 if font_header:
                     (work / "fonts.typ").write_text(font_header, encoding="utf-8")
                     headers += ["-H", "fonts.typ"]
-                _pandoc(notebook, [str(source), "-t", "typst", "--standalone", "--toc",
-                                   "--extract-media=media", "--metadata-file=layout.json",
-                                   *headers, *meta, "-o", str(typ)], cwd=work)
+                _pandoc(
+                    notebook,
+                    [
+                        str(source),
+                        "-t",
+                        "typst",
+                        "--standalone",
+                        "--toc",
+                        "--extract-media=media",
+                        "--metadata-file=layout.json",
+                        *headers,
+                        *meta,
+                        "-o",
+                        str(typ),
+                    ],
+                    cwd=work,
+                )
                 _typst(notebook, typ, pdf_tmp, root=work)
                 written.append(pdf_out)
         return written
@@ -210,9 +263,11 @@ class BuiltinEngine(Engine):
 def typst_running_header(left: str, right: str | None) -> str:
     """A Typst page header from page 2 on: the report's title left, ``right`` (e.g. the period) right."""
     lit = lambda text: json.dumps(text or "", ensure_ascii=False)  # noqa: E731 - a Typst string literal
-    return ("#set page(header: context { if counter(page).get().first() > 1 {\n"
-            f"  set text(size: 8pt, fill: luma(110)); text({lit(left)}); h(1fr); text({lit(right)})\n"
-            "} })\n")
+    return (
+        "#set page(header: context { if counter(page).get().first() > 1 {\n"
+        f"  set text(size: 8pt, fill: luma(110)); text({lit(left)}); h(1fr); text({lit(right)})\n"
+        "} })\n"
+    )
 
 
 # A4 with page numbers; margins a little narrower than pandoc's 1.25in so
@@ -227,8 +282,7 @@ def _pandoc_path() -> str:
 
 
 def _pandoc(notebook: Path, args: Sequence[str], *, cwd: Path) -> None:
-    cmd = [_pandoc_path(), "-f", "ipynb", "--ipynb-output=all", "--lua-filter", str(LUA_FILTER),
-           *args]
+    cmd = [_pandoc_path(), "-f", "ipynb", "--ipynb-output=all", "--lua-filter", str(LUA_FILTER), *args]
     _run_tool("pandoc", notebook, cmd, cwd=cwd)
 
 
@@ -241,16 +295,14 @@ def _run_tool(tool: str, notebook: Path, cmd: Sequence[str], *, cwd: Path) -> No
     except OSError as exc:
         raise RenderError(f"{tool} could not start for {notebook}: {exc}") from None
     if proc.returncode != 0:
-        raise RenderError(f"{tool} failed on {notebook} (exit {proc.returncode}): "
-                          f"{_last_line(proc.stderr)}")
+        raise RenderError(f"{tool} failed on {notebook} (exit {proc.returncode}): {_last_line(proc.stderr)}")
 
 
 def _typst(notebook: Path, source: Path, pdf: Path, *, root: Path) -> None:
     import typst
 
     try:
-        typst.compile(str(source), output=str(pdf), root=str(root), font_paths=_font_paths(),
-                      format="pdf")
+        typst.compile(str(source), output=str(pdf), root=str(root), font_paths=_font_paths(), format="pdf")
     except Exception as exc:  # typst.TypstError and friends
         raise RenderError(f"typst failed on {notebook}: {_first_error(str(exc))}") from exc
 
@@ -285,8 +337,7 @@ def typst_font_header(lang: str) -> str:
 # -- quarto
 
 
-def quarto_command(notebook: Path, html_out: Path, *, title: str, lang: str,
-                   fmt: str = "html") -> list[str]:
+def quarto_command(notebook: Path, html_out: Path, *, title: str, lang: str, fmt: str = "html") -> list[str]:
     """The ``quarto render`` command line for one notebook.
 
     Quarto writes its output next to the input under the ``--output`` name,
@@ -305,9 +356,16 @@ def quarto_command(notebook: Path, html_out: Path, *, title: str, lang: str,
     cmd = ["quarto", "render", str(notebook), "--to", fmt, "--output", Path(html_out).name]
     if fmt == "html":
         cmd += ["-M", "embed-resources:true"]
-    cmd += ["-M", "toc:true", "-M", "echo:false",
-            "-M", "title:" + json.dumps(title, ensure_ascii=False),
-            "-M", "lang:" + json.dumps(lang, ensure_ascii=False)]
+    cmd += [
+        "-M",
+        "toc:true",
+        "-M",
+        "echo:false",
+        "-M",
+        "title:" + json.dumps(title, ensure_ascii=False),
+        "-M",
+        "lang:" + json.dumps(lang, ensure_ascii=False),
+    ]
     return cmd
 
 
@@ -316,21 +374,32 @@ class QuartoEngine(Engine):
 
     name = "quarto"
 
-    def render(self, executed_notebook: Path, html_out: Path, *, title: str, lang: str = "en",
-               pdf_out: Path | None = None, running_header: str | None = None) -> list[Path]:
+    def render(
+        self,
+        executed_notebook: Path,
+        html_out: Path,
+        *,
+        title: str,
+        lang: str = "en",
+        pdf_out: Path | None = None,
+        running_header: str | None = None,
+    ) -> list[Path]:
         """Quarto's HTML, and its Typst PDF (see :meth:`Engine.render`)."""
         notebook, html_out = Path(executed_notebook), Path(html_out)
         prepared = prepare_for_report(_read_notebook(notebook))
         targets = [(html_out, "html")] + ([(Path(pdf_out), "typst")] if pdf_out else [])
-        with tempfile.TemporaryDirectory(prefix="crmstudy-quarto-") as tmp, \
-                contextlib.ExitStack() as outputs:
+        with tempfile.TemporaryDirectory(prefix="crmstudy-quarto-") as tmp, contextlib.ExitStack() as outputs:
             source = Path(tmp) / f"{html_out.stem}.ipynb"
             nbformat.write(prepared, source)
             for out, fmt in targets:
                 tmp_out = outputs.enter_context(atomic_path(out, suffix=out.suffix))
                 produced = source.with_name(out.name)
-                _run_tool("quarto", notebook, quarto_command(source, out, title=title, lang=lang, fmt=fmt)
-                          + _quarto_font_args(lang, fmt), cwd=Path(tmp))
+                _run_tool(
+                    "quarto",
+                    notebook,
+                    quarto_command(source, out, title=title, lang=lang, fmt=fmt) + _quarto_font_args(lang, fmt),
+                    cwd=Path(tmp),
+                )
                 if not produced.is_file():
                     raise RenderError(f"quarto wrote no {out.name} for {notebook}")
                 shutil.move(produced, tmp_out)
@@ -338,8 +407,10 @@ class QuartoEngine(Engine):
 
 
 #: CSS font stack Quarto's HTML gets for a Chinese report (as in assets/report.css).
-_ZH_CSS_FONTS = ('-apple-system, "Segoe UI", Roboto, Arial, "PingFang SC", "Hiragino Sans GB", '
-                 '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif')
+_ZH_CSS_FONTS = (
+    '-apple-system, "Segoe UI", Roboto, Arial, "PingFang SC", "Hiragino Sans GB", '
+    '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
+)
 
 
 def _quarto_font_args(lang: str, fmt: str) -> list[str]:
@@ -351,8 +422,12 @@ def _quarto_font_args(lang: str, fmt: str) -> list[str]:
     families = fonts.typst_families(lang)
     if not families:
         return []
-    return ["-M", "mainfont:" + json.dumps(families[0], ensure_ascii=False),
-            "-M", "font-paths:" + json.dumps(_font_paths())]
+    return [
+        "-M",
+        "mainfont:" + json.dumps(families[0], ensure_ascii=False),
+        "-M",
+        "font-paths:" + json.dumps(_font_paths()),
+    ]
 
 
 ENGINES: dict[str, type[Engine]] = {"builtin": BuiltinEngine, "quarto": QuartoEngine}
@@ -372,11 +447,12 @@ def select_engine(preference: str = "auto") -> Engine:
     if preference == "auto":
         return QuartoEngine() if shutil.which("quarto") else BuiltinEngine()
     if preference not in ENGINES:
-        raise RenderError(f"unknown render engine {preference!r}; expected one of "
-                          f"{', '.join(['auto', *ENGINES])}")
+        raise RenderError(f"unknown render engine {preference!r}; expected one of {', '.join(['auto', *ENGINES])}")
     if preference == "quarto" and not shutil.which("quarto"):
-        raise RenderError("render engine 'quarto' needs a `quarto` executable on PATH: install it with "
-                          "`pip install 'crmstudy[quarto]'` (quarto-cli) or "
-                          "`conda install -c conda-forge quarto`; "
-                          "engine 'builtin' needs nothing and works offline")
+        raise RenderError(
+            "render engine 'quarto' needs a `quarto` executable on PATH: install it with "
+            "`pip install 'crmstudy[quarto]'` (quarto-cli) or "
+            "`conda install -c conda-forge quarto`; "
+            "engine 'builtin' needs nothing and works offline"
+        )
     return ENGINES[preference]()

@@ -22,8 +22,15 @@ from ...atomic import write_text_atomic
 from .results import BranchResult
 
 
-def run_jobs(jobs: list[dict], *, workers: int | None, timeout: float | None, retries: int, progress: bool,
-             on_rendered: Callable[[BranchResult], None]) -> dict[str, BranchResult]:
+def run_jobs(
+    jobs: list[dict],
+    *,
+    workers: int | None,
+    timeout: float | None,
+    retries: int,
+    progress: bool,
+    on_rendered: Callable[[BranchResult], None],
+) -> dict[str, BranchResult]:
     """Run every job, ``workers`` at a time (default one per core).
 
     Each branch that rendered goes to ``on_rendered`` as soon as it finishes.
@@ -65,9 +72,17 @@ def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResul
             break
         error = (result or {}).get("error") or error
     log = str(run_dir / "logs" / f"{b}.log")
-    res = BranchResult(b, "failed", time.perf_counter() - t0, log, attempts=attempt, error=error,
-                       cache_key=job["cache_key"], params_hash=job["params_hash"],
-                       executed_notebook=str(run_dir / "_work" / f"{b}.ipynb"))
+    res = BranchResult(
+        b,
+        "failed",
+        time.perf_counter() - t0,
+        log,
+        attempts=attempt,
+        error=error,
+        cache_key=job["cache_key"],
+        params_hash=job["params_hash"],
+        executed_notebook=str(run_dir / "_work" / f"{b}.ipynb"),
+    )
     if result:
         res.status = result["status"]
         res.files = result["files"]
@@ -86,8 +101,12 @@ def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]
     dict or None, str
         The worker's result (None when it wrote none), and why there is none.
     """
-    proc = subprocess.Popen([sys.executable, "-m", "crmstudy.reports.pipeline.worker", str(job_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmstudy.reports.pipeline.worker", str(job_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

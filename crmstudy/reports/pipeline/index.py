@@ -21,10 +21,17 @@ from ...errors import RenderError
 from ..display import format_value
 from .engines import CSS_PATH
 
-_INDEX_KEYS = [("branch", "branch"), ("customers", "customers"), ("ada_text", "assets"), ("gini", "gini"),
-               ("top20_share_pct", "top20_share"), ("key_customers", "key_customers"),
-               ("dormant_share_pct", "dormant_share"), ("upgrade_candidates", "upgrade_candidates"),
-               ("status", "status")]
+_INDEX_KEYS = [
+    ("branch", "branch"),
+    ("customers", "customers"),
+    ("ada_text", "assets"),
+    ("gini", "gini"),
+    ("top20_share_pct", "top20_share"),
+    ("key_customers", "key_customers"),
+    ("dormant_share_pct", "dormant_share"),
+    ("upgrade_candidates", "upgrade_candidates"),
+    ("status", "status"),
+]
 
 
 def index_columns(lang: str = "en") -> list[tuple[str, str]]:
@@ -58,8 +65,11 @@ def write_index(manifest: dict, folder: Path, title: str | None, bank, lang: str
         status = i18n.t("index.ok", lang)
         if m.get("stale"):
             made = m.get("made_at", "")[:10]
-            status = (i18n.t("index.stale_since", lang, date=i18n.date(made, lang) if made else "–")
-                      if m.get("files") else i18n.t("index.failed", lang))
+            status = (
+                i18n.t("index.stale_since", lang, date=i18n.date(made, lang) if made else "–")
+                if m.get("files")
+                else i18n.t("index.failed", lang)
+            )
         e = {"branch_id": b, "branch": f"{b} {short}", "status": status, **h}
         html_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".html")), None)
         pdf_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".pdf")), None)
@@ -78,23 +88,43 @@ def write_index(manifest: dict, folder: Path, title: str | None, bank, lang: str
     parts = []
     if "period_start" in meta:
         parts.append(i18n.period(meta["period_start"], meta["period_end"], lang))
-    parts += [i18n.t("index.footer.last_run", lang, run_id=manifest["run_id"]),
-              i18n.t("index.footer.version", lang, version=__version__),
-              i18n.t("index.footer.engine", lang, engine=manifest["engine"]),
-              i18n.t("index.footer.fingerprint", lang, fingerprint=manifest["data_fingerprint"])]
+    parts += [
+        i18n.t("index.footer.last_run", lang, run_id=manifest["run_id"]),
+        i18n.t("index.footer.version", lang, version=__version__),
+        i18n.t("index.footer.engine", lang, engine=manifest["engine"]),
+        i18n.t("index.footer.fingerprint", lang, fingerprint=manifest["data_fingerprint"]),
+    ]
     if "seed" in meta:
-        parts.append(i18n.t("index.footer.seed_null" if meta.get("null") else "index.footer.seed", lang,
-                            seed=meta["seed"]))
-    parts.append(i18n.t("index.footer.current", lang, current=i18n.integer(n_ok, lang),
-                        total=i18n.integer(len(manifest["branches"]), lang)))
-    return render_index(entries, folder / "index.html", title=title or i18n.t("index.title", lang),
-                        columns=index_columns(lang), lang=lang, footer_html=html.escape(" · ".join(parts)))
+        parts.append(
+            i18n.t("index.footer.seed_null" if meta.get("null") else "index.footer.seed", lang, seed=meta["seed"])
+        )
+    parts.append(
+        i18n.t(
+            "index.footer.current",
+            lang,
+            current=i18n.integer(n_ok, lang),
+            total=i18n.integer(len(manifest["branches"]), lang),
+        )
+    )
+    return render_index(
+        entries,
+        folder / "index.html",
+        title=title or i18n.t("index.title", lang),
+        columns=index_columns(lang),
+        lang=lang,
+        footer_html=html.escape(" · ".join(parts)),
+    )
 
 
-
-def render_index(entries: Iterable[dict[str, Any]], out_path: Path, *, title: str,
-                 columns: Sequence[tuple[str, str]], lang: str = "en",
-                 footer_html: str = "") -> Path:
+def render_index(
+    entries: Iterable[dict[str, Any]],
+    out_path: Path,
+    *,
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    lang: str = "en",
+    footer_html: str = "",
+) -> Path:
     """Write a self-contained ``index.html`` listing the branch reports.
 
     Parameters
@@ -136,13 +166,16 @@ def render_index(entries: Iterable[dict[str, Any]], out_path: Path, *, title: st
             cells.append(f'<td class="num">{text}</td>' if is_num else f"<td>{text}</td>")
         if has_pdf:
             pdf = entry.get("pdf")
-            cells.append(f'<td><a href="{_relative_href(pdf, out_path)}">PDF</a></td>'
-                         if pdf else "<td></td>")
+            cells.append(f'<td><a href="{_relative_href(pdf, out_path)}">PDF</a></td>' if pdf else "<td></td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     page = _INDEX_TEMPLATE.format(
-        lang=html.escape(lang), title=html.escape(title),
-        css=CSS_PATH.read_text(encoding="utf-8"), head=head, rows="\n".join(rows),
-        footer=f"<footer>{footer_html}</footer>" if footer_html else "")
+        lang=html.escape(lang),
+        title=html.escape(title),
+        css=CSS_PATH.read_text(encoding="utf-8"),
+        head=head,
+        rows="\n".join(rows),
+        footer=f"<footer>{footer_html}</footer>" if footer_html else "",
+    )
     return write_text_atomic(out_path, page)
 
 

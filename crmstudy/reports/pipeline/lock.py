@@ -35,8 +35,9 @@ def run_lock(out_dir: Path, *, wait: bool = False):
             if e.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise RunLockedError(f"{out_dir}: another report run (pid {holder}) is writing here; "
-                                 f"try again later or pass --wait") from None
+            raise RunLockedError(
+                f"{out_dir}: another report run (pid {holder}) is writing here; try again later or pass --wait"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

@@ -40,8 +40,15 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_manifest(summary: RunSummary, data_dir: Path, fingerprint: str, names: dict, *, previous: dict | None,
-                   latest: Path | None = None) -> dict:
+def build_manifest(
+    summary: RunSummary,
+    data_dir: Path,
+    fingerprint: str,
+    names: dict,
+    *,
+    previous: dict | None,
+    latest: Path | None = None,
+) -> dict:
     """The run's manifest, or (with ``previous``) the merged state of ``latest/``.
 
     Its ``files`` (the folder's own files, the index page) are left empty for
@@ -62,24 +69,51 @@ def build_manifest(summary: RunSummary, data_dir: Path, fingerprint: str, names:
                 old.update(stale=True, last_error=r.error, last_failed_run=summary.run_id)
                 branches[r.branch_id] = old
             else:
-                branches[r.branch_id] = {"status": "failed", "stale": True, "error": r.error,
-                                         "run_id": summary.run_id, "files": [], "log": r.log,
-                                         "branch_name": names.get(r.branch_id, r.branch_id)}
+                branches[r.branch_id] = {
+                    "status": "failed",
+                    "stale": True,
+                    "error": r.error,
+                    "run_id": summary.run_id,
+                    "files": [],
+                    "log": r.log,
+                    "branch_name": names.get(r.branch_id, r.branch_id),
+                }
             continue
         files = [file_entry(base, base / Path(f).name) for f in r.files if (base / Path(f).name).exists()]
         branches[r.branch_id] = {
-            "status": r.status, "stale": False, "run_id": summary.run_id, "made_at": _now(),
-            "branch_name": names.get(r.branch_id, r.branch_id), "input_fingerprint": fingerprint,
-            "params_hash": r.params_hash, "cache_key": r.cache_key, "files": files, "log": r.log,
+            "status": r.status,
+            "stale": False,
+            "run_id": summary.run_id,
+            "made_at": _now(),
+            "branch_name": names.get(r.branch_id, r.branch_id),
+            "input_fingerprint": fingerprint,
+            "params_hash": r.params_hash,
+            "cache_key": r.cache_key,
+            "files": files,
+            "log": r.log,
             "executed_notebook": r.executed_notebook if r.status == "failed" else "",
-            "durations": {"total_seconds": round(r.seconds, 3), "execute_seconds": r.execute_seconds,
-                          "render_seconds": r.render_seconds},
-            "attempts": r.attempts, "error": r.error, "headline": r.headline,
+            "durations": {
+                "total_seconds": round(r.seconds, 3),
+                "execute_seconds": r.execute_seconds,
+                "render_seconds": r.render_seconds,
+            },
+            "attempts": r.attempts,
+            "error": r.error,
+            "headline": r.headline,
         }
-    return {"schema_version": 1, "run_id": summary.run_id, "made_at": _now(), "crmstudy_version": __version__,
-            "engine": summary.engine, "data_dir": str(data_dir), "data_fingerprint": fingerprint,
-            "seconds": round(summary.seconds, 3), "shared_seconds": round(summary.shared_seconds, 3),
-            "branches": dict(sorted(branches.items())), "files": []}
+    return {
+        "schema_version": 1,
+        "run_id": summary.run_id,
+        "made_at": _now(),
+        "crmstudy_version": __version__,
+        "engine": summary.engine,
+        "data_dir": str(data_dir),
+        "data_fingerprint": fingerprint,
+        "seconds": round(summary.seconds, 3),
+        "shared_seconds": round(summary.shared_seconds, 3),
+        "branches": dict(sorted(branches.items())),
+        "files": [],
+    }
 
 
 def verify(report_dir) -> list[tuple[str, str]]:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ... import i18n
+from ...bank import Bank
 from ...errors import CrmStudyError
 from ...params import ReportParams, load_params
-from ...bank import Bank
 from ..context import branch_display_name, check_branches
 from .cache import cache_key, files_intact, notebook_digest
 from .engines import select_engine
@@ -81,8 +81,18 @@ class RunPlan:
     cell_timeout: int | None
 
 
-def plan_run(data_dir, *, branches, params_file, engine: str, formats, notebook: Path, title: str | None,
-             language: str | None, cell_timeout: int | None) -> RunPlan:
+def plan_run(
+    data_dir,
+    *,
+    branches,
+    params_file,
+    engine: str,
+    formats,
+    notebook: Path,
+    title: str | None,
+    language: str | None,
+    cell_timeout: int | None,
+) -> RunPlan:
     """Resolve and check a run's inputs, in the order their errors are reported.
 
     Raises
@@ -100,12 +110,27 @@ def plan_run(data_dir, *, branches, params_file, engine: str, formats, notebook:
     names = {b: branch_display_name(branch_table, b, index_lang) for b in branch_table["branch_id"]}
     if not notebook.exists():
         raise CrmStudyError(f"{notebook}: report notebook not found")
-    return RunPlan(data_dir, bank, fingerprint, ids, params, eng.name, tuple(formats), notebook,
-                   notebook_digest(notebook), branch_table, index_lang, names, title, cell_timeout)
+    return RunPlan(
+        data_dir,
+        bank,
+        fingerprint,
+        ids,
+        params,
+        eng.name,
+        tuple(formats),
+        notebook,
+        notebook_digest(notebook),
+        branch_table,
+        index_lang,
+        names,
+        title,
+        cell_timeout,
+    )
 
 
-def plan_jobs(plan: RunPlan, run_dir: Path, latest: Path, previous: dict, *,
-              force: bool) -> tuple[dict[str, BranchResult], list[dict]]:
+def plan_jobs(
+    plan: RunPlan, run_dir: Path, latest: Path, previous: dict, *, force: bool
+) -> tuple[dict[str, BranchResult], list[dict]]:
     """Split the branches into those ``latest/`` already holds and those to run.
 
     A branch is cached when its cache key is the one ``previous`` (the
@@ -122,17 +147,41 @@ def plan_jobs(plan: RunPlan, run_dir: Path, latest: Path, previous: dict, *,
     jobs = []
     for b in plan.branch_ids:
         params = plan.params[b]
-        key = cache_key(notebook=plan.notebook_digest, params=params, fingerprint=plan.fingerprint,
-                        engine=plan.engine, formats=plan.formats)
+        key = cache_key(
+            notebook=plan.notebook_digest,
+            params=params,
+            fingerprint=plan.fingerprint,
+            engine=plan.engine,
+            formats=plan.formats,
+        )
         prev = previous.get("branches", {}).get(b)
         if not force and prev and prev.get("cache_key") == key and files_intact(latest, prev):
-            cached[b] = BranchResult(b, "cached", 0.0, prev.get("log", ""), headline=prev.get("headline", {}),
-                                     cache_key=key, params_hash=params.digest(),
-                                     files=[str(latest / f["path"]) for f in prev["files"]])
+            cached[b] = BranchResult(
+                b,
+                "cached",
+                0.0,
+                prev.get("log", ""),
+                headline=prev.get("headline", {}),
+                cache_key=key,
+                params_hash=params.digest(),
+                files=[str(latest / f["path"]) for f in prev["files"]],
+            )
             continue
-        jobs.append({"branch_id": b, "branch_name": branch_display_name(plan.branch_table, b, params.language),
-                     "run_dir": str(run_dir), "data_dir": str(plan.data_dir), "params": params.as_dict(),
-                     "engine": plan.engine, "formats": list(plan.formats), "notebook": str(plan.notebook),
-                     "cwd": str(plan.notebook.parent), "title": plan.title or i18n.t("report.title", params.language),
-                     "cell_timeout": plan.cell_timeout, "cache_key": key, "params_hash": params.digest()})
+        jobs.append(
+            {
+                "branch_id": b,
+                "branch_name": branch_display_name(plan.branch_table, b, params.language),
+                "run_dir": str(run_dir),
+                "data_dir": str(plan.data_dir),
+                "params": params.as_dict(),
+                "engine": plan.engine,
+                "formats": list(plan.formats),
+                "notebook": str(plan.notebook),
+                "cwd": str(plan.notebook.parent),
+                "title": plan.title or i18n.t("report.title", params.language),
+                "cell_timeout": plan.cell_timeout,
+                "cache_key": key,
+                "params_hash": params.digest(),
+            }
+        )
     return cached, jobs

@@ -36,8 +36,9 @@ def publish_run(summary: RunSummary, plan: RunPlan, previous: dict) -> None:
     """Write the run folder's index and manifest, then those of ``latest/`` (``previous`` merged with the run)."""
     run_manifest = build_manifest(summary, plan.data_dir, plan.fingerprint, plan.names, previous=None)
     _publish_folder(summary.run_dir, run_manifest, plan)
-    latest_manifest = build_manifest(summary, plan.data_dir, plan.fingerprint, plan.names, previous=previous,
-                                     latest=summary.latest_dir)
+    latest_manifest = build_manifest(
+        summary, plan.data_dir, plan.fingerprint, plan.names, previous=previous, latest=summary.latest_dir
+    )
     _publish_folder(summary.latest_dir, latest_manifest, plan)
 
 

@@ -53,6 +53,8 @@ class RunSummary:
         for r in self.results:
             extra = f"  {r.error}" if r.error else ""
             lines.append(f"  {r.branch_id:<8} {r.status:<7} {r.seconds:6.1f} s  log: {r.log}{extra}")
-        lines.append(f"{len(self.rendered)} rendered, {sum(r.status == 'cached' for r in self.results)} unchanged, "
-                     f"{len(self.failed)} failed of {len(self.results)} branches")
+        lines.append(
+            f"{len(self.rendered)} rendered, {sum(r.status == 'cached' for r in self.results)} unchanged, "
+            f"{len(self.failed)} failed of {len(self.results)} branches"
+        )
         return "\n".join(lines)

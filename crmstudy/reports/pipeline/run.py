@@ -16,11 +16,27 @@ from .results import RunSummary
 from .shared import attach_shared, remove_unmasked
 
 
-def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None, params_file=None,
-                engine: str = "auto", formats=("html",), notebook=None, run_id: str | None = None,
-                progress: bool = True, timeout: float | None = None, retries: int = 0,
-                cell_timeout: int | None = None, force: bool = False, wait: bool = False,
-                keep: int | None = None, title: str | None = None, language: str | None = None) -> RunSummary:
+def run_reports(
+    data_dir,
+    out_dir,
+    *,
+    branches="all",
+    workers: int | None = None,
+    params_file=None,
+    engine: str = "auto",
+    formats=("html",),
+    notebook=None,
+    run_id: str | None = None,
+    progress: bool = True,
+    timeout: float | None = None,
+    retries: int = 0,
+    cell_timeout: int | None = None,
+    force: bool = False,
+    wait: bool = False,
+    keep: int | None = None,
+    title: str | None = None,
+    language: str | None = None,
+) -> RunSummary:
     """Render one report per branch, publish good ones to ``latest/``, write the index.
 
     Parameters
@@ -68,8 +84,17 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
     """
     t0 = time.perf_counter()
     with on_disk(notebook, DEFAULT_NOTEBOOK) as nb:
-        plan = plan_run(data_dir, branches=branches, params_file=params_file, engine=engine, formats=formats,
-                        notebook=nb, title=title, language=language, cell_timeout=cell_timeout)
+        plan = plan_run(
+            data_dir,
+            branches=branches,
+            params_file=params_file,
+            engine=engine,
+            formats=formats,
+            notebook=nb,
+            title=title,
+            language=language,
+            cell_timeout=cell_timeout,
+        )
         out_dir = Path(out_dir).resolve()
         with run_lock(out_dir, wait=wait):
             run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -79,11 +104,24 @@ def run_reports(data_dir, out_dir, *, branches="all", workers: int | None = None
             t_shared = time.perf_counter()
             attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
             shared_seconds = time.perf_counter() - t_shared
-            results |= run_jobs(jobs, workers=workers, timeout=timeout, retries=retries, progress=progress,
-                                on_rendered=functools.partial(publish, latest=latest))
+            results |= run_jobs(
+                jobs,
+                workers=workers,
+                timeout=timeout,
+                retries=retries,
+                progress=progress,
+                on_rendered=functools.partial(publish, latest=latest),
+            )
             remove_unmasked(run_dir / "_work")
-            summary = RunSummary(run_id, run_dir, latest, plan.engine, [results[b] for b in plan.branch_ids],
-                                 time.perf_counter() - t0, shared_seconds)
+            summary = RunSummary(
+                run_id,
+                run_dir,
+                latest,
+                plan.engine,
+                [results[b] for b in plan.branch_ids],
+                time.perf_counter() - t0,
+                shared_seconds,
+            )
             publish_run(summary, plan, previous)
             if keep:
                 prune_runs(out_dir, keep=keep, protect=run_id)

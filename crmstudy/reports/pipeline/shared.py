@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ...atomic import write_text_atomic
-from ...errors import CrmStudyError, DataError
 from ...bank import Bank
+from ...errors import CrmStudyError, DataError
 from ..context import branch_period
 
 #: Customers above which a run's shared work (features, scorecards) runs in a child process.
@@ -48,11 +48,13 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
     for (start, end, min_events), group in periods.items():
         ids = sorted({j["branch_id"] for j in group})
         if in_child:
-            features, scores = _shared_in_child(str(bank.root), str(start), str(end), str(run_dir / "_work"), ids,
-                                                min_events=min_events)
+            features, scores = _shared_in_child(
+                str(bank.root), str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events
+            )
         else:
-            features, scores = shared_slices(bank, str(start), str(end), str(run_dir / "_work"), ids,
-                                             min_events=min_events)
+            features, scores = shared_slices(
+                bank, str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events
+            )
         for job in group:
             job["features_path"] = features
             if job["branch_id"] in scores:
@@ -74,21 +76,36 @@ def _customer_count(bank: Bank) -> int:
     return rows if isinstance(rows, int) else bank.customer_count
 
 
-def _shared_in_child(data_dir: str, start: str, end: str, work: str, branches: list[str], *,
-                     min_events: int = 10) -> tuple[str, dict[str, str]]:
+def _shared_in_child(
+    data_dir: str, start: str, end: str, work: str, branches: list[str], *, min_events: int = 10
+) -> tuple[str, dict[str, str]]:
     """:func:`shared_slices` in a child process (``python -m crmstudy.reports.pipeline.worker --shared``).
 
     A plain subprocess, as for the branch workers, rather than multiprocessing: that would
     start by re-running the caller's ``__main__``, which breaks a script without a main guard.
     """
     spec = Path(work) / f"shared_{start}_{end}_{min_events}.json"
-    write_text_atomic(spec, json.dumps({"data_dir": data_dir, "start": start, "end": end, "work": work,
-                                        "branches": branches, "min_events": min_events}))
+    write_text_atomic(
+        spec,
+        json.dumps(
+            {
+                "data_dir": data_dir,
+                "start": start,
+                "end": end,
+                "work": work,
+                "branches": branches,
+                "min_events": min_events,
+            }
+        ),
+    )
     done = spec.with_suffix(".result.json")
     with contextlib.suppress(FileNotFoundError):
         done.unlink()
-    proc = subprocess.run([sys.executable, "-m", "crmstudy.reports.pipeline.worker", "--shared", str(spec)],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crmstudy.reports.pipeline.worker", "--shared", str(spec)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     result = json.loads(done.read_text()) if done.exists() else {}
     if proc.returncode != 0 or "features" not in result:
         tail = [line for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
@@ -98,8 +115,9 @@ def _shared_in_child(data_dir: str, start: str, end: str, work: str, branches: l
     return result["features"], result["scores"]
 
 
-def shared_slices(data, start, end, work: str, branches: list[str], *,
-                  min_events: int = 10) -> tuple[str, dict[str, str]]:
+def shared_slices(
+    data, start, end, work: str, branches: list[str], *, min_events: int = 10
+) -> tuple[str, dict[str, str]]:
     """Write the period's features (one file, sorted by branch) and each branch's footprint scores.
 
     ``data`` is the run's Bank (or a bank folder, in the child process); ``min_events`` the
@@ -132,8 +150,9 @@ def shared_slices(data, start, end, work: str, branches: list[str], *,
     return str(path), _footprint_scores(bank, period, folder, branch_of, branches, min_events=min_events)
 
 
-def _footprint_scores(bank, period, folder: Path, branch_of, branches: list[str], *,
-                      min_events: int = 10) -> dict[str, str]:
+def _footprint_scores(
+    bank, period, folder: Path, branch_of, branches: list[str], *, min_events: int = 10
+) -> dict[str, str]:
     """Fit the footprint scorecards once for the run; pickle each branch's customers' scores apart.
 
     Branch notebooks then show their own customers' scores instead of each

@@ -43,17 +43,39 @@ def run_job(job: dict) -> dict:
     log = run_dir / "logs" / f"{branch}.log"
     executed = run_dir / "_work" / f"{branch}.ipynb"
     headline_path = run_dir / "_work" / f"{branch}.headline.json"
-    result = {"branch_id": branch, "status": "failed", "log": str(log), "files": [], "error": "",
-              "headline": {}, "executed_notebook": str(executed), "execute_seconds": 0.0, "render_seconds": 0.0}
+    result = {
+        "branch_id": branch,
+        "status": "failed",
+        "log": str(log),
+        "files": [],
+        "error": "",
+        "headline": {},
+        "executed_notebook": str(executed),
+        "execute_seconds": 0.0,
+        "render_seconds": 0.0,
+    }
     try:
         with open(log, "a", encoding="utf-8") as logf:
             pm.execute_notebook(
-                job["notebook"], str(executed), kernel_name="python3", language="python",
-                parameters={"data_dir": job["data_dir"], "branch_id": branch, "params": job["params"],
-                            "render_engine": job["engine"], "headline_path": str(headline_path),
-                            **{k: job[k] for k in ("features_path", "data_fingerprint", "scores_path") if job.get(k)}},
-                progress_bar=False, log_output=True, stdout_file=logf, stderr_file=logf,
-                cwd=job["cwd"], execution_timeout=job.get("cell_timeout"))
+                job["notebook"],
+                str(executed),
+                kernel_name="python3",
+                language="python",
+                parameters={
+                    "data_dir": job["data_dir"],
+                    "branch_id": branch,
+                    "params": job["params"],
+                    "render_engine": job["engine"],
+                    "headline_path": str(headline_path),
+                    **{k: job[k] for k in ("features_path", "data_fingerprint", "scores_path") if job.get(k)},
+                },
+                progress_bar=False,
+                log_output=True,
+                stdout_file=logf,
+                stderr_file=logf,
+                cwd=job["cwd"],
+                execution_timeout=job.get("cell_timeout"),
+            )
         t1 = time.perf_counter()
         result["execute_seconds"] = round(t1 - t0, 3)
         engine = ENGINES[job["engine"]]()
@@ -88,8 +110,14 @@ def run_shared(spec_path: Path) -> int:
 
     spec = json.loads(spec_path.read_text())
     try:
-        features, scores = shared_slices(spec["data_dir"], spec["start"], spec["end"], spec["work"], spec["branches"],
-                                         min_events=spec.get("min_events", 10))
+        features, scores = shared_slices(
+            spec["data_dir"],
+            spec["start"],
+            spec["end"],
+            spec["work"],
+            spec["branches"],
+            min_events=spec.get("min_events", 10),
+        )
         result, code = {"features": features, "scores": scores}, 0
     except CrmStudyError as exc:
         result, code = {"error": (str(exc).strip().splitlines() or [""])[0], "kind": type(exc).__name__}, 2

@@ -19,8 +19,19 @@ from types import ModuleType
 
 from ...errors import CrmStudyError
 from ..context import BranchContext
-from . import (about, association, concentration, headline, long_tail, ownership, prospects, provenance, tiers,
-               upgrades, workload)
+from . import (
+    about,
+    association,
+    concentration,
+    headline,
+    long_tail,
+    ownership,
+    prospects,
+    provenance,
+    tiers,
+    upgrades,
+    workload,
+)
 from .base import Block, Section
 
 #: The report's sections, in reading order.

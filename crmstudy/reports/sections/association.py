@@ -9,8 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import i18n
-from ...association import (GroupProductAssociation, SimilarCustomers, evaluate_next_best,
-                            group_product_association, read_holding_matrix)
+from ...association import (
+    GroupProductAssociation,
+    SimilarCustomers,
+    evaluate_next_best,
+    group_product_association,
+    read_holding_matrix,
+)
 from ...bank import Bank
 from ...plots import residual_heatmap
 from ...privacy import mask_customers
@@ -21,23 +26,35 @@ from .base import Section
 #: Customers per look-alike group: about this many members each, at most 12 groups.
 _CUSTOMERS_PER_CLUSTER = 200
 #: Columns of the cross-sell list and their messages ``association.cross_sell.<key>``.
-_CROSS_SELL_COLUMNS = {"customer_id": "customer", "masked_name": "name", "tier": "tier", "owner_staff_id": "owner",
-                       1: "offer_1", 2: "offer_2", 3: "offer_3"}
+_CROSS_SELL_COLUMNS = {
+    "customer_id": "customer",
+    "masked_name": "name",
+    "tier": "tier",
+    "owner_staff_id": "owner",
+    1: "offer_1",
+    2: "offer_2",
+    3: "offer_3",
+}
 
 
 def _product_names(bank, lang: str = "en") -> dict[str, str]:
     """product_id -> its name in ``lang`` (``product_name_zh`` for Chinese; the English name where that is empty)."""
     column = "product_name_zh" if lang == "zh" else "product_name"
-    names = Bank.of(bank).con.execute(f"SELECT product_id, COALESCE(NULLIF(TRIM({column}), ''), product_name) "
-                                      "AS name FROM products").df()
+    names = (
+        Bank.of(bank)
+        .con.execute(f"SELECT product_id, COALESCE(NULLIF(TRIM({column}), ''), product_name) AS name FROM products")
+        .df()
+    )
     return dict(zip(names["product_id"], names["name"]))
 
 
 def _group_names(by: str, groups, lang: str) -> dict[str, str]:
     """Group code -> its reader-facing name ``group.<by>.<code>``; the code with spaces where there is none."""
+
     def name(g) -> str:
         key = f"group.{by}.{g}"
         return i18n.t(key, lang) if i18n.has(key, lang) else str(g).replace("_", " ")
+
     return {g: name(g) for g in dict.fromkeys(groups)}
 
 
@@ -46,8 +63,9 @@ def _grouping_name(by: str, lang: str) -> str:
     return i18n.t(key, lang) if i18n.has(key, lang) else by.replace("_", " ")
 
 
-def _reading(assoc: GroupProductAssociation, names: dict[str, str], lang: str = "en", *,
-             groups: dict[str, str] | None = None) -> str:
+def _reading(
+    assoc: GroupProductAssociation, names: dict[str, str], lang: str = "en", *, groups: dict[str, str] | None = None
+) -> str:
     cells = assoc.cells
     sig = cells[cells["significant"]]
     level = i18n.t(f"association.level.{'bh' if assoc.correction == 'bh' else 'holm'}", lang)
@@ -62,28 +80,55 @@ def _reading(assoc: GroupProductAssociation, names: dict[str, str], lang: str = 
         what = names.get(row["product_id"], row["product_id"])
         what = what[:1].lower() + what[1:] if what[1:2].islower() else what  # "Mobile banking" mid-sentence
         key = "association.more" if row["rate_ratio"] >= 1 else "association.less"
-        return i18n.t(key, lang, group=who, product=what, ratio=i18n.number(row["rate_ratio"], lang, digits=1),
-                      rate=pct(row["rate"]), rate_rest=pct(row["rate_rest"]))
+        return i18n.t(
+            key,
+            lang,
+            group=who,
+            product=what,
+            ratio=i18n.number(row["rate_ratio"], lang, digits=1),
+            rate=pct(row["rate"]),
+            rate_rest=pct(row["rate_rest"]),
+        )
 
     top = sig.loc[sig["residual"].idxmax()] if (sig["residual"] > 0).any() else None
     low = sig.loc[sig["residual"].idxmin()] if (sig["residual"] < 0).any() else None
     findings = i18n.t("association.finding_sep", lang).join(phrase(r) for r in (top, low) if r is not None)
-    return i18n.t("association.reading", lang, n=i18n.integer(len(sig), lang), total=i18n.integer(len(cells), lang),
-                  level=level, alpha=alpha, findings=findings)
+    return i18n.t(
+        "association.reading",
+        lang,
+        n=i18n.integer(len(sig), lang),
+        total=i18n.integer(len(cells), lang),
+        level=level,
+        alpha=alpha,
+        findings=findings,
+    )
 
 
-def cross_sell_list(features: pd.DataFrame, holding: pd.DataFrame, model: SimilarCustomers, *,
-                    thresholds, names: dict[str, str], top_n: int = 20, lang: str = "en",
-                    tiers: pd.Series | None = None) -> pd.DataFrame:
+def cross_sell_list(
+    features: pd.DataFrame,
+    holding: pd.DataFrame,
+    model: SimilarCustomers,
+    *,
+    thresholds,
+    names: dict[str, str],
+    top_n: int = 20,
+    lang: str = "en",
+    tiers: pd.Series | None = None,
+) -> pd.DataFrame:
     """The branch's cross-sell list: highest tiers first, then the surest first offer; ids masked.
 
     Column labels, tier names and offers are in ``lang``; ``names`` are the product names to show;
     ``tiers`` the customers' tiers when the caller has them (else assigned from ``thresholds``).
     """
     recs = model.recommend(features, holding, top_n=3)
-    wide = recs.assign(offer=[i18n.t("association.cross_sell.offer", lang, product=names.get(p, p),
-                                     take_up=i18n.percent(t, lang, digits=0))
-                              for p, t in zip(recs["product_id"], recs["expected_take_up"])])
+    wide = recs.assign(
+        offer=[
+            i18n.t(
+                "association.cross_sell.offer", lang, product=names.get(p, p), take_up=i18n.percent(t, lang, digits=0)
+            )
+            for p, t in zip(recs["product_id"], recs["expected_take_up"])
+        ]
+    )
     offers = wide.pivot(index="customer_id", columns="rank", values="offer")
     first = recs[recs["rank"] == 1].set_index("customer_id")["expected_take_up"].rename("first_take_up")
     f = features.assign(tier=assign_tiers(features, thresholds) if tiers is None else tiers).set_index("customer_id")
@@ -128,19 +173,35 @@ def build(ctx: BranchContext) -> Section:
     n = int(ctx.features["customer_id"].isin(holding.index).sum())
     k = max(2, min(12, n // _CUSTOMERS_PER_CLUSTER))
     model = SimilarCustomers(n_clusters=k, seed=seed).fit(ctx.features, holding)
-    shown = cross_sell_list(ctx.features, holding, model, thresholds=ctx.thresholds, names=names, top_n=knobs.top_n,
-                            lang=lang, tiers=ctx.tiers)
+    shown = cross_sell_list(
+        ctx.features,
+        holding,
+        model,
+        thresholds=ctx.thresholds,
+        names=names,
+        top_n=knobs.top_n,
+        lang=lang,
+        tiers=ctx.tiers,
+    )
     s.heading(i18n.t("association.cross_sell.heading", lang), level=3)
     s.table(shown, caption=i18n.t("association.cross_sell.caption", lang, n=i18n.integer(len(shown), lang)))
     evaluation = evaluate_next_best(ctx.features, holding, n_clusters=k, seed=seed) if n >= 10 * k else None
     if evaluation is not None:
         better = evaluation.recall_at_k > evaluation.baseline_recall_at_k
-        s.say(i18n.t(f"association.evaluation.{'better' if better else 'worse'}", lang,
-                     recall=i18n.percent(evaluation.recall_at_k, lang, digits=0),
-                     baseline=i18n.percent(evaluation.baseline_recall_at_k, lang, digits=0)))
+        s.say(
+            i18n.t(
+                f"association.evaluation.{'better' if better else 'worse'}",
+                lang,
+                recall=i18n.percent(evaluation.recall_at_k, lang, digits=0),
+                baseline=i18n.percent(evaluation.baseline_recall_at_k, lang, digits=0),
+            )
+        )
     s.data = {"association": assoc, "cross_sell": shown, "evaluation": evaluation}
-    s.summary = {"significant_cells": int(assoc.cells["significant"].sum()), "cells": int(len(assoc.cells)),
-                 "cross_sell": int(len(shown)),
-                 "recall_at_k": None if evaluation is None else float(evaluation.recall_at_k),
-                 "baseline_recall_at_k": None if evaluation is None else float(evaluation.baseline_recall_at_k)}
+    s.summary = {
+        "significant_cells": int(assoc.cells["significant"].sum()),
+        "cells": int(len(assoc.cells)),
+        "cross_sell": int(len(shown)),
+        "recall_at_k": None if evaluation is None else float(evaluation.recall_at_k),
+        "baseline_recall_at_k": None if evaluation is None else float(evaluation.baseline_recall_at_k),
+    }
     return s

@@ -11,8 +11,9 @@ Tests read the same object: :attr:`Section.sentences`, :attr:`Section.tables`,
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -63,8 +64,14 @@ class Section:
         md = d.reading_markdown(text)
         return self._add(Block("reading", {"text/markdown": md, "text/plain": md}, text=text))
 
-    def table(self, df: pd.DataFrame, *, caption: str | None = None, index: bool = False,
-              formats: Mapping[Any, d.Format] | None = None) -> Section:
+    def table(
+        self,
+        df: pd.DataFrame,
+        *,
+        caption: str | None = None,
+        index: bool = False,
+        formats: Mapping[Any, d.Format] | None = None,
+    ) -> Section:
         """A table, as :func:`crmstudy.reports.display.show_table` shows it."""
         bundle = d.table_bundle(df, caption=caption, index=index, formats=formats)
         return self._add(Block("table", bundle, text=caption or "", frame=df))

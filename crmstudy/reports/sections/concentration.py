@@ -17,8 +17,10 @@ def build(ctx: BranchContext) -> Section:
     ada = ctx.features["ada"].to_numpy()
     s = Section("concentration")
     s.heading(i18n.t("concentration.heading", lang))
-    curves = {f"{ctx.branch_id}": lorenz_curve(ada, points=201),
-              i18n.t("concentration.whole_bank", lang): lorenz_curve(ctx.bank_ada, points=201)}
+    curves = {
+        f"{ctx.branch_id}": lorenz_curve(ada, points=201),
+        i18n.t("concentration.whole_bank", lang): lorenz_curve(ctx.bank_ada, points=201),
+    }
     ax = plots.lorenz_plot(curves, lang=lang)
     s.figure(ax.figure, alt=i18n.t("concentration.alt", lang))
     gb, gi = ctx.bank_gini, ctx.gini
@@ -27,11 +29,26 @@ def build(ctx: BranchContext) -> Section:
     else:
         verdict = "more" if gi.estimate > gb else "less"
     share = customers_holding_share(ada, 0.8)
-    s.summary = {"gini": gi.estimate, "gini_low": gi.low, "gini_high": gi.high, "bank_gini": gb, "verdict": verdict,
-                 "customers_for_80": share}
+    s.summary = {
+        "gini": gi.estimate,
+        "gini_low": gi.low,
+        "gini_high": gi.high,
+        "bank_gini": gb,
+        "verdict": verdict,
+        "customers_for_80": share,
+    }
 
     def num(x):
         return i18n.number(x, lang)
 
-    return s.say(i18n.t(f"concentration.{verdict}", lang, gini=num(gi.estimate), low=num(gi.low), high=num(gi.high),
-                        bank=num(gb), share=i18n.percent(share, lang, digits=0)))
+    return s.say(
+        i18n.t(
+            f"concentration.{verdict}",
+            lang,
+            gini=num(gi.estimate),
+            low=num(gi.low),
+            high=num(gi.high),
+            bank=num(gb),
+            share=i18n.percent(share, lang, digits=0),
+        )
+    )

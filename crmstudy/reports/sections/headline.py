@@ -13,19 +13,30 @@ def build(ctx: BranchContext) -> Section:
     """Customers, assets, concentration, key customers, dormancy, upgrade candidates; ``summary`` is the headline."""
     lang, h = ctx.lang, ctx.headline
     s = Section("headline", summary=h)
-    s.heading(i18n.t("headline.heading", lang, branch_name=ctx.branch_name, branch_id=ctx.branch_id,
-                     period=i18n.period(ctx.period.start, ctx.period.end, lang)))
+    s.heading(
+        i18n.t(
+            "headline.heading",
+            lang,
+            branch_name=ctx.branch_name,
+            branch_id=ctx.branch_id,
+            period=i18n.period(ctx.period.start, ctx.period.end, lang),
+        )
+    )
     pct = functools.partial(i18n.percent, lang=lang)
-    s.metrics({
-        i18n.t("headline.customers", lang): i18n.integer(h["customers"], lang),
-        i18n.t("headline.total_ada", lang): i18n.money(h["total_ada"], lang),
-        i18n.t("headline.gini", lang, low=i18n.number(h["gini_low"], lang),
-               high=i18n.number(h["gini_high"], lang)): i18n.number(h["gini"], lang, digits=3),
-        i18n.t("headline.top20_share", lang): pct(h["top20_share"]),
-        i18n.t("headline.customers_for_80", lang): pct(h["customers_for_80"]),
-        i18n.t("headline.key_customers", lang): i18n.integer(h["key_customers"], lang),
-        i18n.t("headline.dormant_share", lang): pct(h["dormant_share"]),
-        i18n.t("headline.upgrade_candidates", lang): i18n.integer(h["upgrade_candidates"], lang),
-    })
-    return s.say(i18n.t("headline.reading", lang, top20=pct(h["top20_share"]),
-                        n=i18n.integer(h["upgrade_candidates"], lang)))
+    s.metrics(
+        {
+            i18n.t("headline.customers", lang): i18n.integer(h["customers"], lang),
+            i18n.t("headline.total_ada", lang): i18n.money(h["total_ada"], lang),
+            i18n.t(
+                "headline.gini", lang, low=i18n.number(h["gini_low"], lang), high=i18n.number(h["gini_high"], lang)
+            ): i18n.number(h["gini"], lang, digits=3),
+            i18n.t("headline.top20_share", lang): pct(h["top20_share"]),
+            i18n.t("headline.customers_for_80", lang): pct(h["customers_for_80"]),
+            i18n.t("headline.key_customers", lang): i18n.integer(h["key_customers"], lang),
+            i18n.t("headline.dormant_share", lang): pct(h["dormant_share"]),
+            i18n.t("headline.upgrade_candidates", lang): i18n.integer(h["upgrade_candidates"], lang),
+        }
+    )
+    return s.say(
+        i18n.t("headline.reading", lang, top20=pct(h["top20_share"]), n=i18n.integer(h["upgrade_candidates"], lang))
+    )

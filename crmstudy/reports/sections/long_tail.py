@@ -10,8 +10,15 @@ from ..context import BranchContext
 from ._common import labels
 from .base import Section
 
-_COLUMNS = ["part", "customers", "assets_share", "transactions_share", "products_share", "mean_products",
-            "dormant_share"]
+_COLUMNS = [
+    "part",
+    "customers",
+    "assets_share",
+    "transactions_share",
+    "products_share",
+    "mean_products",
+    "dormant_share",
+]
 
 
 def build(ctx: BranchContext) -> Section:
@@ -24,15 +31,32 @@ def build(ctx: BranchContext) -> Section:
     s.figure(ax.figure, alt=i18n.t("long_tail.alt", lang))
     names = labels("long_tail", lang, _COLUMNS)
     show = prof[_COLUMNS].rename(columns=names)
-    show[names["part"]] = show[names["part"]].map({
-        "head": i18n.t("long_tail.head", lang, share=i18n.percent(head_share, lang, digits=0)),
-        "tail": i18n.t("long_tail.tail", lang)})
+    show[names["part"]] = show[names["part"]].map(
+        {
+            "head": i18n.t("long_tail.head", lang, share=i18n.percent(head_share, lang, digits=0)),
+            "tail": i18n.t("long_tail.tail", lang),
+        }
+    )
     pct = functools.partial(i18n.percent, lang=lang)
-    s.table(show, formats={names["customers"]: functools.partial(i18n.integer, lang=lang),
-                           names["assets_share"]: pct, names["transactions_share"]: pct,
-                           names["products_share"]: pct, names["dormant_share"]: pct,
-                           names["mean_products"]: functools.partial(i18n.number, lang=lang)})
+    s.table(
+        show,
+        formats={
+            names["customers"]: functools.partial(i18n.integer, lang=lang),
+            names["assets_share"]: pct,
+            names["transactions_share"]: pct,
+            names["products_share"]: pct,
+            names["dormant_share"]: pct,
+            names["mean_products"]: functools.partial(i18n.number, lang=lang),
+        },
+    )
     tail = prof.set_index("part").loc["tail"]
     s.summary = {k: float(tail[k]) for k in ("assets_share", "transactions_share", "dormant_share")}
-    return s.say(i18n.t("long_tail.reading", lang, transactions=pct(tail["transactions_share"]),
-                        assets=pct(tail["assets_share"]), dormant=pct(tail["dormant_share"])))
+    return s.say(
+        i18n.t(
+            "long_tail.reading",
+            lang,
+            transactions=pct(tail["transactions_share"]),
+            assets=pct(tail["assets_share"]),
+            dormant=pct(tail["dormant_share"]),
+        )
+    )

@@ -19,18 +19,32 @@ def build(ctx: BranchContext) -> Section:
     table = ownership_table(ctx.features, ctx.staff, ctx.ownership, as_of=pd.Timestamp(ctx.period.end))
     s = Section("ownership", data={"table": table})
     s.heading(i18n.t("ownership.heading", lang))
-    names = labels("ownership", lang, ["required_owner", "customers", "assets", "correctly_owned", "orphaned",
-                                       "correct_share"])
-    shown = table.assign(required_owner=[i18n.t(f"owner.{r}", lang) if i18n.has(f"owner.{r}", lang) else r
-                                         for r in table["required_owner"].astype(str)])
+    names = labels(
+        "ownership", lang, ["required_owner", "customers", "assets", "correctly_owned", "orphaned", "correct_share"]
+    )
+    shown = table.assign(
+        required_owner=[
+            i18n.t(f"owner.{r}", lang) if i18n.has(f"owner.{r}", lang) else r
+            for r in table["required_owner"].astype(str)
+        ]
+    )
     count = functools.partial(i18n.integer, lang=lang)
-    s.table(shown.rename(columns=names),
-            caption=i18n.t("ownership.caption", lang,
-                           president=i18n.money(ctx.ownership.president, lang, compact=False),
-                           vice_president=i18n.money(ctx.ownership.vice_president, lang, compact=False)),
-            formats={names["customers"]: count, names["correctly_owned"]: count, names["orphaned"]: count,
-                     names["assets"]: i18n.money_cell(lang),
-                     names["correct_share"]: functools.partial(i18n.percent, lang=lang, digits=0)})
+    s.table(
+        shown.rename(columns=names),
+        caption=i18n.t(
+            "ownership.caption",
+            lang,
+            president=i18n.money(ctx.ownership.president, lang, compact=False),
+            vice_president=i18n.money(ctx.ownership.vice_president, lang, compact=False),
+        ),
+        formats={
+            names["customers"]: count,
+            names["correctly_owned"]: count,
+            names["orphaned"]: count,
+            names["assets"]: i18n.money_cell(lang),
+            names["correct_share"]: functools.partial(i18n.percent, lang=lang, digits=0),
+        },
+    )
     wrong = int((table["customers"] - table["correctly_owned"] - table["orphaned"]).clip(lower=0).sum())
     orphans = int(table["orphaned"].sum())
     s.summary = {"orphaned": orphans, "wrong_role": wrong}

@@ -32,8 +32,15 @@ from .base import Section
 _SIGNALS = {s.name: s for s in SIGNALS}
 #: How a reason writes a signal's value, by the signal's registry format: the message
 #: ``signal_value.<kind>`` around a number in the reader's style (shares and amounts need none).
-VALUE_KINDS = {"{:.0%}": "share", "{:,.0f} CNY": "money", "{:+.0%} a month": "trend", "{:.0f} L": "litres",
-               "{:.1f} a month": "per_month", "{:.0f} categories": "categories", "{:.0f} lines": "lines"}
+VALUE_KINDS = {
+    "{:.0%}": "share",
+    "{:,.0f} CNY": "money",
+    "{:+.0%} a month": "trend",
+    "{:.0f} L": "litres",
+    "{:.1f} a month": "per_month",
+    "{:.0f} categories": "categories",
+    "{:.0f} lines": "lines",
+}
 _DIGITS = {"per_month": 1, "number": 2}
 
 
@@ -91,13 +98,25 @@ def _why(reasons: pd.DataFrame, score: str, lang: str = "en") -> pd.DataFrame:
         return pd.DataFrame(columns=["customer_id", "why", "top_reason", "top_signal"])
     r = r.assign(reason=[reason_text(s, v, f, lang) for s, v, f in zip(r["signal"], r["value"], r["reason"])])
     g = r.groupby("customer_id", sort=False)
-    return pd.DataFrame({"why": g["reason"].agg(i18n.t("prospects.reason_sep", lang).join),
-                         "top_reason": g["reason"].first(), "top_signal": g["signal"].first()}).reset_index()
+    return pd.DataFrame(
+        {
+            "why": g["reason"].agg(i18n.t("prospects.reason_sep", lang).join),
+            "top_reason": g["reason"].first(),
+            "top_signal": g["signal"].first(),
+        }
+    ).reset_index()
 
 
-def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresholds, top_n: int = 10,
-                     flag_ratio: float = 2.0, lang: str = "en",
-                     tiers: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prospects_tables(
+    scores: FootprintScores,
+    features: pd.DataFrame,
+    *,
+    thresholds,
+    top_n: int = 10,
+    flag_ratio: float = 2.0,
+    lang: str = "en",
+    tiers: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two lists (unmasked): top value prospects, and flagged borrowers.
 
     A borrower is flagged when their probability of delinquency is at least ``flag_ratio``
@@ -108,7 +127,8 @@ def prospects_tables(scores: FootprintScores, features: pd.DataFrame, *, thresho
     if top_n < 1 or flag_ratio <= 0:
         raise ParamsError(f"prospects: 'top_n' must be at least 1 and 'flag_ratio' positive, got {top_n}, {flag_ratio}")
     f = features[["customer_id", "masked_name", "owner_staff_id"]].assign(
-        tier=(assign_tiers(features, thresholds) if tiers is None else tiers).astype(str).to_numpy())
+        tier=(assign_tiers(features, thresholds) if tiers is None else tiers).astype(str).to_numpy()
+    )
     s = scores.scores.merge(f, on="customer_id")  # only the branch's own customers
     if scores.value_card is None:
         value = s.iloc[:0]
@@ -141,16 +161,26 @@ def _months(p: Period, lang: str) -> str:
 
 def _show_value(s: Section, value: pd.DataFrame, scores: FootprintScores, lang: str) -> None:
     columns = ["customer_id", "masked_name", "owner_staff_id", "tier", "value_points", "value_p", "why", "action"]
-    labels = {c: i18n.t(f"prospects.{k}", lang) for c, k in zip(columns, [
-        "customer", "name", "owner", "tier", "value_points", "value_p", "why", "action"])}
+    labels = {
+        c: i18n.t(f"prospects.{k}", lang)
+        for c, k in zip(columns, ["customer", "name", "owner", "tier", "value_points", "value_p", "why", "action"])
+    }
     shown = mask_customers(value)
     shown["tier"] = [i18n.t(f"tier.{t}", lang) for t in shown["tier"]]
-    s.table(shown[columns].rename(columns=labels),
-                 caption=i18n.t("prospects.value_caption", lang, n=i18n.integer(len(value), lang),
-                                months=i18n.integer(scores.fit_design.test_outcome.days // 30, lang),
-                                rate=i18n.percent(scores.value_card.event_rate_, lang, digits=0)),
-                 formats={labels["value_points"]: lambda v: i18n.number(v, lang, digits=0),
-                          labels["value_p"]: lambda v: i18n.percent(v, lang, digits=0)})
+    s.table(
+        shown[columns].rename(columns=labels),
+        caption=i18n.t(
+            "prospects.value_caption",
+            lang,
+            n=i18n.integer(len(value), lang),
+            months=i18n.integer(scores.fit_design.test_outcome.days // 30, lang),
+            rate=i18n.percent(scores.value_card.event_rate_, lang, digits=0),
+        ),
+        formats={
+            labels["value_points"]: lambda v: i18n.number(v, lang, digits=0),
+            labels["value_p"]: lambda v: i18n.percent(v, lang, digits=0),
+        },
+    )
     s.say(i18n.t("prospects.value_reading", lang, n=i18n.integer(len(value), lang)))
 
 
@@ -160,12 +190,18 @@ def _show_risk(s: Section, risk: pd.DataFrame, scores: FootprintScores, flag_rat
         s.say(i18n.t("prospects.risk_none", lang, ratio=ratio, rate=rate))
         return
     columns = ["customer_id", "masked_name", "owner_staff_id", "risk_points", "risk_p", "why", "action"]
-    labels = {c: i18n.t(f"prospects.{k}", lang) for c, k in zip(columns, [
-        "customer", "name", "owner", "risk_points", "risk_p", "why", "action"])}
-    s.table(mask_customers(risk)[columns].rename(columns=labels),
-                 caption=i18n.t("prospects.risk_caption", lang, ratio=ratio, rate=rate),
-                 formats={labels["risk_points"]: lambda v: i18n.number(v, lang, digits=0),
-                          labels["risk_p"]: lambda v: i18n.percent(v, lang, digits=1)})
+    labels = {
+        c: i18n.t(f"prospects.{k}", lang)
+        for c, k in zip(columns, ["customer", "name", "owner", "risk_points", "risk_p", "why", "action"])
+    }
+    s.table(
+        mask_customers(risk)[columns].rename(columns=labels),
+        caption=i18n.t("prospects.risk_caption", lang, ratio=ratio, rate=rate),
+        formats={
+            labels["risk_points"]: lambda v: i18n.number(v, lang, digits=0),
+            labels["risk_p"]: lambda v: i18n.percent(v, lang, digits=1),
+        },
+    )
     s.say(i18n.t("prospects.risk_reading", lang, n=i18n.integer(len(risk), lang)))
 
 
@@ -205,15 +241,23 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
     if scores is None:
         scores = load_scores(ctx.scores_path)
     if scores is None:  # one scorecard short of events must not take the other list with it: strict=False
-        scores = score_customers(ctx.bank, period=ctx.period, branch=ctx.branch_id, min_events=min_events,
-                                 strict=False)
+        scores = score_customers(ctx.bank, period=ctx.period, branch=ctx.branch_id, min_events=min_events, strict=False)
     short = scores.unfitted
-    value, risk = prospects_tables(scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n, tiers=ctx.tiers,
-                                   flag_ratio=flag_ratio, lang=lang)
+    value, risk = prospects_tables(
+        scores, ctx.features, thresholds=ctx.thresholds, top_n=top_n, tiers=ctx.tiers, flag_ratio=flag_ratio, lang=lang
+    )
     fit = scores.fit_design
     window = _months(fit.train_outcome, lang)
-    unfitted = {side: i18n.t(f"prospects.{side}_unfitted", lang, n=i18n.integer(n, lang), window=window,
-                             min=i18n.integer(max(min_events, 1), lang)) for side, n in short.items()}
+    unfitted = {
+        side: i18n.t(
+            f"prospects.{side}_unfitted",
+            lang,
+            n=i18n.integer(n, lang),
+            window=window,
+            min=i18n.integer(max(min_events, 1), lang),
+        )
+        for side, n in short.items()
+    }
     if scores.value_card is None:
         s.say(unfitted["value"])
     else:
@@ -223,9 +267,15 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
     else:
         _show_risk(s, risk, scores, flag_ratio, lang)
     if scores.value_card is not None or scores.risk_card is not None:
-        s.say(i18n.t("prospects.fitted", lang, signals=_months(fit.train_signals, lang),
-                     outcomes=_months(fit.train_outcome, lang),
-                     months=i18n.integer(fit.test_signals.days // 30, lang)))
+        s.say(
+            i18n.t(
+                "prospects.fitted",
+                lang,
+                signals=_months(fit.train_signals, lang),
+                outcomes=_months(fit.train_outcome, lang),
+                months=i18n.integer(fit.test_signals.days // 30, lang),
+            )
+        )
     s.data = {"prospects": value, "risk_flags": risk, "scores": scores, "unfitted": unfitted}
     s.summary = {"prospects": int(len(value)), "risk_flags": int(len(risk)), "unfitted": sorted(unfitted)}
     return s

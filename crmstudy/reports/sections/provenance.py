@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +17,13 @@ from .base import Section
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
         return out.stdout.strip() or None if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -38,7 +43,7 @@ def provenance(ctx: BranchContext, engine: str | None = None) -> dict:
         "parameters_hash": ctx.params.digest(),
         "render_engine": engine or ctx.engine,
         "python": platform.python_version(),
-        "made_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "made_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -52,10 +57,18 @@ def build(ctx: BranchContext) -> Section:
     def shown(v) -> str:
         return i18n.t(f"common.{'yes' if v else 'no'}", lang) if isinstance(v, bool) else str(v)
 
-    s.table(pd.DataFrame({i18n.t("provenance.item", lang): [i18n.t(f"provenance.label.{k}", lang) for k in p],
-                          i18n.t("provenance.value", lang): [shown(v) for v in p.values()]}))
+    s.table(
+        pd.DataFrame(
+            {
+                i18n.t("provenance.item", lang): [i18n.t(f"provenance.label.{k}", lang) for k in p],
+                i18n.t("provenance.value", lang): [shown(v) for v in p.values()],
+            }
+        )
+    )
     flat = pd.json_normalize(ctx.params.as_dict(), sep=".").T.reset_index()
     flat.columns = ["parameter", "value"]
     flat["value"] = flat["value"].astype(str)
-    return s.table(flat.rename(columns=labels("provenance", lang, flat.columns)),
-                   caption=i18n.t("provenance.parameters_caption", lang))
+    return s.table(
+        flat.rename(columns=labels("provenance", lang, flat.columns)),
+        caption=i18n.t("provenance.parameters_caption", lang),
+    )

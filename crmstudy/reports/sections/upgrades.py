@@ -9,8 +9,15 @@ from ._common import tier_names
 from .base import Section
 
 #: Columns of the list and their messages ``upgrades.<key>``.
-_COLUMNS = {"customer_id": "customer", "masked_name": "name", "ada": "ada", "tier": "tier",
-            "next_tier": "next_tier", "gap": "gap", "owner_staff_id": "owner"}
+_COLUMNS = {
+    "customer_id": "customer",
+    "masked_name": "name",
+    "ada": "ada",
+    "tier": "tier",
+    "next_tier": "next_tier",
+    "gap": "gap",
+    "owner_staff_id": "owner",
+}
 
 
 def build(ctx: BranchContext) -> Section:
@@ -24,9 +31,13 @@ def build(ctx: BranchContext) -> Section:
     shown["tier"] = shown["tier"].map(names)
     shown["next_tier"] = shown["next_tier"].map(names)
     labels = {c: i18n.t(f"upgrades.{k}", lang) for c, k in _COLUMNS.items()}
-    s.table(shown.rename(columns=labels), caption=i18n.t("upgrades.caption", lang, n=i18n.integer(len(up), lang)),
-            formats={labels["ada"]: i18n.money_cell(lang), labels["gap"]: i18n.money_cell(lang)})
+    s.table(
+        shown.rename(columns=labels),
+        caption=i18n.t("upgrades.caption", lang, n=i18n.integer(len(up), lang)),
+        formats={labels["ada"]: i18n.money_cell(lang), labels["gap"]: i18n.money_cell(lang)},
+    )
     total_gap = float(up["gap"].sum()) if len(up) else 0.0
     s.summary = {"listed": int(len(up)), "candidates": int(len(ctx.upgrade_candidates)), "total_gap": total_gap}
-    return s.say(i18n.t("upgrades.reading", lang, n=i18n.integer(len(up), lang),
-                        gap=i18n.money(total_gap, lang, compact=False)))
+    return s.say(
+        i18n.t("upgrades.reading", lang, n=i18n.integer(len(up), lang), gap=i18n.money(total_gap, lang, compact=False))
+    )

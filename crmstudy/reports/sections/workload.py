@@ -24,5 +24,15 @@ def build(ctx: BranchContext) -> Section:
     counts = wl["status"].value_counts()
     s.summary = {"managers": int(len(wl)), **{k: int(counts.get(k, 0)) for k in ("within", "over", "left")}}
     n = functools.partial(i18n.integer, lang=lang)
-    return s.say(i18n.t("workload.reading", lang, within=n(counts.get("within", 0)), total=n(len(wl)), low=n(band[0]),
-                        high=n(band[1]), over=n(counts.get("over", 0)), left=n(counts.get("left", 0))))
+    return s.say(
+        i18n.t(
+            "workload.reading",
+            lang,
+            within=n(counts.get("within", 0)),
+            total=n(len(wl)),
+            low=n(band[0]),
+            high=n(band[1]),
+            over=n(counts.get("over", 0)),
+            left=n(counts.get("left", 0)),
+        )
+    )

@@ -49,10 +49,31 @@ def start_cli(out, bank, *extra, env=None) -> subprocess.Popen:
 
     It runs in ``out``'s parent folder, which holds no ``params/defaults.yaml``: the built-in defaults apply.
     """
-    cmd = [sys.executable, "-m", "crmstudy", "report", "--data", str(bank), "--out", str(out),
-           "--notebook", str(FAST), "--engine", "builtin", "--no-progress", "--force", *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})}, cwd=Path(out).parent)
+    cmd = [
+        sys.executable,
+        "-m",
+        "crmstudy",
+        "report",
+        "--data",
+        str(bank),
+        "--out",
+        str(out),
+        "--notebook",
+        str(FAST),
+        "--engine",
+        "builtin",
+        "--no-progress",
+        "--force",
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=Path(out).parent,
+    )
 
 
 def hold(ready: Path, release: Path | None = None) -> dict[str, str]:

@@ -44,8 +44,11 @@ def _executed_notebook() -> nbformat.NotebookNode:
     """What papermill leaves behind, built by hand: every kind of cell and output."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells.append(nbformat.v4.new_markdown_cell(
-        "# Branch report\n\nFor the branch president.\n\n## Overview\n\nWho holds the assets."))
+    nb.cells.append(
+        nbformat.v4.new_markdown_cell(
+            "# Branch report\n\nFor the branch president.\n\n## Overview\n\nWho holds the assets."
+        )
+    )
     params = nbformat.v4.new_code_cell("branch = 'B000'  # PARAMS_DEFAULT")
     params.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell("branch = 'B042'  # PARAMS_INJECTED")
@@ -59,11 +62,13 @@ def _executed_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_output("stream", name="stderr", text="STDERR_WARNING: deprecated\n"),
         nbformat.v4.new_output("display_data", data=_markdown(display.heading_markdown("Concentration"))),
         nbformat.v4.new_output("display_data", data=display.metrics_bundle({"Customers": 53520})),
-        nbformat.v4.new_output("display_data", data=display.table_bundle(
-            TIERS, caption="Customers by tier", formats={"share": "{:.1%}"})),
+        nbformat.v4.new_output(
+            "display_data", data=display.table_bundle(TIERS, caption="Customers by tier", formats={"share": "{:.1%}"})
+        ),
         nbformat.v4.new_output("display_data", data=png, metadata=png_meta),
-        nbformat.v4.new_output("display_data", data=_markdown(display.reading_markdown(
-            "Private clients hold half of the assets."))),
+        nbformat.v4.new_output(
+            "display_data", data=_markdown(display.reading_markdown("Private clients hold half of the assets."))
+        ),
     ]
     hidden = nbformat.v4.new_code_cell("debug()")
     hidden.metadata["tags"] = ["remove-cell"]
@@ -97,11 +102,16 @@ def rendered(notebook_path, tmp_path_factory) -> dict:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engines, "_typst", keep_source)
-        written = BuiltinEngine().render(notebook_path, out / "B042.html", title="Branch B042",
-                                         pdf_out=out / "B042.pdf")
-    return {"written": written, "html": (out / "B042.html").read_text(encoding="utf-8"),
-            "pdf": (out / "B042.pdf").read_bytes(), **captured, "dir": out}
-
+        written = BuiltinEngine().render(
+            notebook_path, out / "B042.html", title="Branch B042", pdf_out=out / "B042.pdf"
+        )
+    return {
+        "written": written,
+        "html": (out / "B042.html").read_text(encoding="utf-8"),
+        "pdf": (out / "B042.pdf").read_bytes(),
+        **captured,
+        "dir": out,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -111,8 +121,7 @@ def rendered(notebook_path, tmp_path_factory) -> dict:
 def test_prepared_notebook_keeps_outputs_but_no_code_parameters_stderr_or_removed_cells():
     prepared = prepare_for_report(_executed_notebook())
     text = nbformat.writes(prepared)
-    for hidden in ("PARAMS_DEFAULT", "PARAMS_INJECTED", "CODE_INPUT", "STDERR_WARNING",
-                   "REMOVED_CELL_OUTPUT"):
+    for hidden in ("PARAMS_DEFAULT", "PARAMS_INJECTED", "CODE_INPUT", "STDERR_WARNING", "REMOVED_CELL_OUTPUT"):
         assert hidden not in text
     assert "STDOUT_NOTE" in text and "Customers by tier" in text
 
@@ -141,7 +150,7 @@ def test_html_report_holds_the_table_as_a_real_table(rendered):
 
 
 def test_html_report_embeds_the_figure_as_a_png_data_uri_with_alt_text(rendered):
-    assert '<img ' in rendered["html"]
+    assert "<img " in rendered["html"]
     assert 'src="data:image/png;base64,' in rendered["html"]
     assert 'alt="Lorenz curve of assets"' in rendered["html"]
 
@@ -154,8 +163,15 @@ def test_html_report_has_a_toc_listing_headings_from_markdown_cells_and_outputs(
 def test_html_report_shows_outputs_but_no_code_parameters_or_stderr(rendered):
     html = rendered["html"]
     assert "STDOUT_NOTE" in html and "Private clients hold half" in html and "53,520" in html
-    for hidden in ("CODE_INPUT", "show_table", "PARAMS_DEFAULT", "PARAMS_INJECTED",
-                   "STDERR_WARNING", "REMOVED_CELL_OUTPUT", "sourceCode"):
+    for hidden in (
+        "CODE_INPUT",
+        "show_table",
+        "PARAMS_DEFAULT",
+        "PARAMS_INJECTED",
+        "STDERR_WARNING",
+        "REMOVED_CELL_OUTPUT",
+        "sourceCode",
+    ):
         assert hidden not in html
 
 
@@ -224,14 +240,17 @@ def _fake_tool(folder: Path, name: str, script: str) -> Path:
     return path
 
 
-def test_a_failing_pandoc_raises_one_line_naming_notebook_exit_code_and_message(
-        notebook_path, tmp_path, monkeypatch):
+def test_a_failing_pandoc_raises_one_line_naming_notebook_exit_code_and_message(notebook_path, tmp_path, monkeypatch):
     # The fake writes half a file to its -o target before failing.
-    pandoc = _fake_tool(tmp_path / "bin", "pandoc", """
+    pandoc = _fake_tool(
+        tmp_path / "bin",
+        "pandoc",
+        """
 while [ $# -gt 0 ]; do [ "$1" = "-o" ] && echo '<html><body>half' > "$2"; shift; done
 echo 'pandoc: Unknown reader: ipynb-broken' >&2
 exit 64
-""")
+""",
+    )
     monkeypatch.setattr(engines, "_pandoc_path", lambda: str(pandoc))
     out = tmp_path / "reports" / "B042.html"
     out.parent.mkdir()
@@ -269,11 +288,28 @@ def test_when_typst_fails_neither_html_nor_pdf_appears(notebook_path, tmp_path, 
 
 
 def test_quarto_command_for_given_arguments():
-    cmd = quarto_command(Path("/tmp/work/B042.ipynb"), Path("/reports/B042.html"),
-                         title="Branch B042: assets", lang="zh")
-    assert cmd == ["quarto", "render", "/tmp/work/B042.ipynb", "--to", "html",
-                   "--output", "B042.html", "-M", "embed-resources:true", "-M", "toc:true",
-                   "-M", "echo:false", "-M", 'title:"Branch B042: assets"', "-M", 'lang:"zh"']
+    cmd = quarto_command(
+        Path("/tmp/work/B042.ipynb"), Path("/reports/B042.html"), title="Branch B042: assets", lang="zh"
+    )
+    assert cmd == [
+        "quarto",
+        "render",
+        "/tmp/work/B042.ipynb",
+        "--to",
+        "html",
+        "--output",
+        "B042.html",
+        "-M",
+        "embed-resources:true",
+        "-M",
+        "toc:true",
+        "-M",
+        "echo:false",
+        "-M",
+        'title:"Branch B042: assets"',
+        "-M",
+        'lang:"zh"',
+    ]
 
 
 def test_quarto_command_for_pdf_uses_typst_and_no_html_options():
@@ -291,10 +327,8 @@ def fake_path(tmp_path, monkeypatch) -> Path:
     return folder
 
 
-def test_a_failing_quarto_raises_one_line_naming_exit_code_and_its_message(
-        notebook_path, tmp_path, fake_path):
-    _fake_tool(fake_path, "quarto", "echo 'Rendering...' >&2\n"
-                                    "echo 'ERROR: YAML validation failed' >&2\nexit 1\n")
+def test_a_failing_quarto_raises_one_line_naming_exit_code_and_its_message(notebook_path, tmp_path, fake_path):
+    _fake_tool(fake_path, "quarto", "echo 'Rendering...' >&2\necho 'ERROR: YAML validation failed' >&2\nexit 1\n")
     out = tmp_path / "B042.html"
     with pytest.raises(RenderError) as err:
         QuartoEngine().render(notebook_path, out, title="B042")
@@ -306,11 +340,15 @@ def test_a_failing_quarto_raises_one_line_naming_exit_code_and_its_message(
 
 def test_a_successful_quarto_output_is_moved_into_place(notebook_path, tmp_path, fake_path):
     # Like quarto: write --output next to the input notebook; record the call.
-    _fake_tool(fake_path, "quarto", """
+    _fake_tool(
+        fake_path,
+        "quarto",
+        """
 nb="$2"; out=""; all="$*"
 while [ $# -gt 0 ]; do [ "$1" = "--output" ] && out="$2"; shift; done
 echo "<html>fake quarto: $all</html>" > "${nb%/*}/$out"
-""")
+""",
+    )
     out = tmp_path / "reports" / "B042.html"
     out.parent.mkdir()
     out.write_text("previous report")
@@ -359,23 +397,32 @@ def test_display_helpers_in_a_papermill_run_render_to_a_clean_report(tmp_path, m
     params = nbformat.v4.new_code_cell("branch = 'B000'")
     params.metadata["tags"] = ["parameters"]
     nb.cells.append(params)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import sys\n"
-        "import pandas as pd\n"
-        "import matplotlib.pyplot as plt\n"
-        "from crmstudy.reports.display import heading, say, show_figure, show_metrics, show_table\n"
-        "heading(f'Branch {branch}')\n"
-        "show_metrics({'Customers': 12840})\n"
-        "show_table(pd.DataFrame({'tier': ['Private'], 'n': [1200]}), caption='By tier')\n"
-        "fig, ax = plt.subplots(figsize=(4, 2)); ax.plot([1, 2])\n"
-        "show_figure(fig, alt='A rising line')\n"
-        "say('Numbers go up.')\n"
-        "print('KERNEL_STDERR', file=sys.stderr)\n"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import sys\n"
+            "import pandas as pd\n"
+            "import matplotlib.pyplot as plt\n"
+            "from crmstudy.reports.display import heading, say, show_figure, show_metrics, show_table\n"
+            "heading(f'Branch {branch}')\n"
+            "show_metrics({'Customers': 12840})\n"
+            "show_table(pd.DataFrame({'tier': ['Private'], 'n': [1200]}), caption='By tier')\n"
+            "fig, ax = plt.subplots(figsize=(4, 2)); ax.plot([1, 2])\n"
+            "show_figure(fig, alt='A rising line')\n"
+            "say('Numbers go up.')\n"
+            "print('KERNEL_STDERR', file=sys.stderr)\n"
+        )
+    )
     source, executed = tmp_path / "in.ipynb", tmp_path / "B042.ipynb"
     nbformat.write(nb, source)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    papermill.execute_notebook(str(source), str(executed), parameters={"branch": "B042"},
-                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    papermill.execute_notebook(
+        str(source),
+        str(executed),
+        parameters={"branch": "B042"},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     html_out = tmp_path / "B042.html"
     BuiltinEngine().render(executed, html_out, title="B042")
     html = html_out.read_text(encoding="utf-8")

@@ -21,8 +21,23 @@ def test_a_failing_branch_keeps_its_last_good_report_marked_stale(bank, tmp_path
     run_fast(bank, out, run_id="r1")
     good = sha(out / "latest" / "B002.html")
     monkeypatch.setenv("CRMSTUDY_TEST_FAIL", "B002")
-    code = main(["report", "--data", str(bank), "--out", str(out), "--notebook", str(FAST), "--engine", "builtin",
-                 "--force", "--no-progress", "--run-id", "r2"])
+    code = main(
+        [
+            "report",
+            "--data",
+            str(bank),
+            "--out",
+            str(out),
+            "--notebook",
+            str(FAST),
+            "--engine",
+            "builtin",
+            "--force",
+            "--no-progress",
+            "--run-id",
+            "r2",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == EXIT_SOME_FAILED
     assert "cell" in printed and "RuntimeError: planted failure in B002" in printed

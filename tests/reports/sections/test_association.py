@@ -22,7 +22,8 @@ def test_report_section_shows_heatmap_reading_and_a_masked_cross_sell_list(tiny_
     full_ids = set(re.findall(r"C\d{7}", text))
     assert not full_ids, f"unmasked customer ids in the report: {sorted(full_ids)[:3]}"
     assert set(out["association"].cells["customers"].groupby(out["association"].cells["product_id"]).sum()) == {
-        int(ctx.features["customer_id"].isin(A.read_holding_matrix(tiny_bank, branch="B001").index).sum())}
+        int(ctx.features["customer_id"].isin(A.read_holding_matrix(tiny_bank, branch="B001").index).sum())
+    }
     assert section.summary["cross_sell"] == 10 and section.sentences == [r.lstrip("> ") for r in readings]
 
 

@@ -15,17 +15,17 @@ import warnings
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
 
-from crmstudy import fonts, i18n  # noqa: E402
-from crmstudy.footprint import SIGNALS, TooFewEvents, score_customers  # noqa: E402
-from crmstudy.plots import residual_heatmap  # noqa: E402
-from crmstudy.reports.context import load_context  # noqa: E402
-from crmstudy.reports.sections import association, prospects  # noqa: E402
-from crmstudy.reports.sections.association import _group_names, _product_names  # noqa: E402
-from crmstudy.reports.sections.prospects import VALUE_KINDS, signal_value  # noqa: E402
+from crmstudy import fonts, i18n
+from crmstudy.footprint import SIGNALS, TooFewEvents, score_customers
+from crmstudy.plots import residual_heatmap
+from crmstudy.reports.context import load_context
+from crmstudy.reports.sections import association, prospects
+from crmstudy.reports.sections.association import _group_names, _product_names
+from crmstudy.reports.sections.prospects import VALUE_KINDS, signal_value
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Three English words in a row: a sentence left untranslated (ids, staff codes and file paths have no spaces).
@@ -71,8 +71,9 @@ def rendered(tiny_bank):
     """Both sections in both languages on the tiny bank: {(section, lang): (result, bundles)}."""
     out = {}
     for lang in i18n.LANGUAGES:
-        ctx = load_context(tiny_bank, BRANCH, {"language": lang, "association": {"top_n": 10},
-                                               "prospects": {"top_n": 5}})
+        ctx = load_context(
+            tiny_bank, BRANCH, {"language": lang, "association": {"top_n": 10}, "prospects": {"top_n": 5}}
+        )
         out["association", lang] = _render(association, ctx)
         out["prospects", lang] = _render(prospects, ctx)
     return out
@@ -108,8 +109,10 @@ def test_chinese_cross_sell_list_names_products_from_product_name_zh_and_tiers_i
     names = _product_names(tiny_bank, "zh")
     assert names["MOBILE_BANKING"] == "手机银行" and names["CREDIT_CARD"] == "信用卡"
     table = out["cross_sell"]
-    assert list(table.columns) == [i18n.t(f"association.cross_sell.{k}", "zh") for k in
-                                   ("customer", "name", "tier", "owner", "offer_1", "offer_2", "offer_3")]
+    assert list(table.columns) == [
+        i18n.t(f"association.cross_sell.{k}", "zh")
+        for k in ("customer", "name", "tier", "owner", "offer_1", "offer_2", "offer_3")
+    ]
     tiers = {i18n.t(f"tier.{t}", "zh") for t in ("key", "sub_key", "general", "potential", "mass")}
     assert set(table["层级"]) <= tiers
     offer = re.compile(r"(.+)（\d+%）")
@@ -134,8 +137,12 @@ def test_the_chinese_heatmap_draws_chinese_labels_in_a_cjk_font(rendered, tiny_b
     cells = rendered["association", "zh"][0]["association"].cells
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ax = residual_heatmap(cells, labels=_product_names(tiny_bank, "zh"),
-                              group_labels=_group_names("life_group", cells["group"], "zh"), lang="zh")
+        ax = residual_heatmap(
+            cells,
+            labels=_product_names(tiny_bank, "zh"),
+            group_labels=_group_names("life_group", cells["group"], "zh"),
+            lang="zh",
+        )
         ax.figure.savefig(io.BytesIO(), format="png")
     ticks = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
     colorbar = ax.figure.axes[-1].get_ylabel()
@@ -152,13 +159,16 @@ def test_every_footprint_signal_has_a_label_in_both_languages_and_a_known_value_
             assert i18n.has(f"signal.{s.name}", lang), f"locale/{lang}.yaml: no label signal.{s.name}"
 
 
-@pytest.mark.parametrize("signal, value, en, zh", [
-    ("premium_fuel_share", 0.75, "75%", "75%"),
-    ("txn_amount", 12_345.0, "CNY 12,345", "1.2万元"),
-    ("rail_trips", 1.25, "1.2 a month", "每月1.2次"),
-    ("income_trend", 0.05, "+5% a month", "每月+5%"),
-    ("litres_per_fill", 45.4, "45 L", "45升"),
-])
+@pytest.mark.parametrize(
+    "signal, value, en, zh",
+    [
+        ("premium_fuel_share", 0.75, "75%", "75%"),
+        ("txn_amount", 12_345.0, "CNY 12,345", "1.2万元"),
+        ("rail_trips", 1.25, "1.2 a month", "每月1.2次"),
+        ("income_trend", 0.05, "+5% a month", "每月+5%"),
+        ("litres_per_fill", 45.4, "45 L", "45升"),
+    ],
+)
 def test_a_signal_value_is_written_in_the_readers_style(signal, value, en, zh):
     assert (signal_value(signal, value, "en"), signal_value(signal, value, "zh")) == (en, zh)
 
@@ -173,8 +183,15 @@ def test_in_english_the_association_section_keeps_its_wording(rendered):
     assert "group × product cells differ from the branch beyond chance" in prose[1]
     assert "Cross-sell list: next-best products" in prose
     assert prose[-1].startswith("Checked on customers with one product hidden")
-    assert list(out["cross_sell"].columns) == ["Customer", "Name", "Tier", "Owner", "1st offer", "2nd offer",
-                                            "3rd offer"]
+    assert list(out["cross_sell"].columns) == [
+        "Customer",
+        "Name",
+        "Tier",
+        "Owner",
+        "1st offer",
+        "2nd offer",
+        "3rd offer",
+    ]
     assert set(out["cross_sell"]["Tier"]) <= {"Key", "Sub-key", "General", "Potential", "Mass (long tail)"}
     assert not any(CJK.search(p) for p in prose)
 
@@ -230,14 +247,16 @@ def test_when_neither_scorecard_can_be_fitted_the_section_says_why_for_each(tiny
 def test_a_card_left_unfitted_does_not_change_the_other_cards_scores(tiny_bank, events):
     ctx = load_context(tiny_bank, BRANCH, {})
     both = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=1)
-    value_only = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1,
-                                 strict=False)
+    value_only = score_customers(
+        tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1, strict=False
+    )
     assert both.unfitted == {} and value_only.unfitted == {"risk": events["risk"]}
     cols = ["customer_id", "value_p", "value_points", "borrower"]
     pd.testing.assert_frame_equal(value_only.scores[cols], both.scores[cols])
     assert value_only.scores["risk_p"].isna().all()
-    pd.testing.assert_frame_equal(value_only.reasons.reset_index(drop=True),
-                                  both.reasons[both.reasons["score"] == "value"].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        value_only.reasons.reset_index(drop=True), both.reasons[both.reasons["score"] == "value"].reset_index(drop=True)
+    )
     with pytest.raises(TooFewEvents, match="first delinquencies"):
         score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1)
 
@@ -246,5 +265,6 @@ def test_a_period_too_short_for_footprints_is_said_in_the_readers_language(tiny_
     ctx = load_context(tiny_bank, BRANCH, {"language": "zh", "period": {"start": "2025-01-01", "end": "2025-02-28"}})
     out, bundles = _render(prospects, ctx)
     assert out == {}
-    assert _prose(bundles)[-1] == i18n.t("prospects.no_design", "zh",
-                                         period=i18n.period(ctx.period.start, ctx.period.end, "zh"))
+    assert _prose(bundles)[-1] == i18n.t(
+        "prospects.no_design", "zh", period=i18n.period(ctx.period.start, ctx.period.end, "zh")
+    )

@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-from crmstudy.reports import context, sections  # noqa: E402
-from crmstudy.reports.sections import SECTIONS, Section, SectionError  # noqa: E402
+from crmstudy.reports import context, sections
+from crmstudy.reports.sections import SECTIONS, Section, SectionError
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,7 @@ def test_what_several_sections_use_is_computed_once_per_context(tiny_bank, monke
         def wrapper(*a, **k):
             calls[name] += 1
             return fn(*a, **k)
+
         return wrapper
 
     for name in calls:
