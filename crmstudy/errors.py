@@ -51,3 +51,15 @@ class SignalSkipped(UserWarning):
 
     A warning, not an error: the other signals are still computed.
     """
+
+
+class MessageError(CrmStudyError):
+    """A message key or language the catalogues do not have."""
+
+
+class SectionError(CrmStudyError):
+    """A report section failed while it was built (names the section and the error)."""
+
+
+class CjkFontWarning(UserWarning):
+    """No font with Chinese glyphs is installed."""

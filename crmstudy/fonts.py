@@ -25,6 +25,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import CjkFontWarning
+
 #: Preferred Simplified Chinese sans-serif families, best first.
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
@@ -55,10 +57,6 @@ _FILE_HINT = re.compile(
 )
 # Any family that says it is CJK or Simplified Chinese.
 _NAME_HINT = re.compile(r"CJK|\bSC\b")
-
-
-class CjkFontWarning(UserWarning):
-    """No font with Chinese glyphs is installed."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import yaml
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
-from .errors import CrmStudyError
+from .errors import MessageError
 
 #: Languages with a catalogue, the first is the default.
 LANGUAGES = ("en", "zh")
@@ -44,10 +44,6 @@ MISSING = "–"
 
 _WAN = 1e4  # 万
 _YI = 1e8  # 亿
-
-
-class MessageError(CrmStudyError):
-    """A message key or language the catalogues do not have."""
 
 
 def check_language(lang: str) -> str:

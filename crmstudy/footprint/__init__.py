@@ -5,7 +5,8 @@ much, what an RM noted after a visit — reveals value and risk better than what
 *declare*.  This package turns traces into two bank-standard scorecards and measures the
 claim out of time, one step per module:
 
-1. :mod:`~crmstudy.footprint.signals`: the documented registry :data:`SIGNALS` and
+1. :mod:`~crmstudy.footprint.catalogue`: the documented registry :data:`SIGNALS` of
+   :class:`~crmstudy.footprint.signal.Signal`; :mod:`~crmstudy.footprint.signals`:
    :func:`compute_signals`, engine-neutral (Ibis) aggregates inside a window of days that never see past
    its end; a signal the data cannot give is skipped with a :class:`SignalSkipped` warning.
 2. :mod:`~crmstudy.footprint.outcomes`: :func:`value_outcome`, :func:`risk_outcome` (what
@@ -32,11 +33,13 @@ from __future__ import annotations
 
 from ..errors import SignalSkipped, TooFewEvents
 from .binning import WoEBinner, information_value
+from .catalogue import SIGNALS
 from .design import Design, OutOfTime, active_customers, default_design, out_of_time
 from .outcomes import DECLARED, WEALTH_LINES, declared_attributes, risk_outcome, value_outcome
 from .scorecard import Scorecard, points_of_odds
 from .scoring import REASON_COLUMNS, FootprintScores, customer_footprint, score_customers
-from .signals import SIGNALS, Signal, compute_signals, registry_markdown, signal_registry
+from .signal import Signal, Window
+from .signals import compute_signals, registry_markdown, signal_registry, signal_table
 from .validation import Metric, Validation, auc, brier, calibration_table, ks, validate
 
 __all__ = [
@@ -46,6 +49,8 @@ __all__ = [
     "signal_registry",
     "registry_markdown",
     "compute_signals",
+    "signal_table",
+    "Window",
     "TooFewEvents",
     "value_outcome",
     "risk_outcome",

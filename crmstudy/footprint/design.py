@@ -19,9 +19,10 @@ from ..feature_defs import engine_of
 from ..features import Period
 from ..results import Result
 from ._bank import _is_in
+from .catalogue import _BY_NAME, _own
 from .outcomes import declared_attributes, risk_outcome, value_outcome
 from .scorecard import Scorecard
-from .signals import _BY_NAME, _own, _transactions, compute_signals
+from .signals import _transactions, compute_signals
 from .validation import _bootstrap, _interval, auc, brier, calibration_table, ks
 
 

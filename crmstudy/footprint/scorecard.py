@@ -11,7 +11,7 @@ import statsmodels.api as sm
 
 from ..errors import DataError, ParamsError
 from .binning import WoEBinner, _as_binary, _iv_table
-from .signals import _BY_NAME
+from .catalogue import _BY_NAME
 
 
 def points_of_odds(odds, *, base_points: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0):

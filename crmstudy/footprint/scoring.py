@@ -19,10 +19,11 @@ from ..feature_defs import customer_assets, engine_of
 from ..features import Period
 from ..results import Result
 from ._bank import _is_in
+from .catalogue import _BY_NAME
 from .design import _CARD_DEFAULTS, Design, _sample, active_customers, default_design
 from .outcomes import risk_outcome, value_outcome
 from .scorecard import Scorecard
-from .signals import _BY_NAME, compute_signals
+from .signals import compute_signals
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ...errors import CrmStudyError
+from ...errors import SectionError
 from ..context import BranchContext
 from . import (
     about,
@@ -50,10 +50,6 @@ SECTIONS: list[ModuleType] = [
 ]
 
 __all__ = ["SECTIONS", "Block", "Section", "SectionError", "build", "build_all", "names", "show_all"]
-
-
-class SectionError(CrmStudyError):
-    """A section failed while it was built (names the section and the error)."""
 
 
 def names() -> list[str]:
