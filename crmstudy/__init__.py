@@ -22,23 +22,31 @@ __version__ = "0.1.0"
 #: Submodules loaded on first use (``crm.footprint``), so that ``import crmstudy`` stays light.
 _SUBMODULES = (
     "association",
+    "atomic",
     "bank",
+    "cli",
+    "errors",
+    "feature_defs",
     "features",
+    "fonts",
     "footprint",
     "i18n",
     "pareto",
+    "pareto_groups",
     "params",
     "period",
     "plots",
     "privacy",
     "reports",
+    "results",
     "schema",
     "stats",
     "synth",
     "tiers",
 )
 
-__all__ = ["Bank", "Period", "__version__", *_SUBMODULES]
+#: ``crm.Bank`` and ``crm.Period`` are :class:`crmstudy.bank.Bank` and :class:`crmstudy.period.Period`.
+__all__ = ["__version__", *_SUBMODULES]
 
 
 def __getattr__(name: str):
@@ -56,4 +64,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted([*__all__, "Bank", "Period"])
