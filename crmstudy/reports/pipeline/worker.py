@@ -43,6 +43,7 @@ def run_job(job: dict) -> dict:
     log = run_dir / "logs" / f"{branch}.log"
     executed = run_dir / "_work" / f"{branch}.ipynb"
     headline_path = run_dir / "_work" / f"{branch}.headline.json"
+    findings_path = run_dir / f"{branch}.findings.json"
     result = {
         "branch_id": branch,
         "status": "failed",
@@ -67,6 +68,7 @@ def run_job(job: dict) -> dict:
                     "params": job["params"],
                     "render_engine": job["engine"],
                     "headline_path": str(headline_path),
+                    "findings_path": str(findings_path),
                     **{k: job[k] for k in ("features_path", "data_fingerprint", "scores_path") if job.get(k)},
                 },
                 progress_bar=False,
@@ -92,7 +94,7 @@ def run_job(job: dict) -> dict:
         files = engine.render(executed, html, title=title, lang=lang, pdf_out=pdf, running_header=running)
         result["render_seconds"] = round(time.perf_counter() - t1, 3)
         result["headline"] = headline
-        result["files"] = [str(f) for f in files]
+        result["files"] = [str(f) for f in files] + ([str(findings_path)] if findings_path.exists() else [])
         result["status"] = "ok"
     except Exception as exc:  # one branch failing must not stop the run: record it
         result["error"] = one_line_error(exc)

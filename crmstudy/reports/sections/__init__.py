@@ -70,10 +70,12 @@ def build_all(ctx: BranchContext) -> list[Section]:
     return [module.build(ctx) for module in SECTIONS]
 
 
-def show_all(ctx: BranchContext) -> dict[str, dict]:
+def show_all(ctx: BranchContext, *, findings_path=None) -> dict[str, dict]:
     """Build and show every section in turn (the report notebook's one cell); return their summaries.
 
     A section that fails raises :class:`SectionError` naming it, after the sections before it were shown.
+    With ``findings_path``, what the sections found is written there as JSON
+    (:func:`crmstudy.reports.findings.write_findings`) once every section has been built.
     """
     summaries = {}
     for name, module in zip(names(), SECTIONS):
@@ -83,4 +85,8 @@ def show_all(ctx: BranchContext) -> dict[str, dict]:
             raise SectionError(f"section '{name}': {type(err).__name__}: {err}") from err
         section.show()
         summaries[name] = section.summary
+    if findings_path:
+        from ..findings import write_findings
+
+        write_findings(ctx, summaries, findings_path)
     return summaries
