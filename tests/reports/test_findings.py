@@ -48,3 +48,5 @@ def test_a_report_run_publishes_findings_beside_the_report_listed_in_the_manifes
     listed = [f["path"] for f in manifest["branches"]["B002"]["files"]]
     assert "B002.findings.json" in listed and "B002.html" in listed
     assert all(state == "ok" for _, state in verify(latest))
+    assert summary.results[0].headline["findings"] == doc["findings"]
+    assert ">Findings<" in (latest / "index.html").read_text(encoding="utf-8")

@@ -30,6 +30,7 @@ _INDEX_KEYS = [
     ("key_customers", "key_customers"),
     ("dormant_share_pct", "dormant_share"),
     ("upgrade_candidates", "upgrade_candidates"),
+    ("findings", "findings"),
     ("status", "status"),
 ]
 

@@ -93,6 +93,8 @@ def run_job(job: dict) -> dict:
             running = f"{branch} · {period_text(headline['period_start'], headline['period_end'], lang)}"
         files = engine.render(executed, html, title=title, lang=lang, pdf_out=pdf, running_header=running)
         result["render_seconds"] = round(time.perf_counter() - t1, 3)
+        if findings_path.exists():  # the index shows how many sections found something to act on
+            headline["findings"] = json.loads(findings_path.read_text())["findings"]
         result["headline"] = headline
         result["files"] = [str(f) for f in files] + ([str(findings_path)] if findings_path.exists() else [])
         result["status"] = "ok"
