@@ -18,6 +18,7 @@ from ..errors import DataError
 from ..results import Result
 from ..stats import MIN_EXPECTED, Correction, Method, adjust_pvalues, check_correction, check_method, two_by_two_test
 from ._checks import _aligned, _alpha, _informative, _need
+from .adjusted import confounder_strata, mantel_haenszel_cells
 from .contingency import adjusted_residuals_2col, contingency_test
 
 
@@ -40,6 +41,8 @@ class GroupProductAssociation(Result):
         groupings), ``cramers_v`` and ``cramers_v_corrected``.
     correction, method : str
     alpha : float
+    adjusted_for : tuple of str
+        The confounders the cells were adjusted for (empty: unadjusted).
     product_names : dict, optional
         product_id -> name, shown instead of ids in a notebook (:meth:`named`).
     """
@@ -50,6 +53,7 @@ class GroupProductAssociation(Result):
     method: str
     alpha: float
     product_names: dict | None = None
+    adjusted_for: tuple[str, ...] = ()
 
     _frame = "cells"
 
@@ -71,7 +75,13 @@ class GroupProductAssociation(Result):
 
 
 def _grouping_cells(
-    groups: pd.Series, held: np.ndarray, products: list[str], *, method: str, min_expected: float
+    groups: pd.Series,
+    held: np.ndarray,
+    products: list[str],
+    *,
+    method: str,
+    min_expected: float,
+    strata: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     present = set(groups.dropna())
     order = groups.cat.categories if isinstance(groups.dtype, pd.CategoricalDtype) else sorted(present, key=str)
@@ -108,6 +118,9 @@ def _grouping_cells(
             "p_value": p.ravel(),
         }
     )
+    if strata is not None:  # the same cells within strata of wealth and age, pooled
+        for name, values in mantel_haenszel_cells(onehot, h, strata[ok]).items():
+            cells[name] = values.ravel()
     tables = pd.DataFrame([_product_table(a[:, j], n_g[:, 0], method) for j in range(P)])
     tables.insert(0, "product_id", products)
     return cells, tables
@@ -136,6 +149,7 @@ def group_product_association(
     correction: Correction = "bh",
     alpha: float = 0.05,
     min_expected: float = MIN_EXPECTED,
+    adjust_for: Sequence[str] | None = None,
 ) -> GroupProductAssociation:
     """Which groups hold which products more (or less) often than everyone else.
 
@@ -165,6 +179,11 @@ def group_product_association(
         Level at which an adjusted p-value is significant.
     min_expected : float
         Expected count under which a cell gets Fisher's exact test.
+    adjust_for : sequence of str, optional
+        Confounders, e.g. ``("ada", "age")``: each cell is then also tested within strata of
+        them (Cochran–Mantel–Haenszel, :mod:`crmstudy.association.adjusted`), and
+        ``significant`` follows the adjusted test (``odds_ratio_mh``, ``p_value_mh``).
+        Without it the cells are unadjusted, and a report must say so.
 
     Returns
     -------
@@ -182,18 +201,23 @@ def group_product_association(
         raise DataError("group_product_association: every product is held by all customers or by none")
     held = hold.to_numpy(dtype=float)
     products = hold.columns.astype(str).tolist()
+    adjust_for = tuple(adjust_for or ())
+    strata = confounder_strata(cust, adjust_for) if adjust_for else None
     cells, tables = [], []
     for col in by:
-        cl, tb = _grouping_cells(cust[col], held, products, method=method, min_expected=min_expected)
+        cl, tb = _grouping_cells(cust[col], held, products, method=method, min_expected=min_expected, strata=strata)
         cells.append(cl.assign(grouping=col))
         tables.append(tb.assign(grouping=col))
     cells = pd.concat(cells, ignore_index=True)
     tables = pd.concat(tables, ignore_index=True)
-    cells["p_adjusted"] = adjust_pvalues(cells["p_value"].to_numpy(), method=correction)
+    tested = cells["p_value_mh"].fillna(1.0) if adjust_for else cells["p_value"]
+    cells["p_adjusted"] = adjust_pvalues(tested.to_numpy(), method=correction)
     cells["significant"] = cells["p_adjusted"] <= alpha
     tables["p_adjusted"] = adjust_pvalues(tables["p_value"].to_numpy(), method=correction)
     cells = cells[["grouping"] + [c for c in cells.columns if c != "grouping"]]
     tables = tables[
         ["grouping", "product_id", "statistic", "dof", "p_value", "p_adjusted", "cramers_v", "cramers_v_corrected"]
     ]
-    return GroupProductAssociation(cells=cells, tables=tables, correction=correction, method=method, alpha=alpha)
+    return GroupProductAssociation(
+        cells=cells, tables=tables, correction=correction, method=method, alpha=alpha, adjusted_for=adjust_for
+    )
