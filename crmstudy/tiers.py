@@ -163,6 +163,10 @@ def rm_workload(
     return out.drop(columns="leave_date").sort_values("customers", ascending=False).reset_index(drop=True)
 
 
+#: Why a customer within the window is not an upgrade candidate (:func:`upgrade_candidates`, ``excluded``).
+UPGRADE_EXCLUSIONS = ("above_at_end", "closed")
+
+
 def upgrade_candidates(
     features: pd.DataFrame,
     thresholds: TierThresholds = TierThresholds(),
@@ -171,16 +175,48 @@ def upgrade_candidates(
     top_n: int | None = 20,
     ada: str = "ada",
     peak: str = "peak_assets",
+    end: str | None = "end_assets",
+    held: str | None = "n_products",
+    drop_excluded: bool = True,
 ) -> pd.DataFrame:
     """Customers just below the bar of the tier above their own (临界点待提升客户).
 
-    A customer is a candidate when their ADA is below the bar of the next tier
-    up from their *current* tier (see :func:`assign_tiers`) but within
-    ``window`` (a fraction of that bar) of it; smallest relative gap first.
-    Customers of the top tier are never candidates.
+    A customer is within reach when their ADA is below the bar of the next
+    tier up from their *current* tier (see :func:`assign_tiers`) but within
+    ``window`` (a fraction of that bar) of it.  Customers of the top tier are
+    never candidates.  Two kinds of customer within reach are not candidates,
+    since a call cannot lift them: those whose assets on the period's last day
+    (``end``) are already at or above the bar (they are crossing without help),
+    and those who hold no product on that day (``held`` is 0: they have closed
+    their relationship).  ``None`` for ``end`` or ``held`` skips that check.
+
+    Ranking: smallest gap as a share of the bar first, then the larger ADA.
+
+    Parameters
+    ----------
+    features : pd.DataFrame
+        One row per customer with ``ada``, ``peak`` and, unless None, ``end`` and ``held``.
+    thresholds : TierThresholds
+        The tiers' bars.
+    window : float
+        How far below the bar counts as just below, a fraction of the bar (0 to 1).
+    top_n : int, optional
+        Keep the first ``top_n`` (None: all).
+    ada, peak, end, held : str
+        Column names.
+    drop_excluded : bool
+        False keeps the excluded customers too, with their reason in ``excluded``.
+
+    Returns
+    -------
+    pd.DataFrame
+        The candidates' feature rows with ``tier``, ``next_tier``, ``bar``, ``gap``
+        (CNY of ADA to the bar), ``gap_share`` (gap / bar) and ``excluded``
+        (None for a candidate, else one of :data:`UPGRADE_EXCLUSIONS`).
     """
     if not 0 < window < 1:
         raise ParamsError(f"upgrade.window must be a fraction between 0 and 1, got {window!r}")
+    _need(features, [c for c in (ada, peak, end, held) if c is not None], "upgrade_candidates")
     a = features[ada].to_numpy(dtype=float)
     current = assign_tiers(features, thresholds, ada=ada, peak=peak).astype(str).to_numpy()
     above = {TIERS[i + 1]: TIERS[i] for i in range(len(TIERS) - 1)}
@@ -194,8 +230,18 @@ def upgrade_candidates(
     out["bar"] = bar[cand]
     out["gap"] = gap[cand]
     out["gap_share"] = out["gap"] / out["bar"]
+    excluded = pd.Series(None, index=out.index, dtype=object)
+    if end is not None:
+        excluded[out[end].fillna(0.0).to_numpy() >= out["bar"].to_numpy()] = "above_at_end"
+    if held is not None:
+        excluded[out[held].fillna(0).to_numpy() <= 0] = "closed"
+    out["excluded"] = excluded
+    if drop_excluded:
+        out = out[out["excluded"].isna()]
     out = out.sort_values(["gap_share", ada], ascending=[True, False])
-    return (out.head(top_n) if top_n else out).reset_index(drop=True)
+    out = (out.head(top_n) if top_n else out).reset_index(drop=True)
+    out["excluded"] = out["excluded"].astype(object).where(out["excluded"].notna(), None)
+    return out
 
 
 def long_tail_profile(

@@ -28,9 +28,13 @@ from crmstudy.tiers import (
 
 
 def frame(ada, peak=None, **cols) -> pd.DataFrame:
-    """Features of customers C01, C02, ... with the given ADA (peak defaults to ADA)."""
+    """Features of customers C01, C02, ... with the given ADA.
+
+    Peak and period-end assets default to the ADA, products held on the last day to 1.
+    """
     ada = np.asarray(ada, dtype=float)
     ids = [f"C{i + 1:02d}" for i in range(len(ada))]
+    cols = {"end_assets": ada, "n_products": 1, **cols}
     return pd.DataFrame({"customer_id": ids, "ada": ada, "peak_assets": ada if peak is None else peak, **cols})
 
 
@@ -275,6 +279,43 @@ def test_a_wider_window_finds_more():
 def test_a_window_outside_zero_to_one_is_refused(window):
     with pytest.raises(ParamsError, match="upgrade.window must be a fraction between 0 and 1"):
         upgrade_candidates(frame([1_000]), window=window)
+
+
+def test_a_customer_already_over_the_bar_at_the_period_end_is_not_a_candidate():
+    # all three average 495k, 1 % below key; on the last day C02 has 500k (on the bar) and C03 520k
+    f = frame([495_000] * 3, end_assets=[499_999.99, 500_000, 520_000])
+    assert upgrade_candidates(f, top_n=None)["customer_id"].tolist() == ["C01"]
+    every = upgrade_candidates(f, top_n=None, drop_excluded=False).set_index("customer_id")["excluded"]
+    assert every.isna().tolist() == [True, False, False] and every.loc["C02"] == every.loc["C03"] == "above_at_end"
+
+
+def test_a_customer_holding_no_product_on_the_last_day_has_closed_and_is_not_a_candidate():
+    f = frame([495_000, 190_000, 190_000], n_products=[0, 1, 0], end_assets=[600_000, 0, 0])
+    c = upgrade_candidates(f, top_n=None, drop_excluded=False).set_index("customer_id")
+    assert c["excluded"].to_dict() == {"C01": "closed", "C02": None, "C03": "closed"}
+    assert upgrade_candidates(f, top_n=None)["customer_id"].tolist() == ["C02"]
+
+
+def test_top_n_counts_only_candidates_that_are_kept():
+    f = frame([495_000, 499_000, 190_000], end_assets=[495_000, 510_000, 190_000])
+    assert upgrade_candidates(f, top_n=2)["customer_id"].tolist() == ["C01", "C03"]
+
+
+def test_the_period_end_checks_can_be_switched_off_and_a_missing_column_is_named():
+    f = frame([495_000], end_assets=[600_000], n_products=[0])
+    assert upgrade_candidates(f, end=None, held=None, top_n=None)["customer_id"].tolist() == ["C01"]
+    with pytest.raises(DataError, match="upgrade_candidates: missing column.*end_assets"):
+        upgrade_candidates(f.drop(columns="end_assets"))
+
+
+def test_no_upgrade_candidate_of_the_tiny_bank_ends_the_period_over_its_bar_or_without_a_product(tiny_bank):
+    from crmstudy.features import customer_features
+
+    f = customer_features(tiny_bank)
+    c = upgrade_candidates(f, top_n=None)
+    every = upgrade_candidates(f, top_n=None, drop_excluded=False)
+    assert len(c) and (c["end_assets"] < c["bar"]).all() and (c["n_products"] > 0).all()
+    assert len(every) == len(c) + every["excluded"].notna().sum() and every["excluded"].notna().any()
 
 
 # --- long tail ------------------------------------------------------------------------------------
