@@ -113,6 +113,9 @@ class AssociationParams(_Strict):
     )
     alpha: float = _knob(0.05, unit="false discovery rate", gt=0, lt=1)
     correction: Literal["bh", "holm"] = _knob("bh", note="bh: Benjamini-Hochberg; holm: family-wise")
+    adjust_for: list[Literal["ada", "age"]] = _knob(
+        ["ada", "age"], note="cells compared with customers of like wealth and age (CMH); [] for unadjusted"
+    )
     top_n: int = _knob(20, unit="customers", ge=1, note="in the cross-sell list")
     seed: int = _knob(0, note="look-alike groups and the hidden-product check")
 

@@ -6,11 +6,13 @@ for this branch alone; the knobs are ``ctx.params.association``.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ... import i18n
 from ...association import (
     GroupProductAssociation,
+    NextBestEvaluation,
     SimilarCustomers,
     evaluate_next_best,
     group_product_association,
@@ -70,8 +72,10 @@ def _reading(
     sig = cells[cells["significant"]]
     level = i18n.t(f"association.level.{'bh' if assoc.correction == 'bh' else 'holm'}", lang)
     alpha = i18n.percent(assoc.alpha, lang, digits=0)
+    adjusted = bool(assoc.adjusted_for)  # the wording says what the cells were compared with
+    suffix = "_adjusted" if adjusted else ""
     if sig.empty:
-        return i18n.t("association.none", lang, level=level, alpha=alpha)
+        return i18n.t(f"association.none{suffix}", lang, level=level, alpha=alpha)
     groups = groups or {}
     pct = lambda x: i18n.percent(x, lang, digits=0)  # noqa: E731
 
@@ -79,28 +83,53 @@ def _reading(
         who = groups.get(row["group"], str(row["group"]).replace("_", " "))
         what = names.get(row["product_id"], row["product_id"])
         what = what[:1].lower() + what[1:] if what[1:2].islower() else what  # "Mobile banking" mid-sentence
-        key = "association.more" if row["rate_ratio"] >= 1 else "association.less"
+        ratio = row["odds_ratio_mh"] if adjusted else row["rate_ratio"]
+        key = f"association.{'more' if ratio >= 1 else 'less'}{suffix}"
         return i18n.t(
             key,
             lang,
             group=who,
             product=what,
-            ratio=i18n.number(row["rate_ratio"], lang, digits=1),
+            ratio=i18n.number(ratio, lang, digits=1),
             rate=pct(row["rate"]),
             rate_rest=pct(row["rate_rest"]),
         )
 
-    top = sig.loc[sig["residual"].idxmax()] if (sig["residual"] > 0).any() else None
-    low = sig.loc[sig["residual"].idxmin()] if (sig["residual"] < 0).any() else None
+    # the strongest cell each way: by the adjusted odds ratio when adjusted, else by the residual
+    strength = np.log(sig["odds_ratio_mh"].clip(1e-9, 1e9)) if adjusted else sig["residual"]
+    top = sig.loc[strength.idxmax()] if (strength > 0).any() else None
+    low = sig.loc[strength.idxmin()] if (strength < 0).any() else None
     findings = i18n.t("association.finding_sep", lang).join(phrase(r) for r in (top, low) if r is not None)
     return i18n.t(
-        "association.reading",
+        f"association.reading{suffix}",
         lang,
         n=i18n.integer(len(sig), lang),
         total=i18n.integer(len(cells), lang),
         level=level,
         alpha=alpha,
         findings=findings,
+    )
+
+
+def _evaluation_reading(evaluation: NextBestEvaluation, lang: str = "en") -> str:
+    """The hidden-product check in words: the list beats popularity only when the gain's interval excludes 0."""
+    if evaluation.beats_baseline:
+        key = "association.evaluation.better"
+    elif evaluation.loses_to_baseline:
+        key = "association.evaluation.worse"
+    else:
+        key = "association.evaluation.same"
+    points = lambda x: i18n.number(100 * x, lang, digits=1)  # noqa: E731
+    return i18n.t(
+        key,
+        lang,
+        n_test=i18n.integer(evaluation.n_test, lang),
+        recall=i18n.percent(evaluation.recall_at_k, lang, digits=0),
+        baseline=i18n.percent(evaluation.baseline_recall_at_k, lang, digits=0),
+        gain=points(evaluation.recall_difference),
+        low=points(evaluation.gain_low),
+        high=points(evaluation.gain_high),
+        level=i18n.percent(evaluation.ci, lang, digits=0),
     )
 
 
@@ -114,13 +143,15 @@ def cross_sell_list(
     top_n: int = 20,
     lang: str = "en",
     tiers: pd.Series | None = None,
+    recs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The branch's cross-sell list: highest tiers first, then the surest first offer; ids masked.
 
     Column labels, tier names and offers are in ``lang``; ``names`` are the product names to show;
-    ``tiers`` the customers' tiers when the caller has them (else assigned from ``thresholds``).
+    ``tiers`` the customers' tiers when the caller has them (else assigned from ``thresholds``);
+    ``recs`` the model's top-3 recommendations when the caller has them (else computed here).
     """
-    recs = model.recommend(features, holding, top_n=3)
+    recs = model.recommend(features, holding, top_n=3) if recs is None else recs
     wide = recs.assign(
         offer=[
             i18n.t(
@@ -150,6 +181,15 @@ def build(ctx: BranchContext) -> Section:
     ``correction`` (:func:`crmstudy.association.group_product_association`), ``top_n``
     (customers in the cross-sell list), ``seed`` (look-alike groups and the hidden-product check).
 
+    The list is said to beat offering everyone the most popular products only when the
+    95% paired-bootstrap interval of the recall gain lies above 0
+    (:attr:`~crmstudy.association.NextBestEvaluation.beats_baseline`); otherwise the
+    reading says it does not (or that popularity does better) and the list's caption
+    labels it as not shown to beat popularity.  ``summary``: the cells and recalls as
+    before, ``gain``, ``gain_low``, ``gain_high``, ``beats_baseline``, ``status``
+    (finding: the list beats popularity; no_finding: it does not; not_applicable: too few
+    customers to check), ``total`` (customers with an offer) and ``listed``.
+
     Returns
     -------
     Section
@@ -161,7 +201,9 @@ def build(ctx: BranchContext) -> Section:
     by, alpha, seed = knobs.by, knobs.alpha, knobs.seed
     holding = read_holding_matrix(ctx.bank, as_of=ctx.period.end, branch=ctx.branch_id)
     names = _product_names(ctx.bank, lang)
-    assoc = group_product_association(ctx.features, holding, by=by, alpha=alpha, correction=knobs.correction)
+    assoc = group_product_association(
+        ctx.features, holding, by=by, alpha=alpha, correction=knobs.correction, adjust_for=knobs.adjust_for or None
+    )
     assoc = assoc.named(names)
     groups = _group_names(by, assoc.cells["group"], lang)
     s = Section("association")
@@ -173,6 +215,8 @@ def build(ctx: BranchContext) -> Section:
     n = int(ctx.features["customer_id"].isin(holding.index).sum())
     k = max(2, min(12, n // _CUSTOMERS_PER_CLUSTER))
     model = SimilarCustomers(n_clusters=k, seed=seed).fit(ctx.features, holding)
+    recs = model.recommend(ctx.features, holding, top_n=3)
+    total = int(recs["customer_id"].isin(ctx.features["customer_id"]).groupby(recs["customer_id"]).any().sum())
     shown = cross_sell_list(
         ctx.features,
         holding,
@@ -182,20 +226,15 @@ def build(ctx: BranchContext) -> Section:
         top_n=knobs.top_n,
         lang=lang,
         tiers=ctx.tiers,
+        recs=recs,
     )
-    s.heading(i18n.t("association.cross_sell.heading", lang), level=3)
-    s.table(shown, caption=i18n.t("association.cross_sell.caption", lang, n=i18n.integer(len(shown), lang)))
     evaluation = evaluate_next_best(ctx.features, holding, n_clusters=k, seed=seed) if n >= 10 * k else None
+    beats = evaluation is not None and evaluation.beats_baseline
+    s.heading(i18n.t("association.cross_sell.heading", lang), level=3)
+    caption = "association.cross_sell.caption" if beats else "association.cross_sell.caption_unproven"
+    s.table(shown, caption=i18n.t(caption, lang, n=i18n.integer(len(shown), lang), total=i18n.integer(total, lang)))
     if evaluation is not None:
-        better = evaluation.recall_at_k > evaluation.baseline_recall_at_k
-        s.say(
-            i18n.t(
-                f"association.evaluation.{'better' if better else 'worse'}",
-                lang,
-                recall=i18n.percent(evaluation.recall_at_k, lang, digits=0),
-                baseline=i18n.percent(evaluation.baseline_recall_at_k, lang, digits=0),
-            )
-        )
+        s.say(_evaluation_reading(evaluation, lang))
     s.data = {"association": assoc, "cross_sell": shown, "evaluation": evaluation}
     s.summary = {
         "significant_cells": int(assoc.cells["significant"].sum()),
@@ -203,5 +242,12 @@ def build(ctx: BranchContext) -> Section:
         "cross_sell": int(len(shown)),
         "recall_at_k": None if evaluation is None else float(evaluation.recall_at_k),
         "baseline_recall_at_k": None if evaluation is None else float(evaluation.baseline_recall_at_k),
+        "gain": None if evaluation is None else float(evaluation.recall_difference),
+        "gain_low": None if evaluation is None else float(evaluation.gain_low),
+        "gain_high": None if evaluation is None else float(evaluation.gain_high),
+        "beats_baseline": bool(beats),
+        "status": "not_applicable" if evaluation is None else ("finding" if beats else "no_finding"),
+        "total": total,
+        "listed": int(len(shown)),
     }
     return s

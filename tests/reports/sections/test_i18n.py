@@ -180,7 +180,9 @@ def test_in_english_the_association_section_keeps_its_wording(rendered):
     out, bundles = rendered["association", "en"]
     prose = _prose(bundles)
     assert prose[0] == "Who holds what: customer groups × products"
-    assert "group × product cells differ from the branch beyond chance" in prose[1]
+    # adjusted for wealth and age by default (association.adjust_for), and the sentence says so
+    assert prose[1].startswith("Compared with customers of like wealth and age")
+    assert "group × product cells differ beyond chance" in prose[1]
     assert "Cross-sell list: next-best products" in prose
     assert prose[-1].startswith("Checked on customers with one product hidden")
     assert list(out["cross_sell"].columns) == [
