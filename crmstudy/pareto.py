@@ -23,13 +23,25 @@ import pandas as pd
 
 from .errors import DataError
 from .pareto_groups import TheilResult, _groups, theil_decomposition
+from .pareto_intervals import (
+    DEFAULT_METHOD,
+    METHODS,
+    GiniComparison,
+    check_interval_method,
+    compare_sorted,
+    gini_intervals,
+)
 from .results import Result
-from .stats import bootstrap_counts, nonnegative_array
+from .stats import nonnegative_array
 
 __all__ = [
+    "DEFAULT_METHOD",
+    "METHODS",
+    "GiniComparison",
     "GiniResult",
     "ParetoSummary",
     "TheilResult",
+    "compare_gini",
     "concentration_by_group",
     "customers_holding_share",
     "gini",
@@ -44,22 +56,25 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GiniResult(Result):
-    """A Gini coefficient with its percentile-bootstrap interval.
+    """A Gini coefficient with its confidence interval.
 
     Attributes
     ----------
     estimate : float
         The sample Gini coefficient, in [0, 1).
     low, high : float
-        Bounds of the bootstrap interval; NaN when no interval was asked for.
+        Bounds of the interval; NaN when no interval was asked for.
     n : int
         Number of customers (rows) the estimate is based on.
+    method : str
+        How the interval was computed (one of :data:`METHODS`); "" without one.
     """
 
     estimate: float
     low: float
     high: float
     n: int
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,8 +222,10 @@ def lorenz_curve(values, *, weights=None, points: int | None = None) -> pd.DataF
     return pd.DataFrame({"customer_share": customer_share, "value_share": value_share})
 
 
-def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000, seed: int = 0) -> GiniResult:
-    r"""Gini coefficient of a non-negative quantity, with a bootstrap interval.
+def gini(
+    values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000, seed: int = 0, method: str = DEFAULT_METHOD
+) -> GiniResult:
+    r"""Gini coefficient of a non-negative quantity, with a confidence interval.
 
     Parameters
     ----------
@@ -219,12 +236,17 @@ def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000, s
         Frequency weights aligned with ``values``: a weight of 3 counts as the
         row repeated three times.
     ci : float or None
-        Confidence level of the percentile bootstrap; None skips it.
+        Confidence level of the interval; None skips it.
     n_boot : int
-        Number of bootstrap resamples.
+        Number of bootstrap resamples (bootstrap methods only).
     seed : int
         Seed of the bootstrap's random generator; the same seed gives the same
         interval.
+    method : str
+        One of :data:`METHODS` (see :mod:`crmstudy.pareto_intervals`). The
+        default, a bootstrap-t on the logit scale, kept 93-95% coverage from
+        1,400 customers up in ``benchmarks/gini_coverage.py``, where the
+        percentile bootstrap (``"percentile"``) gave 77-91%.
 
     Returns
     -------
@@ -246,7 +268,8 @@ def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000, s
     The bootstrap resamples rows with replacement (rows keep their weights).
     Values are sorted once; each resample is a vector of multinomial counts
     over the sorted values used as extra weights, so a resample costs O(n):
-    a million customers with ``n_boot=200`` take a few seconds.
+    a million customers with ``n_boot=200`` take a few seconds (the
+    studentised methods about twice the percentile's time).
 
     Examples
     --------
@@ -260,27 +283,68 @@ def gini(values, *, weights=None, ci: float | None = 0.95, n_boot: int = 1000, s
     estimate = _gini_sorted(x, w)
     if ci is None:
         return GiniResult(estimate, float("nan"), float("nan"), int(x.size))
+    _check_interval_args(ci, n_boot, method, caller="gini")
+    (low, high) = gini_intervals(x, w, methods=[method], ci=ci, n_boot=int(n_boot), seed=seed)[method]
+    return GiniResult(estimate, low, high, int(x.size), method)
+
+
+def _check_interval_args(ci, n_boot, method, *, caller: str) -> None:
     if not 0.0 < ci < 1.0:
-        raise DataError(f"gini: 'ci' must be a confidence level between 0 and 1, got {ci!r}")
+        raise DataError(f"{caller}: 'ci' must be a confidence level between 0 and 1, got {ci!r}")
     if int(n_boot) != n_boot or n_boot < 1:
-        raise DataError(f"gini: 'n_boot' must be a positive integer, got {n_boot!r}")
-    boot = _bootstrap_gini(x, w, n_boot=int(n_boot), seed=seed)
-    if np.isnan(boot).all():
-        low = high = float("nan")
-    else:
-        low, high = np.nanquantile(boot, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
-    return GiniResult(estimate, float(low), float(high), int(x.size))
+        raise DataError(f"{caller}: 'n_boot' must be a positive integer, got {n_boot!r}")
+    check_interval_method(method, caller=caller)
 
 
-def _bootstrap_gini(x: np.ndarray, w: np.ndarray | None, *, n_boot: int, seed: int) -> np.ndarray:
-    """Gini of ``n_boot`` row resamples of ascending ``x``, in memory-bounded batches."""
-    out = np.empty(n_boot)
-    for start, counts in bootstrap_counts(x.size, n_boot, seed=seed):
-        if w is not None:
-            counts *= w
-        # A resample with zero total (all draws hit zero values) gives NaN.
-        out[start : start + len(counts)] = _gini_batch(x, counts)
-    return out
+def compare_gini(
+    values, rest, *, weights=None, rest_weights=None, ci: float = 0.95, n_perm: int = 1000, seed: int = 0
+) -> GiniComparison:
+    """Is one group (a branch) more or less concentrated than another (the rest of the bank)? A permutation test.
+
+    Parameters
+    ----------
+    values, rest : pd.Series or array-like
+        One non-negative value per customer of each group, each with a positive total.
+    weights, rest_weights : pd.Series or array-like, optional
+        Frequency weights of each group's rows (a row keeps its weight when permuted).
+    ci : float
+        Confidence level of the interval of the difference.
+    n_perm : int
+        Random permutations of the group labels.
+    seed : int
+        Seed of the permutations (and of the subsample of a large ``rest``).
+
+    Returns
+    -------
+    GiniComparison
+        ``difference = gini - rest_gini``, its interval (``low``, ``high``) and the two-sided
+        permutation p-value.
+
+    Notes
+    -----
+    The labels "branch" and "rest" are shuffled over the pooled customers, group sizes kept,
+    and the difference in Gini recomputed: under "the labels do not matter" the observed
+    difference is one draw of that distribution. The test is exact at any size and whatever the
+    tail, where a bootstrap of the difference is not: with asset data the largest customer of
+    the bank decides both Ginis, and a bootstrap never moves it into the other group (on the
+    null bank it called 11 of 30 branches more or less concentrated). It tests "same
+    distribution" with a statistic that reads concentration. A ``rest`` of more than
+    :data:`crmstudy.pareto_intervals.MAX_REST` rows is subsampled first. Cost: O(n n_perm) for
+    n pooled rows.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> r = compare_gini(rng.lognormal(0, 2, 500), rng.lognormal(0, 1, 5000), n_perm=200)
+    >>> r.difference > 0, r.p_value < 0.05
+    (True, True)
+    """
+    x, wx = _clean(values, weights, caller="compare_gini")
+    y, wy = _clean(rest, rest_weights, caller="compare_gini")
+    _require_positive_total(x, wx, caller="compare_gini")
+    _require_positive_total(y, wy, caller="compare_gini")
+    _check_interval_args(ci, n_perm, DEFAULT_METHOD, caller="compare_gini")
+    return compare_sorted(x, wx, y, wy, ci=ci, n_perm=int(n_perm), seed=seed)
 
 
 def top_share(values, k: float = 0.2, *, weights=None) -> float:
