@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import DataError, ParamsError
 from ..results import Result
+from ..stats import bootstrap_counts
 from ._checks import _aligned, _alpha, _informative, _need
 
 #: Default look-alike features: who the customer is and how they behave.
@@ -214,6 +215,16 @@ class NextBestEvaluation(Result):
         hits per offered product.
     baseline_recall_at_k, baseline_precision_at_k : float
         The same for offering the bank's most popular products not held.
+    gain_low, gain_high : float
+        Interval of the recall gain ``recall_at_k - baseline_recall_at_k`` (a
+        difference of shares) at level ``ci``: the percentile interval of a
+        paired bootstrap over the test customers (each resample keeps a
+        customer's two hits together), :func:`paired_bootstrap_interval`.
+        NaN when ``n_boot`` is 0.
+    ci : float
+        Confidence level of the interval.
+    n_boot : int
+        Bootstrap resamples.
     """
 
     k: int
@@ -222,11 +233,77 @@ class NextBestEvaluation(Result):
     precision_at_k: float
     baseline_recall_at_k: float
     baseline_precision_at_k: float
+    gain_low: float = float("nan")
+    gain_high: float = float("nan")
+    ci: float = 0.95
+    n_boot: int = 0
 
     @property
     def recall_gain(self) -> float:
         """Recall@k of the look-alikes over that of popularity (1 = no better)."""
         return self.recall_at_k / self.baseline_recall_at_k if self.baseline_recall_at_k else float("nan")
+
+    @property
+    def recall_difference(self) -> float:
+        """Recall@k of the look-alikes minus that of popularity (0 = no better)."""
+        return self.recall_at_k - self.baseline_recall_at_k
+
+    @property
+    def beats_baseline(self) -> bool:
+        """True only when the whole interval of the gain lies above 0 (NaN bounds: False)."""
+        return bool(self.gain_low > 0)
+
+    @property
+    def loses_to_baseline(self) -> bool:
+        """True only when the whole interval of the gain lies below 0 (popularity does better)."""
+        return bool(self.gain_high < 0)
+
+
+def paired_bootstrap_interval(
+    a: np.ndarray, b: np.ndarray, *, n_boot: int = 2000, ci: float = 0.95, seed: int | np.random.Generator = 0
+) -> tuple[float, float]:
+    """Percentile interval of ``mean(a) - mean(b)`` by a paired bootstrap over rows.
+
+    Each resample draws the rows (customers) with replacement and keeps each
+    row's pair ``(a_i, b_i)`` together, so it is the bootstrap of the mean of
+    the per-row differences ``a_i - b_i``; the interval is the ``(1 - ci) / 2``
+    and ``(1 + ci) / 2`` quantiles (numpy's default, linear) of the resampled
+    means.  Resamples come from :func:`crmstudy.stats.bootstrap_counts` with
+    ``seed``: with one batch, resample r is ``rng.integers(0, n, size=(n_boot, n))[r]``.
+
+    Parameters
+    ----------
+    a, b : array-like
+        Paired per-row values (hits as 0/1 or booleans), the same length (at least 1).
+    n_boot : int
+        Resamples (at least 1).
+    ci : float
+        Confidence level, between 0 and 1.
+    seed : int or np.random.Generator
+        Seed of the resamples.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Examples
+    --------
+    >>> paired_bootstrap_interval([1, 1, 1], [0, 0, 0], n_boot=50)
+    (1.0, 1.0)
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 1 or a.size == 0 or a.shape != b.shape:
+        raise DataError("paired_bootstrap_interval: 'a' and 'b' must be two non-empty arrays of the same length")
+    d = a - b
+    if n_boot < 1:
+        raise ParamsError(f"'n_boot' must be a whole number >= 1, got {n_boot!r}")
+    _alpha(ci, "ci")
+    means = np.empty(n_boot)
+    for start, counts in bootstrap_counts(d.size, n_boot, seed=seed):
+        means[start : start + len(counts)] = counts @ d / d.size
+    low, high = np.quantile(means, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(low), float(high)
 
 
 def _hide(hold: pd.DataFrame, products: list[str], rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
@@ -252,6 +329,8 @@ def evaluate_next_best(
     test_share: float = 0.3,
     n_clusters: int = 12,
     seed: int = 0,
+    n_boot: int = 2000,
+    ci: float = 0.95,
     id_col: str = "customer_id",
 ) -> NextBestEvaluation:
     """Hide one held product per test customer and see whether the ranking finds it.
@@ -263,10 +342,33 @@ def evaluate_next_best(
     products the customer visibly does not hold.  With one hidden product,
     precision@k = recall@k / k.
 
+    The gain over popularity is judged on the same test customers: each has a
+    hit or not under both rankings, and a paired bootstrap of the per-customer
+    difference (``n_boot`` resamples, seeded from ``seed``) gives its interval
+    at level ``ci`` (:func:`paired_bootstrap_interval`).  Claim that the list
+    beats popularity only when :attr:`NextBestEvaluation.beats_baseline`.
+
+    Parameters
+    ----------
+    features, holding : pd.DataFrame
+        Customer features and their holding matrix (customers × products, 0/1).
+    k : int
+        Products offered per customer.
+    test_share : float
+        Share of customers held out for the test.
+    n_clusters, seed : int
+        Look-alike groups; the seed of the split, the hidden products, KMeans and the bootstrap.
+    n_boot : int
+        Bootstrap resamples of the gain's interval (0: no interval, the bounds are NaN).
+    ci : float
+        Confidence level of the interval.
+    id_col : str
+        Customer id column.
+
     Returns
     -------
     NextBestEvaluation
-        Recall@k and precision@k of the look-alike ranking and of popularity.
+        Recall@k and precision@k of the look-alike ranking and of popularity, and the interval of the gain.
     """
     _alpha(test_share, "test_share")
     cust, hold = _aligned(features, holding, id_col, "evaluate_next_best")
@@ -284,6 +386,11 @@ def evaluate_next_best(
     held = visible.to_numpy() > 0
     base_scores = np.where(held, np.nan, model.popularity_.to_numpy()[None, :])
     hit_m, hit_b = _hits(model_scores, hidden, k), _hits(base_scores, hidden, k)
+    low, high = (
+        paired_bootstrap_interval(hit_m, hit_b, n_boot=n_boot, ci=ci, seed=np.random.default_rng([seed, 1]))
+        if n_boot
+        else (float("nan"), float("nan"))
+    )
     return NextBestEvaluation(
         k=k,
         n_test=int(len(t_cust)),
@@ -291,4 +398,8 @@ def evaluate_next_best(
         precision_at_k=float(hit_m.mean() / k),
         baseline_recall_at_k=float(hit_b.mean()),
         baseline_precision_at_k=float(hit_b.mean() / k),
+        gain_low=low,
+        gain_high=high,
+        ci=float(ci),
+        n_boot=int(n_boot),
     )
