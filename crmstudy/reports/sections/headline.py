@@ -7,11 +7,21 @@ import functools
 from ... import i18n
 from ..context import BranchContext
 from .base import Section
+from .upgrades import period_word
 
 
 def build(ctx: BranchContext) -> Section:
-    """Customers, assets, concentration, key customers, dormancy, upgrade candidates; ``summary`` is the headline."""
+    """Customers, assets, concentration, key customers, dormancy, upgrade candidates.
+
+    ``summary`` is the headline itself (:attr:`BranchContext.headline`, also the index's row), without
+    ``status``, ``total`` or ``listed``: a ``status`` key would overwrite the index's run status, and
+    the headline restates counts whose finding is the upgrades section's; findings.json reads the
+    headline as not_applicable.  The reading's count of upgrade candidates is the true total
+    (:attr:`BranchContext.upgrade_candidates`) and its period word follows the period's length
+    (:func:`.upgrades.period_word`).
+    """
     lang, h = ctx.lang, ctx.headline
+    n = int(h["upgrade_candidates"])
     s = Section("headline", summary=h)
     s.heading(
         i18n.t(
@@ -37,6 +47,14 @@ def build(ctx: BranchContext) -> Section:
             i18n.t("headline.upgrade_candidates", lang): i18n.integer(h["upgrade_candidates"], lang),
         }
     )
+    if not n:
+        return s.say(i18n.t("headline.reading_no_upgrades", lang, top20=pct(h["top20_share"])))
     return s.say(
-        i18n.t("headline.reading", lang, top20=pct(h["top20_share"]), n=i18n.integer(h["upgrade_candidates"], lang))
+        i18n.t(
+            "headline.reading",
+            lang,
+            top20=pct(h["top20_share"]),
+            n=i18n.integer(n, lang),
+            when=period_word(ctx.period, lang),
+        )
     )

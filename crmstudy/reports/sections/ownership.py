@@ -13,8 +13,24 @@ from ._common import labels
 from .base import Section
 
 
+def _reading_key(orphans: int, wrong: int) -> str:
+    """The reading for what was found: an instruction only for a count above zero, and only for that count."""
+    if orphans and wrong:
+        return "ownership.reading.both"
+    if orphans:
+        return "ownership.reading.orphans"
+    return "ownership.reading.wrong" if wrong else "ownership.reading.none"
+
+
 def build(ctx: BranchContext) -> Section:
-    """The ownership table; the reading counts orphans (owner left) and customers with the wrong role."""
+    """The ownership table; the reading counts orphans (owner left) and customers with the wrong role.
+
+    The reading tells staff to reassign only what was found: orphans, customers with the
+    wrong role, both, or nothing to do.  ``summary``: ``orphaned``, ``wrong_role``,
+    ``status`` (finding / no_finding / not_applicable), ``total`` (customers to reassign,
+    orphans plus wrong role) and ``listed`` (0: the table counts customers per role and
+    lists none).
+    """
     lang = ctx.lang
     table = ownership_table(ctx.features, ctx.staff, ctx.ownership, as_of=pd.Timestamp(ctx.period.end))
     s = Section("ownership", data={"table": table})
@@ -47,5 +63,17 @@ def build(ctx: BranchContext) -> Section:
     )
     wrong = int((table["customers"] - table["correctly_owned"] - table["orphaned"]).clip(lower=0).sum())
     orphans = int(table["orphaned"].sum())
-    s.summary = {"orphaned": orphans, "wrong_role": wrong}
-    return s.say(i18n.t("ownership.reading", lang, orphans=count(orphans), wrong=count(wrong)))
+    if len(ctx.features) == 0:
+        status = "not_applicable"
+    else:
+        status = "finding" if orphans + wrong else "no_finding"
+    s.summary = {
+        "orphaned": orphans,
+        "wrong_role": wrong,
+        "status": status,
+        "total": orphans + wrong,
+        "listed": 0,
+    }
+    if status == "not_applicable":
+        return s.say(i18n.t("ownership.no_customers", lang))
+    return s.say(i18n.t(_reading_key(orphans, wrong), lang, orphans=count(orphans), wrong=count(wrong)))

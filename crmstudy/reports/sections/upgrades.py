@@ -1,9 +1,11 @@
-"""Upgrade candidates: customers just below a tier's bar, the cheapest upgrades (source 001)."""
+"""Upgrade candidates: customers just below a tier's bar and still below it at the period's end (source 001)."""
 
 from __future__ import annotations
 
 from ... import i18n
+from ...period import Period
 from ...privacy import mask_customers
+from ...tiers import upgrade_candidates
 from ..context import BranchContext
 from ._common import tier_names
 from .base import Section
@@ -19,25 +21,87 @@ _COLUMNS = {
     "owner_staff_id": "owner",
 }
 
+#: Period lengths in days and their word ``upgrades.period.<word>`` ("this month", ...); others "over the period".
+_PERIOD_WORDS = {"month": (28, 31), "quarter": (89, 92), "half": (181, 184), "year": (365, 366)}
+
+
+def period_word(period: Period, lang: str = "en") -> str:
+    """The words for when something is to happen, matching the period's length ("this year" for a year).
+
+    Examples
+    --------
+    >>> period_word(Period.of("2025-01-01", "2025-12-31")), period_word(Period.of("2025-03-01", "2025-03-31"))
+    ('this year', 'this month')
+    >>> period_word(Period.of("2025-01-01", "2025-02-14"))
+    'over the period'
+    """
+    word = next((w for w, (lo, hi) in _PERIOD_WORDS.items() if lo <= period.days <= hi), "other")
+    return i18n.t(f"upgrades.period.{word}", lang)
+
 
 def build(ctx: BranchContext) -> Section:
-    """The ``upgrade.top_n`` smallest gaps, ids and names masked; ``data["candidates"]`` unmasked."""
+    """The ``upgrade.top_n`` smallest gaps, ids and names masked; ``data["candidates"]`` unmasked.
+
+    Candidates are :attr:`BranchContext.upgrade_candidates`: within ``upgrade.window`` below
+    the next bar, not over it on the period's last day, still holding a product then;
+    ranked by the gap as a share of the bar, then the larger ADA.  The reading gives the
+    true number of candidates, the number listed, and how many were left out and why.
+
+    ``summary``: ``listed``, ``candidates`` (= ``total``), ``total_gap`` (of those listed),
+    ``above_at_end`` and ``closed`` (left out), ``status`` (finding / no_finding /
+    not_applicable).
+    """
     lang = ctx.lang
-    up = ctx.upgrade_candidates.head(ctx.params.upgrade.top_n).reset_index(drop=True)
+    every = ctx.upgrade_candidates
+    up = every.head(ctx.params.upgrade.top_n).reset_index(drop=True)
+    window = ctx.params.upgrade.window
+    within = upgrade_candidates(ctx.features, ctx.thresholds, window=window, top_n=None, drop_excluded=False)
+    left_out = within["excluded"].value_counts()
+    above, closed = int(left_out.get("above_at_end", 0)), int(left_out.get("closed", 0))
     s = Section("upgrades", data={"candidates": up})
     s.heading(i18n.t("upgrades.heading", lang))
-    shown = mask_customers(up[list(_COLUMNS)])
-    names = tier_names(lang)
-    shown["tier"] = shown["tier"].map(names)
-    shown["next_tier"] = shown["next_tier"].map(names)
-    labels = {c: i18n.t(f"upgrades.{k}", lang) for c, k in _COLUMNS.items()}
-    s.table(
-        shown.rename(columns=labels),
-        caption=i18n.t("upgrades.caption", lang, n=i18n.integer(len(up), lang)),
-        formats={labels["ada"]: i18n.money_cell(lang), labels["gap"]: i18n.money_cell(lang)},
-    )
+    n = lambda x: i18n.integer(x, lang)  # noqa: E731
+    when = period_word(ctx.period, lang)
+    pct = i18n.percent(window, lang, digits=0 if float(window * 100).is_integer() else 1)
     total_gap = float(up["gap"].sum()) if len(up) else 0.0
-    s.summary = {"listed": int(len(up)), "candidates": int(len(ctx.upgrade_candidates)), "total_gap": total_gap}
-    return s.say(
-        i18n.t("upgrades.reading", lang, n=i18n.integer(len(up), lang), gap=i18n.money(total_gap, lang, compact=False))
-    )
+    if len(ctx.features) == 0:
+        status = "not_applicable"
+    else:
+        status = "finding" if len(every) else "no_finding"
+    s.summary = {
+        "listed": int(len(up)),
+        "candidates": int(len(every)),
+        "total_gap": total_gap,
+        "above_at_end": above,
+        "closed": closed,
+        "status": status,
+        "total": int(len(every)),
+    }
+    if up.empty:
+        s.say(i18n.t("upgrades.none", lang, window=pct, when=when))
+    else:
+        shown = mask_customers(up[list(_COLUMNS)])
+        names = tier_names(lang)
+        shown["tier"] = shown["tier"].map(names)
+        shown["next_tier"] = shown["next_tier"].map(names)
+        labels = {c: i18n.t(f"upgrades.{k}", lang) for c, k in _COLUMNS.items()}
+        s.table(
+            shown.rename(columns=labels),
+            caption=i18n.t("upgrades.caption", lang, n=n(len(up)), total=n(len(every))),
+            formats={labels["ada"]: i18n.money_cell(lang), labels["gap"]: i18n.money_cell(lang)},
+        )
+        s.say(
+            i18n.t(
+                "upgrades.reading",
+                lang,
+                total=n(len(every)),
+                window=pct,
+                n=n(len(up)),
+                gap=i18n.money(total_gap, lang, compact=False),
+                when=when,
+            )
+        )
+    if above or closed:  # only the reasons that left someone out are named
+        key = "both" if above and closed else ("above" if above else "closed")
+        s.markdown(i18n.t(f"upgrades.excluded.{key}", lang, above=n(above), closed=n(closed)))
+    return s
