@@ -2,17 +2,30 @@
 
 Exit codes: 0 all succeeded; 1 some branches failed (or, for ``verify``, some
 files changed); 2 bad input (the message names the file, table, column or
-parameter); 3 locked: another run is writing to the same output folder.
+parameter); 3 locked: another run is writing to the same output folder; 4 environment: the
+machine refused (disk full, read-only file system, no permission), with the path named.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED, CrmStudyError, RunLockedError
+from .errors import (
+    EXIT_BAD_INPUT,
+    EXIT_ENVIRONMENT,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    CrmStudyError,
+    RunLockedError,
+)
+
+#: OS errors that are the machine's state, not the input's: disk full, quota, read-only, no permission.
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 #: The parameters a report run reads when ``--params`` is not given and this file exists (relative to the cwd).
 DEFAULT_PARAMS = Path("params") / "defaults.yaml"
@@ -128,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     except CrmStudyError as err:
         print(f"crmstudy: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as err:  # the machine, not the input: disk full, read-only, no permission
+        if err.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"crmstudy: environment: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
 
 
 def _dispatch(args) -> int:

@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
+EXIT_ENVIRONMENT = 4
 
 
 class CrmStudyError(Exception):

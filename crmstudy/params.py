@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ParamsError
 
@@ -38,7 +38,16 @@ def _knob(default, *, unit: str | None = None, note: str | None = None, **limits
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+    # numbers are finite (``.inf`` is no tier bar); a whole number is not ``true``
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value, info):
+        field = cls.model_fields.get(info.field_name)
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float):
+            raise ValueError("expected a number, not true or false")
+        return value
 
 
 class PeriodParams(_Strict):
@@ -88,8 +97,8 @@ class LongTailParams(_Strict):
 class BootstrapParams(_Strict):
     """Intervals of the concentration figures."""
 
-    n_boot: int = _knob(500, unit="resamples", ge=0, note="0: no interval")
-    seed: int = 0
+    n_boot: int = _knob(500, unit="resamples", ge=0, le=100_000, note="0: no interval")
+    seed: int = _knob(0, ge=0)
 
 
 class ProspectsParams(_Strict):
@@ -187,6 +196,21 @@ def defaults_yaml() -> str:
 # --- reading and checking -------------------------------------------------------------------------------
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (the second would win silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"parameter {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
@@ -195,7 +219,7 @@ def _read_yaml(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         raise ParamsError(f"{path}: cannot read the parameters file: {e}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

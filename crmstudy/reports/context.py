@@ -100,6 +100,23 @@ class BranchContext:
         return gini(self.bank_ada, ci=None).estimate
 
     @functools.cached_property
+    def rest_ada(self) -> np.ndarray:
+        """Average daily assets of the rest of the bank: ``bank_ada`` without the branch's customers.
+
+        ``bank_ada`` is anonymous, so the branch's values are removed as a multiset: each branch value
+        takes out one equal bank value (ascending; a branch value the bank lacks removes nothing).
+        """
+        bank = np.sort(np.asarray(self.bank_ada, dtype="float64"))
+        own = np.sort(self.features["ada"].to_numpy(dtype="float64"))
+        first = np.searchsorted(own, own, side="left")  # the i-th copy of a value takes the i-th bank copy
+        pos = np.searchsorted(bank, own, side="left") + (np.arange(own.size) - first)
+        ok = pos < bank.size
+        ok[ok] = bank[pos[ok]] == own[ok]
+        keep = np.ones(bank.size, dtype=bool)
+        keep[pos[ok]] = False
+        return bank[keep]
+
+    @functools.cached_property
     def upgrade_candidates(self) -> pd.DataFrame:
         """Every upgrade candidate, smallest gap to the next bar first (:func:`crmstudy.tiers.upgrade_candidates`)."""
         return upgrade_candidates(self.features, self.thresholds, window=self.params.upgrade.window, top_n=None)
@@ -122,6 +139,8 @@ def check_branches(data, wanted: str | list[str]) -> list[str]:
         return valid
     if isinstance(wanted, str):
         wanted = [w.strip() for w in wanted.split(",") if w.strip()]
+    if not wanted:
+        raise BranchError(f"no branch named; pass 'all' or ids separated by commas, e.g. {valid[0]}")
     unknown = [w for w in wanted if w not in valid]
     if unknown:
         raise BranchError(f"unknown branch id(s) {', '.join(unknown)}; valid: {', '.join(valid)}")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ... import __version__
-from ...errors import CrmStudyError
+from ...errors import CrmStudyError, DataError
 from .cache import sha256
 from .results import RunSummary
 
@@ -26,14 +26,26 @@ def file_entry(base: Path, path: Path) -> dict:
 
 
 def read_manifest(folder: Path) -> dict:
-    """``folder/manifest.json``, or an empty dict when it is missing or not valid JSON."""
+    """``folder/manifest.json``, or an empty dict when there is none.
+
+    Raises
+    ------
+    DataError
+        The manifest is not valid JSON or not a run manifest: read as empty, the next
+        run would silently drop every other branch from ``latest/``, so it is refused.
+    """
     path = folder / "manifest.json"
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return {}
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(
+            f"{path}: corrupt manifest ({e}); move it away to rebuild latest/ from the next run's reports"
+        ) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("branches", {}), dict):
+        raise DataError(f"{path}: not a crmstudy run manifest; move it away to rebuild latest/")
+    return manifest
 
 
 def _now() -> str:

@@ -10,6 +10,7 @@ notebook stops the run with one line and an empty output folder.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ... import i18n
 from ...bank import Bank
-from ...errors import CrmStudyError
+from ...errors import CrmStudyError, ParamsError
 from ...params import ReportParams, load_params
 from ..context import branch_display_name, check_branches
 from .cache import cache_key, files_intact, notebook_digest
@@ -53,10 +54,60 @@ def on_disk(path, packaged: Traversable) -> Iterator[Path]:
         yield Path(on_disk_path).resolve()
 
 
+#: A run id is a folder name: letters, digits, '.', '_' or '-', starting with a letter or digit (no path).
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: The longest a branch may be given (seconds): a week.
+MAX_TIMEOUT = 7 * 24 * 3600
+#: The most extra attempts a failed branch may be given.
+MAX_RETRIES = 10
+
+
+def check_run_options(out_dir, *, run_id: str | None, timeout, retries: int, keep: int | None) -> None:
+    """Refuse, before any work or any folder is made, the options a run cannot honour (one line each)."""
+    if run_id is not None and not _RUN_ID.fullmatch(str(run_id)):
+        raise ParamsError(
+            f"--run-id {run_id!r}: expected a folder name of letters, digits, '.', '_' or '-' (no path, at most 64)"
+        )
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout <= MAX_TIMEOUT):
+        raise ParamsError(f"--timeout {timeout!r}: expected seconds between 1 and {MAX_TIMEOUT:,} (a week)")
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
+        raise ParamsError(f"--retries {retries!r}: expected a whole number from 0 to {MAX_RETRIES}")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise ParamsError(f"--keep {keep!r}: expected a whole number of run folders, 1 or more")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ParamsError(f"{out}: --out must be a folder; this is a file")
+
+
+def _check_overrides(params_file, valid: list[str]) -> None:
+    """A branch override file for a branch the bank does not have is a mistake, not something to ignore."""
+    if params_file is None:
+        return
+    folder = Path(params_file).parent / "branches"
+    unknown = sorted(p.name for p in folder.glob("*.yaml") if p.stem not in set(valid)) if folder.is_dir() else []
+    if unknown:
+        raise ParamsError(
+            f"{folder}: override file(s) for no branch of this bank: {', '.join(unknown)}; "
+            f"branches are {', '.join(valid)}"
+        )
+
+
+def _check_notebook(path: Path) -> None:
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as e:  # not JSON, not a notebook, unreadable: one line naming the file
+        raise CrmStudyError(f"{path}: not a readable Jupyter notebook ({type(e).__name__}: {e})") from None
+    if not nb.metadata.get("kernelspec", {}).get("name"):
+        raise CrmStudyError(f"{path}: the notebook names no kernel (metadata.kernelspec.name); papermill needs one")
+
+
 def prepare_run(data, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:
     """Check data, branch ids and every branch's parameters before any work starts."""
     bank = Bank.of(data)
     ids = check_branches(bank, branches)
+    _check_overrides(params_file, bank.branch_ids)
     params = {b: load_params(params_file, branch=b) for b in ids}
     return ids, params
 
@@ -110,6 +161,7 @@ def plan_run(
     names = {b: branch_display_name(branch_table, b, index_lang) for b in branch_table["branch_id"]}
     if not notebook.exists():
         raise CrmStudyError(f"{notebook}: report notebook not found")
+    _check_notebook(notebook)
     return RunPlan(
         data_dir,
         bank,

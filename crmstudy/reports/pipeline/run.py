@@ -10,7 +10,7 @@ from pathlib import Path
 from .execute import run_jobs
 from .lock import run_lock
 from .manifest import read_manifest
-from .plan import DEFAULT_NOTEBOOK, on_disk, plan_jobs, plan_run
+from .plan import DEFAULT_NOTEBOOK, check_run_options, on_disk, plan_jobs, plan_run
 from .publish import prune_runs, publish, publish_run
 from .results import RunSummary
 from .shared import attach_shared, remove_unmasked
@@ -83,6 +83,7 @@ def run_reports(
         Another run holds ``out_dir`` and ``wait`` is false.
     """
     t0 = time.perf_counter()
+    check_run_options(out_dir, run_id=run_id, timeout=timeout, retries=retries, keep=keep)
     with on_disk(notebook, DEFAULT_NOTEBOOK) as nb:
         plan = plan_run(
             data_dir,
@@ -98,8 +99,8 @@ def run_reports(
         out_dir = Path(out_dir).resolve()
         with run_lock(out_dir, wait=wait):
             run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
+            previous = read_manifest(out_dir / "latest")  # refused before any folder is made when corrupt
             run_dir, latest = _make_folders(out_dir, run_id)
-            previous = read_manifest(latest)
             results, jobs = plan_jobs(plan, run_dir, latest, previous, force=force)
             t_shared = time.perf_counter()
             attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)

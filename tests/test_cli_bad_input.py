@@ -1,0 +1,114 @@
+"""Bad input to `crmstudy report` is refused at the start: one line naming what is wrong, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+
+import pytest
+
+from crmstudy import cli
+from crmstudy.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT
+
+
+@pytest.fixture
+def report(monkeypatch, capsys):
+    """Run `crmstudy report ...` in this process from a folder; its exit code and its output."""
+
+    def run(bank, out, *extra, cwd):
+        monkeypatch.chdir(cwd)
+        argv = ["report", "--data", str(bank), "--out", str(out), "--no-progress", *extra]
+        code = cli.main(argv)
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(argv, code, captured.out, captured.err)
+
+    return run
+
+
+def _params(folder, text, overrides=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "defaults.yaml").write_text(text, encoding="utf-8")
+    for name, body in (overrides or {}).items():
+        (folder / "branches").mkdir(exist_ok=True)
+        (folder / "branches" / name).write_text(body, encoding="utf-8")
+    return folder / "defaults.yaml"
+
+
+CASES = {
+    "run id with a path": (lambda t: ["--run-id", "../../escaped"], "--run-id '../../escaped'"),
+    "absolute run id": (lambda t: ["--run-id", str(t / "abs")], "expected a folder name"),
+    "negative retries": (lambda t: ["--retries", "-1"], "--retries -1"),
+    "huge timeout": (lambda t: ["--timeout", "100000000000"], "--timeout 100000000000"),
+    "no branch named": (lambda t: ["--branches", ""], "no branch named"),
+    "unknown branch": (lambda t: ["--branches", "B999"], "unknown branch id(s) B999"),
+    "n_boot true": (lambda t: ["--params", str(_params(t / "p", "bootstrap:\n  n_boot: true\n"))], "n_boot"),
+    "infinite bar": (lambda t: ["--params", str(_params(t / "p", "tiers:\n  key: .inf\n"))], "finite number"),
+    "duplicate key": (
+        lambda t: ["--params", str(_params(t / "p", "upgrade:\n  top_n: 3\nupgrade:\n  top_n: 4\n"))],
+        "given twice",
+    ),
+    "override of no branch": (
+        lambda t: ["--params", str(_params(t / "p", "{}\n", {"B999.yaml": "{}\n"}))],
+        "override file(s) for no branch of this bank: B999.yaml",
+    ),
+    "params is a folder": (lambda t: ["--params", str(t)], "cannot read the parameters file"),
+    "params not utf-8": (
+        lambda t: ["--params", str(_write(t / "latin.yaml", "tiers:\n  key: 5\xe9\n".encode("latin-1")))],
+        "cannot read the parameters file",
+    ),
+    "notebook not json": (
+        lambda t: ["--notebook", str(_write(t / "nb.ipynb", b"not json"))],
+        "not a readable Jupyter notebook",
+    ),
+}
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input_is_one_line_exit_2_and_leaves_no_run_folder(case, tiny_bank, tmp_path, report):
+    make, expected = CASES[case]
+    work = tmp_path / "work"
+    work.mkdir()
+    out = tmp_path / "out"
+    done = report(tiny_bank, out, *make(tmp_path), cwd=work)
+    assert done.returncode == EXIT_BAD_INPUT, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("crmstudy: error: ") and expected in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (out / "runs").exists() or not any((out / "runs").iterdir()), "no run folder for refused input"
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "abs").exists()
+
+
+def test_an_out_that_is_a_file_is_refused(tiny_bank, tmp_path, report):
+    out = _write(tmp_path / "reports", b"a file")
+    done = report(tiny_bank, out, cwd=tmp_path)
+    assert done.returncode == EXIT_BAD_INPUT and "--out must be a folder" in done.stderr
+    assert out.read_bytes() == b"a file"
+
+
+def test_a_corrupt_latest_manifest_is_refused_not_read_as_empty(tiny_bank, tmp_path, report):
+    latest = tmp_path / "out" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "manifest.json").write_text('{"branches": {"B001": ', encoding="utf-8")
+    done = report(tiny_bank, tmp_path / "out", "--branches", "B001", cwd=tmp_path)
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert "corrupt manifest" in done.stderr and str(latest / "manifest.json") in done.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+    with pytest.raises(json.JSONDecodeError):
+        json.loads((latest / "manifest.json").read_text())  # left as it was, for whoever investigates
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_a_machine_fault_is_its_own_exit_code_with_the_path(monkeypatch, capsys, tmp_path, code):
+    def refuse(args):
+        raise OSError(code, "refused by the machine", str(tmp_path / "out"))
+
+    monkeypatch.setattr(cli, "_dispatch", refuse)
+    assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == EXIT_ENVIRONMENT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"crmstudy: environment: {tmp_path / 'out'}: refused by the machine"]
