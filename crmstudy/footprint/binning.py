@@ -10,6 +10,7 @@ merging; and the merging rule is the part the null-bank test depends on (see
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
@@ -20,14 +21,17 @@ from scipy import stats
 from ..errors import DataError, ParamsError
 
 
-def _merge_p(n1, e1, n2, e2) -> np.ndarray:
-    """p-value of the 2x2 chi-square test (no continuity correction) that two bins share a rate."""
-    n1, e1, n2, e2 = (np.asarray(a, dtype=float) for a in (n1, e1, n2, e2))
+def _z2(n1: float, e1: float, n2: float, e2: float) -> float:
+    """Chi-square statistic (1 df, no continuity correction) of the 2x2 test that two bins share a rate."""
     pooled = (e1 + e2) / (n1 + n2)
     var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z2 = np.where(var > 0, (e1 / n1 - e2 / n2) ** 2 / var, 0.0)
-    return stats.chi2.sf(z2, 1)
+    return (e1 / n1 - e2 / n2) ** 2 / var if var > 0 else 0.0
+
+
+@functools.lru_cache(maxsize=64)
+def _critical(alpha: float) -> float:
+    """The chi-square (1 df) statistic at which the merge test's p-value is ``alpha``."""
+    return float(stats.chi2.isf(alpha, 1))
 
 
 class WoEBinner:
@@ -189,12 +193,11 @@ class WoEBinner:
             j = self._closest_neighbour(blocks, i)
             lo, hi = min(i, j), max(i, j)
             blocks[lo : hi + 1] = [_join(blocks[lo], blocks[hi])]
+        crit = _critical(self.alpha)  # p <= alpha exactly when the statistic >= crit: no p-value per step
         while len(blocks) > 1:
-            n = np.array([b["n"] for b in blocks])
-            e = np.array([b["e"] for b in blocks])
-            p = _merge_p(n[:-1], e[:-1], n[1:], e[1:])
-            i = int(np.argmax(p))
-            if p[i] <= self.alpha and len(blocks) <= self.max_bins:
+            z = [_z2(a["n"], a["e"], b["n"], b["e"]) for a, b in zip(blocks, blocks[1:])]
+            i = min(range(len(z)), key=z.__getitem__)  # the pair least distinguishable
+            if z[i] >= crit and len(blocks) <= self.max_bins:
                 break
             blocks[i : i + 2] = [_join(blocks[i], blocks[i + 1])]
         return blocks
@@ -209,30 +212,31 @@ class WoEBinner:
         left, right = abs(rate(blocks[i - 1]) - rate(blocks[i])), abs(rate(blocks[i + 1]) - rate(blocks[i]))
         return i - 1 if left <= right else i + 1
 
+    def _place_missing(self, blocks: list[dict], n_miss: float, e_miss: float, direction: int):
+        """Where missing values go: ``(blocks, bin they joined or None, whether they get their own bin)``."""
+        if not n_miss:
+            return blocks, None, False
+        rates = [b["e"] / b["n"] for b in blocks]
+        n_rest = sum(b["n"] for b in blocks)
+        e_rest = sum(b["e"] for b in blocks)
+        differs = (not blocks) or _z2(n_miss, e_miss, n_rest, e_rest) >= _critical(self.alpha)
+        pure = e_miss in (0, n_miss)
+        if blocks and (n_miss < self.min_count_ or pure or not differs):
+            j = int(np.argmin([abs(r - e_miss / n_miss) for r in rates]))
+            merged = [dict(b) for b in blocks]
+            merged[j] = {
+                **_join(merged[j], {"n": n_miss, "e": e_miss}),
+                **{k: v for k, v in blocks[j].items() if k in ("upper", "cats")},
+            }
+            r = [b["e"] / b["n"] for b in merged]
+            if all(direction * (b - a) > 0 for a, b in zip(r, r[1:])) or len(r) == 1:
+                return merged, j, False
+            return blocks, None, True
+        return blocks, None, not pure or not blocks
+
     def _finish(self, blocks: list[dict], n_miss: int, e_miss: int) -> None:
         E, N = self.events_, self.n_ - self.events_
-        self.missing_bin_ = None
-        own_missing = False
-        if n_miss:
-            rates = [b["e"] / b["n"] for b in blocks]
-            n_rest = sum(b["n"] for b in blocks)
-            e_rest = sum(b["e"] for b in blocks)
-            differs = (not blocks) or _merge_p(n_miss, e_miss, n_rest, e_rest) <= self.alpha
-            pure = e_miss in (0, n_miss)
-            if blocks and (n_miss < self.min_count_ or pure or not differs):
-                j = int(np.argmin([abs(r - e_miss / n_miss) for r in rates]))
-                merged = [dict(b) for b in blocks]
-                merged[j] = {
-                    **_join(merged[j], {"n": n_miss, "e": e_miss}),
-                    **{k: v for k, v in blocks[j].items() if k in ("upper", "cats")},
-                }
-                r = [b["e"] / b["n"] for b in merged]
-                if all(self.direction_ * (b - a) > 0 for a, b in zip(r, r[1:])) or len(r) == 1:
-                    blocks, self.missing_bin_ = merged, j
-                else:
-                    own_missing = True
-            else:
-                own_missing = not pure or not blocks
+        blocks, self.missing_bin_, own_missing = self._place_missing(blocks, n_miss, e_miss, self.direction_)
         n = np.array([b["n"] for b in blocks], dtype=float)
         e = np.array([b["e"] for b in blocks], dtype=float)
         if own_missing:
@@ -364,3 +368,121 @@ def _iv_table(binners: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["signal", "iv", "bins", "direction", "strength"]).sort_values(
         "iv", ascending=False, ignore_index=True
     )
+
+
+# --- the null: Information Value when the outcome is shuffled ----------------------------------
+
+
+def null_iv(X: pd.DataFrame, y, *, n_permutations: int = 200, seed: int = 0, **binning) -> np.ndarray:
+    """Information Value of every column of ``X`` against ``n_permutations`` shuffles of ``y``.
+
+    Each shuffle keeps the number of events and breaks any link to the signals, and every
+    signal is re-binned on it by the same rules as :class:`WoEBinner` (prebins, monotonic
+    pooling, merge test, missing values), so the IV a noise signal reaches by binning
+    alone is in the distribution.  All signals see the same shuffles, which keeps their
+    dependence for a max-statistic over them.
+
+    Parameters
+    ----------
+    X : pd.DataFrame
+        Candidate signals.
+    y : array-like of 0/1
+    n_permutations : int
+        Shuffles of the outcome.
+    seed : int
+        Seed of the shuffles: the same seed gives the same IVs.
+    **binning
+        :class:`WoEBinner` parameters.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_permutations, len(X.columns))``: row ``b`` holds each signal's IV under shuffle ``b``.
+
+    Notes
+    -----
+    A shuffle is drawn as the rows that hold the events (the rarer class, whichever it
+    is), so the cost is events × shuffles per signal, not rows × shuffles, and the
+    binning itself runs on the prebin counts only.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"noise": rng.normal(size=2_000)})
+    >>> null_iv(X, rng.random(2_000) < 0.1, n_permutations=50).shape
+    (50, 1)
+    """
+    y = _as_binary(y, "null_iv")
+    if n_permutations < 1:
+        raise ParamsError(f"null_iv: 'n_permutations' must be at least 1, got {n_permutations}")
+    n, events = len(y), int(y.sum())
+    rng = np.random.default_rng(seed)
+    flip = events > n - events  # draw the rarer class: the complement is the other
+    k = n - events if flip else events
+    rows = np.stack([rng.choice(n, size=k, replace=False) for _ in range(n_permutations)])
+    binner = WoEBinner(**binning)
+    binner.min_count_ = max(int(math.ceil(binner.min_bin_share * n)), 1)
+    out = np.zeros((n_permutations, X.shape[1]))
+    for j, c in enumerate(X.columns):
+        out[:, j] = _shuffled_ivs(binner, pd.Series(X[c]).reset_index(drop=True), rows, flip, events)
+    return out
+
+
+def _shuffled_ivs(self: WoEBinner, x: pd.Series, rows: np.ndarray, flip: bool, events: int) -> np.ndarray:
+    """IV of one signal under each shuffle; ``rows[b]`` holds shuffle ``b``'s events (non-events when ``flip``)."""
+    n = len(x)
+    numeric = pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x)
+    missing = x.isna().to_numpy()
+    if numeric:
+        xv = x.to_numpy(dtype="float64", na_value=np.nan)[~missing]
+        cuts = np.unique(np.quantile(xv, np.linspace(0, 1, self.prebins + 1)[1:-1])) if len(xv) else np.array([])
+        code_nm, k = np.searchsorted(cuts, xv, side="left"), len(cuts) + 1
+        centred = np.zeros(n)
+        if len(xv):
+            r = stats.rankdata(xv)
+            centred[~missing] = r - r.mean()
+        ranked = len(np.unique(xv)) > 1
+    else:
+        cats, code_nm = np.unique(x[~missing].astype(str).to_numpy(), return_inverse=True)
+        k = len(cats)
+    code = np.full(n, k)
+    code[~missing] = code_nm
+    sizes = np.bincount(code, minlength=k + 1).astype(float)
+    B = len(rows)
+    drawn = code[rows] + (k + 1) * np.arange(B)[:, None]
+    cnt = np.bincount(drawn.ravel(), minlength=B * (k + 1)).reshape(B, k + 1).astype(float)
+    if flip:
+        cnt = sizes - cnt
+    if numeric:
+        push = centred[rows].sum(axis=1) * (-1.0 if flip else 1.0)  # the sign of Spearman's rho
+    n_miss, E_all, N_all = sizes[k], float(events), float(n - events)
+    neutral = self.missing == "neutral"
+    n_ = n - n_miss if neutral else n
+    size_list = sizes[:k].tolist()
+    out = np.zeros(B)
+    for b in range(B):
+        e_list = cnt[b, :k].tolist()
+        e_miss = cnt[b, k]
+        e_nm = events - e_miss
+        ev = e_nm if neutral else events
+        if ev in (0, n_):
+            continue
+        if numeric:
+            direction = -1 if (ranked and 0 < e_nm < n - n_miss and push[b] < 0) else 1
+            blocks = self._pav([{"n": a, "e": e} for a, e in zip(size_list, e_list) if a > 0], direction)
+        else:
+            direction = 1
+            blocks = [{"n": a, "e": e} for a, e in zip(size_list, e_list)]
+            blocks.sort(key=lambda d: (d["e"] / d["n"], d["n"]))  # by event rate, as fit orders categories
+        blocks = self._merge(blocks)
+        own = False
+        if not neutral:
+            blocks, _, own = self._place_missing(blocks, n_miss, e_miss, direction)
+        bins = [(d["n"], d["e"]) for d in blocks] + ([(n_miss, e_miss)] if own else [])
+        E, N = ev, n_ - ev
+        iv = 0.0
+        for nb, eb in bins:
+            if 0 < eb < nb:
+                iv += (eb / E_all - (nb - eb) / N_all) * math.log((eb / E) / ((nb - eb) / N))
+        out[b] = iv
+    return out

@@ -10,7 +10,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from ..errors import DataError, ParamsError
-from .binning import WoEBinner, _as_binary, _iv_table
+from .binning import WoEBinner, _as_binary, _iv_table, null_iv
 from .catalogue import _BY_NAME
 
 
@@ -24,6 +24,40 @@ def points_of_odds(odds, *, base_points: float = 600.0, base_odds: float = 50.0,
     """
     factor = pdo / math.log(2)
     return base_points + factor * (np.log(odds) - math.log(base_odds))
+
+
+def max_statistic_p(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """Step-down max-statistic p-values (Westfall & Young 1993) of each candidate's statistic.
+
+    Parameters
+    ----------
+    observed : np.ndarray
+        The statistic of each of ``m`` candidates (larger: stronger).
+    null : np.ndarray
+        Shape ``(B, m)``: the statistics under ``B`` shuffles of the outcome.
+
+    Returns
+    -------
+    np.ndarray
+        Adjusted p-values: the candidate ranked ``r`` is compared with the largest shuffled
+        statistic among the candidates ranked ``r`` or lower, counted as ``(1 + hits) / (B + 1)``,
+        and p-values never fall down the ranking.  Rejecting those at or below α keeps the
+        chance of rejecting any true null at α or less.
+
+    Examples
+    --------
+    >>> null = np.array([[0.1, 0.3], [0.2, 0.1], [0.0, 0.2], [0.1, 0.1]])
+    >>> max_statistic_p(np.array([0.5, 0.15]), null).round(2).tolist()
+    [0.2, 0.6]
+    """
+    observed = np.asarray(observed, dtype=float)
+    order = np.argsort(-observed, kind="stable")
+    # column r: the largest shuffled statistic over the candidates ranked r, r + 1, ...
+    tail_max = np.maximum.accumulate(null[:, order[::-1]], axis=1)[:, ::-1]
+    p_sorted = np.maximum.accumulate((1 + (tail_max >= observed[order]).sum(axis=0)) / (len(null) + 1))
+    out = np.empty(len(observed))
+    out[order] = p_sorted
+    return out
 
 
 class Scorecard:
@@ -40,6 +74,17 @@ class Scorecard:
     min_iv : float
         Signals below this Information Value are not offered to the regression
         (0.02: Siddiqi's "useless" bar).
+    n_permutations : int
+        Shuffles of the outcome that say what Information Value chance alone reaches at
+        this number of events (:func:`~crmstudy.footprint.binning.null_iv`).  A signal is
+        offered to the regression only when its IV beats the shuffles' *largest* IV over
+        all candidates (Westfall–Young step-down max-statistic, see Notes).  0 switches
+        the test off: then ``min_iv`` alone decides, as in the textbook card.
+    selection_level : float
+        Chance that any candidate with no information at all enters the card (the
+        family-wise error of the permutation test).
+    seed : int
+        Seed of the shuffles: the same data and seed give the same card.
     p_value : float
         Backward elimination: the signal with the largest p-value above this, or with a
         negative coefficient (a WoE pointing the wrong way, from collinearity), leaves
@@ -58,9 +103,14 @@ class Scorecard:
     ----------
     binners_ : dict of str to WoEBinner
     iv_ : pd.DataFrame
-        :func:`information_value` of every column offered.
+        :func:`information_value` of every column offered, and ``p_perm``: the step-down
+        max-statistic p-value of its IV (adjusted for all candidates; NaN without shuffles).
+    iv_threshold_ : float
+        The IV a signal needed to beat chance: the ``1 − selection_level`` quantile of the
+        largest IV over all candidates in the shuffles (NaN without shuffles).
     selected_ : list of str
-        Signals in the model.
+        Signals in the model; empty when no signal beat chance (every customer then gets
+        the same score, which ranks no one).
     model_ : statsmodels LogitResults
     coef_ : pd.Series
         Coefficient of each selected signal's WoE.
@@ -73,6 +123,22 @@ class Scorecard:
         Mean WoE of each selected signal in the training data (the reference for reasons).
     event_rate_ : float
         Share of events in the training data.
+    n_, events_ : int
+        Rows and events of the training data.
+
+    Notes
+    -----
+    Why a permutation test and not ``min_iv`` and Wald p-values alone: the bins are learned
+    on the same outcome they are judged on, so a noise signal's IV is biased upwards by
+    about (bins − 1)·(1/events + 1/non-events), and with thirty candidates one of them
+    clears a fixed bar and a 5 % Wald test by chance at a few hundred events.  Shuffling
+    the outcome and re-binning every candidate gives the IV that chance alone reaches at
+    the actual number of events, binning included.  The step-down max-statistic
+    (Westfall & Young 1993): candidates in order of IV; the first is selected when its IV
+    beats the ``1 − selection_level`` quantile of the shuffles' largest IV over all
+    candidates, the next when it beats the quantile over the candidates not yet
+    selected, and so on until one fails.  This bounds the chance of selecting any pure
+    noise signal by ``selection_level``, whatever the dependence between signals.
     """
 
     def __init__(
@@ -83,6 +149,9 @@ class Scorecard:
         pdo: float = 20.0,
         points_for: Literal["non_event", "event"] = "non_event",
         min_iv: float = 0.02,
+        n_permutations: int = 200,
+        selection_level: float = 0.05,
+        seed: int = 0,
         p_value: float = 0.05,
         missing: Literal["neutral", "separate"] = "neutral",
         max_bins: int = 5,
@@ -95,7 +164,13 @@ class Scorecard:
         if points_for not in ("non_event", "event"):
             raise ParamsError(f"scorecard: 'points_for' must be 'non_event' or 'event', got {points_for!r}")
         self.base_points, self.base_odds, self.pdo, self.points_for = base_points, base_odds, pdo, points_for
+        if n_permutations < 0 or not 0 < selection_level < 1:
+            raise ParamsError(
+                f"scorecard: 'n_permutations' must be at least 0 and 'selection_level' in (0, 1), "
+                f"got {n_permutations}, {selection_level}"
+            )
         self.min_iv, self.p_value = min_iv, p_value
+        self.n_permutations, self.selection_level, self.seed = n_permutations, selection_level, seed
         self.binning = {
             "max_bins": max_bins,
             "min_bin_share": min_bin_share,
@@ -122,7 +197,16 @@ class Scorecard:
         X = X.reset_index(drop=True)
         self.binners_ = {c: WoEBinner(**self.binning).fit(X[c], y) for c in X.columns}
         self.iv_ = _iv_table(self.binners_)
-        offered = [c for c in self.iv_["signal"] if self.binners_[c].iv_ >= self.min_iv]
+        self.iv_["p_perm"], self.iv_threshold_ = np.nan, np.nan
+        passed = set(X.columns)
+        if self.n_permutations and len(X.columns):
+            null = null_iv(X, y, n_permutations=self.n_permutations, seed=self.seed, **self.binning)
+            observed = np.array([self.binners_[c].iv_ for c in X.columns])
+            p = pd.Series(max_statistic_p(observed, null), index=X.columns)
+            self.iv_["p_perm"] = self.iv_["signal"].map(p).to_numpy()
+            self.iv_threshold_ = float(np.quantile(null.max(axis=1), 1 - self.selection_level))
+            passed = set(p.index[p <= self.selection_level])
+        offered = [c for c in self.iv_["signal"] if self.binners_[c].iv_ >= self.min_iv and c in passed]
         W = pd.DataFrame({c: self.binners_[c].transform(X[c]) for c in offered}, index=X.index)
         # strongest first, skip a signal whose WoE column adds nothing new (two signals binned
         # into the same groups of customers make the regression singular)
@@ -151,6 +235,7 @@ class Scorecard:
         self.intercept_ = float(model.params["const"])
         self.mean_woe_ = W[chosen].mean() if chosen else pd.Series(dtype=float)
         self.event_rate_ = float(y.mean())
+        self.n_, self.events_ = len(y), int(y.sum())
         s, f = self._sign(), self.factor_
         self.intercept_points_ = float(
             points_of_odds(1.0, base_points=self.base_points, base_odds=self.base_odds, pdo=self.pdo)

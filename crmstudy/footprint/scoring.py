@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..bank import Bank
-from ..errors import DataError, SignalSkipped, TooFewEvents
+from ..errors import DataError, ParamsError, SignalSkipped, TooFewEvents
 from ..feature_defs import customer_assets, engine_of
 from ..features import Period
 from ..results import Result
@@ -39,7 +39,9 @@ class FootprintScores(Result):
     reasons : pd.DataFrame
         ``customer_id``, ``score`` (value, risk) and :meth:`Scorecard.reasons` columns.
     value_card, risk_card : Scorecard or None
-        None for a card that was not fitted (``strict=False`` and too few events).
+        None for a card that was not fitted (``strict=False`` and too few events), and for
+        a card that selected no signal (see ``no_signal``): a card that ranks no one is no
+        list, so it is treated as unfitted, its columns NaN and its reasons empty.
     fit_design : Design
         ``train_signals`` → ``train_outcome`` is what the scorecards were fitted on;
         customers are scored on ``test_signals`` (the latest window) for ``test_outcome``,
@@ -48,6 +50,10 @@ class FootprintScores(Result):
     unfitted : dict
         Card (``value``, ``risk``) -> the events its training window held, for each card
         left unfitted; empty when both were fitted.
+    no_signal : dict
+        Card -> the fitted :class:`Scorecard` whose signals none beat chance at the bank's
+        number of events (``selected_ == []``; its ``iv_`` says how close each came and
+        ``iv_threshold_`` what it had to beat); empty when both cards found something.
     """
 
     scores: pd.DataFrame
@@ -57,8 +63,17 @@ class FootprintScores(Result):
     fit_design: Design
     seconds: float
     unfitted: dict = field(default_factory=dict)
+    no_signal: dict = field(default_factory=dict)
 
     _frame = "scores"
+
+    def status(self, side: str) -> str:
+        """``'finding'`` (the card selected signals), ``'no_finding'`` (none beat chance) or ``'unfitted'``."""
+        if side not in ("value", "risk"):
+            raise ParamsError(f"FootprintScores.status: side must be 'value' or 'risk', got {side!r}")
+        if getattr(self, f"{side}_card") is not None:
+            return "finding"
+        return "no_finding" if side in self.no_signal else "unfitted"
 
     def split(self, group_of: pd.Series) -> dict:
         """The scores cut into one :class:`FootprintScores` per group of customers, e.g. per branch.
@@ -150,7 +165,7 @@ def score_customers(
         ),
     }
     del train_sig
-    cards, unfitted = {}, {}
+    cards, unfitted, no_signal = {}, {}, {}
     for side, sample in samples.items():
         events = int(sample["y"].sum())
         if events < max(min_events, 1) or events == len(sample):
@@ -162,7 +177,10 @@ def score_customers(
                 )
             unfitted[side] = events
         else:
-            cards[side] = Scorecard(**{**_CARD_DEFAULTS[side], **card_options}).fit(sample[names], sample["y"])
+            card = Scorecard(**{**_CARD_DEFAULTS[side], **card_options}).fit(sample[names], sample["y"])
+            # a card without a signal gives everyone the same score: listing "the top ten" of it
+            # would list the first ids, so it is kept apart and scores no one
+            (cards if card.selected_ else no_signal)[side] = card
     del samples
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
@@ -191,6 +209,7 @@ def score_customers(
         fit_design=fit,
         seconds=time.perf_counter() - t0,
         unfitted=unfitted,
+        no_signal=no_signal,
     )
 
 

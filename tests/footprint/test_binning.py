@@ -86,3 +86,46 @@ def test_information_value_ranks_signals_strongest_first():
     iv = fp.information_value(pd.DataFrame({"noise": noise, "weak": weak, "strong": strong}), y)
     assert iv["signal"].tolist() == ["strong", "weak", "noise"]
     assert iv.set_index("signal").at["noise", "iv"] < 0.02  # Siddiqi's "useless" bar; bins merged away
+
+
+# --- the null: IV when the outcome is shuffled ---------------------------------------------------
+
+
+def _mixed_signals(n=1_500, seed=3):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "numeric": rng.normal(size=n),
+            "count_with_gaps": np.where(rng.random(n) < 0.3, np.nan, rng.poisson(2, n)),
+            "category": rng.choice(list("pqrs"), n),
+            "category_with_gaps": pd.Series(
+                np.where(rng.random(n) < 0.5, None, rng.choice(list("xyz"), n)), dtype=object
+            ),
+        }
+    )
+
+
+@pytest.mark.parametrize("missing", ["neutral", "separate"])
+@pytest.mark.parametrize("rate", [0.08, 0.9])  # events the rarer class, and non-events the rarer
+def test_null_iv_is_the_iv_of_woe_binners_refitted_on_each_shuffled_outcome(missing, rate):
+    # the reference implementation: shuffle the outcome (the same draws), fit WoEBinner, read iv_
+    X = _mixed_signals()
+    n = len(X)
+    y = (np.random.default_rng(4).random(n) < rate).astype(int)
+    null = fp.binning.null_iv(X, y, n_permutations=12, seed=5, missing=missing)
+    rng, events = np.random.default_rng(5), int(y.sum())
+    rarer = min(events, n - events)
+    for b in range(12):
+        rows = rng.choice(n, size=rarer, replace=False)
+        yb = np.zeros(n) if events == rarer else np.ones(n)
+        yb[rows] = 1 - yb[rows]
+        refit = [fp.WoEBinner(missing=missing).fit(X[c], yb).iv_ for c in X.columns]
+        assert null[b] == pytest.approx(refit, abs=1e-12), b
+
+
+def test_null_iv_is_the_same_for_the_same_seed_and_keeps_the_number_of_events():
+    X = _mixed_signals()
+    y = (np.random.default_rng(4).random(len(X)) < 0.1).astype(int)
+    a, b = (fp.binning.null_iv(X, y, n_permutations=20, seed=9) for _ in range(2))
+    assert (a == b).all() and a.shape == (20, 4)
+    assert not (fp.binning.null_iv(X, y, n_permutations=20, seed=10) == a).all()

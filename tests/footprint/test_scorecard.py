@@ -113,3 +113,52 @@ def test_a_scorecard_refuses_an_outcome_without_events():
     X, _ = scorecard_data(n=100)
     with pytest.raises(DataError, match="single class"):
         fp.Scorecard().fit(X, np.zeros(100))
+
+
+# --- selection that survives the null -----------------------------------------------------------
+
+
+def noise_data(n=900, signals=25, rate=0.05, seed=2):
+    """Signals with no link at all to the outcome: about 45 events, the size of a small bank's risk card."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({f"noise_{j}": rng.lognormal(0, 1, n) for j in range(signals)})
+    return X, (rng.random(n) < rate).astype(int)
+
+
+def test_on_pure_noise_the_fixed_iv_bar_selects_signals_and_the_permutation_test_selects_none():
+    X, y = noise_data()
+    textbook = fp.Scorecard(n_permutations=0).fit(X, y)  # min_iv and Wald p-values alone
+    assert textbook.selected_, "the fixed bars fit noise at this size: the reason for the test"
+    card = fp.Scorecard().fit(X, y)
+    assert card.selected_ == []
+    # what the best noise signal reached is what chance reaches at this number of events
+    assert card.iv_["iv"].max() < card.iv_threshold_ and (card.iv_["p_perm"] > 0.05).all()
+    assert card.predict(X).nunique() == 1  # a card without signals ranks no one
+
+
+def test_a_planted_signal_beats_the_shuffles_at_few_events_and_noise_does_not_ride_along():
+    X, y = noise_data()
+    rng = np.random.default_rng(7)
+    X["planted"] = rng.normal(size=len(X))
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-(-3.3 + 1.0 * X["planted"])))).astype(int)  # ~60 events
+    card = fp.Scorecard().fit(X, y)
+    assert card.selected_ == ["planted"]
+    assert card.iv_.set_index("signal").loc["planted", "p_perm"] == pytest.approx(1 / 201)
+
+
+def test_the_permutation_selection_is_the_same_for_the_same_seed():
+    X, y = scorecard_data(n=2_000)
+    a, b = fp.Scorecard(seed=3).fit(X, y), fp.Scorecard(seed=3).fit(X, y)
+    pd.testing.assert_frame_equal(a.iv_, b.iv_)
+    assert a.selected_ == b.selected_ and a.iv_threshold_ == b.iv_threshold_
+
+
+def test_max_statistic_p_values_compare_each_candidate_with_the_largest_shuffle_below_it():
+    # candidates ranked by statistic; each against the max over itself and those ranked lower
+    null = np.array([[0.1, 0.3, 0.0], [0.2, 0.1, 0.0], [0.0, 0.2, 0.4], [0.1, 0.1, 0.0]])
+    p = fp.scorecard.max_statistic_p(np.array([0.5, 0.15, 0.35]), null)
+    # 0.5 (rank 1) vs max over all {0.3, 0.2, 0.4, 0.1}: none ≥ → 1/5; 0.35 (rank 2) vs max of
+    # columns 2 and 3 {0.3, 0.1, 0.4, 0.1}: one → 2/5; 0.15 (rank 3) vs column 2: two → 3/5
+    assert p.tolist() == pytest.approx([1 / 5, 3 / 5, 2 / 5])
+    # never smaller than the p-value of a stronger candidate
+    assert fp.scorecard.max_statistic_p(np.array([0.5, 0.45]), np.array([[0.6, 0.0]] * 3)).tolist() == [1.0, 1.0]

@@ -9,8 +9,10 @@ The scorecards are fitted on the whole bank (a branch alone is too small for a s
 model), but only the branch's own customers are listed, with masked ids and names.  The
 two lists stand on their own: when one scorecard cannot be fitted (a small bank may see
 too few delinquencies), the other list is still shown and the report says why the first
-is missing.  Every reader-facing string comes from the catalogue (``prospects.*``,
-``signal.*``) in the report's language, ``ctx.params.language``.
+is missing.  A scorecard none of whose signals beat chance at the bank's number of events
+(``FootprintScores.no_signal``) gives everyone the same score; its side shows no table, only
+the sentence that no footprint signal beat chance at this size.  Every reader-facing string
+comes from the catalogue (``prospects.*``, ``signal.*``) in the report's language, ``ctx.params.language``.
 """
 
 from __future__ import annotations
@@ -121,8 +123,9 @@ def prospects_tables(
 
     A borrower is flagged when their probability of delinquency is at least ``flag_ratio``
     times the bank's rate in the training window.  A list whose scorecard was not fitted
-    (``scores.value_card`` or ``risk_card`` is None) is empty.  Reasons and actions are in ``lang``;
-    ``tiers`` are the customers' tiers when the caller has them (else assigned from ``thresholds``).
+    (``scores.value_card`` or ``risk_card`` is None: too few events, or no signal beat chance)
+    is empty.  Reasons and actions are in ``lang``; ``tiers`` are the customers' tiers when the caller
+    has them (else assigned from ``thresholds``).
     """
     if top_n < 1 or flag_ratio <= 0:
         raise ParamsError(f"prospects: 'top_n' must be at least 1 and 'flag_ratio' positive, got {top_n}, {flag_ratio}")
@@ -134,17 +137,26 @@ def prospects_tables(
         value = s.iloc[:0]
     else:
         value = s.sort_values(["value_p", "customer_id"], ascending=[False, True]).head(top_n)
-    if scores.risk_card is None:
-        risk = s.iloc[:0]
-    else:
-        risk = s[s["borrower"] & (s["risk_p"] >= flag_ratio * scores.risk_card.event_rate_)]
-        risk = risk.sort_values(["risk_p", "customer_id"], ascending=[False, True]).head(top_n)
+    risk = _flagged(s, scores, flag_ratio).sort_values(["risk_p", "customer_id"], ascending=[False, True]).head(top_n)
     out = []
     for side, df in (("value", value), ("risk", risk)):
         listed = scores.reasons[scores.reasons["customer_id"].isin(df["customer_id"])]  # words for the few shown
         df = df.merge(_why(listed, side, lang), on="customer_id", how="left")
         out.append(df.assign(action=_actions(df, side, lang)).reset_index(drop=True))
     return out[0], out[1]
+
+
+def _flagged(s: pd.DataFrame, scores: FootprintScores, flag_ratio: float) -> pd.DataFrame:
+    """The rows of ``s`` (scores of the branch's customers) whose borrower meets the flag rule."""
+    if scores.risk_card is None:
+        return s.iloc[:0]
+    return s[s["borrower"] & (s["risk_p"] >= flag_ratio * scores.risk_card.event_rate_)]
+
+
+def flagged_count(scores: FootprintScores, features: pd.DataFrame, *, flag_ratio: float = 2.0) -> int:
+    """How many of the branch's borrowers (``features``' customers) meet the flag rule, listed or not."""
+    s = scores.scores[scores.scores["customer_id"].isin(features["customer_id"])]
+    return int(len(_flagged(s, scores, flag_ratio)))
 
 
 # --- the section ---------------------------------------------------------------------------------
@@ -184,7 +196,10 @@ def _show_value(s: Section, value: pd.DataFrame, scores: FootprintScores, lang: 
     s.say(i18n.t("prospects.value_reading", lang, n=i18n.integer(len(value), lang)))
 
 
-def _show_risk(s: Section, risk: pd.DataFrame, scores: FootprintScores, flag_ratio: float, lang: str) -> None:
+def _show_risk(
+    s: Section, risk: pd.DataFrame, total: int, scores: FootprintScores, flag_ratio: float, lang: str
+) -> None:
+    """The risk table of the ``len(risk)`` highest of the ``total`` borrowers who meet the rule."""
     rate, ratio = i18n.percent(scores.risk_card.event_rate_, lang, digits=1), _ratio(flag_ratio, lang)
     if risk.empty:
         s.say(i18n.t("prospects.risk_none", lang, ratio=ratio, rate=rate))
@@ -202,7 +217,20 @@ def _show_risk(s: Section, risk: pd.DataFrame, scores: FootprintScores, flag_rat
             labels["risk_p"]: lambda v: i18n.percent(v, lang, digits=1),
         },
     )
-    s.say(i18n.t("prospects.risk_reading", lang, n=i18n.integer(len(risk), lang)))
+    if total > len(risk):  # say the true count: the table holds only the highest
+        s.say(i18n.t("prospects.risk_listed", lang, total=i18n.integer(total, lang), n=i18n.integer(len(risk), lang)))
+    s.say(i18n.t("prospects.risk_reading", lang, n=i18n.integer(total, lang)))
+
+
+def _no_signal(side: str, card, window: str, lang: str) -> str:
+    """The sentence for a card none of whose signals beat chance: no table, no list."""
+    return i18n.t(
+        f"prospects.{side}_no_signal",
+        lang,
+        events=i18n.integer(card.events_, lang),
+        n=i18n.integer(card.n_, lang),
+        window=window,
+    )
 
 
 def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Section:
@@ -225,10 +253,13 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
     -------
     Section
         ``data``: ``prospects`` and ``risk_flags`` (unmasked DataFrames; empty for a scorecard that
-        could not be fitted), ``scores`` (:class:`crmstudy.footprint.FootprintScores`, whose
-        ``value_card`` or ``risk_card`` is then None) and ``unfitted`` (scorecard -> the sentence
-        the report said instead).  Empty ``data``, with the reason said, when the period is too
-        short for any scorecard.
+        could not be fitted or selected no signal), ``scores`` (:class:`crmstudy.footprint.FootprintScores`,
+        whose ``value_card`` or ``risk_card`` is then None), ``unfitted`` (scorecard -> the sentence
+        the report said instead) and ``no_signal`` (scorecard whose signals none beat chance -> the
+        sentence said instead).  ``summary``: ``value_status`` / ``risk_status`` (``'finding'`` or
+        ``'no_finding'``), ``risk_total`` (every borrower of the branch who meets the flag rule),
+        ``listed`` (rows shown per side), ``unfitted``, ``no_signal``.  Empty ``data``, with the
+        reason said, when the period is too short for any scorecard.
     """
     lang, knobs = ctx.lang, ctx.params.prospects
     top_n, flag_ratio, min_events = knobs.top_n, knobs.flag_ratio, knobs.min_events
@@ -237,6 +268,7 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
     try:
         default_design(ctx.period)
     except ParamsError:
+        s.summary = _summary(None, pd.DataFrame(), pd.DataFrame(), 0)
         return s.say(i18n.t("prospects.no_design", lang, period=i18n.period(ctx.period.start, ctx.period.end, lang)))
     if scores is None:
         scores = load_scores(ctx.scores_path)
@@ -258,14 +290,16 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
         )
         for side, n in short.items()
     }
+    no_signal = {side: _no_signal(side, card, window, lang) for side, card in scores.no_signal.items()}
+    total = flagged_count(scores, ctx.features, flag_ratio=flag_ratio)
     if scores.value_card is None:
-        s.say(unfitted["value"])
+        s.say(no_signal.get("value") or unfitted["value"])
     else:
         _show_value(s, value, scores, lang)
     if scores.risk_card is None:
-        s.say(unfitted["risk"])
+        s.say(no_signal.get("risk") or unfitted["risk"])
     else:
-        _show_risk(s, risk, scores, flag_ratio, lang)
+        _show_risk(s, risk, total, scores, flag_ratio, lang)
     if scores.value_card is not None or scores.risk_card is not None:
         s.say(
             i18n.t(
@@ -276,6 +310,24 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
                 months=i18n.integer(fit.test_signals.days // 30, lang),
             )
         )
-    s.data = {"prospects": value, "risk_flags": risk, "scores": scores, "unfitted": unfitted}
-    s.summary = {"prospects": int(len(value)), "risk_flags": int(len(risk)), "unfitted": sorted(unfitted)}
+    s.data = {"prospects": value, "risk_flags": risk, "scores": scores, "unfitted": unfitted, "no_signal": no_signal}
+    s.summary = _summary(scores, value, risk, total) | {"unfitted": sorted(unfitted), "no_signal": sorted(no_signal)}
     return s
+
+
+def _summary(scores: FootprintScores | None, value: pd.DataFrame, risk: pd.DataFrame, total: int) -> dict:
+    """Machine-readable: each side's status, the true count of flagged borrowers, the rows listed.
+
+    ``value_status`` / ``risk_status`` are ``'finding'`` when the card selected signals and
+    the side has rows to act on, else ``'no_finding'`` (no card, no signal beat chance, or no
+    borrower meets the flag rule).
+    """
+    found = lambda side, rows: scores is not None and scores.status(side) == "finding" and len(rows) > 0  # noqa: E731
+    return {
+        "value_status": "finding" if found("value", value) else "no_finding",
+        "risk_status": "finding" if found("risk", risk) else "no_finding",
+        "risk_total": int(total),
+        "listed": {"value": int(len(value)), "risk": int(len(risk))},
+        "prospects": int(len(value)),
+        "risk_flags": int(len(risk)),
+    }
