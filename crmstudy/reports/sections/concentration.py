@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 from ... import i18n, plots
-from ...pareto import customers_holding_share, lorenz_curve
+from ...pareto import compare_gini, customers_holding_share, lorenz_curve, top_share
 from ..context import BranchContext
 from .base import Section
 
+#: Level of the test of branch against the rest of the bank.
+ALPHA = 0.05
+#: Below this top-20% share the branch's assets are not "80/20" and the reading does not tell that story.
+PARETO_TOP20 = 0.6
+#: Permutations of the test when the parameters ask for no interval (``bootstrap.n_boot = 0``).
+TEST_N_PERM = 500
+
 
 def build(ctx: BranchContext) -> Section:
-    """The Lorenz curves and a reading that says "more", "less" or "about as" concentrated as the bank.
+    """The Lorenz curves and a reading that says "more", "less" or "about as" concentrated as the rest of the bank.
 
-    The branch differs only when the bank's Gini lies outside the branch's bootstrap interval.
+    "More" or "less" is said only when a permutation test of the difference in Gini, branch against
+    the rest of the bank (the bank without the branch's customers), rejects at 5%
+    (:func:`crmstudy.pareto.compare_gini`); the sentence gives the difference, its interval and the p-value.
     """
     lang = ctx.lang
     ada = ctx.features["ada"].to_numpy()
@@ -23,32 +34,68 @@ def build(ctx: BranchContext) -> Section:
     }
     ax = plots.lorenz_plot(curves, lang=lang)
     s.figure(ax.figure, alt=i18n.t("concentration.alt", lang))
-    gb, gi = ctx.bank_gini, ctx.gini
-    if gi.low <= gb <= gi.high:
-        verdict = "similar"
+    gi = ctx.gini
+    b = ctx.params.bootstrap
+    test = compare_gini(ada, ctx.rest_ada, ci=1.0 - ALPHA, n_perm=b.n_boot or TEST_N_PERM, seed=b.seed)
+    if test.p_value < ALPHA:
+        verdict = "more" if test.difference > 0 else "less"
     else:
-        verdict = "more" if gi.estimate > gb else "less"
+        verdict = "similar"
     share = customers_holding_share(ada, 0.8)
+    top20 = top_share(ada, 0.2)
     s.summary = {
+        "status": "finding" if verdict != "similar" else "no_finding",
+        "p_value": test.p_value,
+        "difference": test.difference,
+        "low": test.low,
+        "high": test.high,
         "gini": gi.estimate,
         "gini_low": gi.low,
         "gini_high": gi.high,
-        "bank_gini": gb,
+        "gini_method": gi.method,
+        "rest_gini": test.rest_gini,
+        "bank_gini": ctx.bank_gini,
         "verdict": verdict,
         "customers_for_80": share,
+        "top20_share": top20,
+        "pareto": bool(top20 >= PARETO_TOP20),
     }
 
     def num(x):
         return i18n.number(x, lang)
 
-    return s.say(
+    s.say(
         i18n.t(
             f"concentration.{verdict}",
             lang,
             gini=num(gi.estimate),
             low=num(gi.low),
             high=num(gi.high),
-            bank=num(gb),
-            share=i18n.percent(share, lang, digits=0),
+            rest=num(test.rest_gini),
+            difference=_signed(test.difference, lang),
+            diff_low=_signed(test.low, lang),
+            diff_high=_signed(test.high, lang),
+            p=_p(test.p_value, lang),
         )
     )
+    story = "pareto" if top20 >= PARETO_TOP20 else "flat"
+    return s.say(
+        i18n.t(
+            f"concentration.{story}",
+            lang,
+            share=i18n.percent(share, lang, digits=0),
+            top20=i18n.percent(top20, lang, digits=0),
+        )
+    )
+
+
+def _signed(x: float, lang: str) -> str:
+    """A difference in Gini with its sign, e.g. ``+0.04`` or ``−0.02``."""
+    if not math.isfinite(x):
+        return i18n.number(x, lang)
+    return ("+" if x >= 0 else "−") + i18n.number(abs(x), lang)
+
+
+def _p(p: float, lang: str) -> str:
+    """A p-value as readers quote it: ``p = 0.030``, or ``p < 0.001``."""
+    return "p < " + i18n.number(0.001, lang, digits=3) if p < 0.001 else "p = " + i18n.number(p, lang, digits=3)
