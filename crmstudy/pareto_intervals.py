@@ -53,7 +53,7 @@ IntervalMethod = Literal["percentile", "bca", "normal", "logit", "studentized", 
 #: Every interval method of :func:`crmstudy.pareto.gini`.
 METHODS: tuple[str, ...] = ("percentile", "bca", "normal", "logit", "studentized", "studentized_logit")
 #: The default, chosen by measured coverage (benchmarks/README.md, "Gini intervals").
-DEFAULT_METHOD = "studentized_logit"
+DEFAULT_METHOD = "studentized"
 
 _BOOTSTRAP = frozenset(("percentile", "bca", "studentized", "studentized_logit"))
 

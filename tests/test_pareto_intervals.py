@@ -77,8 +77,8 @@ def test_every_method_brackets_the_estimate_and_equal_values_give_zero_width(met
     assert flat.low == flat.high == 0.0
 
 
-def test_the_default_is_the_studentised_logit_bootstrap_and_unknown_methods_fail():
-    assert DEFAULT_METHOD == "studentized_logit" and gini([1, 2, 3, 4, 10], n_boot=50).method == DEFAULT_METHOD
+def test_the_default_is_the_studentised_bootstrap_and_unknown_methods_fail():
+    assert DEFAULT_METHOD == "studentized" and gini([1, 2, 3, 4, 10], n_boot=50).method == DEFAULT_METHOD
     with pytest.raises(DataError, match="unknown interval method"):
         gini([1, 2, 3], method="magic")
 
