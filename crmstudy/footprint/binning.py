@@ -419,7 +419,7 @@ def null_iv(X: pd.DataFrame, y, *, n_permutations: int = 200, seed: int = 0, **b
     rng = np.random.default_rng(seed)
     flip = events > n - events  # draw the rarer class: the complement is the other
     k = n - events if flip else events
-    rows = np.stack([rng.choice(n, size=k, replace=False) for _ in range(n_permutations)])
+    rows = np.stack([rng.choice(n, size=k, replace=False) for _ in range(n_permutations)]).astype(np.int32)
     binner = WoEBinner(**binning)
     binner.min_count_ = max(int(math.ceil(binner.min_bin_share * n)), 1)
     out = np.zeros((n_permutations, X.shape[1]))

@@ -139,6 +139,11 @@ def score_customers(
         short of events is left out (None, its columns empty, its events in
         ``unfitted``) and the other is still fitted: one list must not take the other
         with it in a report.
+    **card_options
+        Passed to both :class:`Scorecard` (``n_permutations``, ``selection_level``, ``seed``,
+        ``min_iv``...).  A card none of whose signals beat the permutation test is kept in
+        ``no_signal`` and scores no one, whatever ``strict`` says: that is a finding (nothing
+        to act on), not an error.
 
     Raises
     ------
