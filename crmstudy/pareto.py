@@ -66,15 +66,12 @@ class GiniResult(Result):
         Bounds of the interval; NaN when no interval was asked for.
     n : int
         Number of customers (rows) the estimate is based on.
-    method : str
-        How the interval was computed (one of :data:`METHODS`); "" without one.
     """
 
     estimate: float
     low: float
     high: float
     n: int
-    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -288,7 +285,7 @@ def gini(
         return GiniResult(estimate, float("nan"), float("nan"), int(x.size))
     _check_interval_args(ci, n_boot, method, caller="gini")
     (low, high) = gini_intervals(x, w, methods=[method], ci=ci, n_boot=int(n_boot), seed=seed)[method]
-    return GiniResult(estimate, low, high, int(x.size), method)
+    return GiniResult(estimate, low, high, int(x.size))
 
 
 def _check_interval_args(ci, n_boot, method, *, caller: str) -> None:

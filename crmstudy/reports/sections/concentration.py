@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ... import i18n, plots
-from ...pareto import compare_gini, customers_holding_share, lorenz_curve, top_share
+from ...pareto import DEFAULT_METHOD, compare_gini, customers_holding_share, lorenz_curve, top_share
 from ..context import BranchContext
 from .base import Section
 
@@ -52,7 +52,7 @@ def build(ctx: BranchContext) -> Section:
         "gini": gi.estimate,
         "gini_low": gi.low,
         "gini_high": gi.high,
-        "gini_method": gi.method,
+        "gini_method": DEFAULT_METHOD,
         "rest_gini": test.rest_gini,
         "bank_gini": ctx.bank_gini,
         "verdict": verdict,
