@@ -25,6 +25,8 @@ from .errors import (
 )
 
 #: OS errors that are the machine's state, not the input's: disk full, quota, read-only, no permission.
+#: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 #: The parameters a report run reads when ``--params`` is not given and this file exists (relative to the cwd).
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     except CrmStudyError as err:
         print(f"crmstudy: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C: the run stopped its workers and removed its unmasked files
+        print("crmstudy: interrupted; branches not yet rendered keep their last report", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as err:  # the machine, not the input: disk full, read-only, no permission
         if err.errno not in ENVIRONMENT_ERRNOS:
             raise

@@ -14,12 +14,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ...atomic import write_text_atomic
 from .results import BranchResult
+
+#: Worker processes running now (their process groups are killed if the run is interrupted).
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 def run_jobs(
@@ -43,7 +48,8 @@ def run_jobs(
     results = {}
     bar = _progress(len(jobs), progress and bool(jobs))
     n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
-    with cf.ThreadPoolExecutor(max_workers=n) as pool:
+    pool = cf.ThreadPoolExecutor(max_workers=n)
+    try:
         futures = {pool.submit(run_branch, job, timeout=timeout, retries=retries): job["branch_id"] for job in jobs}
         for fut in cf.as_completed(futures):
             res = fut.result()
@@ -51,8 +57,22 @@ def run_jobs(
             if res.status == "ok":
                 on_rendered(res)
             bar.update(1)
+    except BaseException:  # Ctrl-C, or a failure here: no queued branch starts, no worker outlives the run
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
+        raise
+    pool.shutdown(wait=True)
     bar.close()
     return results
+
+
+def kill_running() -> None:
+    """Kill every running worker's process group (the worker and its kernel)."""
+    with _RUNNING_LOCK:
+        procs = list(_RUNNING)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResult:
@@ -106,7 +126,10 @@ def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env={**os.environ, "CRMSTUDY_RUNNER_PID": str(os.getpid())},  # the worker dies with this runner
     )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -114,6 +137,9 @@ def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return None, f"timed out after {timeout:g} s"
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
     result_path = job_path.with_suffix(".result.json")
     if result_path.exists():
         return json.loads(result_path.read_text()), ""

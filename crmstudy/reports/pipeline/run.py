@@ -13,7 +13,7 @@ from .manifest import read_manifest
 from .plan import DEFAULT_NOTEBOOK, check_run_options, on_disk, plan_jobs, plan_run
 from .publish import prune_runs, publish, publish_run
 from .results import RunSummary
-from .shared import attach_shared, remove_unmasked
+from .shared import attach_shared, remove_leftovers, remove_unmasked
 
 
 def run_reports(
@@ -100,32 +100,47 @@ def run_reports(
         with run_lock(out_dir, wait=wait):
             run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
             previous = read_manifest(out_dir / "latest")  # refused before any folder is made when corrupt
+            remove_leftovers(out_dir)  # of a run that was killed: unmasked work files, half-copied reports
             run_dir, latest = _make_folders(out_dir, run_id)
-            results, jobs = plan_jobs(plan, run_dir, latest, previous, force=force)
-            t_shared = time.perf_counter()
-            attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
-            shared_seconds = time.perf_counter() - t_shared
-            results |= run_jobs(
-                jobs,
-                workers=workers,
-                timeout=timeout,
-                retries=retries,
-                progress=progress,
-                on_rendered=functools.partial(publish, latest=latest),
-            )
-            remove_unmasked(run_dir / "_work")
-            summary = RunSummary(
-                run_id,
-                run_dir,
-                latest,
-                plan.engine,
-                [results[b] for b in plan.branch_ids],
-                time.perf_counter() - t0,
-                shared_seconds,
-            )
-            publish_run(summary, plan, previous)
+            try:
+                summary = _run(plan, run_dir, latest, previous, run_id, t0, force, workers, timeout, retries, progress)
+            finally:  # every exit path, Ctrl-C and errors included: nothing unmasked outlives the run
+                remove_unmasked(run_dir / "_work")
             if keep:
                 prune_runs(out_dir, keep=keep, protect=run_id)
+    return summary
+
+
+def _run(
+    plan,
+    run_dir: Path,
+    latest: Path,
+    previous: dict,
+    run_id: str,
+    t0: float,
+    force,
+    workers,
+    timeout,
+    retries,
+    progress,
+) -> RunSummary:
+    """The run inside its lock and folders: plan the jobs, shared work, branches, publishing."""
+    results, jobs = plan_jobs(plan, run_dir, latest, previous, force=force)
+    t_shared = time.perf_counter()
+    attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
+    shared_seconds = time.perf_counter() - t_shared
+    results |= run_jobs(
+        jobs,
+        workers=workers,
+        timeout=timeout,
+        retries=retries,
+        progress=progress,
+        on_rendered=functools.partial(publish, latest=latest),
+    )
+    remove_unmasked(run_dir / "_work")
+    branches = [results[b] for b in plan.branch_ids]
+    summary = RunSummary(run_id, run_dir, latest, plan.engine, branches, time.perf_counter() - t0, shared_seconds)
+    publish_run(summary, plan, previous)
     return summary
 
 
@@ -133,6 +148,6 @@ def _make_folders(out_dir: Path, run_id: str) -> tuple[Path, Path]:
     """Make ``runs/<run_id>/`` (with ``logs/`` and ``_work/``) and ``latest/``; return both."""
     run_dir, latest = out_dir / "runs" / run_id, out_dir / "latest"
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
-    (run_dir / "_work").mkdir(parents=True, exist_ok=True)
+    (run_dir / "_work").mkdir(mode=0o700, parents=True, exist_ok=True)  # unmasked work files: the owner only
     latest.mkdir(parents=True, exist_ok=True)
     return run_dir, latest

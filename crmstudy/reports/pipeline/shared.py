@@ -63,6 +63,15 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
         job["data_fingerprint"] = fingerprint
 
 
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what a killed run left behind: every run's unmasked work files, ``latest/``'s partial copies."""
+    for work in Path(out_dir).glob("runs/*/_work"):
+        remove_unmasked(work)
+    for tmp in Path(out_dir).glob("latest/.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
 def remove_unmasked(work: Path) -> None:
     """Delete the run's features and score slices (all customers, unmasked): not kept beside published reports."""
     for features in work.glob("features_*.parquet"):

@@ -11,6 +11,7 @@ before the branches start.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -129,8 +130,29 @@ def run_shared(spec_path: Path) -> int:
     return code
 
 
+def die_with_parent() -> None:
+    """Have Linux kill this worker when the runner that started it dies, even by ``kill -9``.
+
+    Without it a killed runner leaves its workers rendering into a dead run folder, and a hung
+    one outlives ``--timeout`` (the dead parent was the one enforcing it).  ``prctl`` through
+    ctypes: no package offers PR_SET_PDEATHSIG, and it is one call.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(os.environ.get("CRMSTUDY_RUNNER_PID", os.getppid())):
+        os._exit(1)  # the runner died before the request took effect
+
+
 def main(argv: list[str] | None = None) -> int:
     """``JOB.json``: run one branch (exit 0 when it rendered, 1 when not); ``--shared SPEC.json``: the shared work."""
+    die_with_parent()
     argv = sys.argv[1:] if argv is None else argv
     if argv[0] == "--shared":
         return run_shared(Path(argv[1]))

@@ -1,0 +1,70 @@
+"""Faults during a run: a killed or interrupted runner leaves no worker, nothing unmasked, a latest/ that verifies."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from crmstudy.reports.pipeline import verify
+
+from .fast_runs import DEADLINE, hold, run_fast, start_cli, statuses, wait_until
+
+#: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
+pytestmark = pytest.mark.slow
+
+
+def processes_holding(marker: str) -> list[int]:
+    """Pids of processes whose environment holds ``marker`` (the run's workers and their kernels)."""
+    found = []
+    for env in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in env.read_bytes():
+                found.append(int(env.parent.name))
+        except OSError:  # gone, or not ours
+            continue
+    return found
+
+
+def wait_gone(marker: str) -> list[int]:
+    deadline = time.monotonic() + DEADLINE
+    while (left := processes_holding(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def unmasked(out: Path) -> list[Path]:
+    return [*out.glob("runs/*/_work/features_*"), *out.glob("runs/*/_work/footprint_*")]
+
+
+def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_path):
+    out = tmp_path / "out"
+    run_fast(bank, out, run_id="r1")
+    ready, release = tmp_path / "ready-kill", tmp_path / "release-kill"  # never released: only death ends them
+    victim = start_cli(out, bank, "--run-id", "r2", env=hold(ready, release))
+    wait_until(ready.exists, victim, "a branch running")
+    assert processes_holding(str(ready)), "the held branch's processes are found by the marker"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert wait_gone(str(ready)) == [], "a worker or kernel outlived the killed runner"
+    assert all(state == "ok" for _, state in verify(out / "latest"))
+    after = run_fast(bank, out, run_id="r3", force=True)  # the lock is free; the dead run's leftovers go
+    assert set(statuses(after).values()) == {"ok"}
+    assert unmasked(out) == [], "the killed run's unmasked features are removed by the next run"
+    assert not list((out / "latest").glob(".*.tmp"))
+
+
+def test_ctrl_c_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_left(bank, tmp_path):
+    out = tmp_path / "out"
+    ready, release = tmp_path / "ready-int", tmp_path / "release-int"
+    victim = start_cli(out, bank, "--run-id", "r1", "--workers", "1", env=hold(ready, release))
+    wait_until(ready.exists, victim, "a branch running")
+    victim.send_signal(signal.SIGINT)
+    _, err = victim.communicate(timeout=60)
+    assert victim.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("crmstudy: interrupted") and "Traceback" not in err
+    assert wait_gone(str(ready)) == []
+    assert unmasked(out) == []
+    assert (out / "runs" / "r1" / "_work").stat().st_mode & 0o077 == 0, "work files are the owner's only"
