@@ -1,4 +1,4 @@
-"""Cells adjusted for wealth and age (Cochran–Mantel–Haenszel): statsmodels' numbers, the planted truth, a confounder."""
+"""Cells adjusted for wealth and age (CMH): statsmodels' numbers, the planted truth, a confounder."""
 
 from __future__ import annotations
 
