@@ -105,6 +105,14 @@ def test_on_the_demo_bank_planted_irrelevant_signals_have_iv_near_zero(demo_oot,
     assert (iv < 0.05).all(), iv
 
 
+def test_on_the_demo_bank_the_cards_select_planted_signals_and_no_irrelevant_one(demo_oot):
+    # measured: risk selects exactly the four planted signals (min_iv and Wald p-values alone
+    # added income_trend and the irrelevant supermarket_share); value keeps four strong ones
+    value, risk = demo_oot.card("value").selected_, demo_oot.card("risk").selected_
+    assert STRONG_RISK <= set(risk) <= PLANTED_RISK, risk
+    assert len(set(value) & STRONG_VALUE) >= 3 and not (set(value) | set(risk)) & IRRELEVANT, value
+
+
 def test_the_deployed_scorecards_use_no_declared_attribute(demo_oot):
     for target in ("value", "risk"):
         assert not set(demo_oot.card(target).selected_) & set(fp.DECLARED)
@@ -141,3 +149,10 @@ def test_on_the_null_bank_out_of_time_auc_stays_within_a_half_plus_or_minus_0_03
 
 def test_on_the_null_bank_no_signal_passes_information_value_0_1(null_oot):
     assert null_oot.iv["iv"].max() < 0.1, null_oot.iv.sort_values("iv").tail()
+
+
+def test_on_the_null_bank_no_scorecard_selects_a_signal(null_oot):
+    # each card's permutation test lets a pure-noise signal in with chance 5 % at most; measured on
+    # this bank: none of the four cards selects one, where min_iv and Wald p-values alone put
+    # supermarket_share and third_party_out_share into the risk card and occupation into its baseline
+    assert {k: c.selected_ for k, c in null_oot.scorecards.items()} == {k: [] for k in null_oot.scorecards}
