@@ -101,6 +101,21 @@ class BootstrapParams(_Strict):
     seed: int = _knob(0, ge=0)
 
 
+class ConcentrationParams(_Strict):
+    """The branch against the rest of the bank (source 001's 80/20)."""
+
+    alpha: float = _knob(
+        0.01,
+        unit="significance level",
+        gt=0,
+        lt=1,
+        note="permutation test of the branch's Gini against the rest; 1 %: every branch is tested",
+    )
+    pareto_top20: float = _knob(
+        0.6, unit="share of assets", gt=0, lt=1, note="below this share held by the top 20 %, no 80/20 advice"
+    )
+
+
 class ProspectsParams(_Strict):
     """Footprint value prospects and risk flags (source 002)."""
 
@@ -140,6 +155,7 @@ class ReportParams(_Strict):
     upgrade: UpgradeParams = UpgradeParams()
     long_tail: LongTailParams = LongTailParams()
     bootstrap: BootstrapParams = BootstrapParams()
+    concentration: ConcentrationParams = ConcentrationParams()
     prospects: ProspectsParams = ProspectsParams()
     association: AssociationParams = AssociationParams()
 

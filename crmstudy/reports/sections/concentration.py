@@ -9,10 +9,6 @@ from ...pareto import DEFAULT_METHOD, compare_gini, customers_holding_share, lor
 from ..context import BranchContext
 from .base import Section
 
-#: Level of the test of branch against the rest of the bank.
-ALPHA = 0.05
-#: Below this top-20% share the branch's assets are not "80/20" and the reading does not tell that story.
-PARETO_TOP20 = 0.6
 #: Permutations of the test when the parameters ask for no interval (``bootstrap.n_boot = 0``).
 TEST_N_PERM = 500
 
@@ -21,10 +17,11 @@ def build(ctx: BranchContext) -> Section:
     """The Lorenz curves and a reading that says "more", "less" or "about as" concentrated as the rest of the bank.
 
     "More" or "less" is said only when a permutation test of the difference in Gini, branch against
-    the rest of the bank (the bank without the branch's customers), rejects at 5%
+    the rest of the bank (the bank without the branch's customers), rejects at ``concentration.alpha``
     (:func:`crmstudy.pareto.compare_gini`); the sentence gives the difference, its interval and the p-value.
     """
-    lang = ctx.lang
+    lang, knobs = ctx.lang, ctx.params.concentration
+    alpha, pareto_top20 = knobs.alpha, knobs.pareto_top20
     ada = ctx.features["ada"].to_numpy()
     s = Section("concentration")
     s.heading(i18n.t("concentration.heading", lang))
@@ -36,8 +33,8 @@ def build(ctx: BranchContext) -> Section:
     s.figure(ax.figure, alt=i18n.t("concentration.alt", lang))
     gi = ctx.gini
     b = ctx.params.bootstrap
-    test = compare_gini(ada, ctx.rest_ada, ci=1.0 - ALPHA, n_perm=b.n_boot or TEST_N_PERM, seed=b.seed)
-    if test.p_value < ALPHA:
+    test = compare_gini(ada, ctx.rest_ada, ci=1.0 - alpha, n_perm=b.n_boot or TEST_N_PERM, seed=b.seed)
+    if test.p_value < alpha:
         verdict = "more" if test.difference > 0 else "less"
     else:
         verdict = "similar"
@@ -58,7 +55,8 @@ def build(ctx: BranchContext) -> Section:
         "verdict": verdict,
         "customers_for_80": share,
         "top20_share": top20,
-        "pareto": bool(top20 >= PARETO_TOP20),
+        "pareto": bool(top20 >= pareto_top20),
+        "alpha": alpha,
     }
 
     def num(x):
@@ -78,7 +76,7 @@ def build(ctx: BranchContext) -> Section:
             p=_p(test.p_value, lang),
         )
     )
-    story = "pareto" if top20 >= PARETO_TOP20 else "flat"
+    story = "pareto" if top20 >= pareto_top20 else "flat"
     return s.say(
         i18n.t(
             f"concentration.{story}",

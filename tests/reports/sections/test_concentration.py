@@ -16,7 +16,7 @@ KEYS = {"status", "p_value", "difference", "low", "high"}
 def _check(section) -> None:
     m = section.summary
     assert KEYS <= set(m) and m["status"] in {"finding", "no_finding"}
-    assert (m["status"] == "finding") == (m["verdict"] in {"more", "less"}) == (m["p_value"] < concentration.ALPHA)
+    assert (m["status"] == "finding") == (m["verdict"] in {"more", "less"}) == (m["p_value"] < m["alpha"])
     if m["status"] == "finding":
         assert (m["verdict"] == "more") == (m["difference"] > 0)
         assert not m["low"] <= 0 <= m["high"]  # the interval agrees with the test
@@ -60,13 +60,13 @@ def test_both_languages_have_the_new_messages_with_the_same_placeholders():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured 8-9 of 30 at seeds 1-10 (0 of 60 at seeds 11-30): the permutation test is exact, but the "
-    "bank's largest customers decide which branches differ; an open question for the lead (alpha, see report)",
-)
 def test_the_null_bank_stays_silent(tmp_path):
-    """Tiny null banks, seeds 1-10, 3 branches each: "more"/"less" in at most 2 of the 30 branch-sections."""
+    """Tiny null banks, seeds 1-10, 3 branches each: "more"/"less" in at most 2 of the 30 branch-sections.
+
+    At the default level (``concentration.alpha`` = 1 %: every branch of a bank is tested). At 5 % this
+    found 8-9 of 30 at seeds 1-10 (0-1 of 60 at seeds 11-30): the branches of one bank share its few
+    largest customers, so their tests are not independent.
+    """
     findings = []
     for seed in range(1, 11):
         folder = tmp_path / f"null{seed}"
@@ -81,12 +81,12 @@ def test_the_null_bank_stays_silent(tmp_path):
 
 @pytest.mark.slow
 def test_what_the_demo_bank_shows(demo_bank):
-    """The demo bank plants area wealth shifts; the section reports what its test finds, branch by branch."""
+    """The demo bank shifts wealth by area, a change of scale that leaves the Gini alone: no branch differs."""
     found = {}
     for branch in ("B001", "B002", "B003", "B004", "B005", "B006", "B007", "B008"):
         section = concentration.build(load_context(demo_bank, branch))
         _check(section)
         found[branch] = (section.summary["verdict"], round(section.summary["p_value"], 3))
-    # Measured: B004 (p = 0.024) is more concentrated than the rest of the bank; the other seven are not told apart.
-    assert {b for b, (v, _) in found.items() if v != "similar"} == {"B004"}, found
-    assert found["B004"][0] == "more"
+    # Measured (seed 0): B004 has the smallest p, 0.024, above the 1 % level; no branch is told apart.
+    assert {b for b, (v, _) in found.items() if v != "similar"} == set(), found
+    assert min(p for _, p in found.values()) > 0.01
