@@ -305,7 +305,8 @@ def out_of_time(
     signals : list of str, optional
         Restrict the footprint signals.
     **card_options
-        Passed to every :class:`Scorecard` (``min_iv``, ``alpha``, ``min_bin_share``...).
+        Passed to every :class:`Scorecard` (``n_permutations``, ``selection_level``, ``seed``, ``min_iv``,
+        ``alpha``, ``min_bin_share``...).
 
     Returns
     -------
