@@ -74,6 +74,8 @@ def build(ctx: BranchContext) -> Section:
             diff_low=_signed(test.low, lang),
             diff_high=_signed(test.high, lang),
             p=_p(test.p_value, lang),
+            diff_ci=i18n.percent(1.0 - alpha, lang, digits=0),
+            level=i18n.percent(alpha, lang, digits=0),
         )
     )
     story = "pareto" if top20 >= pareto_top20 else "flat"
