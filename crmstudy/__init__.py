@@ -33,6 +33,7 @@ _SUBMODULES = (
     "i18n",
     "pareto",
     "pareto_groups",
+    "pareto_intervals",
     "params",
     "period",
     "plots",
