@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Submodules loaded on first use (``crm.footprint``), so that ``import crmstudy`` stays light.
 _SUBMODULES = (

@@ -56,6 +56,7 @@ precision and recall) in between.
 from __future__ import annotations
 
 from ..stats import MIN_EXPECTED, Correction, Method, adjust_pvalues
+from .adjusted import confounder_strata, mantel_haenszel_cells
 from .contingency import (
     ContingencyTest,
     adjusted_residuals,
@@ -76,6 +77,7 @@ from .next_best import (
     SimilarCustomers,
     evaluate_next_best,
     next_best_products,
+    paired_bootstrap_interval,
 )
 from .pairs import association_rules, product_pairs
 
@@ -102,6 +104,9 @@ __all__ = [
     "holding_matrix",
     "low_coverage_customers",
     "next_best_products",
+    "confounder_strata",
+    "mantel_haenszel_cells",
+    "paired_bootstrap_interval",
     "product_logit",
     "product_pairs",
     "read_holding_matrix",

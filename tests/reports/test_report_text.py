@@ -1,8 +1,9 @@
 """Refactoring keeps the reports: the rendered text of a tiny-bank branch is what it was before the reshape.
 
-The golden files in ``tests/fixtures/golden/`` were rendered by crmstudy 0.1.0 before the package
-took its present shape (commit 1762374); only the provenance section (version, commit, time) is
-left out of the comparison.  A deliberate change of wording or numbers regenerates them with
+The golden files in ``tests/fixtures/golden/`` were first rendered by crmstudy 0.1.0 before the package
+took its present shape (commit 1762374) and held through the reshape; they were regenerated once,
+deliberately, for the evidence gates (commit 9ab594d).  Only the provenance section (version, commit,
+time) is left out of the comparison.  A deliberate change of wording or numbers regenerates them with
 ``python tests/reports/test_report_text.py`` and says why in the commit.
 """
 
