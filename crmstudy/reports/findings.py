@@ -48,10 +48,14 @@ def _section(summary: dict) -> dict:
     if status not in STATUSES:
         raise ValueError(f"section status must be one of {', '.join(STATUSES)}, got {status!r}")
     evidence = {k: v for k, v in summary.items() if k not in ("status", "total", "listed")}
+    listed = summary.get("listed")
+    if isinstance(listed, dict):  # per part (prospects: value and risk): the sum, and the parts as evidence
+        evidence["listed_by_part"] = listed
+        listed = sum(int(v) for v in listed.values())
     return {
         "status": status,
         "total": _plain(summary.get("total")),
-        "listed": _plain(summary.get("listed")),
+        "listed": _plain(listed),
         "evidence": _plain(evidence),
     }
 

@@ -50,3 +50,15 @@ def test_a_report_run_publishes_findings_beside_the_report_listed_in_the_manifes
     assert all(state == "ok" for _, state in verify(latest))
     assert summary.results[0].headline["findings"] == doc["findings"]
     assert ">Findings<" in (latest / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_section_listing_in_parts_reports_the_sum_and_keeps_the_parts():
+    entry = findings._section({"status": "finding", "total": 12, "listed": {"value": 10, "risk": 2}})
+    assert entry["listed"] == 12 and entry["evidence"]["listed_by_part"] == {"value": 10, "risk": 2}
+
+
+def test_the_prospects_section_reports_its_own_status(built):
+    _, summaries = built
+    p = summaries["prospects"]
+    assert p["status"] == ("finding" if "finding" in (p["value_status"], p["risk_status"]) else "no_finding")
+    assert p["total"] == p["listed"]["value"] + p["risk_total"]

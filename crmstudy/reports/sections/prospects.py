@@ -318,12 +318,16 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
 def _summary(scores: FootprintScores | None, value: pd.DataFrame, risk: pd.DataFrame, total: int) -> dict:
     """Machine-readable: each side's status, the true count of flagged borrowers, the rows listed.
 
-    ``value_status`` / ``risk_status`` are ``'finding'`` when the card selected signals and
-    the side has rows to act on, else ``'no_finding'`` (no card, no signal beat chance, or no
-    borrower meets the flag rule).
+    ``status`` is ``'finding'`` when either side is; ``total`` the value prospects shown plus
+    every borrower meeting the flag rule.  ``value_status`` / ``risk_status`` are ``'finding'``
+    when the card selected signals and the side has rows to act on, else ``'no_finding'`` (no
+    card, no signal beat chance, or no borrower meets the flag rule).
     """
     found = lambda side, rows: scores is not None and scores.status(side) == "finding" and len(rows) > 0  # noqa: E731
+    either = found("value", value) or found("risk", risk)
     return {
+        "status": "finding" if either else "no_finding",  # the section's own, for findings.json
+        "total": int(len(value)) + int(total),  # value prospects shown, and every borrower meeting the flag rule
         "value_status": "finding" if found("value", value) else "no_finding",
         "risk_status": "finding" if found("risk", risk) else "no_finding",
         "risk_total": int(total),
