@@ -50,15 +50,30 @@ def _publish_folder(folder: Path, manifest: dict, plan: RunPlan) -> None:
 
 
 def prune_runs(out_dir: Path, *, keep: int, protect: str | None = None) -> list[str]:
-    """Delete all but the newest ``keep`` run folders; never one ``latest`` still uses."""
+    """Delete all but the newest ``keep`` run folders; never ``protect`` nor one ``latest/`` still refers to.
+
+    ``latest/manifest.json`` names, for each branch, the run its report (or, for a stale branch, its
+    failure log and notebook) comes from: that evidence stays whatever ``keep`` says.
+    """
     runs_dir = Path(out_dir) / "runs"
     if keep < 1 or not runs_dir.exists():
         return []
+    kept = {protect} | referenced_runs(Path(out_dir) / "latest")
     runs = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
     removed = []
     for p in runs[keep:]:
-        if p.name == protect:
+        if p.name in kept:
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p.name)
     return removed
+
+
+def referenced_runs(latest: Path) -> set[str]:
+    """The run ids ``latest/manifest.json`` refers to (each branch's run, and the last run)."""
+    try:
+        manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    ids = {str(b.get("run_id")) for b in manifest.get("branches", {}).values() if b.get("run_id")}
+    return ids | ({str(manifest["run_id"])} if manifest.get("run_id") else set())
