@@ -112,3 +112,15 @@ def test_a_machine_fault_is_its_own_exit_code_with_the_path(monkeypatch, capsys,
     assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == EXIT_ENVIRONMENT
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"crmstudy: environment: {tmp_path / 'out'}: refused by the machine"]
+
+
+def test_a_bank_file_refused_after_the_lock_leaves_no_empty_run_folder(tiny_bank, tmp_path, report):
+    import shutil
+
+    bank = tmp_path / "bank"
+    shutil.copytree(tiny_bank, bank)
+    (bank / "balances.parquet").write_bytes(b"PAR1 not really parquet")
+    done = report(bank, tmp_path / "out", "--branches", "B001", cwd=tmp_path)
+    assert done.returncode == EXIT_BAD_INPUT and "balances" in done.stderr, done.stderr
+    runs = tmp_path / "out" / "runs"
+    assert not runs.exists() or not any(runs.iterdir()), sorted(runs.rglob("*"))

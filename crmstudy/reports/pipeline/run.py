@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -104,6 +105,10 @@ def run_reports(
             run_dir, latest = _make_folders(out_dir, run_id)
             try:
                 summary = _run(plan, run_dir, latest, previous, run_id, t0, force, workers, timeout, retries, progress)
+            except BaseException:
+                remove_unmasked(run_dir / "_work")
+                _remove_if_empty(run_dir)  # refused before any branch ran: no empty run counting toward --keep
+                raise
             finally:  # every exit path, Ctrl-C and errors included: nothing unmasked outlives the run
                 remove_unmasked(run_dir / "_work")
             if keep:
@@ -142,6 +147,12 @@ def _run(
     summary = RunSummary(run_id, run_dir, latest, plan.engine, branches, time.perf_counter() - t0, shared_seconds)
     publish_run(summary, plan, previous)
     return summary
+
+
+def _remove_if_empty(run_dir: Path) -> None:
+    """Remove a run folder that holds no file at all (only its empty ``logs/`` and ``_work/``)."""
+    if run_dir.is_dir() and not any(p.is_file() for p in run_dir.rglob("*")):
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _make_folders(out_dir: Path, run_id: str) -> tuple[Path, Path]:
