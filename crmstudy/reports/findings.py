@@ -1,7 +1,8 @@
 """What a branch report found, machine-readable: ``<branch>.findings.json`` beside the report.
 
-Per section of the registry: ``status`` — ``finding`` (the section tells staff to act
-on an effect that passed its test), ``no_finding`` (it looked and found nothing beyond
+Per section of the registry: ``status`` — ``finding`` (the section tells staff to act:
+on an effect that passed its test, or on a bank rule applied to the bank's own records,
+such as an orphaned book or customers just below a tier's bar), ``no_finding`` (it looked and found nothing beyond
 chance, and says so) or ``not_applicable`` (it describes, it does not claim); ``total``
 (the true count behind a list), ``listed`` (how many the report shows) and the
 ``evidence`` (effect, interval, p or q, baseline: the section's other figures).

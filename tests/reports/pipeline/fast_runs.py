@@ -44,15 +44,9 @@ def statuses(summary) -> dict[str, str]:
     return {r.branch_id: r.status for r in summary.results}
 
 
-def start_cli(out, bank, *extra, env=None) -> subprocess.Popen:
-    """Start ``crmstudy report`` of the fast notebook in a child process (``--force``, no progress bar).
-
-    It runs in ``out``'s parent folder, which holds no ``params/defaults.yaml``: the built-in defaults apply.
-    """
-    cmd = [
-        sys.executable,
-        "-m",
-        "crmstudy",
+def fast_argv(out, bank, *extra) -> list[str]:
+    """The arguments of ``crmstudy report`` of the fast notebook (``--force``, no progress bar)."""
+    return [
         "report",
         "--data",
         str(bank),
@@ -66,8 +60,15 @@ def start_cli(out, bank, *extra, env=None) -> subprocess.Popen:
         "--force",
         *extra,
     ]
+
+
+def start_cli(out, bank, *extra, env=None) -> subprocess.Popen:
+    """Start ``crmstudy report`` of the fast notebook in a child process (:func:`fast_argv`).
+
+    It runs in ``out``'s parent folder, which holds no ``params/defaults.yaml``: the built-in defaults apply.
+    """
     return subprocess.Popen(
-        cmd,
+        [sys.executable, "-m", "crmstudy", *fast_argv(out, bank, *extra)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -10,7 +10,7 @@ import pytest
 from crmstudy.cli import main
 from crmstudy.errors import EXIT_SOME_FAILED
 
-from .fast_runs import FAST, hold, run_fast, sha, start_cli, statuses, wait_until
+from .fast_runs import fast_argv, hold, run_fast, sha, start_cli, statuses, wait_until
 
 #: Each test runs the CLI over real report runs (kernels, renders): the full suite, not the fast lane.
 pytestmark = pytest.mark.slow
@@ -21,23 +21,7 @@ def test_a_failing_branch_keeps_its_last_good_report_marked_stale(bank, tmp_path
     run_fast(bank, out, run_id="r1")
     good = sha(out / "latest" / "B002.html")
     monkeypatch.setenv("CRMSTUDY_TEST_FAIL", "B002")
-    code = main(
-        [
-            "report",
-            "--data",
-            str(bank),
-            "--out",
-            str(out),
-            "--notebook",
-            str(FAST),
-            "--engine",
-            "builtin",
-            "--force",
-            "--no-progress",
-            "--run-id",
-            "r2",
-        ]
-    )
+    code = main(fast_argv(out, bank, "--run-id", "r2"))
     printed = capsys.readouterr().out
     assert code == EXIT_SOME_FAILED
     assert "cell" in printed and "RuntimeError: planted failure in B002" in printed
