@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import i18n
 from ..atomic import write_text_atomic
 from ..bank import Bank
 from ..errors import BranchError
@@ -269,7 +268,3 @@ def write_headline(ctx: BranchContext, path) -> dict:
     if path:
         write_text_atomic(path, json.dumps(h, indent=2, sort_keys=True))
     return h
-
-
-#: Reader-facing English tier names; every language's are ``tier.<code>`` in the catalogue.
-TIER_LABELS = {t: i18n.t(f"tier.{t}", "en") for t in ("key", "sub_key", "general", "potential", "mass")}

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from ... import i18n
-
-#: Tier codes from highest to lowest, as the catalogue names them (``tier.<code>``).
-TIER_CODES = ("key", "sub_key", "general", "potential", "mass")
+from ...tiers import TIERS
 
 
 def labels(prefix: str, lang: str, columns) -> dict[str, str]:
@@ -15,4 +13,4 @@ def labels(prefix: str, lang: str, columns) -> dict[str, str]:
 
 def tier_names(lang: str) -> dict[str, str]:
     """Tier code -> its name in ``lang``."""
-    return {t: i18n.t(f"tier.{t}", lang) for t in TIER_CODES}
+    return {t: i18n.t(f"tier.{t}", lang) for t in TIERS}
