@@ -1,9 +1,11 @@
 """Reader-facing text and numbers in the report's language: English or Chinese.
 
-Every message a reader sees lives in one catalogue per language,
-``crmstudy/locale/en.yaml`` and ``crmstudy/locale/zh.yaml``; :func:`t` looks
-a message up by its dotted key and fills its ``{placeholders}``.  The two
-catalogues hold the same keys with the same placeholders (a test checks).
+Every message a reader sees lives in one catalogue per language: the core
+``crmstudy/locale/en.yaml`` (``zh.yaml``) plus one file per analysis area,
+``crmstudy/locale/<area>.en.yaml`` (``<area>.zh.yaml``), merged; a key may be
+defined in one file only.  :func:`t` looks a message up by its dotted key and
+fills its ``{placeholders}``.  The two catalogues hold the same keys with the
+same placeholders (a test checks).
 
 Numbers, percentages and dates go through Babel (CLDR data), so that they
 follow the language.  Amounts are the exception: Chinese branch staff write
@@ -53,13 +55,25 @@ def check_language(lang: str) -> str:
     return lang
 
 
+def catalogue_files(lang: str) -> list[Path]:
+    """The files of one language's catalogue: the core file first, then each area's, by name."""
+    lang = check_language(lang)
+    return [LOCALE_DIR / f"{lang}.yaml", *sorted(LOCALE_DIR.glob(f"*.{lang}.yaml"))]
+
+
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
     """All messages of one language, as a flat ``{dotted.key: text}`` mapping."""
-    path = LOCALE_DIR / f"{check_language(lang)}.yaml"
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
-    return _flatten(data, path)
+    merged: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in catalogue_files(lang):
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+        for key, text in _flatten(data, path).items():
+            if key in merged:
+                raise MessageError(f"{path.name}: message {key!r} is already defined in {origin[key].name}")
+            merged[key], origin[key] = text, path
+    return merged
 
 
 def _flatten(node: dict, path: Path, prefix: str = "") -> dict[str, str]:

@@ -52,6 +52,38 @@ def test_every_message_exists_in_both_languages():
     assert not zh - en, f"in zh.yaml but not en.yaml: {sorted(zh - en)}"
 
 
+def test_each_area_file_has_its_counterpart_in_the_other_language():
+    areas = {
+        lang: {p.name.removesuffix(f".{lang}.yaml") for p in i18n.catalogue_files(lang)[1:]} for lang in ("en", "zh")
+    }
+    assert areas["en"] == areas["zh"]
+
+
+def test_a_message_defined_in_two_files_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "en.yaml").write_text("common:\n  hello: Hello\n", encoding="utf-8")
+    (tmp_path / "extra.en.yaml").write_text("common:\n  hello: Hi\n", encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        with pytest.raises(
+            i18n.MessageError, match=r"extra.en.yaml: message 'common.hello' is already defined in en.yaml"
+        ):
+            i18n.catalogue("en")
+    finally:
+        i18n.catalogue.cache_clear()
+
+
+def test_area_files_merge_into_the_catalogue(tmp_path, monkeypatch):
+    (tmp_path / "en.yaml").write_text("common:\n  hello: Hello\n", encoding="utf-8")
+    (tmp_path / "extra.en.yaml").write_text("extra:\n  bye: Bye\n", encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        assert i18n.catalogue("en") == {"common.hello": "Hello", "extra.bye": "Bye"}
+    finally:
+        i18n.catalogue.cache_clear()
+
+
 def test_every_message_has_the_same_placeholders_in_both_languages():
     en, zh = i18n.catalogue("en"), i18n.catalogue("zh")
     differ = {
