@@ -144,6 +144,54 @@ class AssociationParams(_Strict):
     seed: int = _knob(0, note="look-alike groups and the hidden-product check")
 
 
+class EventParams(_Strict):
+    """Customer events detected each day, each to be acted on within 24 or 48 hours (source 004)."""
+
+    large_min: float = _knob(10_000, unit="CNY", gt=0, note="large inflow/outflow: a day's flow of at least this")
+    large_share: float = _knob(
+        0.3, unit="fraction of assets", gt=0, note="... and at least this share of the assets the day before"
+    )
+    drop_share: float = _knob(0.3, unit="fraction", gt=0, lt=1, note="balance drop: assets fell by this share ...")
+    drop_days: int = _knob(30, unit="days", ge=1, le=365, note="... against the assets this many days before")
+    drop_min: float = _knob(20_000, unit="CNY", gt=0, note="... from at least this much")
+    salary_gap: int = _knob(40, unit="days", ge=1, le=365, note="salary stop: no payroll credit for this long ...")
+    salary_history: int = _knob(3, unit="credits", ge=1, note="... after at least this many in the 100 days before")
+    maturity_days: int = _knob(14, unit="days", ge=0, le=365, note="maturity: a product matures within this many days")
+    owner_left_min: float = _knob(
+        50_000, unit="CNY", ge=0, note="owner left: customers of the departed owner with at least these assets"
+    )
+    surge_ratio: float = _knob(
+        3.0, unit="times", gt=1, note="third-party surge: a week's transfers to payment apps at this multiple ..."
+    )
+    surge_baseline: int = _knob(90, unit="days", ge=7, le=365, note="... of the customer's weekly rate over these days")
+    surge_min: float = _knob(5_000, unit="CNY", gt=0, note="... and at least this much in the week")
+    dormant_days: int = _knob(180, unit="days", ge=1, le=730, note="dormancy onset: this many days without activity")
+    tier_window: int = _knob(90, unit="days", ge=1, le=365, note="tier crossing: tier of the trailing average assets")
+    tier_min: Literal["key", "sub_key", "general", "potential"] = _knob(
+        "general", note="... crossings to or from this tier or above (mass <-> potential is no event)"
+    )
+    churn_jump: float = _knob(
+        0.10, unit="probability", gt=0, lt=1, note="churn-risk jump: the score rose this much ..."
+    )
+    churn_min: float = _knob(0.20, unit="probability", gt=0, lt=1, note="... in a week, to at least this")
+
+
+class ContactPolicyParams(_Strict):
+    """Who calls whom about which event, and how often a customer may be called (source 004, source 000)."""
+
+    max_per_week: int = _knob(1, unit="contacts", ge=1, note="per customer in any 7 days")
+    max_per_month: int = _knob(4, unit="contacts", ge=1, note="per customer in a calendar month")
+    cooloff_days: int = _knob(14, unit="days", ge=0, note="no contact for this long after the customer declined")
+    capacity: int = _knob(8, unit="contacts a day", ge=0, note="event contacts each owner can make in a day")
+    queue_capacity: int = _knob(
+        10, unit="contacts a day", ge=0, note="the branch queue (lobby manager) for customers whose owner left"
+    )
+    default_channel: Literal["phone", "visit", "wechat", "event"] = _knob(
+        "phone", note="when the contact history shows no preference"
+    )
+    opt_out: list[str] = _knob([], note="customer ids who asked not to be contacted (besides an opt_outs table)")
+
+
 class ReportParams(_Strict):
     """Every knob of a branch report."""
 
@@ -158,6 +206,8 @@ class ReportParams(_Strict):
     concentration: ConcentrationParams = ConcentrationParams()
     prospects: ProspectsParams = ProspectsParams()
     association: AssociationParams = AssociationParams()
+    events: EventParams = EventParams()
+    contact_policy: ContactPolicyParams = ContactPolicyParams()
 
     def as_dict(self) -> dict:
         """The resolved parameters as plain JSON-ready values."""

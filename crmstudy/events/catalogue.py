@@ -1,0 +1,301 @@
+"""The event catalogue: every customer event the bank watches for, one rule each (source 004).
+
+Source 004's third stage of a CRM system detects changes in a customer's
+behaviour as *events* and tells the member of staff who must act within 24 to
+48 hours.  Each rule below is a SQL query over the bank's tables that returns
+the events *detected on the days* ``[lo, hi]``; it reads nothing after ``hi``,
+so a day's detection sees only what was known by that day's close, and the
+events of a range are exactly the union of the events of its days (tested).
+
+A rule fires on the **first** day its condition holds (a balance that stays
+low is one event, not thirty).  Its knobs are fields of
+:class:`crmstudy.params.EventParams` (``events:`` in ``params/defaults.yaml``):
+
+==================== ================================================================== ======== ========
+kind                 fires on day D when                                                priority deadline
+==================== ================================================================== ======== ========
+large_outflow        the day's outflow >= ``large_min`` and >= ``large_share`` x the     1        24 h
+                     assets at the close of D-1
+large_inflow         the same for inflows (payroll credits aside): money to place        3        48 h
+balance_drop         assets fell by ``drop_share`` or more against D - ``drop_days``,    1        24 h
+                     from at least ``drop_min``
+salary_stop          no payroll credit for ``salary_gap`` days after at least            1        24 h
+                     ``salary_history`` credits in the 100 days before the last
+maturity             a holding's ``maturity_date`` is ``maturity_days`` away (only when  2        48 h
+                     ``holdings`` has that column)
+owner_left           the customer's owner leaves the bank that day, for customers with   2        24 h
+                     at least ``owner_left_min`` in assets (source 001: an RM who leaves
+                     takes customers)
+third_party_surge    the week's transfers to payment apps are >= ``surge_ratio`` x the   2        48 h
+                     customer's weekly rate over the ``surge_baseline`` days before, and
+                     >= ``surge_min`` (source 003: third-party apps draw deposits away)
+dormancy_onset       the ``dormant_days``-th day without customer activity (source 001)  3        48 h
+tier_up / tier_down  the tier of the trailing ``tier_window``-day average assets         3 / 2    48 h
+                     changed (the bars of ``tiers:``), to or from ``tier_min`` or above
+churn_risk           the churn score of ``crmstudy.lifecycle.churn`` rose ``churn_jump``  1        24 h
+                     in a week to at least ``churn_min`` (only when that model exists)
+==================== ================================================================== ======== ========
+
+Every rule returns ``customer_id``, ``day`` (DATE), ``kind``, ``amount`` (the
+money involved, CNY, or NULL), ``base`` (what it was compared with) and
+``detail`` (a product or a tier change, or NULL).  The SQL is plain ANSI with
+window functions, so it runs on DuckDB (the bank's connection) and ports to
+Spark SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..params import EventParams, TierParams
+
+__all__ = ["KINDS", "Kind", "rule_sql"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of event: its priority (1 first), deadline in hours and the rule that finds it."""
+
+    name: str
+    priority: int
+    deadline_hours: int
+    rule: str
+    #: the offer an RM brings to this kind of event (a message key suffix in events.offer.*)
+    offer: str
+
+
+#: Every kind of event, in the order the catalogue documents them.
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("large_outflow", 1, 24, "large_flow", "retain"),
+        Kind("large_inflow", 3, 48, "large_flow", "wealth"),
+        Kind("balance_drop", 1, 24, "balance_drop", "retain"),
+        Kind("salary_stop", 1, 24, "salary_stop", "payroll"),
+        Kind("maturity", 2, 48, "maturity", "reinvest"),
+        Kind("owner_left", 2, 24, "owner_left", "introduce"),
+        Kind("third_party_surge", 2, 48, "third_party_surge", "digital"),
+        Kind("dormancy_onset", 3, 48, "dormancy_onset", "wake_up"),
+        Kind("tier_up", 3, 48, "tier_cross", "upgrade"),
+        Kind("tier_down", 2, 48, "tier_cross", "retain"),
+        Kind("churn_risk", 1, 24, "churn_risk", "retain"),
+    )
+}
+
+
+def _d(day: date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _ts(day: date) -> str:
+    return f"TIMESTAMP '{day.isoformat()}'"
+
+
+def assets_sql(days: str) -> str:
+    """End-of-day total assets per customer on each day of the query ``days`` (one column ``day``).
+
+    A customer without a balance segment on a day has no row (zero assets).
+    """
+    return f"""
+    SELECT b.customer_id, d.day, SUM(b.balance) AS assets
+    FROM (SELECT customer_id, CAST(valid_from AS DATE) AS vf, CAST(valid_to AS DATE) AS vt, balance
+          FROM balances) b
+    JOIN ({days}) d ON d.day >= b.vf AND d.day < b.vt
+    GROUP BY b.customer_id, d.day"""
+
+
+def days_sql(lo: date, hi: date) -> str:
+    """The days ``lo .. hi`` as a one-column query ``day``."""
+    return f"SELECT CAST(range AS DATE) AS day FROM range({_ts(lo)}, {_ts(hi + timedelta(days=1))}, INTERVAL 1 DAY)"
+
+
+def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    # payroll credits are the bank's own routine, not a decision of the customer's; the assets of
+    # the day before must be known, so the data's first day has no large flow
+    lo = max(lo, start + timedelta(days=1))
+    if lo > hi:
+        return _empty()
+    return f"""
+    WITH flow AS (
+      SELECT customer_id, CAST(ts AS DATE) AS day, direction, SUM(amount) AS amount
+      FROM transactions
+      WHERE ts >= {_ts(lo)} AND ts < {_ts(hi + timedelta(days=1))} AND merchant_category <> 'payroll_in'
+      GROUP BY customer_id, CAST(ts AS DATE), direction
+      HAVING SUM(amount) >= {p.large_min}
+    ), prev AS ({assets_sql(days_sql(lo - timedelta(days=1), hi - timedelta(days=1)))})
+    SELECT f.customer_id, f.day,
+           CASE f.direction WHEN 'in' THEN 'large_inflow' ELSE 'large_outflow' END AS kind,
+           f.amount, COALESCE(p.assets, 0.0) AS base, CAST(NULL AS VARCHAR) AS detail
+    FROM flow f LEFT JOIN prev p ON p.customer_id = f.customer_id AND p.day = f.day - 1
+    WHERE f.amount >= {p.large_share} * COALESCE(p.assets, 0.0)"""
+
+
+def _balance_drop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    d = p.drop_days
+    one = timedelta(days=1)
+    days = f"{days_sql(lo - one, hi)} UNION {days_sql(lo - one - timedelta(days=d), hi - timedelta(days=d))}"
+    return f"""
+    WITH a AS ({assets_sql(days)}),
+    cond AS (
+      SELECT b.customer_id, b.day + {d} AS day, b.assets AS base, COALESCE(n.assets, 0.0) AS now,
+             COALESCE(n.assets, 0.0) <= {1 - p.drop_share} * b.assets AS hit
+      FROM a b LEFT JOIN a n ON n.customer_id = b.customer_id AND n.day = b.day + {d}
+      WHERE b.assets >= {p.drop_min} AND b.day + {d} BETWEEN {_d(lo - one)} AND {_d(hi)}
+    )
+    SELECT h.customer_id, h.day, 'balance_drop' AS kind, h.base - h.now AS amount, h.base,
+           CAST(NULL AS VARCHAR) AS detail
+    FROM cond h LEFT JOIN cond y ON y.customer_id = h.customer_id AND y.day = h.day - 1
+    WHERE h.hit AND h.day >= {_d(lo)} AND NOT COALESCE(y.hit, FALSE)"""
+
+
+def _gap_rule(kind: str, where: str, gap: int, min_before: int, lo: date, hi: date) -> str:
+    """Day ``gap`` after the last of a run of transactions matching ``where``, when none followed by then."""
+    return f"""
+    WITH x AS (
+      SELECT customer_id, CAST(ts AS DATE) AS day, MAX(amount) AS amount FROM transactions
+      WHERE {where} AND ts >= {_ts(lo - timedelta(days=gap + 101))} AND ts < {_ts(hi + timedelta(days=1))}
+      GROUP BY customer_id, CAST(ts AS DATE)
+    ), seq AS (
+      SELECT customer_id, day, amount,
+             LEAD(day) OVER (PARTITION BY customer_id ORDER BY day) AS next_day,
+             COUNT(*) OVER (PARTITION BY customer_id ORDER BY day
+                            RANGE BETWEEN INTERVAL 100 DAYS PRECEDING AND CURRENT ROW) AS n_recent
+      FROM x
+    )
+    SELECT customer_id, day + {gap} AS day, '{kind}' AS kind, amount, CAST(n_recent AS DOUBLE) AS base,
+           CAST(NULL AS VARCHAR) AS detail
+    FROM seq
+    WHERE n_recent >= {min_before} AND day + {gap} BETWEEN {_d(lo)} AND {_d(hi)}
+      AND (next_day IS NULL OR next_day > day + {gap})"""
+
+
+def _salary_stop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    return _gap_rule("salary_stop", "merchant_category = 'payroll_in'", p.salary_gap, p.salary_history, lo, hi)
+
+
+def _dormancy_onset(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    # a salary arriving is not business the customer does (as features.last_active_ts)
+    return _gap_rule("dormancy_onset", "merchant_category <> 'payroll_in'", p.dormant_days, 1, lo, hi)
+
+
+def _maturity(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    k = p.maturity_days
+    return f"""
+    SELECT customer_id, CAST(maturity_date AS DATE) - {k} AS day, 'maturity' AS kind,
+           CAST(NULL AS DOUBLE) AS amount, CAST(NULL AS DOUBLE) AS base, product_id AS detail
+    FROM holdings
+    WHERE maturity_date IS NOT NULL
+      AND CAST(maturity_date AS DATE) - {k} BETWEEN {_d(lo)} AND {_d(hi)}
+      AND CAST(open_date AS DATE) <= CAST(maturity_date AS DATE) - {k}
+      AND (close_date IS NULL OR CAST(close_date AS DATE) > CAST(maturity_date AS DATE) - {k})"""
+
+
+def _owner_left(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    # the assets floor is applied with every event's assets, in detect
+    return f"""
+    SELECT c.customer_id, CAST(s.leave_date AS DATE) AS day, 'owner_left' AS kind,
+           CAST(NULL AS DOUBLE) AS amount, CAST(NULL AS DOUBLE) AS base, s.staff_id AS detail
+    FROM staff s JOIN customers c ON c.owner_staff_id = s.staff_id
+    WHERE s.leave_date >= {_ts(lo)} AND s.leave_date < {_ts(hi + timedelta(days=1))}"""
+
+
+def _third_party_surge(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    b = p.surge_baseline
+    # evaluated on days with a transfer; a week needs its whole baseline inside the data
+    first = max(lo, start + timedelta(days=b + 7))
+    if first > hi:
+        return _empty()
+    return f"""
+    WITH tp AS (
+      SELECT customer_id, CAST(ts AS DATE) AS day, SUM(amount) AS amount FROM transactions
+      WHERE merchant_category = 'third_party_transfer' AND direction = 'out'
+        AND ts >= {_ts(first - timedelta(days=b + 14))} AND ts < {_ts(hi + timedelta(days=1))}
+      GROUP BY customer_id, CAST(ts AS DATE)
+    ), w AS (
+      SELECT customer_id, day,
+             SUM(amount) OVER (PARTITION BY customer_id ORDER BY day
+                               RANGE BETWEEN INTERVAL 6 DAYS PRECEDING AND CURRENT ROW) AS week,
+             COALESCE(SUM(amount) OVER (PARTITION BY customer_id ORDER BY day
+                      RANGE BETWEEN INTERVAL {b + 6} DAYS PRECEDING AND INTERVAL 7 DAYS PRECEDING), 0.0)
+               * 7.0 / {b} AS rate
+      FROM tp
+    ), c AS (
+      SELECT *, week >= {p.surge_min} AND week >= {p.surge_ratio} * rate AS hit FROM w
+    ), f AS (
+      SELECT *, LAG(hit) OVER (PARTITION BY customer_id ORDER BY day) AS prev_hit,
+                LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS prev_day
+      FROM c
+    )
+    SELECT customer_id, day, 'third_party_surge' AS kind, week AS amount, rate AS base,
+           CAST(NULL AS VARCHAR) AS detail
+    FROM f
+    WHERE hit AND day BETWEEN {_d(first)} AND {_d(hi)} AND NOT (COALESCE(prev_hit, FALSE) AND day - prev_day < 7)"""
+
+
+def _tier_cross(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    w = p.tier_window
+    first = max(lo, start + timedelta(days=w))  # a full window on the day before, too
+    if first > hi:
+        return _empty()
+    one = timedelta(days=1)
+    bars = [("key", tiers.key), ("sub_key", tiers.sub_key), ("general", tiers.general), ("potential", tiers.potential)]
+    case = " ".join(f"WHEN avg >= {v} THEN {k}" for k, (_, v) in enumerate(bars))
+    names = " ".join(f"WHEN {k} THEN '{n}'" for k, (n, _) in enumerate([*bars, ("mass", 0)]))
+    return f"""
+    WITH b AS (SELECT customer_id, CAST(valid_from AS DATE) AS vf, CAST(valid_to AS DATE) AS vt, balance
+               FROM balances),
+    avg AS (
+      SELECT b.customer_id, d.day,
+             SUM(b.balance * (LEAST(b.vt, d.day + 1) - GREATEST(b.vf, d.day - {w - 1}))) / {w} AS avg
+      FROM b JOIN ({days_sql(first - one, hi)}) d ON b.vf <= d.day AND b.vt > d.day - {w - 1}
+      GROUP BY b.customer_id, d.day
+    ), t AS (SELECT customer_id, day, CASE {case} ELSE 4 END AS tier, avg FROM avg),
+    pairs AS (
+      SELECT COALESCE(n.customer_id, y.customer_id) AS customer_id, COALESCE(n.day, y.day + 1) AS day,
+             COALESCE(n.tier, 4) AS now, COALESCE(y.tier, 4) AS was, COALESCE(n.avg, 0.0) AS amount,
+             COALESCE(y.avg, 0.0) AS base
+      FROM (SELECT * FROM t WHERE day >= {_d(first)}) n
+      FULL JOIN (SELECT * FROM t WHERE day < {_d(hi)}) y ON y.customer_id = n.customer_id AND y.day = n.day - 1
+    )
+    SELECT customer_id, day, CASE WHEN now < was THEN 'tier_up' ELSE 'tier_down' END AS kind, amount, base,
+           (CASE was {names} END) || '>' || (CASE now {names} END) AS detail
+    FROM pairs WHERE now <> was AND LEAST(now, was) <= {[n for n, _ in bars].index(p.tier_min)}"""
+
+
+def _empty() -> str:
+    return (
+        "SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS DATE) AS day, CAST(NULL AS VARCHAR) AS kind,"
+        " CAST(NULL AS DOUBLE) AS amount, CAST(NULL AS DOUBLE) AS base, CAST(NULL AS VARCHAR) AS detail WHERE FALSE"
+    )
+
+
+_RULES = {
+    "large_flow": _large_flow,
+    "balance_drop": _balance_drop,
+    "salary_stop": _salary_stop,
+    "maturity": _maturity,
+    "owner_left": _owner_left,
+    "third_party_surge": _third_party_surge,
+    "dormancy_onset": _dormancy_onset,
+    "tier_cross": _tier_cross,
+}
+
+
+def rule_sql(
+    rule: str, params: EventParams, lo: date, hi: date, *, start: date, tiers: TierParams | None = None
+) -> str:
+    """The SQL of one rule for the detection days ``[lo, hi]``; ``start`` is the first day of the data.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> sql = rule_sql("owner_left", EventParams(), date(2025, 3, 1), date(2025, 3, 1), start=date(2025, 1, 1))
+    >>> "leave_date" in sql
+    True
+    """
+    return _RULES[rule](params, lo, hi, start, tiers or TierParams())
+
+
+#: The rules written as SQL here (churn_risk comes from the lifecycle model, in detect).
+SQL_RULES = tuple(_RULES)

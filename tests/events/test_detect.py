@@ -1,0 +1,108 @@
+"""Detection: each rule fires once, on the first day its condition holds, and reads nothing after the day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from crmstudy.bank import Bank
+from crmstudy.events import COLUMNS, KINDS, detect
+from crmstudy.params import load
+
+from .conftest import write_bank
+
+
+@pytest.fixture(scope="module")
+def year(hand_bank):
+    return detect(hand_bank, "2025-01-01", "2025-12-31")
+
+
+def _only(ev, customer):
+    rows = ev[ev["customer_id"] == customer]
+    return [(r.kind, r.day.date()) for r in rows.itertuples()]
+
+
+def test_an_emptied_account_is_one_balance_drop_on_the_day_it_fell(year):
+    assert ("balance_drop", date(2025, 6, 2)) in _only(year, "C1")
+    assert sum(k == "balance_drop" for k, _ in _only(year, "C1")) == 1
+
+
+def test_salary_stop_fires_salary_gap_days_after_the_last_credit(year):
+    assert _only(year, "C2") == [("salary_stop", date(2025, 4, 10) + timedelta(days=40))]
+
+
+def test_the_customers_of_a_departing_owner_get_an_owner_left_event_when_their_assets_reach_the_floor(year, hand_bank):
+    assert _only(year, "C3") == [("owner_left", date(2025, 5, 15))]
+    rich_only = detect(hand_bank, "2025-05-15", params=load(extra={"events": {"owner_left_min": 90_000}}))
+    assert "owner_left" not in set(rich_only["kind"])
+
+
+def test_dormancy_onset_is_the_dormant_days_th_idle_day(year):
+    assert ("dormancy_onset", date(2025, 1, 10) + timedelta(days=180)) in _only(year, "C4")
+
+
+def test_a_day_s_outflow_over_the_floor_and_share_of_assets_is_a_large_outflow(year):
+    ev = year[(year["customer_id"] == "C5") & (year["kind"] == "large_outflow")]
+    assert len(ev) == 1 and ev["day"].iloc[0] == pd.Timestamp("2025-03-03")
+    assert ev["amount"].iloc[0] == 30_000 and ev["base"].iloc[0] == 60_000
+
+
+def test_every_event_has_an_owner_a_priority_and_a_deadline_24_or_48_hours_after_detection(year):
+    assert list(year.columns) == COLUMNS
+    assert year["owner_staff_id"].notna().all() and year["deadline"].notna().all()
+    hours = (year["deadline"] - year["detected_at"]) / pd.Timedelta(hours=1)
+    assert set(hours) <= {24, 48}
+    assert (year["detected_at"] == year["day"] + pd.Timedelta(days=1)).all()
+    assert set(year["kind"]) <= set(KINDS)
+
+
+def test_a_range_of_days_gives_exactly_the_events_of_its_days_one_by_one(tiny_bank):
+    bank = Bank.open(tiny_bank)
+    lo, hi = date(2025, 6, 1), date(2025, 6, 5)
+    whole = detect(bank, lo, hi)
+    days = pd.concat([detect(bank, lo + timedelta(days=k)) for k in range((hi - lo).days + 1)], ignore_index=True)
+    assert len(whole) > 0
+    assert sorted(whole["event_id"]) == sorted(days["event_id"])
+
+
+def test_a_day_s_detection_reads_nothing_after_the_day(tiny_bank, tmp_path):
+    """The tiny bank cut at the close of 30 June gives the same events for 30 June as the whole bank."""
+    day = pd.Timestamp("2025-06-30")
+    cut = day + pd.Timedelta(days=1)
+    bank = Bank.open(tiny_bank)
+    tables = {t: bank.read(t, validate=False) for t in ("branches", "staff", "customers", "products", "holdings")}
+    b = bank.read("balances", validate=False)
+    b = b[b["valid_from"] < cut].copy()
+    b["valid_to"] = b["valid_to"].clip(upper=cut)
+    tx = bank.read("transactions", validate=False)
+    tables.update(balances=b, transactions=tx[tx["ts"] < cut])
+    folder = write_bank(tmp_path / "cut", tables)
+    full, part = detect(bank, day), detect(folder, day)
+    assert len(full) > 0
+    pd.testing.assert_frame_equal(full, part)
+
+
+def test_the_events_command_run_twice_on_a_day_adds_nothing_the_second_time(tiny_bank, tmp_path, capsys):
+    from crmstudy.cli import main
+    from crmstudy.events.store import read_events
+
+    argv = ["events", "--data", str(tiny_bank), "--date", "2025-06-30", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    first = read_events(tmp_path)
+    assert main(argv) == 0
+    assert "0 added, 0 removed" in capsys.readouterr().out.splitlines()[-1]
+    pd.testing.assert_frame_equal(read_events(tmp_path), first)
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "events.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT COUNT(*) FROM events").fetchone()[0] == len(first)
+
+
+def test_a_day_outside_the_bank_s_data_is_one_line_and_exit_2(tiny_bank, tmp_path, capsys):
+    from crmstudy.cli import main
+
+    assert main(["events", "--data", str(tiny_bank), "--date", "2031-01-01", "--out", str(tmp_path)]) == 2
+    assert main(["events", "--data", str(tiny_bank), "--date", "June", "--out", str(tmp_path)]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
