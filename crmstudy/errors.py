@@ -64,3 +64,11 @@ class SectionError(CrmStudyError):
 
 class CjkFontWarning(UserWarning):
     """No font with Chinese glyphs is installed."""
+
+
+class MappingError(CrmStudyError):
+    """An ingest mapping file is malformed: names the mapping file and the key, and what was expected."""
+
+
+class IngestRefused(DataError):
+    """A bank export could not be ingested: names the file, table, column and what was expected."""

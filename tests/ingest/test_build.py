@@ -1,0 +1,136 @@
+"""The two fixture exports through ingest -> validate (-> report, slow), against an independent pandas reading.
+
+The independent reading parses the raw export files with pandas only (no
+crmstudy code): each account's end-of-day balance on every day of the period
+from the running balance (cn_bank) or the month-end snapshots (cz_bank), their
+average over the period's days (ADA), then per branch the customer count, total
+ADA, the top 20% share (1 - L(0.8) on the Lorenz curve) and the plug-in Gini.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmstudy.cli import main
+from crmstudy.ingest import ingest
+from crmstudy.reports.context import load_context
+
+ROOT = Path(__file__).resolve().parents[2]
+MAPPINGS = ROOT / "docs" / "mappings"
+EXPORTS = ROOT / "tests" / "fixtures" / "exports"
+#: Sums of a few hundred float64 amounts agree to far better than this.
+TOL = 1e-9
+
+
+# --- the independent reading --------------------------------------------------------------------
+
+
+def _gini(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=float)
+    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean()))
+
+
+def _top_share(x: np.ndarray, k: float = 0.2) -> float:
+    x = np.sort(np.asarray(x, dtype=float))[::-1]
+    m = k * len(x)
+    whole = int(np.floor(m))
+    part = x[:whole].sum() + (m - whole) * (x[whole] if whole < len(x) else 0.0)
+    return float(part / x.sum())
+
+
+def _headlines(ada: pd.Series, branch: pd.Series) -> dict[str, dict]:
+    out = {}
+    for b, ids in branch.groupby(branch).groups.items():
+        x = ada.reindex(ids, fill_value=0.0).to_numpy()
+        out[str(b)] = {"customers": len(x), "total_ada": x.sum(), "top20_share": _top_share(x), "gini": _gini(x)}
+    return out
+
+
+def _daily_ada(eod: pd.DataFrame, start: str, end: str) -> pd.Series:
+    """ADA per customer from end-of-day balances given on some days (carried forward to the next given day)."""
+    days = pd.date_range(start, end, freq="D")
+    ada = {}
+    for cid, g in eod.groupby("customer"):
+        s = g.set_index("day")["balance"]
+        full = s.reindex(s.index.union(days)).ffill().fillna(0.0)
+        ada[cid] = full.reindex(days).mean()
+    return pd.Series(ada)
+
+
+def cn_expected() -> dict[str, dict]:
+    folder = EXPORTS / "cn_bank"
+    kh = pd.read_csv(folder / "kh.csv", sep=";", encoding="gbk", dtype=str)
+    jy = pd.read_csv(folder / "jy.csv", sep=";", encoding="gbk", dtype=str, decimal=",")
+    jy["day"] = pd.to_datetime(jy["交易时间"].str[:8], format="%Y%m%d")
+    jy["balance"] = jy["交易后余额"].str.replace(",", ".").astype(float)
+    jy = jy.sort_values(["客户号", "day", "流水号"]).groupby(["客户号", "day"], as_index=False).last()
+    ada = _daily_ada(jy.rename(columns={"客户号": "customer"}), "2025-01-01", "2025-06-30")
+    return _headlines(ada, kh.set_index("客户号")["机构号"])
+
+
+def cz_expected() -> dict[str, dict]:
+    folder = EXPORTS / "cz_bank"
+    client = pd.read_csv(folder / "client.csv", sep=";", dtype=str)
+    disp = pd.read_csv(folder / "disp.csv", sep=";", dtype=str)
+    snaps = pd.read_csv(folder / "balance_monthly.csv", sep=";", dtype=str)
+    owner = disp[disp["type"] == "OWNER"].set_index("account_id")["client_id"]
+    snaps["customer"] = snaps["account_id"].map(owner)
+    snaps["balance"] = snaps["balance_eur"].str.replace(",", ".").astype(float).clip(lower=0)
+    # a month-end snapshot is the balance of every day of its month
+    days = pd.date_range("1998-01-01", "1998-12-31", freq="D")
+    month = days.to_period("M").astype(str)
+    per_day = snaps.pivot_table(index="customer", columns="month", values="balance", aggfunc="sum")
+    ada = per_day.reindex(columns=month).fillna(0.0).mean(axis=1)
+    return _headlines(ada, client.set_index("client_id")["district_id"])
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cn_bank(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cn") / "bank"
+    ingest(MAPPINGS / "cn_bank.yaml", out)
+    return out
+
+
+def _check_headlines(bank: Path, expected: dict[str, dict]) -> None:
+    for branch, want in expected.items():
+        ctx = load_context(bank, branch, {"bootstrap": {"n_boot": 0}})
+        got = ctx.headline
+        assert got["customers"] == want["customers"], branch
+        for key in ("total_ada", "top20_share", "gini"):
+            assert got[key] == pytest.approx(want[key], rel=TOL), (branch, key)
+
+
+def test_the_chinese_export_is_ingested_and_passes_validate(cn_bank, capsys):
+    assert main(["validate", str(cn_bank)]) == 0
+    meta = json.loads((cn_bank / "bank.json").read_text())
+    assert meta["currency"] == "CNY" and meta["period_start"] == "2025-01-01"
+    assert meta["fingerprint"] in capsys.readouterr().out  # validate hashes the same files
+
+
+def test_the_chinese_exports_headline_figures_equal_an_independent_pandas_reading(cn_bank):
+    _check_headlines(cn_bank, cn_expected())
+
+
+def test_the_chinese_export_keeps_its_ids_and_chinese_text(cn_bank):
+    customers = pd.read_parquet(cn_bank / "customers.parquet")
+    assert customers["customer_id"].iloc[0] == "880001"
+    assert customers["masked_name"].str.contains("*", regex=False).all()
+    branches = pd.read_parquet(cn_bank / "branches.parquet")
+    assert set(branches["branch_name_zh"]) == {"人民路支行", "城东支行", "青石镇支行"}
+    assert set(branches["area_type"]) == {"urban", "county", "rural"}
+
+
+def test_ingest_writes_a_quality_report_in_json_and_html(cn_bank):
+    q = json.loads((cn_bank / "quality.json").read_text(encoding="utf-8"))
+    assert q["tables"]["transactions"]["read"] == {"encoding": "gbk", "sep": ";", "decimal": ","}
+    codes = {i["code"] for i in q["issues"]}
+    assert "century" in codes  # 19xx births written YYMMDD
+    assert "<h1>Data-quality report</h1>" in (cn_bank / "quality.html").read_text(encoding="utf-8")
