@@ -161,8 +161,106 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         coerce=True,
     ),
 }
+# --- account economics and campaigns (optional: a bank without them has no profit sections) ---
+_RATE = {"checks": pa.Check.in_range(0, 1)}
+SCHEMAS.update(
+    {
+        "pricing": pa.DataFrameSchema(
+            {
+                "product_id": _str(),
+                "term_months": pa.Column("int32", checks=pa.Check.ge(0)),
+                "customer_rate": pa.Column(float, **_RATE),
+                "ftp_rate": pa.Column(float, **_RATE),
+                "fee_rate": pa.Column(float, **_RATE),
+                "annual_fee": pa.Column(float, checks=pa.Check.ge(0)),
+                "account_cost": pa.Column(float, checks=pa.Check.ge(0)),
+                "drawn_share": pa.Column(float, **_RATE),
+                "pd": pa.Column(float, **_RATE),
+                "lgd": pa.Column(float, **_RATE),
+            },
+            strict="filter",
+            coerce=True,
+            unique=["product_id", "term_months"],
+        ),
+        "channel_costs": pa.DataFrameSchema(
+            {
+                "channel": _str(unique=True),
+                "cost_per_txn": pa.Column(float, checks=pa.Check.ge(0)),
+                "teller_minutes": pa.Column(float, checks=pa.Check.ge(0), nullable=True, required=False),
+            },
+            strict="filter",
+            coerce=True,
+        ),
+        "staff_costs": pa.DataFrameSchema(
+            {
+                "role": _str(unique=True),
+                "annual_cost": pa.Column(float, checks=pa.Check.ge(0)),
+                "relationship_share": pa.Column(float, **_RATE),
+            },
+            strict="filter",
+            coerce=True,
+        ),
+        "branch_operations": pa.DataFrameSchema(
+            {
+                "branch_id": _str(),
+                "month": pa.Column(_DATE),
+                "counter_staff": pa.Column("int32", checks=pa.Check.ge(0)),
+                "counter_staff_hours": pa.Column(float, checks=pa.Check.ge(0)),
+            },
+            strict="filter",
+            coerce=True,
+        ),
+        "accounts": pa.DataFrameSchema(
+            {
+                "customer_id": _str(),
+                "product_id": _str(),
+                "term_months": pa.Column("int32", checks=pa.Check.ge(0)),
+                "customer_rate": pa.Column(float, **_RATE),
+                "sales_channel": _str(),
+            },
+            strict="filter",
+            coerce=True,
+        ),
+        "campaigns": pa.DataFrameSchema(
+            {
+                "campaign_id": _str(unique=True),
+                "campaign_name": _str(),
+                "offer_product_id": _str(),
+                "channel": _str(),
+                "start_date": pa.Column(_DATE),
+                "end_date": pa.Column(_DATE),
+                "target_rule": _str(),
+                "control_share": pa.Column(float, **_RATE),
+            },
+            strict="filter",
+            coerce=True,
+        ),
+        "campaign_contacts": pa.DataFrameSchema(
+            {
+                "campaign_id": _str(),
+                "customer_id": _str(),
+                "group": _str(checks=pa.Check.isin(["treated", "control"])),
+                "contact_date": pa.Column(_DATE, nullable=True),
+                "took_up": pa.Column(bool),
+                "take_up_date": pa.Column(_DATE, nullable=True),
+                "amount": pa.Column(float, checks=pa.Check.ge(0)),
+            },
+            strict="filter",
+            coerce=True,
+        ),
+    }
+)
+ECONOMICS_TABLES = (
+    "pricing",
+    "channel_costs",
+    "staff_costs",
+    "branch_operations",
+    "accounts",
+    "campaigns",
+    "campaign_contacts",
+)
 REQUIRED_TABLES = ("branches", "staff", "customers", "products", "holdings", "balances", "transactions")
-OPTIONAL_TABLES = ("visits", "truth")
+OPTIONAL_TABLES = ("visits", "truth", *ECONOMICS_TABLES)
 
 
 def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memory>") -> pd.DataFrame:
@@ -309,6 +407,8 @@ _LINKS = (
     ("balances", "customer_id", "customers", "customer_id"),
     ("transactions", "customer_id", "customers", "customer_id"),
     ("visits", "customer_id", "customers", "customer_id"),
+    ("accounts", "customer_id", "customers", "customer_id"),
+    ("campaign_contacts", "customer_id", "customers", "customer_id"),
 )
 _KEYS = {parent: pcol for _, _, parent, pcol in _LINKS}
 

@@ -51,4 +51,4 @@ def generate_bank(spec: BankSpec) -> dict[str, pd.DataFrame]:
     }
     tables = {**bank.tables(), **per_customer}
     order = ("branches", "staff", "customers", "products", "holdings", "balances", "transactions", "visits", "truth")
-    return {t: tables[t] for t in order}
+    return {t: tables[t] for t in order} | {t: tables[t] for t in tables if t not in order}

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParamsError
+from . import economics
+from .campaigns import campaigns_table, make_contacts
 from .ledger import make_transactions
-from .population import StaffPools, assign_owners, make_branches, make_customers, make_staff
+from .population import StaffPools, assign_owners, branch_weights, make_branches, make_customers, make_staff
 from .presets import BankSpec
 from .products import draw_churn, make_balances, make_holdings, products_table
 from .rm_log import make_visits
@@ -28,8 +30,26 @@ BLOCK_SIZE = 25_000
 #: Ids of a block's transactions and visits start at ``block * ID_STRIDE + 1``.
 ID_STRIDE = 1_000_000_000
 #: Tables with one part per block; the others are bank-level.
-PER_CUSTOMER_TABLES = ("customers", "holdings", "balances", "transactions", "visits", "truth")
-BANK_TABLES = ("branches", "staff", "products")
+PER_CUSTOMER_TABLES = (
+    "customers",
+    "holdings",
+    "balances",
+    "transactions",
+    "visits",
+    "truth",
+    "accounts",
+    "campaign_contacts",
+)
+BANK_TABLES = (
+    "branches",
+    "staff",
+    "products",
+    "pricing",
+    "channel_costs",
+    "staff_costs",
+    "branch_operations",
+    "campaigns",
+)
 
 _BANK_STREAMS = ("branches", "staff")
 _BLOCK_STREAMS = ("customers", "owners", "churn", "holdings", "balances", "transactions", "visits")
@@ -59,10 +79,11 @@ class BankLevel:
     staff: pd.DataFrame
     products: pd.DataFrame
     pools: StaffPools
+    economics: dict[str, pd.DataFrame]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The bank-wide tables: branches, staff, products."""
-        return {"branches": self.branches, "staff": self.staff, "products": self.products}
+        """The bank-wide tables: branches, staff, products, then the economics tables (:data:`BANK_TABLES`)."""
+        return {"branches": self.branches, "staff": self.staff, "products": self.products, **self.economics}
 
 
 def make_bank(spec: BankSpec) -> BankLevel:
@@ -70,7 +91,9 @@ def make_bank(spec: BankSpec) -> BankLevel:
     rng = _streams(spec.seed, (0,), _BANK_STREAMS)
     branches = make_branches(spec, rng["branches"])
     staff, pools = make_staff(spec, branches, rng["staff"])
-    return BankLevel(branches=branches, staff=staff, products=products_table(), pools=pools)
+    econ = economics.bank_tables(spec, branches, branch_weights(branches))
+    econ["campaigns"] = campaigns_table(spec)
+    return BankLevel(branches=branches, staff=staff, products=products_table(), pools=pools, economics=econ)
 
 
 def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.DataFrame]:
@@ -102,4 +125,9 @@ def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.
         "transactions": transactions,
         "visits": visits,
         "truth": truth,
+        # economics: streams of their own, so that every table above is unchanged
+        "accounts": economics.make_accounts(spec, customers, holdings, economics.block_stream(spec, block, "accounts")),
+        "campaign_contacts": make_contacts(
+            spec, customers, truth, holdings, economics.block_stream(spec, block, "campaigns")
+        ),
     }
