@@ -28,6 +28,7 @@ import functools
 import math
 import string
 from collections.abc import Callable
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,10 @@ MISSING = "–"
 
 _WAN = 1e4  # 万
 _YI = 1e8  # 亿
+#: The currency of every amount until the bank names its own (passed as ``currency``).
+DEFAULT_CURRENCY = "CNY"
+#: How Chinese readers write a currency after 万/亿 (CNY: 元).
+_ZH_CURRENCY = {"CNY": "元", "HKD": "港元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元"}
 
 
 def check_language(lang: str) -> str:
@@ -110,6 +115,16 @@ def t(key: str, lang: str = "en", /, **fmt: Any) -> str:
         raise MessageError(f"message {key!r} ({lang}) needs a value for {{{e.args[0]}}}") from None
 
 
+def tn(key: str, count: int, lang: str = "en", /, **fmt: Any) -> str:
+    """The message ``key`` for a count: ``<key>_one`` when ``count`` is 1 and the catalogue has it.
+
+    English needs "1 customer manager is" where Chinese writes one form; a language without a
+    ``_one`` message uses ``key`` for every count.
+    """
+    one = f"{key}_one"
+    return t(one if count == 1 and has(one, lang) else key, lang, **fmt)
+
+
 def has(key: str, lang: str = "en") -> bool:
     """Whether the catalogue of ``lang`` holds ``key``."""
     return key in catalogue(lang)
@@ -142,10 +157,24 @@ def number(x: Any, lang: str = "en", *, digits: int = 2) -> str:
 
 
 def percent(x: Any, lang: str = "en", *, digits: int = 1) -> str:
-    """A share as a percentage with ``digits`` decimals: ``'12.3%'``."""
+    """A share as a percentage with ``digits`` decimals: ``'12.3%'``.
+
+    A share that is not exactly 0 or 1 never reads as ``0%`` or ``100%``: up to three more
+    decimals are added until it does not (3,660 of 3,666 is ``'99.8%'``, not ``'100%'``).
+
+    Examples
+    --------
+    >>> percent(3660 / 3666, digits=0), percent(1.0, digits=0), percent(0.0004, digits=1)
+    ('99.8%', '100%', '0.04%')
+    """
     if _missing(x):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    x = float(x)
+    for d in range(digits, digits + 4):
+        shown = round(x * 100, d)
+        if not (shown in (0.0, 100.0, -100.0) and x * 100 != shown):
+            break
+    pattern = "#,##0" + ("." + "0" * d if d else "") + "%"
     return format_percent(x, format=pattern, locale=BABEL_LOCALES[lang])
 
 
@@ -160,37 +189,68 @@ def date(d: Any, lang: str = "en") -> str:
     return format_date(d, format="medium", locale=BABEL_LOCALES[lang])
 
 
-def _wan_yi(x: float) -> tuple[float, str, str]:
-    """Scale a CNY amount to 万 or 亿 and pick its number pattern.
+def _cut(x: float, decimals: int) -> Decimal:
+    """``x`` cut (not rounded) to ``decimals`` places: 19,987 元 is 1.99万, never the 2万 bar."""
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
+
+
+def _wan_yi(x: float, decimals: tuple[int, int] = (1, 2)) -> tuple[Decimal, str, str]:
+    """Scale an amount to 万 or 亿 (元 below 1万) and pick its number pattern.
 
     Our own code, not Babel's: CLDR's Chinese compact numbers stop at 2–3
     significant digits and drop the thousands separators ("1234.6万"),
-    while branch staff write 1,234.5万元 and 3.21亿元.
+    while branch staff write 1,234.5万元 and 3.21亿元.  Values are cut, not
+    rounded, so an amount just below a bar never reads as the bar itself.
+    ``decimals`` are the places shown in 万 and in 亿.
     """
     a = abs(x)
     if a >= _YI:
-        return x / _YI, "#,##0.##", "亿"
+        return _cut(x / _YI, decimals[1]), "#,##0." + "#" * decimals[1], "亿"
     if a >= _WAN:
-        return x / _WAN, "#,##0.#", "万"
-    return x, "#,##0", ""
+        return _cut(x / _WAN, decimals[0]), "#,##0." + "#" * decimals[0], "万"
+    return Decimal(round(x)), "#,##0", ""  # whole 元: rounding a yuan moves no amount across a bar
 
 
-def money(x: Any, lang: str = "en", *, compact: bool = True) -> str:
-    """An amount of CNY in the reader's style.
+def _zh_unit(currency: str) -> str:
+    return _ZH_CURRENCY.get(currency, currency)
 
+
+def money(x: Any, lang: str = "en", *, compact: bool = True, currency: str | None = None) -> str:
+    """An amount in the bank's currency (CNY unless ``currency``) in the reader's style.
+
+    Every amount a reader sees goes through this function or :func:`money_cell`.
     Chinese: ``'8,500元'``, ``'1,234.5万元'``, ``'3.21亿元'`` (``compact`` does
     not apply; this is how staff write amounts).  English: ``'CNY 1.2M'`` when
-    ``compact``, ``'CNY 1,234,567'`` otherwise.
+    ``compact``, ``'CNY 1,234,567'`` otherwise.  Compact values are cut, not
+    rounded: CNY 19,987 is ``'CNY 19.9k'``, below a CNY 20k bar as it should be.
+
+    Examples
+    --------
+    >>> money(19_987, "zh"), money(19_987, "en"), money(13, "zh")
+    ('1.9万元', 'CNY 19.9k', '13元')
     """
     if _missing(x):
         return MISSING
+    currency = currency or DEFAULT_CURRENCY
     loc = BABEL_LOCALES[lang]
     if lang == "zh":
         value, pattern, unit = _wan_yi(float(x))
-        return f"{format_decimal(value, format=pattern, locale=loc)}{unit}元"
+        return f"{format_decimal(value, format=pattern, locale=loc)}{unit}{_zh_unit(currency)}"
     if compact:
-        return f"CNY {_compact(float(x), loc)}"
-    return f"CNY {format_decimal(round(float(x)), locale=loc)}"
+        return f"{currency} {_short(float(x), loc, decimals=1)}"
+    return f"{currency} {format_decimal(round(float(x)), locale=loc)}"
+
+
+#: English magnitudes for short amounts (thousand, million, billion).
+_EN_STEPS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def _short(x: float, loc: str, *, decimals: int = 1, plain_below: float = 1e3) -> str:
+    """``'19.9k'``, ``'1.2M'``: an amount cut to ``decimals`` places of its magnitude; whole below ``plain_below``."""
+    for step, suffix in _EN_STEPS:
+        if abs(x) >= max(step, plain_below):
+            return format_decimal(_cut(x / step, decimals), format="#,##0." + "#" * decimals, locale=loc) + suffix
+    return format_decimal(round(x), format="#,##0", locale=loc)
 
 
 def _compact(x: float, loc: str) -> str:
@@ -204,21 +264,46 @@ def _compact(x: float, loc: str) -> str:
 def money_tick(x: float, lang: str = "en") -> str:
     """A short amount for an axis tick, the unit given by the axis label: ``'1.2M'``, ``'120万'``."""
     if lang == "zh":
-        value, pattern, unit = _wan_yi(float(x))
+        a = abs(float(x))
+        value, unit = (x / _YI, "亿") if a >= _YI else ((x / _WAN, "万") if a >= _WAN else (x, ""))
+        pattern = "#,##0.##" if unit == "亿" else ("#,##0.#" if unit else "#,##0")
         return f"{format_decimal(value, format=pattern, locale=BABEL_LOCALES[lang])}{unit}"
     return _compact(float(x), BABEL_LOCALES[lang])
 
 
-def money_cell(lang: str = "en") -> Callable[[Any], str]:
-    """Formatter for a table column of amounts, whose unit the column label names.
+def money_cell(lang: str = "en", *, currency: str | None = None) -> Callable[[Any], str]:
+    """Formatter for a table column of amounts: short, cut (never rounded up to a bar), never a gap of 0.
 
-    English columns are whole CNY (``'1,234,567'``); Chinese columns are in
-    万元 with two decimals (``'123.46'``), as branch report tables are.
+    Chinese cells carry their unit: ``'13元'``, ``'1.99万元'``, ``'3,239.53万元'``, ``'1.23亿元'``
+    (元 below 1万, so a gap of 13 元 is not "0.00").  English cells are in the currency the
+    column label names: whole below 10,000 (``'8,500'``), then ``'47.8k'``, ``'3.37M'``.
+
+    Examples
+    --------
+    >>> [money_cell("zh")(v) for v in (13, 19_987, 32_395_300)]
+    ['13元', '1.99万元', '3,239.53万元']
+    >>> [money_cell("en")(v) for v in (2_149, 47_851, 80_089_775)]
+    ['2,149', '47.8k', '80.08M']
     """
     loc = BABEL_LOCALES[lang]
-    if lang == "zh":
-        return lambda v: MISSING if _missing(v) else format_decimal(float(v) / _WAN, format="#,##0.00", locale=loc)
-    return lambda v: MISSING if _missing(v) else format_decimal(round(float(v)), locale=loc)
+    unit = _zh_unit(currency or DEFAULT_CURRENCY)
+
+    def zh(v: Any) -> str:
+        if _missing(v):
+            return MISSING
+        value, pattern, scale = _wan_yi(float(v), decimals=(2, 2))
+        if scale:  # 1.20万元: the decimals of a column line up
+            pattern = "#,##0.00"
+        return f"{format_decimal(value, format=pattern, locale=loc)}{scale}{unit}"
+
+    def en(v: Any) -> str:
+        return (
+            MISSING
+            if _missing(v)
+            else _short(float(v), loc, decimals=2 if abs(float(v)) >= 1e6 else 1, plain_below=1e4)
+        )
+
+    return zh if lang == "zh" else en
 
 
 def period(start: Any, end: Any, lang: str = "en") -> str:

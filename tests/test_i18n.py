@@ -127,7 +127,8 @@ def test_an_unknown_key_language_or_missing_value_is_named_in_one_line():
         (500_000, "50万元"),
         (12_345_000, "1,234.5万元"),
         (-12_345_000, "-1,234.5万元"),
-        (99_999_999, "10,000万元"),  # rounds within 万 rather than jumping to 亿
+        (99_999_999, "9,999.9万元"),  # cut, not rounded: below 1亿 it never reads as 1亿
+        (19_987, "1.9万元"),  # below the 2万 bar, as it is
         (321_000_000, "3.21亿元"),
         (1_000_000_000, "10亿元"),
     ],
@@ -140,8 +141,9 @@ def test_chinese_amounts_are_written_in_wan_and_yi_yuan(amount, text):
     "amount, compact, text",
     [
         (1_234_567, True, "CNY 1.2M"),
-        (999_999, True, "CNY 1M"),
-        (12_345, True, "CNY 12.3K"),
+        (999_999, True, "CNY 999.9k"),  # cut, not rounded: below a million it never reads as CNY 1M
+        (12_345, True, "CNY 12.3k"),
+        (19_987, True, "CNY 19.9k"),
         (850, True, "CNY 850"),
         (1_234_567, False, "CNY 1,234,567"),
     ],
@@ -150,10 +152,38 @@ def test_english_amounts_are_compact_or_carry_thousands_separators(amount, compa
     assert i18n.money(amount, "en", compact=compact) == text
 
 
-def test_table_amounts_are_whole_cny_in_english_and_wan_with_two_decimals_in_chinese():
-    assert i18n.money_cell("en")(1_234_567.4) == "1,234,567"
-    assert i18n.money_cell("zh")(1_234_567.4) == "123.46"
-    assert i18n.money_cell("zh")(float("nan")) == i18n.MISSING
+def test_table_amounts_are_short_in_english_and_carry_their_unit_in_chinese():
+    cell_en, cell_zh = i18n.money_cell("en"), i18n.money_cell("zh")
+    assert [cell_en(v) for v in (850, 9_999, 47_851, 1_234_567.4, 80_089_775)] == [
+        "850",
+        "9,999",
+        "47.8k",
+        "1.23M",
+        "80.08M",
+    ]
+    assert [cell_zh(v) for v in (13, 9_999, 19_987, 1_234_567.4, 321_000_000)] == [
+        "13元",
+        "9,999元",
+        "1.99万元",
+        "123.45万元",
+        "3.21亿元",
+    ]
+    assert cell_zh(float("nan")) == cell_en(None) == i18n.MISSING
+
+
+def test_a_gap_just_below_a_bar_never_reads_as_zero_or_as_the_bar():
+    gap, ada = 13.0, 19_987.0  # 13 元 short of the 2万 bar
+    for lang in i18n.LANGUAGES:
+        cell = i18n.money_cell(lang)
+        assert cell(gap).rstrip("元") == "13"
+        assert cell(ada) not in ("2.00万元", "20k", "20.0k")
+
+
+def test_a_share_is_never_shown_as_100_or_0_percent_unless_it_is():
+    assert i18n.percent(3_660 / 3_666, "en", digits=0) == "99.8%"
+    assert i18n.percent(1.0, "en", digits=0) == "100%"
+    assert i18n.percent(0.00004, "zh", digits=1) == "0.004%"
+    assert i18n.percent(0.0, "zh", digits=0) == "0%"
 
 
 def test_axis_ticks_are_short_amounts():

@@ -10,7 +10,7 @@ new module plus one line below (``CONTRIBUTING.md`` walks through it).
 Examples
 --------
 >>> [m.__name__.rsplit(".", 1)[-1] for m in SECTIONS][:3]
-['about', 'headline', 'concentration']
+['about', 'actions', 'headline']
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ...errors import SectionError
 from ..context import BranchContext
 from . import (
     about,
+    actions,
     association,
     concentration,
     headline,
@@ -37,6 +38,7 @@ from .base import Block, Section
 #: The report's sections, in reading order.
 SECTIONS: list[ModuleType] = [
     about,
+    actions,  # reads other sections' summaries (READS_SECTIONS): built after them, shown here
     headline,
     concentration,
     tiers,
@@ -65,24 +67,41 @@ def build(name: str, ctx: BranchContext) -> Section:
     return by_name[name].build(ctx)
 
 
+def _build_one(name: str, module: ModuleType, ctx: BranchContext, built: dict[str, Section]) -> Section:
+    try:
+        if getattr(module, "READS_SECTIONS", None):
+            return module.build(ctx, {k: built[k] for k in module.READS_SECTIONS})
+        return module.build(ctx)
+    except Exception as err:  # the runner's summary names the section and the error in one line
+        raise SectionError(f"section '{name}': {type(err).__name__}: {err}") from err
+
+
 def build_all(ctx: BranchContext) -> list[Section]:
-    """Every registered section, built in order."""
-    return [module.build(ctx) for module in SECTIONS]
+    """Every registered section, built, in reading order.
+
+    A section that reads others' summaries (``READS_SECTIONS``, e.g. the action box at the
+    top) is built after every other section and takes its place in the order.
+    """
+    modules = dict(zip(names(), SECTIONS))
+    built: dict[str, Section] = {}
+    for name, module in modules.items():
+        if not getattr(module, "READS_SECTIONS", None):
+            built[name] = _build_one(name, module, ctx, built)
+    for name, module in modules.items():
+        if name not in built:
+            built[name] = _build_one(name, module, ctx, built)
+    return [built[name] for name in modules]
 
 
 def show_all(ctx: BranchContext, *, findings_path=None) -> dict[str, dict]:
-    """Build and show every section in turn (the report notebook's one cell); return their summaries.
+    """Build every section, then show each in turn (the report notebook's one cell); return their summaries.
 
-    A section that fails raises :class:`SectionError` naming it, after the sections before it were shown.
-    With ``findings_path``, what the sections found is written there as JSON
-    (:func:`crmstudy.reports.findings.write_findings`) once every section has been built.
+    A section that fails raises :class:`SectionError` naming it.  With ``findings_path``, what
+    the sections found is written there as JSON (:func:`crmstudy.reports.findings.write_findings`)
+    once every section has been built.
     """
     summaries = {}
-    for name, module in zip(names(), SECTIONS):
-        try:
-            section = module.build(ctx)
-        except Exception as err:  # the runner's summary names the section and the error in one line
-            raise SectionError(f"section '{name}': {type(err).__name__}: {err}") from err
+    for name, section in zip(names(), build_all(ctx)):
         section.show()
         summaries[name] = section.summary
     if findings_path:

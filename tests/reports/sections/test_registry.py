@@ -21,11 +21,13 @@ def test_every_registered_section_is_a_module_whose_build_returns_its_section(ct
     built = sections.build_all(ctx)
     assert [s.key for s in built] == sections.names() == [m.__name__.rsplit(".", 1)[-1] for m in SECTIONS]
     assert all(isinstance(s, Section) and s.blocks for s in built)
-    assert sections.names()[:2] == ["about", "headline"] and sections.names()[-1] == "provenance"
+    assert sections.names()[:3] == ["about", "actions", "headline"] and sections.names()[-1] == "provenance"
 
 
-def test_every_section_but_the_first_opens_with_its_heading_and_tells_staff_something(ctx):
-    for s in sections.build_all(ctx)[1:]:
+def test_every_section_but_the_opening_two_opens_with_its_heading_and_tells_staff_something(ctx):
+    built = sections.build_all(ctx)
+    assert [b.kind for b in built[1].blocks] == ["actions"], "the action box is one block, before any heading"
+    for s in built[2:]:
         assert s.blocks[0].kind == "heading" and s.title
         if s.key != "provenance":
             assert s.sentences, f"{s.key} says nothing"
@@ -54,7 +56,7 @@ def test_a_failing_section_is_named_in_one_line(ctx, monkeypatch):
     monkeypatch.setattr(tiers, "build", broken)
     with pytest.raises(SectionError, match=r"^section 'tiers': KeyError: 'peak_assets'$"):
         sections.show_all(ctx)
-    with pytest.raises(SectionError, match="unknown section 'tier'; valid: about, headline"):
+    with pytest.raises(SectionError, match="unknown section 'tier'; valid: about, actions, headline"):
         sections.build("tier", ctx)
 
 
