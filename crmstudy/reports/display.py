@@ -21,12 +21,13 @@ render step therefore chooses the representation itself (see
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,38 @@ _CSS_PX_PER_INCH = 96
 _MISSING = "–"
 
 Format = str | Callable[[Any], str]
+
+#: Text cells shown with a mark, report-wide (e.g. the id of a member of staff who has left:
+#: ``"B004-CU01 (left)"``); set for one report by :func:`marked_values`.
+_MARKS: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def marked_values(marks: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, every table cell whose text is a key of ``marks`` shows its value instead.
+
+    One rule for the whole report: a departed owner is marked in every list that names them,
+    whichever section made the list.
+
+    Examples
+    --------
+    >>> with marked_values({"B1-CU01": "B1-CU01 (left)"}):
+    ...     "B1-CU01 (left)" in table_bundle(pd.DataFrame({"owner": ["B1-CU01"]}))["text/html"]
+    True
+    """
+    old = dict(_MARKS)
+    _MARKS.clear()
+    _MARKS.update(marks)
+    try:
+        yield
+    finally:
+        _MARKS.clear()
+        _MARKS.update(old)
+
+
+def mark(text: str) -> str:
+    """``text`` with its report-wide mark (:func:`marked_values`), if it has one."""
+    return _MARKS.get(text, text)
 
 
 # --------------------------------------------------------------------------
@@ -124,7 +157,10 @@ def table_bundle(
         for col in frame.columns
     ]
     rows = [
-        [format_value(v, formats.get(col)) for col, v in zip(frame.columns, row)]
+        [
+            format_value(v, formats.get(col)) if is_num else mark(format_value(v, formats.get(col)))
+            for col, v, is_num in zip(frame.columns, row, numeric)
+        ]
         for row in frame.itertuples(index=False, name=None)
     ]
     return {
@@ -143,12 +179,16 @@ def _label(col: Any) -> str:
 def _html_table(
     labels: list[str], rows: list[list[str]], numeric: list[bool], caption: str | None, css_class: str = "report-table"
 ) -> str:
-    def cell(tag: str, text: str, is_num: bool) -> str:
+    def cell(tag: str, text: str, is_num: bool, label: str = "") -> str:
         attr = ' class="num"' if is_num else ""
+        if label:  # a phone shows each row as a card, each value under its column's name (report.css)
+            attr += f' data-label="{html.escape(label, quote=True)}"'
         return f"<{tag}{attr}>{html.escape(text)}</{tag}>"
 
     head = "".join(cell("th", label, n) for label, n in zip(labels, numeric))
-    body = "\n".join("<tr>" + "".join(cell("td", v, n) for v, n in zip(row, numeric)) + "</tr>" for row in rows)
+    body = "\n".join(
+        "<tr>" + "".join(cell("td", v, n, lab) for v, n, lab in zip(row, numeric, labels)) + "</tr>" for row in rows
+    )
     cap = f"<caption>{html.escape(caption)}</caption>\n" if caption else ""
     thead = f"<thead><tr>{head}</tr></thead>\n" if any(labels) else ""
     return (

@@ -98,6 +98,8 @@ def run_job(job: dict) -> dict:
             headline["findings"] = json.loads(findings_path.read_text())["findings"]
         result["headline"] = headline
         result["files"] = [str(f) for f in files] + ([str(findings_path)] if findings_path.exists() else [])
+        # the report's downloadable lists (crmstudy.reports.downloads), written beside the findings
+        result["files"] += sorted(str(f) for ext in ("csv", "xlsx") for f in run_dir.glob(f"{branch}.*.{ext}"))
         result["status"] = "ok"
     except Exception as exc:  # one branch failing must not stop the run: record it
         result["error"] = one_line_error(exc)

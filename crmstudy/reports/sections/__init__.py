@@ -15,10 +15,12 @@ Examples
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 
 from ...errors import SectionError
 from ..context import BranchContext
+from ..display import marked_values
 from . import (
     about,
     actions,
@@ -80,17 +82,34 @@ def build_all(ctx: BranchContext) -> list[Section]:
     """Every registered section, built, in reading order.
 
     A section that reads others' summaries (``READS_SECTIONS``, e.g. the action box at the
-    top) is built after every other section and takes its place in the order.
+    top) is built after every other section and takes its place in the order.  A member of
+    staff who has left is marked in every table that names them (:func:`departed_marks`).
     """
     modules = dict(zip(names(), SECTIONS))
     built: dict[str, Section] = {}
-    for name, module in modules.items():
-        if not getattr(module, "READS_SECTIONS", None):
-            built[name] = _build_one(name, module, ctx, built)
-    for name, module in modules.items():
-        if name not in built:
-            built[name] = _build_one(name, module, ctx, built)
+    with marked_values(departed_marks(ctx)):
+        for name, module in modules.items():
+            if not getattr(module, "READS_SECTIONS", None):
+                built[name] = _build_one(name, module, ctx, built)
+        for name, module in modules.items():
+            if name not in built:
+                built[name] = _build_one(name, module, ctx, built)
+    from .. import downloads
+
+    for section in built.values():
+        downloads.offer_lists(section, branch_id=ctx.branch_id, lang=ctx.lang)
     return [built[name] for name in modules]
+
+
+def departed_marks(ctx: BranchContext) -> dict[str, str]:
+    """Staff id -> its marked form (``'B004-CU01 (left)'``) for every member of staff gone by the period's end."""
+    import pandas as pd
+
+    from ... import i18n
+
+    st = ctx.staff
+    gone = pd.to_datetime(st["leave_date"]).notna() & (pd.to_datetime(st["leave_date"]) <= pd.Timestamp(ctx.period.end))
+    return {sid: i18n.t("departed_mark", ctx.lang, staff_id=sid) for sid in st.loc[gone, "staff_id"]}
 
 
 def show_all(ctx: BranchContext, *, findings_path=None) -> dict[str, dict]:
@@ -101,7 +120,13 @@ def show_all(ctx: BranchContext, *, findings_path=None) -> dict[str, dict]:
     once every section has been built.
     """
     summaries = {}
-    for name, section in zip(names(), build_all(ctx)):
+    built = build_all(ctx)
+    from .. import downloads
+
+    folder = Path(findings_path).parent if findings_path else None
+    with marked_values(departed_marks(ctx)):
+        downloads.write(built, folder, ctx.branch_id)
+    for name, section in zip(names(), built):
         section.show()
         summaries[name] = section.summary
     if findings_path:

@@ -7,10 +7,56 @@ import functools
 import pandas as pd
 
 from ... import i18n
+from ...privacy import mask_customers
 from ...tiers import ownership_table
+from .. import downloads
 from ..context import BranchContext
-from ._common import labels
+from ._common import labels, owner_status, tier_names
 from .base import Section
+
+#: Rows of the "to reassign" list shown in the report; the download holds every one.
+REASSIGN_SHOWN = 20
+
+
+def reassign_list(ctx: BranchContext) -> pd.DataFrame:
+    """Every customer to reassign, the largest first: owner left (still a customer) or owner in the wrong role.
+
+    Columns ``customer_id``, ``masked_name``, ``ada``, ``tier``, ``owner_staff_id``,
+    ``reason`` (``departed`` or ``wrong_role``) and ``required_owner``; unmasked.
+    """
+    f = ctx.features
+    own = owner_status(f, ctx.staff, ctx.ownership, as_of=ctx.period.end)
+    todo = ((own["owner_status"] == "departed") & own["active"]) | (own["owner_status"] == "wrong_role")
+    out = f.loc[todo, ["customer_id", "masked_name", "ada", "owner_staff_id"]].assign(
+        tier=ctx.tiers[todo], reason=own.loc[todo, "owner_status"], required_owner=own.loc[todo, "required_owner"]
+    )
+    return out.sort_values(["ada", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _show_reassign(s: Section, ctx: BranchContext) -> None:
+    """The "to reassign" list: the largest shown, every one downloadable."""
+    lang = ctx.lang
+    todo = reassign_list(ctx)
+    s.data["reassign"] = todo
+    if todo.empty:
+        return
+    tiers = tier_names(lang)
+    shown = mask_customers(todo).assign(
+        tier=lambda d: d["tier"].map(tiers),
+        reason=lambda d: [
+            i18n.t(f"reassign.because.{r}", lang, role=i18n.t(f"owner.{q}", lang))
+            for r, q in zip(d["reason"], d["required_owner"])
+        ],
+    )[["customer_id", "masked_name", "ada", "tier", "owner_staff_id", "reason"]]
+    names = labels("reassign", lang, shown.columns)
+    shown = shown.rename(columns=names)
+    n = functools.partial(i18n.integer, lang=lang)
+    s.table(
+        shown.head(REASSIGN_SHOWN),
+        caption=i18n.t("reassign.caption", lang, n=n(min(len(shown), REASSIGN_SHOWN)), total=n(len(shown))),
+        formats={names["ada"]: i18n.money_cell(lang)},
+    )
+    downloads.offer(s, "reassign", shown, branch_id=ctx.branch_id, lang=lang)
 
 
 def _reading_key(orphans: int, wrong: int) -> str:
@@ -76,4 +122,6 @@ def build(ctx: BranchContext) -> Section:
     }
     if status == "not_applicable":
         return s.say(i18n.t("ownership.no_customers", lang))
-    return s.say(i18n.t(_reading_key(orphans, wrong), lang, orphans=count(orphans), wrong=count(wrong)))
+    s.say(i18n.t(_reading_key(orphans, wrong), lang, orphans=count(orphans), wrong=count(wrong)))
+    _show_reassign(s, ctx)
+    return s

@@ -6,6 +6,7 @@ from ... import i18n
 from ...period import Period
 from ...privacy import mask_customers
 from ...tiers import upgrade_candidates
+from .. import downloads
 from ..context import BranchContext
 from ._common import tier_names
 from .base import Section
@@ -18,6 +19,7 @@ _COLUMNS = {
     "tier": "tier",
     "next_tier": "next_tier",
     "gap": "gap",
+    "gap_share": "gap_share",
     "owner_staff_id": "owner",
 }
 
@@ -80,16 +82,25 @@ def build(ctx: BranchContext) -> Section:
     if up.empty:
         s.say(i18n.t("upgrades.none", lang, window=pct, when=when))
     else:
-        shown = mask_customers(up[list(_COLUMNS)])
-        names = tier_names(lang)
-        shown["tier"] = shown["tier"].map(names)
-        shown["next_tier"] = shown["next_tier"].map(names)
         labels = {c: i18n.t(f"upgrades.{k}", lang) for c, k in _COLUMNS.items()}
+        names = tier_names(lang)
+
+        def shown(rows):
+            out = mask_customers(rows[[c for c in _COLUMNS if c in rows]])
+            out["tier"] = out["tier"].map(names)
+            out["next_tier"] = out["next_tier"].map(names)
+            return out.rename(columns=labels)
+
         s.table(
-            shown.rename(columns=labels),
+            shown(up),
             caption=i18n.t("upgrades.caption", lang, n=n(len(up)), total=n(len(every))),
-            formats={labels["ada"]: i18n.money_cell(lang), labels["gap"]: i18n.money_cell(lang)},
+            formats={
+                labels["ada"]: i18n.money_cell(lang),
+                labels["gap"]: i18n.money_cell(lang),
+                labels["gap_share"]: lambda v: i18n.percent(v, lang, digits=1),
+            },
         )
+        downloads.offer(s, "upgrades", shown(every), branch_id=ctx.branch_id, lang=lang)
         s.say(
             i18n.t(
                 "upgrades.reading",
