@@ -81,15 +81,15 @@ def ingest(mapping: Mapping | str | Path, out: str | Path, *, lang: str = "en") 
     _check_out(out)
     q = Quality(str(path) if path else "<mapping>")
     tables: dict[str, pd.DataFrame] = {}
-    balances_rows = None
-    if "balances" in mapping.tables:
-        balances_rows = build_table(mapping, "balances", q)
-    start, end = _period(mapping, balances_rows, q)
+    balances = [(src, build_table(mapping, "balances", src, q)) for src in mapping.sources("balances")]
+    start, end = _period(mapping, [rows for _, rows in balances], q)
     for name in ORDER:
-        if name in mapping.tables:
-            tables[name] = build_table(mapping, name, q, period_start=start)
-    if balances_rows is not None:
-        tables["balances"] = _balances(mapping, balances_rows, pd.Timestamp(end), q)
+        parts = [build_table(mapping, name, src, q, period_start=start) for src in mapping.sources(name)]
+        if parts:
+            tables[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if balances:
+        segments = [_balances(mapping, src, rows, pd.Timestamp(end), q) for src, rows in balances]
+        tables["balances"] = pd.concat(segments, ignore_index=True) if len(segments) > 1 else segments[0]
     _links(tables, q)
     _schema_defaults(tables, q)
     tables = {t: df[[c for c in SCHEMAS[t].columns if c in df]] for t, df in tables.items()}
@@ -119,28 +119,32 @@ def _check_out(out: Path) -> None:
             )
 
 
-def _period(mapping: Mapping, rows: pd.DataFrame | None, q: Quality):
+def _period(mapping: Mapping, parts: list[pd.DataFrame], q: Quality):
     if mapping.bank.period_start:
         return mapping.bank.period_start, mapping.bank.period_end
-    day = "month" if rows is not None and "month" in rows else "date"
-    if rows is None or day not in rows or rows[day].isna().all():
-        if rows is not None and {"valid_from", "valid_to"} <= set(rows):
-            lo, hi = rows["valid_from"].min(), rows["valid_to"].max() - pd.Timedelta(days=1)
+    lows, highs = [], []
+    for rows in parts:
+        if {"valid_from", "valid_to"} <= set(rows):
+            lows.append(rows["valid_from"].min())
+            highs.append(rows["valid_to"].max() - pd.Timedelta(days=1))
         else:
-            raise IngestRefused(
-                "bank.period_start: the mapping gives no period and there are no balances to infer it from; "
-                "expected bank.period_start and bank.period_end"
-            )
-    else:
-        lo, hi = rows[day].min(), rows[day].max()
+            day = rows["month"] if "month" in rows else rows["date"]
+            lows.append(day.min())
+            highs.append(day.max())
+    lows, highs = [d for d in lows if pd.notna(d)], [d for d in highs if pd.notna(d)]
+    if not lows:
+        raise IngestRefused(
+            "bank.period_start: the mapping gives no period and there are no balances to infer it from; "
+            "expected bank.period_start and bank.period_end"
+        )
+    lo, hi = min(lows), max(highs)
     start = lo.to_period("M").start_time.date()
     end = hi.to_period("M").end_time.date()
     q.add("balances", None, "noted", "period_inferred", count=1, start=str(start), end=str(end))
     return start, end
 
 
-def _balances(mapping: Mapping, rows: pd.DataFrame, end: pd.Timestamp, q: Quality) -> pd.DataFrame:
-    src = mapping.tables["balances"]
+def _balances(mapping: Mapping, src, rows: pd.DataFrame, end: pd.Timestamp, q: Quality) -> pd.DataFrame:
     if src.derive == "running_balance":
         seg = derive.from_running_balance(rows, end=end, resolution=src.resolution)
     elif src.derive == "snapshots":
@@ -206,9 +210,10 @@ def _refuse_if_too_much_dropped(mapping: Mapping, tables: dict, q: Quality) -> N
         dropped = q.dropped(name)
         if dropped / read > limit:
             worst = max((i for i in q.issues if i.table == name and i.action == "dropped"), key=lambda i: i.count)
+            eg = f" (e.g. {', '.join(worst.examples[:3])})" if worst.examples else ""
             raise IngestRefused(
-                f"{mapping.tables[name].file}: table '{name}', column '{worst.column}': {dropped:,} of {read:,} rows "
-                f"would be dropped, most because {worst.message('en')} (e.g. {', '.join(worst.examples[:3])}); "
+                f"{mapping.sources(name)[0].file}: table '{name}', column '{worst.column}': {dropped:,} of {read:,} "
+                f"rows would be dropped, most because {worst.message('en')}{eg}; "
                 f"expected at most {limit:.0%} (bank.max_dropped_share)"
             )
 
@@ -220,7 +225,7 @@ def _publish(mapping, path, tables, q: Quality, out: Path, start, end, lang) -> 
         files = {}
         for name, df in tables.items():
             try:
-                df = validate_table(df, name, source=f"{mapping.tables[name].file} -> {name}")
+                df = validate_table(df, name, source=", ".join(s.file for s in mapping.sources(name)))
             except DataError as e:
                 raise IngestRefused(str(e)) from None
             files[name] = staging / f"{name}.parquet"

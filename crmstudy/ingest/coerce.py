@@ -123,7 +123,7 @@ def _parse_text(s: pd.Series, fmt: str) -> pd.Series:
 
 
 def apply_codes(s: pd.Series, codes: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """Recode values (``男: M``); ``'*'`` maps every other value. Unmapped values are kept and flagged.
+    """Recode values (``男: M``); ``'*'`` maps every other value, ``''`` empty cells; the unmapped are kept, flagged.
 
     Examples
     --------
@@ -136,7 +136,7 @@ def apply_codes(s: pd.Series, codes: dict[str, str]) -> tuple[pd.Series, pd.Seri
     mapped = text.map(lambda v: codes.get(v, codes.get("*")) if v in codes or "*" in codes else None)
     unmapped = ~blank & mapped.isna()
     out = mapped.where(~unmapped, text)
-    return out.where(~blank, pd.NA), unmapped
+    return out.where(~blank, codes.get("", pd.NA)), unmapped
 
 
 def split_signed(amount: pd.Series) -> tuple[pd.Series, pd.Series]:

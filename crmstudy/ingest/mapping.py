@@ -95,6 +95,15 @@ class Lookup(_Model):
     file: str
     on: str
     key: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data):
+        # YAML 1.1 reads a bare `on:` key as true
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
     take: list[str]
     filter: dict[str, list[str]] = {}
     read: ReadOptions = ReadOptions()
@@ -155,11 +164,17 @@ class Mapping(_Model):
 
     bank: BankSpec
     defaults: dict[str, ReadOptions] = {}
-    tables: dict[str, TableSource]
+    #: One source per table, or a list of sources whose rows are stacked (loans and cards into holdings).
+    tables: dict[str, TableSource | list[TableSource]]
     #: The export's folder, relative to the mapping file (default: the mapping file's own folder).
     export: str = "."
     #: The mapping file's folder (set by :func:`load_mapping`).
     root: Path = Path(".")
+
+    def sources(self, table: str) -> list[TableSource]:
+        """The sources of ``table`` (empty when the mapping does not map it)."""
+        src = self.tables.get(table, [])
+        return src if isinstance(src, list) else [src]
 
     @property
     def base(self) -> Path:
@@ -182,8 +197,8 @@ class Mapping(_Model):
         common = ((data.get("defaults") or {}).get("read")) or {}
         if not isinstance(common, dict) or not isinstance(data.get("tables"), dict):
             return data
-        tables = {}
-        for name, src in data["tables"].items():
+
+        def with_defaults(src):
             if isinstance(src, dict):
                 src = {**src, "read": {**common, **(src.get("read") or {})}}
                 if isinstance(src.get("lookups"), list):
@@ -191,14 +206,22 @@ class Mapping(_Model):
                         {**lk, "read": {**common, **(lk.get("read") or {})}} if isinstance(lk, dict) else lk
                         for lk in src["lookups"]
                     ]
-            tables[name] = src
+            return src
+
+        tables = {
+            name: [with_defaults(s) for s in src] if isinstance(src, list) else with_defaults(src)
+            for name, src in data["tables"].items()
+        }
         return {**data, "tables": tables}
 
     @model_validator(mode="after")
     def _known_tables_and_columns(self):
-        for table, src in self.tables.items():
+        for table in self.tables:
             if table not in SCHEMAS or table == "truth":
                 raise ValueError(f"tables.{table}: unknown table; expected one of {', '.join(_TARGETS)}")
+            if not self.sources(table):
+                raise ValueError(f"tables.{table}: an empty list; expected a source (file, columns ...)")
+        for table, src in ((t, s) for t in self.tables for s in self.sources(t)):
             allowed = set(SCHEMAS[table].columns) | EXTRA_COLUMNS.get(table, set())
             for part in ("columns", "constants", "dates", "codes"):
                 bad = sorted(set(getattr(src, part)) - allowed)
@@ -255,10 +278,14 @@ def load_mapping(path: str | Path) -> Mapping:
 
 def _first_problem(err: ValidationError) -> str:
     first = err.errors()[0]
-    key = ".".join(str(p) for p in first["loc"])
+    # a table is one source or a list of them: pydantic names the union member tried, which a reader need not see
+    key = ".".join(str(p) for p in first["loc"] if p not in ("TableSource", "list[TableSource]"))
     msg = first["msg"].removeprefix("Value error, ")
     if msg.startswith("tables."):  # a model check that already names its key
         return msg
+    if first["type"] == "extra_forbidden":
+        return f"'{key}': unknown key (see docs/own_data.md for the keys a mapping has)"
     got = first.get("input")
-    shown = f", got {got!r}" if first["type"] != "missing" and not isinstance(got, dict | list) else ""
+    plain = first["type"] != "missing" and not isinstance(got, dict | list) and "got " not in msg
+    shown = f", got {got!r}" if plain else ""
     return f"'{key}': {msg}{shown}" if key else msg

@@ -53,18 +53,19 @@ def _nullable(table: str, column: str) -> bool:
     return col.nullable
 
 
-def build_table(mapping: Mapping, table: str, q: Quality, *, period_start=None) -> pd.DataFrame:
-    """The rows of ``table`` as typed canonical columns (and, for balances, the extra columns derivation reads)."""
-    src = mapping.tables[table]
+def build_table(mapping: Mapping, table: str, src: TableSource, q: Quality, *, period_start=None) -> pd.DataFrame:
+    """The rows of one source of ``table`` as typed canonical columns (and the extra columns derivation reads)."""
     sf = read_source(mapping.base, src.file, src.read, table=table)
     df = sf.frame
     files = [str(_rel(p, mapping.base)) for p in sf.files]
-    q.tables[table] = TableReport(
-        table,
-        files,
-        rows_read=len(df),
-        read={"encoding": sf.encoding, "sep": sf.sep, "decimal": src.read.decimal if sf.sep else None},
-    )
+    read = {"encoding": sf.encoding, "sep": sf.sep, "decimal": src.read.decimal if sf.sep else None}
+    if table in q.tables:  # a further source of the same table
+        report = q.tables[table]
+        report.files += files
+        report.rows_read += len(df)
+        report.read = {k: v if report.read.get(k) in (None, v) else f"{report.read[k]}, {v}" for k, v in read.items()}
+    else:
+        q.tables[table] = TableReport(table, files, rows_read=len(df), read=read)
     for what in sf.detected:
         q.add(table, None, "noted", f"detected_{what}", count=1, value=sf.encoding if what == "encoding" else sf.sep)
     where = files[0] if len(files) == 1 else src.file

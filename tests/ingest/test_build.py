@@ -134,3 +134,81 @@ def test_ingest_writes_a_quality_report_in_json_and_html(cn_bank):
     codes = {i["code"] for i in q["issues"]}
     assert "century" in codes  # 19xx births written YYMMDD
     assert "<h1>Data-quality report</h1>" in (cn_bank / "quality.html").read_text(encoding="utf-8")
+
+
+# --- refusals and atomic writes ----------------------------------------------------------------
+
+
+def _cn_mapping(tmp_path: Path, change=None) -> Path:
+    import yaml
+
+    m = yaml.safe_load((MAPPINGS / "cn_bank.yaml").read_text(encoding="utf-8"))
+    m["export"] = str(EXPORTS / "cn_bank")
+    if change:
+        change(m)
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(m, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _refused(argv, capsys) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def test_a_gbk_file_read_as_utf8_is_refused_naming_file_table_and_line(tmp_path, capsys):
+    path = _cn_mapping(tmp_path, lambda m: m["tables"]["customers"].update(read={"encoding": "utf-8"}))
+    err = _refused(["ingest", "--mapping", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert "kh.csv: table 'customers': not utf-8 text (line 1" in err and "read.encoding" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_wrong_separator_is_refused_with_a_hint(tmp_path, capsys):
+    path = _cn_mapping(tmp_path, lambda m: m["tables"]["branches"].update(read={"encoding": "gbk", "sep": ","}))
+    err = _refused(["ingest", "--mapping", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert "jg.csv: table 'branches'" in err and "read.sep" in err
+
+
+def test_a_missing_source_file_is_refused(tmp_path, capsys):
+    path = _cn_mapping(tmp_path, lambda m: m["tables"]["staff"].update(file="nope.csv"))
+    err = _refused(["ingest", "--mapping", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert "nope.csv: table 'staff': file not found" in err
+
+
+def test_too_many_unreadable_rows_are_refused_not_silently_dropped(tmp_path, capsys):
+    path = _cn_mapping(tmp_path, lambda m: m["tables"]["customers"]["dates"].update(open_date="%d.%m.%Y"))
+    err = _refused(["ingest", "--mapping", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert "kh.csv: table 'customers', column 'open_date': 120 of 120 rows would be dropped" in err
+    assert "bank.max_dropped_share" in err
+
+
+def test_ingest_never_overwrites_a_folder_it_did_not_write(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    err = _refused(["ingest", "--mapping", str(_cn_mapping(tmp_path)), "--out", str(out)], capsys)
+    assert "not empty" in err and (out / "notes.txt").read_text() == "keep me"
+
+
+def test_a_refused_ingest_leaves_the_earlier_output_whole_and_no_staging_folder_behind(tmp_path, capsys):
+    out = tmp_path / "bank"
+    assert main(["ingest", "--mapping", str(_cn_mapping(tmp_path)), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = _cn_mapping(tmp_path, lambda m: m["tables"]["staff"].update(file="nope.csv"))
+    _refused(["ingest", "--mapping", str(bad), "--out", str(out)], capsys)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank", "mapping.yaml"]
+
+
+def test_ingesting_the_same_export_again_gives_the_same_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    ingest(_cn_mapping(tmp_path), a)
+    ingest(_cn_mapping(tmp_path), b)
+    for name in ("customers.parquet", "balances.parquet", "transactions.parquet"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (
+        json.loads((a / "bank.json").read_text())["fingerprint"]
+        == json.loads((b / "bank.json").read_text())["fingerprint"]
+    )
