@@ -15,12 +15,20 @@ the total to the cent.  docs/profit.md explains each line.
 from __future__ import annotations
 
 from .allocation import allocate, allocate_groups
+from .campaign import CampaignEffect, campaign_effect, campaign_effects
 from .contribution import MEASURES, Profit, Scenario, contribution
 from .inputs import ProfitInputs, has_economics, profit_inputs
 from .rollup import LEVELS, check_additive, rollup, rollup_expr, rollups
 from .whale import WhaleCurve, customer_profit, value_destroyers, whale_curve
+from .whatif import WhatIf, offer_profit, what_if
 
 __all__ = [
+    "CampaignEffect",
+    "WhatIf",
+    "campaign_effect",
+    "campaign_effects",
+    "offer_profit",
+    "what_if",
     "LEVELS",
     "MEASURES",
     "Profit",
