@@ -57,3 +57,42 @@ def demo_features(demo_bank) -> pd.DataFrame:
 def demo_tables(demo_bank) -> dict[str, pd.DataFrame]:
     """The demo bank's tables read back from Parquet (already validated when written)."""
     return {p.stem: pd.read_parquet(p) for p in sorted(demo_bank.glob("*.parquet"))}
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """``small_disk(size)``: a folder on a tmpfs of ``size`` (e.g. ``"2m"``), unmounted after the test.
+
+    Mounting needs root (or CAP_SYS_ADMIN); where the machine refuses, the test is skipped and
+    says why (a skip is not a pass).
+    """
+    import os
+    import subprocess
+
+    mounted = []
+
+    def make(size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("a full disk is simulated with a small tmpfs, which needs root to mount")
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+        mounted.append(point)
+        return point
+
+    yield make
+    for point in reversed(mounted):
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def fill(folder: Path) -> None:
+    """Fill the file system ``folder`` is on until it refuses another byte."""
+    import contextlib
+
+    with open(folder / "filler", "wb", buffering=0) as f:
+        for size in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * size)

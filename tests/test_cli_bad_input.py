@@ -124,3 +124,15 @@ def test_a_bank_file_refused_after_the_lock_leaves_no_empty_run_folder(tiny_bank
     assert done.returncode == EXIT_BAD_INPUT and "balances" in done.stderr, done.stderr
     runs = tmp_path / "out" / "runs"
     assert not runs.exists() or not any(runs.iterdir()), sorted(runs.rglob("*"))
+
+
+def test_an_out_on_a_read_only_file_system_is_exit_4_naming_it(tiny_bank, tmp_path, small_disk, report):
+    disk = small_disk("1m")
+    done = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make the tmpfs read-only here: {done.stderr.decode(errors='replace').strip()}")
+    done = report(tiny_bank, disk / "out", "--branches", "B001", cwd=tmp_path)
+    assert done.returncode == EXIT_ENVIRONMENT, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"crmstudy: environment: {disk / 'out'}"), lines
+    assert "Read-only file system" in lines[0]

@@ -18,19 +18,22 @@ Safe to hand to cron, a systemd timer or Airflow:
 
 Layout of ``out``::
 
-    out/runs/<run_id>/<branch>.html   this run's reports (and .pdf)
-    out/runs/<run_id>/manifest.json   status, hashes, durations, logs per branch
-    out/runs/<run_id>/logs/           one log per branch
-    out/runs/<run_id>/_work/          executed notebooks, headline figures
-    out/latest/<branch>.html          the newest good report of every branch
-    out/latest/index.html             headline figures, stale marks
-    out/latest/manifest.json          what latest/ holds, with sha256 per file
+    out/runs/<run_id>/<branch>.html     this run's reports (and .pdf, .findings.json)
+    out/runs/<run_id>/manifest.json     status, hashes, durations, logs per branch
+    out/runs/<run_id>/logs/             one log per branch: each cell's start and end
+    out/runs/<run_id>/notebooks/        the executed notebooks
+    out/runs/<run_id>/_work/            private (0700), only while the run lasts: job files,
+                                        the unmasked features and scores of every customer
+    out/snapshots/<run_id>/             what a run published: every branch's newest good report,
+                                        index.html, manifest.json (sha256 per file); never changed
+    out/latest -> snapshots/<run_id>    the newest snapshot (a symlink, switched atomically)
 
 One concern per module, in the order a run meets them: :mod:`.plan` (branches,
 parameters, cache-key decisions, the jobs), :mod:`.lock`, :mod:`.shared` (the
 features and scores computed once per run), :mod:`.execute` (worker processes,
 timeouts, retries) and :mod:`.worker` (what runs inside one), :mod:`.engines`
-(HTML and PDF), :mod:`.publish` (into ``latest/``, pruning), :mod:`.manifest`
+(HTML and PDF), :mod:`.cells` (each cell in the branch log), :mod:`.publish` (snapshots, the
+``latest`` switch, pruning), :mod:`.manifest`
 (and :func:`verify`), :mod:`.index` (the index page); :mod:`.run` strings them
 together in :func:`run_reports`.
 

@@ -16,11 +16,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ...atomic import write_text_atomic
+from .cells import running_cell
 from .results import BranchResult
+from .worker import read_result
 
 #: Worker processes running now (their process groups are killed if the run is interrupted).
 _RUNNING: set[subprocess.Popen] = set()
@@ -34,18 +35,28 @@ def run_jobs(
     timeout: float | None,
     retries: int,
     progress: bool,
-    on_rendered: Callable[[BranchResult], None],
+    results: dict[str, BranchResult] | None = None,
 ) -> dict[str, BranchResult]:
     """Run every job, ``workers`` at a time (default one per core).
 
-    Each branch that rendered goes to ``on_rendered`` as soon as it finishes.
+    Parameters
+    ----------
+    results : dict, optional
+        Filled with each branch's result as it finishes, so that a caller interrupted half-way
+        (Ctrl-C) still knows which branches rendered.
 
     Returns
     -------
     dict
         Branch id -> its :class:`BranchResult`.
+
+    Raises
+    ------
+    OSError
+        A branch met a full disk or a read-only file system: every branch would, so the run
+        stops (no queued branch starts, running ones are killed) and the error names the path.
     """
-    results = {}
+    results = {} if results is None else results
     bar = _progress(len(jobs), progress and bool(jobs))
     n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
     pool = cf.ThreadPoolExecutor(max_workers=n)
@@ -53,13 +64,15 @@ def run_jobs(
         futures = {pool.submit(run_branch, job, timeout=timeout, retries=retries): job["branch_id"] for job in jobs}
         for fut in cf.as_completed(futures):
             res = fut.result()
+            if res.environment:
+                f = res.environment
+                raise OSError(f["errno"], f["strerror"], f.get("filename") or str(Path(res.log).parents[1]))
             results[res.branch_id] = res
-            if res.status == "ok":
-                on_rendered(res)
             bar.update(1)
-    except BaseException:  # Ctrl-C, or a failure here: no queued branch starts, no worker outlives the run
+    except BaseException:  # Ctrl-C, a full disk, a failure here: no queued branch starts, no worker outlives the run
         pool.shutdown(wait=False, cancel_futures=True)
         kill_running()
+        bar.close()
         raise
     pool.shutdown(wait=True)
     bar.close()
@@ -82,26 +95,24 @@ def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResul
     b = job["branch_id"]
     job_path = run_dir / "_work" / f"{b}.job.json"
     write_text_atomic(job_path, json.dumps(job, indent=2, default=str))
+    log = run_dir / "logs" / f"{b}.log"
     error, result = "", None
     attempt = 0
     for attempt in range(1, retries + 2):  # noqa: B007 - the attempts made, reported below
-        with contextlib.suppress(FileNotFoundError):
-            job_path.with_suffix(".result.json").unlink()
-        result, error = run_worker(job_path, timeout)
-        if result and result["status"] == "ok":
-            break
+        result, error = run_worker(job_path, timeout, log=log)
+        if result and (result["status"] == "ok" or result.get("environment")):
+            break  # a full disk is not retried: it stops the run
         error = (result or {}).get("error") or error
-    log = str(run_dir / "logs" / f"{b}.log")
     res = BranchResult(
         b,
         "failed",
         time.perf_counter() - t0,
-        log,
+        str(log),
         attempts=attempt,
         error=error,
         cache_key=job["cache_key"],
         params_hash=job["params_hash"],
-        executed_notebook=str(run_dir / "_work" / f"{b}.ipynb"),
+        executed_notebook=str(run_dir / "notebooks" / f"{b}.ipynb"),
     )
     if result:
         res.status = result["status"]
@@ -110,11 +121,14 @@ def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResul
         res.error = "" if res.status == "ok" else (result.get("error") or error)
         res.execute_seconds = result.get("execute_seconds", 0.0)
         res.render_seconds = result.get("render_seconds", 0.0)
+        res.environment = result.get("environment")
     return res
 
 
-def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]:
+def run_worker(job_path: Path, timeout: float | None, *, log: Path | None = None) -> tuple[dict | None, str]:
     """Run one worker process; kill it (and its kernel) on timeout.
+
+    A branch killed for its timeout is reported with the cell its ``log`` shows running.
 
     Returns
     -------
@@ -123,7 +137,7 @@ def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]
     """
     proc = subprocess.Popen(
         [sys.executable, "-m", "crmstudy.reports.pipeline.worker", str(job_path)],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
         env={**os.environ, "CRMSTUDY_RUNNER_PID": str(os.getpid())},  # the worker dies with this runner
@@ -131,23 +145,25 @@ def run_worker(job_path: Path, timeout: float | None) -> tuple[dict | None, str]
     with _RUNNING_LOCK:
         _RUNNING.add(proc)
     try:
-        _, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return None, f"timed out after {timeout:g} s"
+        cell = running_cell(log) if log else ""
+        return None, f"timed out after {timeout:g} s" + (f" in {cell}" if cell else "")
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(proc)
-    result_path = job_path.with_suffix(".result.json")
-    if result_path.exists():
-        return json.loads(result_path.read_text()), ""
+    result = read_result(out.decode(errors="replace"))
+    if result is not None:
+        return result, ""
     tail = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
     return None, f"worker exited with code {proc.returncode}: {tail[-1] if tail else 'no message'}"
 
 
 def _progress(total: int, enabled: bool):
-    from tqdm.auto import tqdm
+    """A progress bar on stderr, only when stderr is a terminal (a scheduler's log gets no bar)."""
+    from tqdm import tqdm
 
-    return tqdm(total=total, desc="branches", unit="branch", disable=not enabled)
+    return tqdm(total=total, desc="branches", unit="branch", disable=not (enabled and sys.stderr.isatty()))

@@ -23,6 +23,7 @@ class BranchResult:
     execute_seconds: float = 0.0
     render_seconds: float = 0.0
     executed_notebook: str = ""
+    environment: dict | None = None  # the machine's refusal (errno, message, path) that stopped the branch
 
 
 @dataclass

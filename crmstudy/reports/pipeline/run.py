@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import os
 import shutil
 import time
 from datetime import datetime
@@ -12,7 +12,7 @@ from .execute import run_jobs
 from .lock import run_lock
 from .manifest import read_manifest
 from .plan import DEFAULT_NOTEBOOK, check_run_options, on_disk, plan_jobs, plan_run
-from .publish import prune_runs, publish, publish_run
+from .publish import prune_runs, publish_run
 from .results import RunSummary
 from .shared import attach_shared, remove_leftovers, remove_unmasked
 
@@ -100,11 +100,15 @@ def run_reports(
         out_dir = Path(out_dir).resolve()
         with run_lock(out_dir, wait=wait):
             run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
-            previous = read_manifest(out_dir / "latest")  # refused before any folder is made when corrupt
-            remove_leftovers(out_dir)  # of a run that was killed: unmasked work files, half-copied reports
-            run_dir, latest = _make_folders(out_dir, run_id)
+            latest = out_dir / "latest"
+            previous = read_manifest(latest)  # refused before any folder is made when corrupt
+            # the snapshot latest points to now: the source of every report this run does not render
+            previous_dir = latest.resolve() if previous else None
+            remove_leftovers(out_dir)  # of a run that was killed: work folders, half-written files
+            run_dir = _make_folders(out_dir, run_id)
             try:
-                summary = _run(plan, run_dir, latest, previous, run_id, t0, force, workers, timeout, retries, progress)
+                published = (latest, previous, previous_dir)
+                summary = _run(plan, run_dir, published, run_id, t0, force, workers, timeout, retries, progress)
             except BaseException:
                 remove_unmasked(run_dir / "_work")
                 _remove_if_empty(run_dir)  # refused before any branch ran: no empty run counting toward --keep
@@ -113,14 +117,14 @@ def run_reports(
                 remove_unmasked(run_dir / "_work")
             if keep:
                 prune_runs(out_dir, keep=keep, protect=run_id)
+    summary.seconds = time.perf_counter() - t0  # the whole run, pruning included
     return summary
 
 
 def _run(
     plan,
     run_dir: Path,
-    latest: Path,
-    previous: dict,
+    published: tuple[Path, dict, Path | None],
     run_id: str,
     t0: float,
     force,
@@ -129,36 +133,48 @@ def _run(
     retries,
     progress,
 ) -> RunSummary:
-    """The run inside its lock and folders: plan the jobs, shared work, branches, publishing."""
-    results, jobs = plan_jobs(plan, run_dir, latest, previous, force=force)
+    """The run inside its lock and folders: plan the jobs, shared work, branches, publishing.
+
+    Ctrl-C stops the branches; those that had rendered are still published (in one switch of
+    ``latest``), the others keep their last report.  ``published`` is ``latest``, its manifest and
+    the snapshot it pointed to when the run started.
+    """
+    latest, previous, previous_dir = published
+    results, jobs = plan_jobs(plan, run_dir, previous_dir or latest, previous, force=force)
     t_shared = time.perf_counter()
     attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
     shared_seconds = time.perf_counter() - t_shared
-    results |= run_jobs(
-        jobs,
-        workers=workers,
-        timeout=timeout,
-        retries=retries,
-        progress=progress,
-        on_rendered=functools.partial(publish, latest=latest),
-    )
+    done: dict = {}
+    try:
+        run_jobs(jobs, workers=workers, timeout=timeout, retries=retries, progress=progress, results=done)
+    except KeyboardInterrupt:
+        results |= done
+        if any(r.status == "ok" for r in done.values()):
+            _publish(plan, run_dir, latest, previous, previous_dir, run_id, t0, shared_seconds, results)
+        raise
+    results |= done
+    return _publish(plan, run_dir, latest, previous, previous_dir, run_id, t0, shared_seconds, results)
+
+
+def _publish(plan, run_dir, latest, previous, previous_dir, run_id, t0, shared_seconds, results) -> RunSummary:
     remove_unmasked(run_dir / "_work")
-    branches = [results[b] for b in plan.branch_ids]
+    branches = [results[b] for b in plan.branch_ids if b in results]
     summary = RunSummary(run_id, run_dir, latest, plan.engine, branches, time.perf_counter() - t0, shared_seconds)
-    publish_run(summary, plan, previous)
+    publish_run(summary, plan, previous, previous_dir)
     return summary
 
 
 def _remove_if_empty(run_dir: Path) -> None:
-    """Remove a run folder that holds no file at all (only its empty ``logs/`` and ``_work/``)."""
+    """Remove a run folder that holds no file at all (only its empty ``logs/``, ``notebooks/`` and ``_work/``)."""
     if run_dir.is_dir() and not any(p.is_file() for p in run_dir.rglob("*")):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _make_folders(out_dir: Path, run_id: str) -> tuple[Path, Path]:
-    """Make ``runs/<run_id>/`` (with ``logs/`` and ``_work/``) and ``latest/``; return both."""
-    run_dir, latest = out_dir / "runs" / run_id, out_dir / "latest"
+def _make_folders(out_dir: Path, run_id: str) -> Path:
+    """Make ``runs/<run_id>/`` with ``logs/``, ``notebooks/`` and the private ``_work/``; return it."""
+    run_dir = out_dir / "runs" / run_id
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
-    (run_dir / "_work").mkdir(mode=0o700, parents=True, exist_ok=True)  # unmasked work files: the owner only
-    latest.mkdir(parents=True, exist_ok=True)
-    return run_dir, latest
+    (run_dir / "notebooks").mkdir(exist_ok=True)
+    (run_dir / "_work").mkdir(mode=0o700, exist_ok=True)  # unmasked work files: the owner only
+    os.chmod(run_dir / "_work", 0o700)  # whatever the umask
+    return run_dir

@@ -64,20 +64,33 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
 
 
 def remove_leftovers(out_dir: Path) -> None:
-    """Remove what a killed run left behind: every run's unmasked work files, ``latest/``'s partial copies."""
-    for work in Path(out_dir).glob("runs/*/_work"):
+    """Remove what a killed run left behind: every run's private work folder and half-written files.
+
+    A ``kill -9`` runs no clean-up, so the next run does it first (under the lock, so no other
+    run is writing): each ``runs/*/_work/`` (unmasked features and scores, job files), every
+    hidden temporary file in a run folder, and a publish killed half-way (:mod:`.publish`).
+    """
+    from .publish import remove_partial_publishing
+
+    out_dir = Path(out_dir)
+    for work in out_dir.glob("runs/*/_work"):
         remove_unmasked(work)
-    for tmp in Path(out_dir).glob("latest/.*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    for tmp in [*out_dir.glob("runs/*/.*"), *out_dir.glob("runs/*/*/.*")]:
+        if tmp.is_file() or tmp.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    remove_partial_publishing(out_dir)
 
 
 def remove_unmasked(work: Path) -> None:
-    """Delete the run's features and score slices (all customers, unmasked): not kept beside published reports."""
-    for features in work.glob("features_*.parquet"):
-        features.unlink()
-    for scores in work.glob("footprint_*"):
-        shutil.rmtree(scores, ignore_errors=True)
+    """Delete a run's private work folder: the features and score slices (all customers, unmasked), job files.
+
+    Called in every exit path of a run (success, failure, Ctrl-C, a full disk) and, for a run that
+    was killed, at the start of the next one.
+    """
+    shutil.rmtree(work, ignore_errors=True)
+    if work.exists():  # a file rmtree could not remove: try once more, loudly
+        shutil.rmtree(work)
 
 
 def _customer_count(bank: Bank) -> int:

@@ -2,7 +2,8 @@
 
 The runner starts ``python -m crmstudy.reports.pipeline.worker JOB.json`` per branch so
 that a branch can be timed out and killed (with its kernel) without touching
-the others.  The worker writes its result next to the job file, atomically.
+the others.  The worker hands its result back on stdout (a pipe: it reaches the runner even on a
+full disk), and writes each cell's start and end to the branch's log (:mod:`.cells`).
 ``--shared SPEC.json`` does the run's shared work instead (features and
 footprint scores, once per period), so that the memory it takes is given back
 before the branches start.
@@ -10,39 +11,71 @@ before the branches start.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 from ...atomic import write_text_atomic
+from .cells import running
+
+#: Prefix of the line on the worker's stdout that carries its result (JSON): a pipe, not a file,
+#: so that a worker can still report a full disk.
+RESULT_MARK = "crmstudy-worker-result "
+
+#: OS errors that are the machine's state, not the branch's: disk full, quota, read-only file system.
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+_ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^:']+)(?::\s*'([^']*)')?")
 
 
 def one_line_error(exc: BaseException) -> str:
-    """A failure as one line; for a notebook, the failing cell and the error."""
+    """A failure as one line; for a notebook, the failing cell (index and first line) and the error."""
     try:
         from papermill.exceptions import PapermillExecutionError
     except ImportError:  # pragma: no cover
         PapermillExecutionError = ()  # type: ignore
     if isinstance(exc, PapermillExecutionError):
         evalue = str(exc.evalue).strip().splitlines()[0] if exc.evalue else ""
-        return f"cell {exc.exec_count}: {exc.ename}: {evalue}"
+        where = running["cell"] or f"cell {exc.exec_count}"
+        return f"{where}: {exc.ename}: {evalue}"
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
+    message = f"{type(exc).__name__}: {text[0] if text else ''}"
+    if running["cell"]:  # a cell timeout, a dead kernel: name the cell that was running
+        message = f"{running['cell']}: {message}"
+    return message
+
+
+def environment_fault(exc: BaseException, error: str) -> dict | None:
+    """The machine's refusal behind a failure (errno, message, path), or None when the branch itself failed.
+
+    Found on the exception itself, or, for a failure inside the kernel or a tool, in its message.
+    """
+    if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS:
+        return {"errno": exc.errno, "strerror": exc.strerror or os.strerror(exc.errno), "filename": exc.filename}
+    m = _ERRNO_TEXT.search(error)
+    if m and int(m.group(1)) in _ENVIRONMENT_ERRNOS:
+        return {"errno": int(m.group(1)), "strerror": m.group(2).strip(), "filename": m.group(3)}
+    for code in _ENVIRONMENT_ERRNOS:
+        if os.strerror(code) in error:
+            return {"errno": code, "strerror": os.strerror(code), "filename": None}
+    return None
 
 
 def run_job(job: dict) -> dict:
     """Execute the notebook for one branch, then render it; return a result dict."""
     import papermill as pm
 
+    from .cells import register
     from .engines import ENGINES
 
     t0 = time.perf_counter()
     branch = job["branch_id"]
     run_dir = Path(job["run_dir"])
     log = run_dir / "logs" / f"{branch}.log"
-    executed = run_dir / "_work" / f"{branch}.ipynb"
+    executed = run_dir / "notebooks" / f"{branch}.ipynb"
     headline_path = run_dir / "_work" / f"{branch}.headline.json"
     findings_path = run_dir / f"{branch}.findings.json"
     result = {
@@ -58,9 +91,12 @@ def run_job(job: dict) -> dict:
     }
     try:
         with open(log, "a", encoding="utf-8") as logf:
+            logf.write(f"branch {branch}: executing {job['notebook']}\n")
+            logf.flush()
             pm.execute_notebook(
                 job["notebook"],
                 str(executed),
+                engine_name=register(),
                 kernel_name="python3",
                 language="python",
                 parameters={
@@ -103,11 +139,31 @@ def run_job(job: dict) -> dict:
         result["status"] = "ok"
     except Exception as exc:  # one branch failing must not stop the run: record it
         result["error"] = one_line_error(exc)
-        with open(log, "a", encoding="utf-8") as logf:
-            import traceback
+        fault = environment_fault(exc, result["error"])
+        if fault:
+            result["environment"] = fault
+        try:
+            with open(log, "a", encoding="utf-8") as logf:
+                import traceback
 
-            logf.write("\n" + "".join(traceback.format_exception(exc)))
+                logf.write(f"failed: {result['error']}\n" + "".join(traceback.format_exception(exc)))
+        except OSError:  # a full disk: the error still reaches the runner through the pipe
+            pass
     return result
+
+
+def report_result(result: dict) -> None:
+    """Hand the result to the runner on stdout (one line after :data:`RESULT_MARK`)."""
+    sys.stdout.write("\n" + RESULT_MARK + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+def read_result(stdout: str) -> dict | None:
+    """The result a worker reported on ``stdout``, or None when it reported none."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    return None
 
 
 def run_shared(spec_path: Path) -> int:
@@ -158,10 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[0] == "--shared":
         return run_shared(Path(argv[1]))
-    job_path = Path(argv[0])
-    job = json.loads(job_path.read_text())
+    job = json.loads(Path(argv[0]).read_text())
     result = run_job(job)
-    write_text_atomic(job_path.with_suffix(".result.json"), json.dumps(result, indent=2))
+    report_result(result)
     return 0 if result["status"] == "ok" else 1
 
 

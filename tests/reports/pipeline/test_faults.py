@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -46,6 +48,7 @@ def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_pa
     victim = start_cli(out, bank, "--run-id", "r2", env=hold(ready, release))
     wait_until(ready.exists, victim, "a branch running")
     assert processes_holding(str(ready)), "the held branch's processes are found by the marker"
+    assert (out / "runs" / "r2" / "_work").stat().st_mode & 0o077 == 0, "work files are the owner's only"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     assert wait_gone(str(ready)) == [], "a worker or kernel outlived the killed runner"
@@ -53,7 +56,7 @@ def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_pa
     after = run_fast(bank, out, run_id="r3", force=True)  # the lock is free; the dead run's leftovers go
     assert set(statuses(after).values()) == {"ok"}
     assert unmasked(out) == [], "the killed run's unmasked features are removed by the next run"
-    assert not list((out / "latest").glob(".*.tmp"))
+    assert leftovers(out) == [], "and its work folder and temporary files"
 
 
 def test_ctrl_c_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_left(bank, tmp_path):
@@ -66,5 +69,33 @@ def test_ctrl_c_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_le
     assert victim.returncode == 130, err
     assert err.strip().splitlines()[-1].startswith("crmstudy: interrupted") and "Traceback" not in err
     assert wait_gone(str(ready)) == []
-    assert unmasked(out) == []
-    assert (out / "runs" / "r1" / "_work").stat().st_mode & 0o077 == 0, "work files are the owner's only"
+    assert unmasked(out) == [] and not (out / "runs" / "r1" / "_work").exists(), "the private work folder is gone"
+
+
+def leftovers(out: Path) -> list[Path]:
+    """Temporary files, partial snapshots, next links and work folders: what no finished run may leave."""
+    return [p for p in out.rglob("*") if p.name.startswith(".") and p.name != ".lock"] + list(out.glob("runs/*/_work"))
+
+
+def test_a_full_disk_stops_the_run_in_one_line_exit_4_and_latest_still_verifies(bank, tmp_path, small_disk):
+    from crmstudy.errors import EXIT_ENVIRONMENT
+    from tests.conftest import fill
+
+    from .fast_runs import fast_argv
+
+    out = small_disk("8m") / "out"
+    run_fast(bank, out, run_id="r1", branches="B001")
+    before = sorted(verify(out / "latest"))
+    fill(out.parent)
+    done = subprocess.run(
+        [sys.executable, "-m", "crmstudy", *fast_argv(out, bank, "--run-id", "r2", "--branches", "B001")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    err = done.stderr.strip().splitlines()
+    assert done.returncode == EXIT_ENVIRONMENT, done.stderr
+    assert len(err) == 1 and err[0].startswith("crmstudy: environment: ") and str(out) in err[0], done.stderr
+    assert "No space left on device" in err[0]
+    assert sorted(verify(out / "latest")) == before and {s for _, s in before} == {"ok"}
+    assert leftovers(out) == [], "no temporary file, no work folder (nothing unmasked) on the full disk"
