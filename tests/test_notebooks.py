@@ -49,12 +49,12 @@ TRAINING = sorted((PACKAGED / "training").glob("*.ipynb"))
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
-def test_training_notebook_runs_on_the_tiny_bank(path, tiny_bank, tmp_path):
-    """Lessons run; solutions run too, and their cells assert the expected answers."""
+def test_training_notebook_runs_from_its_own_folder_with_its_default_parameters(path, tiny_bank, tmp_path, monkeypatch):
+    """As a trainee opens it in JupyterLab: its folder is the working directory, no parameter is given."""
+    monkeypatch.setenv("CRMSTUDY_DATA", str(tiny_bank))  # where the demo bank would be
     pm.execute_notebook(
         str(path),
         str(tmp_path / path.name),
-        parameters={"data_dir": str(tiny_bank)},
         kernel_name="python3",
         progress_bar=False,
         cwd=str(path.parent),
@@ -77,4 +77,6 @@ def test_training_renders_lessons_with_their_code_and_an_index(tiny_bank, tmp_pa
     html = (tmp_path / "01_80_20_and_asset_tiers.html").read_text()
     assert "assign_tiers" in html, "teaching pages keep the code"
     assert "资产分层" in html and 'src="data:image/png;base64,' in html
-    assert 'href="01_80_20_and_asset_tiers.html"' in (tmp_path / "index.html").read_text()
+    course = (tmp_path / "index.html").read_text()
+    assert 'href="01_80_20_and_asset_tiers.html"' in course
+    assert "45 min" in course and "Trainer notes · 讲师提示" in course and "Relationship managers" in course

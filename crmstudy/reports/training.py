@@ -1,7 +1,9 @@
 """Execute the training curriculum on a bank and render it, code included.
 
-Trainers hand out ``reports/training/index.html``: every lesson and its
-solutions, run on the demo bank, with code, outputs and the bilingual text.
+Trainers hand out ``reports/training/index.html``: the course page (tracks,
+durations, prerequisites, goals, trainer notes; :mod:`crmstudy.reports.course_page`)
+linking every lesson and its worked answers, run on the demo bank, with code,
+outputs and the bilingual text.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ..curriculum import load_curriculum
 from ..errors import CrmStudyError
 from ..schema import find_bank
+from .course_page import write_course_page
 from .pipeline.engines import BuiltinEngine
-from .pipeline.index import render_index
 from .pipeline.plan import on_disk
 from .pipeline.worker import one_line_error
 
@@ -56,17 +59,7 @@ def render_training(
             raise CrmStudyError(f"{src}: no training notebooks found")
         out_dir = Path(out_dir).resolve()
         results = _run_lessons(books, src, data_dir, out_dir, timeout)
-    entries = [
-        {
-            "lesson": r.name.replace("_", " "),
-            "status": r.status,
-            "seconds": round(r.seconds, 1),
-            **({"href": Path(r.html).name} if r.html else {}),
-        }
-        for r in results
-    ]
-    columns = [("lesson", "Lesson · 课程"), ("status", "Status · 状态"), ("seconds", "Seconds · 秒")]
-    render_index(entries, out_dir / "index.html", title="crmstudy training · 培训课程", columns=columns)
+    write_course_page(load_curriculum(), results, out_dir / "index.html")
     return results
 
 
