@@ -278,9 +278,9 @@ def _source_fingerprint(mapping: Mapping, path, q: Quality) -> str:
     h = hashlib.sha256()
     if path:
         h.update(Path(path).read_bytes())
-    for report in q.tables.values():
-        for f in report.files:
-            p = Path(f) if Path(f).is_absolute() else mapping.base / f
-            if p.is_file():
-                h.update(p.read_bytes())
+    for p in sorted(set(q.files_read)):
+        h.update(p.name.encode())
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()[:16]

@@ -61,6 +61,8 @@ class Quality:
         self.issues: list[Issue] = []
         self.tables: dict[str, TableReport] = {}
         self.bank: dict = {}
+        #: Every export file read (sources and lookups), for the source fingerprint.
+        self.files_read: list = []
 
     def add(self, table: str, column: str | None, action: str, code: str, values=None, *, count=None, **detail):
         """Record an issue; ``values`` (the offending values) give the count and the first examples."""
@@ -99,7 +101,7 @@ class Quality:
 
         rows = "".join(
             f"<tr><td>{html.escape(r.table)}</td><td>{html.escape(', '.join(r.files))}</td>"
-            f"<td>{html.escape(_how_read(r.read))}</td>"
+            f"<td>{html.escape(_how_read(r.read, lang))}</td>"
             f"<td class=n>{i18n.integer(r.rows_read, lang)}</td><td class=n>{i18n.integer(r.rows_written, lang)}</td>"
             "</tr>"
             for r in self.tables.values()
@@ -107,7 +109,8 @@ class Quality:
         issues = "".join(
             f"<tr class={html.escape(i.action)}><td>{html.escape(i.table)}</td>"
             f"<td>{html.escape(i.column or '–')}</td><td>{t('action.' + i.action)}</td>"
-            f"<td class=n>{i18n.integer(i.count, lang)}</td><td>{html.escape(i.message(lang))}</td>"
+            f"<td class=n>{'–' if i.action == 'noted' else i18n.integer(i.count, lang)}</td>"
+            f"<td>{html.escape(i.message(lang))}</td>"
             f"<td>{html.escape(' · '.join(i.examples))}</td></tr>"
             for i in sorted(self.issues, key=lambda i: (ACTIONS.index(i.action), i.table))
         )
@@ -120,6 +123,13 @@ class Quality:
                 end=self.bank.get("period_end", "–"),
             )
         )
+        counts = self.to_dict()["counts"]
+        summary = t(
+            "summary",
+            dropped=i18n.integer(counts["dropped"], lang),
+            emptied=i18n.integer(counts["emptied"], lang),
+            clipped=i18n.integer(counts["clipped"], lang),
+        )
         none = f"<p>{t('no_issues')}</p>" if not self.issues else ""
         return (
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{t("title")}</title>'
@@ -127,7 +137,7 @@ class Quality:
             "margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}"
             "td.n{text-align:right}tr.dropped td{background:#fdecea}tr.emptied td,tr.clipped td{background:#fff4e5}"
             "</style></head><body>"
-            f"<h1>{t('title')}</h1><p>{html.escape(self.mapping_path)}</p><p>{bank}</p>"
+            f"<h1>{t('title')}</h1><p>{html.escape(self.mapping_path)}</p><p>{bank}</p><p><b>{summary}</b></p>"
             f"<h2>{t('tables')}</h2><table><tr><th>{t('table')}</th><th>{t('files')}</th><th>{t('read')}</th>"
             f"<th>{t('rows_read')}</th><th>{t('rows_written')}</th></tr>{rows}</table>"
             f"<h2>{t('issues')}</h2>{none}<table><tr><th>{t('table')}</th><th>{t('column')}</th>"
@@ -136,12 +146,13 @@ class Quality:
         )
 
 
-def _how_read(read: dict) -> str:
+def _how_read(read: dict, lang: str) -> str:
     parts = []
     for k, v in read.items():
         if v is None:
             continue
-        parts.append(f"{k} {'tab' if v == chr(9) else v}")
+        shown = v if k == "encoding" else f"“{'tab' if v == chr(9) else v}”"
+        parts.append(i18n.t(f"ingest.html.read_{k}", lang, value=shown))
     return ", ".join(parts)
 
 

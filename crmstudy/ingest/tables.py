@@ -56,6 +56,7 @@ def _nullable(table: str, column: str) -> bool:
 def build_table(mapping: Mapping, table: str, src: TableSource, q: Quality, *, period_start=None) -> pd.DataFrame:
     """The rows of one source of ``table`` as typed canonical columns (and the extra columns derivation reads)."""
     sf = read_source(mapping.base, src.file, src.read, table=table)
+    q.files_read += sf.files
     df = sf.frame
     files = [str(_rel(p, mapping.base)) for p in sf.files]
     read = {"encoding": sf.encoding, "sep": sf.sep, "decimal": src.read.decimal if sf.sep else None}
@@ -169,7 +170,9 @@ def _filter(df: pd.DataFrame, filters: dict, table: str, where: str, q: Quality)
 
 
 def _lookup(mapping: Mapping, df: pd.DataFrame, lk, table: str, where: str, q: Quality) -> pd.DataFrame:
-    other = read_source(mapping.base, lk.file, lk.read, table=table).frame
+    read = read_source(mapping.base, lk.file, lk.read, table=table)
+    q.files_read += read.files
+    other = read.frame
     key = lk.key or lk.on
     other = _filter(other, lk.filter, table, lk.file, Quality())
     missing = [c for c in [key, *lk.take] if c not in other.columns]

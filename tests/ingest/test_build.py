@@ -212,3 +212,82 @@ def test_ingesting_the_same_export_again_gives_the_same_files(tmp_path):
         json.loads((a / "bank.json").read_text())["fingerprint"]
         == json.loads((b / "bank.json").read_text())["fingerprint"]
     )
+
+
+# --- the whole way: ingest -> validate -> report, every branch ----------------------------------
+
+
+def _report_headlines(bank: Path, out: Path) -> dict[str, dict]:
+    assert main(["validate", str(bank)]) == 0
+    code = main(["report", "--data", str(bank), "--out", str(out), "--workers", "1", "--no-progress"])
+    manifest = json.loads((out / "latest" / "manifest.json").read_text())
+    assert code == 0, {b: e["error"] for b, e in manifest["branches"].items() if e["status"] != "ok"}
+    return {b: e["headline"] for b, e in manifest["branches"].items()}
+
+
+@pytest.mark.slow
+def test_the_chinese_export_renders_a_report_for_every_branch_with_the_independent_headline_figures(cn_bank, tmp_path):
+    got = _report_headlines(cn_bank, tmp_path / "reports")
+    want = cn_expected()
+    assert sorted(got) == sorted(want)
+    for branch, w in want.items():
+        assert got[branch]["customers"] == w["customers"]
+        for key in ("total_ada", "top20_share", "gini"):
+            assert got[branch][key] == pytest.approx(w[key], rel=TOL), (branch, key)
+
+
+# --- a messy export: every problem counted, with examples ---------------------------------------
+
+
+def _messy_export(tmp_path: Path) -> Path:
+    """The cn export with planted problems, and its transaction log split into two parts."""
+    import shutil
+
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "cn_bank", folder)
+
+    def edit(name, fn):
+        lines = (folder / name).read_bytes().decode("gbk").split("\r\n")
+        (folder / name).write_bytes("\r\n".join(fn(lines)).encode("gbk"))
+
+    edit("kh.csv", lambda ls: [*ls[:-1], ls[1], ""])  # customer 880001 twice
+    edit("kh.csv", lambda ls: [ls[0], ls[1], ls[2].replace(";男;", ";未知;").replace(";女;", ";未知;"), *ls[3:]])
+
+    def txns(ls):
+        ls[3] = ls[3].replace(ls[3].split(";")[2], "20250230101010")  # no such day
+        fields = ls[4].split(";")
+        ls[4] = ";".join([*fields[:5], "柜台机", *fields[6:]])  # a channel the code map lacks
+        ls.insert(5, "9999999;123;20250301101010;5,00;借;柜面;取现;-5,00")  # an unknown customer, overdrawn
+        return ls
+
+    edit("jy.csv", txns)
+    lines = (folder / "jy.csv").read_bytes().split(b"\r\n")
+    (folder / "jy_1.csv").write_bytes(b"\r\n".join(lines[:300]) + b"\r\n")
+    (folder / "jy_2.csv").write_bytes(b"\r\n".join([lines[0], *lines[300:]]))
+    (folder / "jy.csv").unlink()
+    return folder
+
+
+def test_a_messy_export_is_ingested_with_every_problem_counted_and_shown(tmp_path):
+    folder = _messy_export(tmp_path)
+
+    def change(m):
+        m["export"] = str(folder)
+        m["bank"]["max_dropped_share"] = 0.05  # 2 of 121 customers
+        m["tables"]["transactions"]["file"] = "jy_*.csv"
+        m["tables"]["balances"]["file"] = "jy_*.csv"
+
+    out = tmp_path / "bank"
+    result = ingest(_cn_mapping(tmp_path, change), out)
+    issues = {(i.table, i.column, i.code): i for i in result.quality.issues}
+    assert issues["customers", "customer_id", "duplicate"].examples == ["880001"]
+    assert issues["customers", "gender", "fails_check"].examples == ["未知"]
+    assert issues["transactions", "ts", "unreadable"].examples == ["20250230101010"]
+    assert issues["transactions", "channel", "unmapped_code"].examples == ["柜台机"]
+    assert issues["transactions", "customer_id", "orphan"].examples[0] == "123"
+    assert issues["balances", "balance", "negative_balance"].examples == ["-5.0"]
+    assert result.quality.tables["transactions"].files == ["jy_1.csv", "jy_2.csv"]
+    assert result.quality.tables["transactions"].rows_read == 704
+    assert main(["validate", str(out)]) == 0
+    page = (out / "quality.html").read_text(encoding="utf-8")
+    assert "柜台机" in page and "20250230101010" in page
