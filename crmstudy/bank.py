@@ -29,9 +29,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, ParamsError
 from .period import Period
-from .schema import BankFiles, data_fingerprint, find_bank, read_table
+from .schema import BankFiles, data_fingerprint, empty_table, find_bank, read_table
 
 __all__ = ["Bank"]
 
@@ -54,6 +54,7 @@ class Bank:
 
     def __init__(self, files: BankFiles):
         self._files = files
+        self._available: dict[tuple, bool] = {}
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class Bank:
         return self._files.path(table)
 
     def has(self, table: str) -> bool:
-        """Whether the bank has ``table`` (optional tables: visits, truth)."""
+        """Whether the bank has a file for ``table`` (only customers and balances are required)."""
         return self._files.has(table)
 
     # --- computed once ---------------------------------------------------------------------------
@@ -113,8 +114,11 @@ class Bank:
     @functools.cached_property
     def period(self) -> Period:
         """The bank's own period: ``bank.json``'s, else the span of its balances."""
-        if "period_start" in self.meta:
-            return Period.of(self.meta["period_start"], self.meta["period_end"])
+        if "period_start" in self.meta or "period_end" in self.meta:
+            try:
+                return Period.of(self.meta.get("period_start"), self.meta.get("period_end"))
+            except ParamsError as e:  # name the file the period came from, not a parameter
+                raise DataError(f"{self.root / 'bank.json'}: period_start/period_end: {e}") from None
         # CAST: Parquet gives TIMESTAMP, CSV gives DATE; valid_to is exclusive in both
         lo, hi = self.con.execute(
             "SELECT CAST(MIN(valid_from) AS DATE), CAST(MAX(valid_to) AS DATE) FROM balances"
@@ -125,13 +129,37 @@ class Bank:
 
     @property
     def currency(self) -> str:
-        """ISO code of the amounts (``bank.json``'s ``currency``; CNY by default)."""
+        """ISO code of the amounts (``bank.json``'s ``currency``; CNY by default, as the synthetic bank's)."""
         return str(self.meta.get("currency", "CNY"))
 
     @functools.cached_property
     def branches(self) -> pd.DataFrame:
-        """The branches table, validated."""
-        return read_table(self._files, "branches")
+        """The branches table, validated; without one, the branch ids of the customers (named by their ids)."""
+        if self.has("branches"):
+            return read_table(self._files, "branches")
+        ids = self.con.execute(
+            "SELECT DISTINCT branch_id FROM customers WHERE branch_id IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        df = empty_table("branches").reindex(range(len(ids)))
+        df["branch_id"] = [r[0] for r in ids]
+        df["branch_name"] = df["branch_id"]
+        return df
+
+    def available(self, table: str, column: str | None = None) -> bool:
+        """Whether the bank has ``table`` with a row (and ``column`` with a value): a report section's input.
+
+        A header-only file counts as absent, and so does a column left out or empty in every row.
+        """
+        key = (table, column)
+        if key not in self._available:
+            ok = self.has(table)
+            if ok and column is not None:
+                ok = column in [r[0] for r in self.con.execute(f'DESCRIBE SELECT * FROM "{table}"').fetchall()]
+            if ok:
+                where = f'WHERE "{column}" IS NOT NULL' if column else ""
+                ok = bool(self.con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}" {where})').fetchall()[0][0])
+            self._available[key] = ok
+        return self._available[key]
 
     @property
     def branch_ids(self) -> list[str]:
@@ -146,7 +174,13 @@ class Bank:
     # --- reading ----------------------------------------------------------------------------------
 
     def read(self, table: str, *, columns: list[str] | None = None, validate: bool = True) -> pd.DataFrame:
-        """One table as a DataFrame, checked against its schema (see :func:`crmstudy.schema.read_table`)."""
+        """One table as a DataFrame, checked against its schema (see :func:`crmstudy.schema.read_table`).
+
+        A table the bank does not have (staff, products, ... are optional) is zero rows of its columns.
+        """
+        if not self.has(table) and table != "truth":
+            df = empty_table(table)
+            return df[columns] if columns else df
         return read_table(self._files, table, columns=columns, validate=validate)
 
     def sql(self, query: str, params: dict | list | None = None) -> pd.DataFrame:

@@ -27,6 +27,18 @@ class DataError(CrmStudyError):
     """A data file is missing, corrupt, or breaks its table's schema."""
 
 
+class DataProblems(DataError):
+    """Every problem :func:`crmstudy.checks.check_bank` found: one line each, grouped and counted.
+
+    ``problems`` holds them as :class:`crmstudy.checks.Problem` records (file, table, column, what
+    was expected, how many rows, the first examples); the message is one line when there is one.
+    """
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
 class BranchError(CrmStudyError):
     """An unknown branch id was asked for."""
 

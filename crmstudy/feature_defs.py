@@ -337,19 +337,12 @@ def engine_of(data: Engine | duckdb.DuckDBPyConnection | Bank | BankFiles | str 
 
 
 def duckdb_connection(bank: BankFiles | str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per table of the bank."""
+    """An in-memory DuckDB connection with one typed view per table of the bank (:mod:`crmstudy.views`)."""
+    from .views import create_views
+
     if not isinstance(bank, BankFiles):
         bank = find_bank(bank)
-    con = duckdb.connect(":memory:")
-    for table, path in bank.files.items():
-        if path.is_dir():
-            src = f"read_parquet('{path.as_posix()}/*.parquet')"
-        elif path.suffix == ".csv":
-            src = f"read_csv_auto('{path.as_posix()}', header=true)"
-        else:
-            src = f"read_parquet('{path.as_posix()}')"
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {src}")
-    return con
+    return create_views(duckdb.connect(":memory:"), bank)
 
 
 class _DuckDBTables(Mapping):

@@ -13,10 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.errors import SchemaError, SchemaErrors
 
 from .errors import DataError
 
@@ -36,14 +34,19 @@ def _key(**kw):
     return pa.Column(None, checks=pa.Check(_is_key, error="must be whole numbers or text"), **kw)
 
 
+def _opt(dtype=str, **kw):
+    """A column a bank's export may leave out or leave empty: added as a typed empty column when absent."""
+    return pa.Column(dtype, nullable=True, required=False, **kw)
+
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "branches": pa.DataFrameSchema(
         {
             "branch_id": _str(unique=True),
-            "branch_name": _str(),
-            "branch_name_zh": pa.Column(str, nullable=True, required=False),
-            "region": _str(),
-            "area_type": _str(checks=pa.Check.isin(["urban", "county", "rural"])),
+            "branch_name": _opt(),
+            "branch_name_zh": _opt(),
+            "region": _opt(),
+            "area_type": _opt(checks=pa.Check.isin(["urban", "county", "rural"])),
         },
         strict="filter",
         coerce=True,
@@ -57,8 +60,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
                     ["president", "vice_president", "wealth_manager", "customer_manager", "lobby_manager", "other"]
                 )
             ),
-            "start_date": pa.Column(_DATE),
-            "leave_date": pa.Column(_DATE, nullable=True),
+            "start_date": _opt(_DATE),
+            "leave_date": _opt(_DATE),
         },
         strict="filter",
         coerce=True,
@@ -66,29 +69,31 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "customers": pa.DataFrameSchema(
         {
             "customer_id": _str(unique=True),
-            "masked_name": _str(),
+            "masked_name": _opt(),
             "branch_id": _str(),
-            "age": pa.Column("int16", checks=pa.Check.in_range(16, 110)),
-            "gender": _str(checks=pa.Check.isin(["F", "M"])),
-            "occupation": _str(),
-            "income_band": _str(),
-            "acquisition_group": _str(checks=pa.Check.isin(["lobby", "stock", "outreach"])),
-            "life_group": _str(),
+            "age": _opt("Int16", checks=pa.Check.in_range(16, 110)),
+            "gender": _opt(checks=pa.Check.isin(["F", "M"])),
+            "occupation": _opt(),
+            "income_band": _opt(),
+            "acquisition_group": _opt(checks=pa.Check.isin(["lobby", "stock", "outreach"])),
+            "life_group": _opt(),
             "open_date": pa.Column(_DATE),
-            "owner_staff_id": _str(),
-            "external_credit_lines": pa.Column("Int16", nullable=True, required=False, checks=pa.Check.ge(0)),
+            "close_date": _opt(_DATE),
+            "owner_staff_id": _opt(),
+            "external_credit_lines": _opt("Int16", checks=pa.Check.ge(0)),
         },
         strict="filter",
         coerce=True,
+        checks=pa.Check(lambda d: ~(d["close_date"] < d["open_date"]), error="close_date must not be before open_date"),
     ),
     "products": pa.DataFrameSchema(
         {
             "product_id": _str(unique=True),
             "product_name": _str(),
-            "product_name_zh": _str(),
+            "product_name_zh": _opt(),
             "product_line": _str(),
-            "kind": _str(checks=pa.Check.isin(["asset", "credit", "service"])),
-            "base_rate": pa.Column(float, nullable=True),
+            "kind": _opt(checks=pa.Check.isin(["asset", "credit", "service"])),
+            "base_rate": _opt(float),
         },
         strict="filter",
         coerce=True,
@@ -98,9 +103,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "customer_id": _str(),
             "product_id": _str(),
             "open_date": pa.Column(_DATE),
-            "close_date": pa.Column(_DATE, nullable=True),
-            "amount": pa.Column(float, checks=pa.Check.ge(0)),
-            "delinquent_date": pa.Column(_DATE, nullable=True),
+            "close_date": _opt(_DATE),
+            "amount": _opt(float, checks=pa.Check.ge(0)),
+            "delinquent_date": _opt(_DATE),
         },
         strict="filter",
         coerce=True,
@@ -108,10 +113,11 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "balances": pa.DataFrameSchema(
         {
             "customer_id": _str(),
-            "product_id": _str(),
+            "product_id": _opt(),
             "valid_from": pa.Column(_DATE),
             "valid_to": pa.Column(_DATE),
-            "balance": pa.Column(float, checks=pa.Check.ge(0)),
+            # signed: an overdraft is a negative balance; concentration floors each customer's assets at 0
+            "balance": pa.Column(float),
         },
         strict="filter",
         coerce=True,
@@ -119,29 +125,29 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     ),
     "transactions": pa.DataFrameSchema(
         {
-            "txn_id": _key(),
+            "txn_id": _opt(None, checks=pa.Check(_is_key, error="must be whole numbers or text")),
             "customer_id": _str(),
             "ts": pa.Column(_DATE),
             "amount": pa.Column(float, checks=pa.Check.ge(0)),
             "direction": _str(checks=pa.Check.isin(["in", "out"])),
-            "channel": _str(),
-            "merchant_category": _str(),
-            "fuel_grade": pa.Column("Int16", nullable=True),
-            "fuel_litres": pa.Column(float, nullable=True),
+            "channel": _opt(),
+            "merchant_category": _opt(),
+            "fuel_grade": _opt("Int16"),
+            "fuel_litres": _opt(float),
         },
         strict="filter",
         coerce=True,
     ),
     "visits": pa.DataFrameSchema(
         {
-            "visit_id": _key(),
+            "visit_id": _opt(None, checks=pa.Check(_is_key, error="must be whole numbers or text")),
             "visit_date": pa.Column(_DATE),
-            "staff_id": _str(),
+            "staff_id": _opt(),
             "customer_id": _str(),
-            "contact_type": _str(),
-            "attitude": _str(checks=pa.Check.isin(["positive", "neutral", "negative"])),
-            "feedback_code": _str(),
-            "outcome": _str(),
+            "contact_type": _opt(),
+            "attitude": _opt(checks=pa.Check.isin(["positive", "neutral", "negative"])),
+            "feedback_code": _opt(),
+            "outcome": _opt(),
         },
         strict="filter",
         coerce=True,
@@ -259,54 +265,59 @@ ECONOMICS_TABLES = (
     "campaigns",
     "campaign_contacts",
 )
-REQUIRED_TABLES = ("branches", "staff", "customers", "products", "holdings", "balances", "transactions")
-OPTIONAL_TABLES = ("visits", "truth", *ECONOMICS_TABLES)
+#: The tables a bank must have: who its customers are, and what they hold day by day.
+REQUIRED_TABLES = ("customers", "balances")
+#: Every other table is optional end to end: a report section whose inputs are missing says what it needs.
+OPTIONAL_TABLES = ("branches", "staff", "products", "holdings", "transactions", "visits", "truth", *ECONOMICS_TABLES)
+#: Reading order: a parent table before the tables that link to it.
+TABLE_ORDER = (
+    "branches",
+    "staff",
+    "customers",
+    "products",
+    "holdings",
+    "balances",
+    "transactions",
+    "visits",
+    "truth",
+    *ECONOMICS_TABLES,
+)
+
+
+def column_kind(table: str, column: str) -> str:
+    """What a column holds: ``text``, ``key`` (whole numbers or text), ``date``, ``float``, ``int`` or ``bool``."""
+    dtype = SCHEMAS[table].columns[column].dtype
+    name = "" if dtype is None else str(dtype).lower()
+    if not name:
+        return "key"
+    if "datetime" in name:
+        return "date"
+    if "float" in name:
+        return "float"
+    if "int" in name:
+        return "int"
+    if "bool" in name:
+        return "bool"
+    return "text"
+
+
+def required_columns(table: str) -> list[str]:
+    """The columns ``table``'s file must have (the others may be left out: they are added empty)."""
+    return [c for c, col in SCHEMAS[table].columns.items() if col.required]
 
 
 def validate_table(df: pd.DataFrame, table: str, *, source: str | Path = "<memory>") -> pd.DataFrame:
-    """Check ``df`` against the schema of ``table``; return it coerced.
+    """Check ``df`` against the schema of ``table``; return it coerced (optional columns left out added empty).
 
     Raises
     ------
-    DataError
-        One line: ``<source>: table '<table>', column '<col>': <problem>``.
+    DataProblems
+        Every problem found (:mod:`crmstudy.checks`): ``<source>: table '<table>', column '<col>': <problem>``,
+        one line when there is one.
     """
-    schema = SCHEMAS[table]
-    missing = [
-        c
-        for c in schema.columns
-        if c not in df.columns and not schema.columns[c].nullable and schema.columns[c].required
-    ]
-    if missing:
-        raise DataError(
-            f"{source}: table '{table}' lacks column(s) {', '.join(map(repr, missing))}; "
-            f"expected columns: {', '.join(schema.columns)}"
-        )
-    for c, col in schema.columns.items():
-        if c not in df.columns and col.required:  # a nullable column the file left out
-            empty = np.nan if "float" in str(col.dtype).lower() else pd.NA
-            df = df.assign(**{c: pd.Series(empty, index=df.index, dtype="float64" if empty is np.nan else object)})
-    try:
-        return schema.validate(df, lazy=False)
-    except SchemaError as err:
-        raise DataError(_one_line(err, table, source)) from None
-    except SchemaErrors as err:  # type coercion fails as SchemaErrors even with lazy=False
-        raise DataError(_one_line(err.schema_errors[0], table, source)) from None
+    from .checks import validate_frame
 
-
-def _one_line(err: SchemaError, table: str, source) -> str:
-    col = getattr(err, "column_name", None) or getattr(getattr(err, "schema", None), "name", None)
-    check = getattr(err, "check", None)
-    cases = getattr(err, "failure_cases", None)
-    example = ""
-    if isinstance(cases, pd.DataFrame) and len(cases):
-        vals = cases["failure_case"].astype(str).head(3).tolist() if "failure_case" in cases else []
-        example = f" (e.g. {', '.join(vals)}; {len(cases)} row(s))" if vals else ""
-    reason = str(err).splitlines()[0]
-    if check is not None:
-        reason = f"fails check {check}"
-    where = f", column '{col}'" if col else ""
-    return f"{source}: table '{table}'{where}: {reason}{example}"
+    return validate_frame(df, table, source=source)
 
 
 # --- a bank on disk -------------------------------------------------------------------
@@ -338,7 +349,7 @@ class BankFiles:
 
 
 def find_bank(root: str | Path) -> BankFiles:
-    """Locate a bank's tables (Parquet, else CSV) in ``root``, without reading them."""
+    """Locate a bank's tables (Parquet, else CSV, else a folder of parts) in ``root``, without reading them."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(
@@ -346,7 +357,7 @@ def find_bank(root: str | Path) -> BankFiles:
             f"(run `crmstudy synth --preset demo --out {root}` for a demo bank)"
         )
     files = {}
-    for t in REQUIRED_TABLES + OPTIONAL_TABLES:
+    for t in TABLE_ORDER:
         for ext in (".parquet", ".csv"):
             p = root / f"{t}{ext}"
             if p.exists():
@@ -354,112 +365,65 @@ def find_bank(root: str | Path) -> BankFiles:
                 break
         else:
             d = root / t
-            if d.is_dir() and any(d.glob("*.parquet")):
+            if d.is_dir() and any(p.suffix in (".parquet", ".csv") for p in d.iterdir()):
                 files[t] = d
     missing = [t for t in REQUIRED_TABLES if t not in files]
     if missing:
         raise DataError(
             f"{root}: missing table file(s) {', '.join(m + '.parquet' for m in missing)} "
-            f"(Parquet or CSV with the columns of docs/data_dictionary.md)"
+            f"(Parquet or CSV with the columns of docs/data_dictionary.md; only customers and balances are required)"
         )
     meta_path = root / "bank.json"
     meta = {}
     if meta_path.exists():
         try:
-            meta = json.loads(meta_path.read_text())
-        except json.JSONDecodeError as e:
-            raise DataError(f"{meta_path}: not valid JSON (line {e.lineno}): {e.msg}") from None
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            line = f" (line {e.lineno})" if isinstance(e, json.JSONDecodeError) else ""
+            raise DataError(f"{meta_path}: not valid JSON{line}: {getattr(e, 'msg', e)}") from None
+        if not isinstance(meta, dict):
+            raise DataError(f"{meta_path}: expected a JSON object of keys (period_start, period_end, currency)")
     return BankFiles(root=root, files=files, meta=meta)
 
 
 def read_table(bank: BankFiles, table: str, *, validate: bool = True, columns=None) -> pd.DataFrame:
     """Read one table from disk (every part of a folder of parts), checked against its schema."""
+    from .checks import coerce_table, parts_of, raise_problems, read_raw
+
     path = bank.path(table)
-    df = _read(path, table, columns=columns)
-    if validate and columns is None:
-        df = validate_table(df, table, source=path)
-    return df
+    frames, problems = [], []
+    for part in parts_of(path):
+        df, found = read_raw(part, table)
+        problems += found
+        if df is None:
+            continue
+        if validate and columns is None:
+            df, found = coerce_table(df, table, part)
+            problems += found
+        frames.append(df if columns is None else df[[c for c in columns if c in df.columns]])
+    raise_problems(problems, path)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _read(path: Path, table: str, *, columns=None) -> pd.DataFrame:
-    try:
-        if path.suffix == ".csv":
-            return pd.read_csv(path)
-        return pd.read_parquet(path, columns=columns)
-    except Exception as e:  # pyarrow and pandas raise many kinds; report one line
-        raise DataError(f"{path}: table '{table}' could not be read: {str(e).splitlines()[0]}") from None
+def empty_table(table: str) -> pd.DataFrame:
+    """A table the bank does not have, as zero rows of its schema's columns and types."""
+    from .checks import coerce_table
+
+    return coerce_table(pd.DataFrame(), table, "<none>")[0]
 
 
 def load_bank(root: str | Path, *, tables=None, validate: bool = True) -> dict[str, pd.DataFrame]:
     """Load (and check) every table of a bank folder into dataframes."""
     bank = find_bank(root)
-    names = tables or [t for t in REQUIRED_TABLES + OPTIONAL_TABLES if bank.has(t)]
+    names = tables or [t for t in TABLE_ORDER if bank.has(t)]
     return {t: read_table(bank, t, validate=validate) for t in names}
 
 
-# child table, column -> parent table, key; parents come first in REQUIRED_TABLES order
-_LINKS = (
-    ("customers", "branch_id", "branches", "branch_id"),
-    ("staff", "branch_id", "branches", "branch_id"),
-    ("customers", "owner_staff_id", "staff", "staff_id"),
-    ("holdings", "customer_id", "customers", "customer_id"),
-    ("holdings", "product_id", "products", "product_id"),
-    ("balances", "customer_id", "customers", "customer_id"),
-    ("transactions", "customer_id", "customers", "customer_id"),
-    ("visits", "customer_id", "customers", "customer_id"),
-    ("accounts", "customer_id", "customers", "customer_id"),
-    ("campaign_contacts", "customer_id", "customers", "customer_id"),
-)
-_KEYS = {parent: pcol for _, _, parent, pcol in _LINKS}
+def check_bank(root) -> dict[str, int]:
+    """Every table, part, link and ``bank.json`` checked; rows per table (:func:`crmstudy.bank_checks.check_bank`)."""
+    from .bank_checks import check_bank as _check
 
-
-def check_bank(root: str | Path) -> dict[str, int]:
-    """Validate every table and the links between them; return row counts.
-
-    A table stored as a folder of parts is read and checked one part at a
-    time, so memory is bounded by the largest part plus the keys that other
-    tables link to (branch, staff, customer and product ids).
-    """
-    bank = find_bank(root)
-    keys: dict[str, pd.Index] = {}
-    counts: dict[str, int] = {}
-    for t in (t for t in REQUIRED_TABLES + OPTIONAL_TABLES if bank.has(t)):
-        counts[t], kept = 0, []
-        for df in _validated_parts(bank, t):
-            counts[t] += len(df)
-            for child, col, parent, pcol in _LINKS:
-                if child == t:
-                    _check_link(df, col, keys[parent], f"{parent}.{pcol}", t, root)
-            if t in _KEYS:
-                kept.append(df[_KEYS[t]])
-        if kept:
-            keys[t] = pd.Index(pd.concat(kept, ignore_index=True))
-            if not keys[t].is_unique:  # each part was unique; across parts too?
-                dup = keys[t][keys[t].duplicated()][:3].tolist()
-                raise DataError(
-                    f"{bank.path(t)}: table '{t}', column '{_KEYS[t]}': the same id in more than one part "
-                    f"(e.g. {', '.join(map(str, dup))})"
-                )
-    return counts
-
-
-def _validated_parts(bank: BankFiles, table: str):
-    path = bank.path(table)
-    for part in sorted(path.glob("*.parquet")) if path.is_dir() else [path]:
-        yield validate_table(_read(part, table), table, source=part)
-
-
-def _check_link(df: pd.DataFrame, col: str, parent_keys: pd.Index, parent: str, table: str, root) -> None:
-    # a part holds few distinct ids (a block's customers): look those up, not every row
-    values = pd.unique(df[col])
-    missing = values[parent_keys.get_indexer(values) < 0]
-    if len(missing):
-        bad = df[col].isin(missing)
-        ex = df.loc[bad, col].head(3).tolist()
-        raise DataError(
-            f"{root}: table '{table}', column '{col}': {int(bad.sum())} value(s) not found in "
-            f"{parent} (e.g. {', '.join(map(str, ex))})"
-        )
+    return _check(root)
 
 
 def data_fingerprint(bank: BankFiles) -> str:

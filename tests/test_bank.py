@@ -50,5 +50,5 @@ def test_the_period_is_bank_json_s_else_the_span_of_the_balances(tiny_bank, tmp_
 def test_a_folder_that_is_not_a_bank_is_one_line(tmp_path):
     with pytest.raises(DataError, match="data folder not found"):
         crm.Bank.open(tmp_path / "nowhere")
-    with pytest.raises(DataError, match=r"missing table file\(s\) branches.parquet"):
+    with pytest.raises(DataError, match=r"missing table file\(s\) customers.parquet, balances.parquet"):
         crm.Bank.open(tmp_path)

@@ -74,4 +74,4 @@ def run(args) -> int:
     )
     print(summary.table())
     print(f"index: {summary.latest_dir / 'index.html'}")
-    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+    return EXIT_SOME_FAILED if summary.failed or summary.partial else EXIT_OK

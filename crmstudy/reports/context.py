@@ -35,9 +35,11 @@ __all__ = [
     "branch_ids",
     "branch_period",
     "check_branches",
+    "count_in_period",
     "headline",
     "load_context",
     "load_scores",
+    "open_in_period",
     "write_headline",
 ]
 
@@ -58,6 +60,11 @@ class BranchContext:
         The runner's slice of the footprint scores fitted once for the whole bank.
     engine : str
         The render engine, for the provenance section.
+    population : dict
+        Who was left out of ``features`` and why (:func:`count_in_period`): ``opened_after`` (opened
+        after the period's end), ``closed_before`` (closed before it began), ``overdrawn`` (customers
+        whose average daily assets were negative, floored at 0) and ``dormancy_known`` (the bank has
+        transactions, from which dormancy is read).
     """
 
     branch_id: str
@@ -74,6 +81,7 @@ class BranchContext:
     bank: Bank | None = field(default=None, repr=False)
     scores_path: str | None = None
     engine: str = "unknown"
+    population: dict = field(default_factory=dict)
 
     @property
     def lang(self) -> str:
@@ -169,10 +177,64 @@ def branch_period(bank, params: ReportParams) -> Period:
     return period
 
 
+def open_in_period(customers: pd.DataFrame, period: Period) -> pd.Series:
+    """Whether each customer was open at some time in ``period``: opened by its end, not closed before its start.
+
+    A customer without an ``open_date`` counts as open; ``close_date`` is the day the relationship ended.
+    """
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end_exclusive)
+    opened = pd.to_datetime(customers["open_date"])
+    closed = (
+        pd.to_datetime(customers["close_date"]) if "close_date" in customers else pd.Series(pd.NaT, customers.index)
+    )
+    return (opened.isna() | (opened < end)) & (closed.isna() | (closed >= start))
+
+
+def count_in_period(features: pd.DataFrame, period: Period, *, dormancy_known: bool = True):
+    """The population rules of a report: who counts in ``period``, and what is said about those who do not.
+
+    - a customer counts only while open in the period (:func:`open_in_period`): one opened after
+      the period's end, or closed before it began, is left out, not counted as a zero-asset customer;
+    - a customer closed by the period's end has left, so is not dormant;
+    - without transactions dormancy cannot be read: ``dormant`` is unknown (NA), not "everyone";
+    - assets are floored at 0 for concentration and tiers: an overdrawn customer (negative average
+      daily assets, signed balances) holds nothing with the bank; ``ada_signed`` keeps the value.
+
+    Returns
+    -------
+    pd.DataFrame, dict
+        The customers who count, and ``opened_after``, ``closed_before``, ``overdrawn``, ``dormancy_known``.
+    """
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end_exclusive)
+    opened = pd.to_datetime(features["open_date"])
+    closed = pd.to_datetime(features.get("close_date", pd.Series(pd.NaT, features.index)))
+    after, before = opened >= end, closed < start
+    f = features[open_in_period(features, period)].reset_index(drop=True)
+    f_closed = pd.to_datetime(f.get("close_date", pd.Series(pd.NaT, f.index)))
+    if dormancy_known:
+        f["dormant"] = f["dormant"].astype(bool) & ~(f_closed < end)
+    else:
+        f["dormant"] = pd.array([pd.NA] * len(f), dtype="boolean")
+    f["ada_signed"] = f["ada"]
+    overdrawn = int((f["ada"] < 0).sum())
+    for c in ("ada", "peak_assets", "end_assets"):
+        f[c] = f[c].clip(lower=0)
+    info = {
+        "opened_after": int(after.sum()),
+        "closed_before": int((before & ~after).sum()),
+        "overdrawn": overdrawn,
+        "dormancy_known": bool(dormancy_known),
+    }
+    return f, info
+
+
 def _bank_ada(bank: Bank, period: Period) -> np.ndarray:
-    """Every customer's average daily assets; customers without a balance in the period count as zero."""
-    ada = customer_assets(bank.con, period)["ada"].to_numpy()
-    return np.concatenate([ada, np.zeros(max(bank.customer_count - len(ada), 0))])
+    """Average daily assets of every customer open in the period, floored at 0 (no balance: zero)."""
+    cust = bank.sql("SELECT customer_id, open_date, close_date FROM customers")
+    ids = cust.loc[open_in_period(cust, period), "customer_id"]
+    assets = customer_assets(bank.con, period)
+    ada = assets.loc[assets["customer_id"].isin(ids), "ada"].clip(lower=0).to_numpy()
+    return np.concatenate([ada, np.zeros(max(len(ids) - len(ada), 0))])
 
 
 def load_context(
@@ -215,10 +277,12 @@ def load_context(
     if features_path:
         features = pd.read_parquet(features_path, filters=[("branch_id", "==", branch_id)])
         features = features.sort_values("customer_id").reset_index(drop=True)
-        bank_ada = pd.read_parquet(features_path, columns=["ada"])["ada"].to_numpy()
+        every = pd.read_parquet(features_path, columns=["ada", "open_date", "close_date"])
+        bank_ada = every.loc[open_in_period(every, period), "ada"].clip(lower=0).to_numpy()
     else:
         features = customer_features(bank, period, branch=branch_id)
         bank_ada = _bank_ada(bank, period)
+    features, population = count_in_period(features, period, dormancy_known=bank.available("transactions"))
     staff = bank.read("staff")
     staff = staff[staff["branch_id"] == branch_id].reset_index(drop=True)
     return BranchContext(
@@ -236,29 +300,40 @@ def load_context(
         bank=bank,
         scores_path=scores_path or None,
         engine=engine,
+        population=population,
     )
 
 
 def headline(ctx: BranchContext) -> dict:
-    """The branch's headline figures (also shown on the index page)."""
+    """The branch's headline figures (also shown on the index page).
+
+    A branch without customers open in the period, or whose customers hold nothing in it, has
+    counts but no concentration figures (NaN: shown as a dash), rather than an error.
+    """
     f = ctx.features
     ada = f["ada"].to_numpy()
-    g = ctx.gini
+    nan = float("nan")
+    assets = len(f) > 0 and float(ada.sum()) > 0
+    g = ctx.gini if assets else None
+    dormant = f["dormant"].astype("boolean")
     return {
         "branch_id": ctx.branch_id,
         "branch_name": ctx.branch_name,
         "customers": int(len(f)),
         "total_ada": float(ada.sum()),
-        "gini": float(g.estimate),
-        "gini_low": float(g.low),
-        "gini_high": float(g.high),
-        "top20_share": float(top_share(ada, 0.2)),
-        "customers_for_80": float(customers_holding_share(ada, 0.8)),
-        "key_customers": int(ctx.tiers.isin(["key", "sub_key"]).sum()),
-        "dormant_share": float(f["dormant"].mean()),
-        "upgrade_candidates": int(len(ctx.upgrade_candidates)),
+        "gini": float(g.estimate) if g else nan,
+        "gini_low": float(g.low) if g else nan,
+        "gini_high": float(g.high) if g else nan,
+        "top20_share": float(top_share(ada, 0.2)) if assets else nan,
+        "customers_for_80": float(customers_holding_share(ada, 0.8)) if assets else nan,
+        "key_customers": int(ctx.tiers.isin(["key", "sub_key"]).sum()) if len(f) else 0,
+        "dormant_share": float(dormant.mean()) if len(f) and dormant.notna().any() else nan,
+        "upgrade_candidates": int(len(ctx.upgrade_candidates)) if len(f) else 0,
         "period_start": ctx.period.start.isoformat(),
         "period_end": ctx.period.end.isoformat(),
+        "left_out_opened_after": int(ctx.population.get("opened_after", 0)),
+        "left_out_closed_before": int(ctx.population.get("closed_before", 0)),
+        "overdrawn": int(ctx.population.get("overdrawn", 0)),
     }
 
 

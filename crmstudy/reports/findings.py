@@ -3,7 +3,9 @@
 Per section of the registry: ``status`` — ``finding`` (the section tells staff to act:
 on an effect that passed its test, or on a bank rule applied to the bank's own records,
 such as an orphaned book or customers just below a tier's bar), ``no_finding`` (it looked and found nothing beyond
-chance, and says so) or ``not_applicable`` (it describes, it does not claim); ``total``
+chance, and says so), ``not_applicable`` (it describes, it does not claim) or ``failed`` (it
+raised on the branch's data: the report shows a boxed note in its place, the ``reason`` is in
+its evidence and in the document's ``failed``, and the run exits 1); ``total``
 (the true count behind a list), ``listed`` (how many the report shows) and the
 ``evidence`` (effect, interval, p or q, baseline: the section's other figures).
 Schedulers and the index read it; it holds counts and figures only, never a customer.
@@ -23,7 +25,7 @@ from .context import BranchContext
 __all__ = ["STATUSES", "findings", "write_findings"]
 
 #: The statuses a section may report.
-STATUSES = ("finding", "no_finding", "not_applicable")
+STATUSES = ("finding", "no_finding", "not_applicable", "failed")
 
 
 def _plain(value):
@@ -81,6 +83,7 @@ def findings(ctx: BranchContext, summaries: dict[str, dict]) -> dict:
         "parameters_hash": ctx.params.digest(),
         "crmstudy_version": __version__,
         "findings": sum(s["status"] == "finding" for s in sections.values()),
+        "failed": {n: s["evidence"].get("reason", "") for n, s in sections.items() if s["status"] == "failed"},
         "sections": sections,
     }
 

@@ -118,7 +118,9 @@ def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResul
         res.status = result["status"]
         res.files = result["files"]
         res.headline = result["headline"]
-        res.error = "" if res.status == "ok" else (result.get("error") or error)
+        res.error = (
+            result.get("error", "") if res.status == "ok" else (result.get("error") or error)
+        )  # ok: a failed section
         res.execute_seconds = result.get("execute_seconds", 0.0)
         res.render_seconds = result.get("render_seconds", 0.0)
         res.environment = result.get("environment")

@@ -44,6 +44,11 @@ class RunSummary:
         return [r for r in self.results if r.status == "failed"]
 
     @property
+    def partial(self) -> list[BranchResult]:
+        """The branches rendered with a section that failed (a boxed note in its place; ``error`` names it)."""
+        return [r for r in self.results if r.status == "ok" and r.error]
+
+    @property
     def rendered(self) -> list[BranchResult]:
         """The branches rendered in this run (not those unchanged)."""
         return [r for r in self.results if r.status == "ok"]

@@ -131,7 +131,11 @@ def run_job(job: dict) -> dict:
         files = engine.render(executed, html, title=title, lang=lang, pdf_out=pdf, running_header=running)
         result["render_seconds"] = round(time.perf_counter() - t1, 3)
         if findings_path.exists():  # the index shows how many sections found something to act on
-            headline["findings"] = json.loads(findings_path.read_text())["findings"]
+            doc = json.loads(findings_path.read_text())
+            headline["findings"] = doc["findings"]
+            failed = doc.get("failed") or {}
+            if failed:  # published with a boxed note in each failed section's place; the run still exits 1
+                result["error"] = "; ".join(f"section '{n}' failed: {why}" for n, why in failed.items())
         result["headline"] = headline
         result["files"] = [str(f) for f in files] + ([str(findings_path)] if findings_path.exists() else [])
         # the report's downloadable lists (crmstudy.reports.downloads), written beside the findings

@@ -35,6 +35,7 @@ from . import (
     upgrades,
     workload,
 )
+from ._requires import failed, left_out, missing_inputs
 from .base import Block, Section
 
 #: The report's sections, in reading order.
@@ -53,7 +54,19 @@ SECTIONS: list[ModuleType] = [
     provenance,
 ]
 
-__all__ = ["SECTIONS", "Block", "Section", "SectionError", "build", "build_all", "names", "show_all"]
+__all__ = [
+    "SECTIONS",
+    "Block",
+    "Section",
+    "SectionError",
+    "build",
+    "build_all",
+    "failed",
+    "left_out",
+    "missing_inputs",
+    "names",
+    "show_all",
+]
 
 
 def names() -> list[str]:
@@ -62,38 +75,53 @@ def names() -> list[str]:
 
 
 def build(name: str, ctx: BranchContext) -> Section:
-    """Build one registered section by name."""
+    """Build one registered section by name (left out, with a sentence, when its inputs are missing)."""
     by_name = dict(zip(names(), SECTIONS))
     if name not in by_name:
         raise SectionError(f"unknown section {name!r}; valid: {', '.join(by_name)}")
-    return by_name[name].build(ctx)
+    missing = missing_inputs(by_name[name], ctx)
+    return left_out(name, ctx, missing) if missing else by_name[name].build(ctx)
 
 
-def _build_one(name: str, module: ModuleType, ctx: BranchContext, built: dict[str, Section]) -> Section:
+def _build_one(
+    name: str, module: ModuleType, ctx: BranchContext, built: dict[str, Section], *, isolate: bool = False
+) -> Section:
+    """The section; left out with one sentence when its inputs are missing (``sections._requires``).
+
+    A section that raises is, with ``isolate``, replaced by a boxed note naming it and the reason
+    (status ``failed``); without, it raises :class:`SectionError` naming it.
+    """
     try:
+        missing = missing_inputs(module, ctx)
+        if missing:
+            return left_out(name, ctx, missing)
         if getattr(module, "READS_SECTIONS", None):
             return module.build(ctx, {k: built[k] for k in module.READS_SECTIONS})
         return module.build(ctx)
     except Exception as err:  # the runner's summary names the section and the error in one line
+        if isolate:
+            return failed(name, ctx, err)
         raise SectionError(f"section '{name}': {type(err).__name__}: {err}") from err
 
 
-def build_all(ctx: BranchContext) -> list[Section]:
+def build_all(ctx: BranchContext, *, isolate: bool = False) -> list[Section]:
     """Every registered section, built, in reading order.
 
     A section that reads others' summaries (``READS_SECTIONS``, e.g. the action box at the
     top) is built after every other section and takes its place in the order.  A member of
     staff who has left is marked in every table that names them (:func:`departed_marks`).
+    A section whose inputs the bank lacks is left out with one sentence (``REQUIRES``); with
+    ``isolate`` one that raises becomes a boxed note (:func:`failed`) and the others still build.
     """
     modules = dict(zip(names(), SECTIONS))
     built: dict[str, Section] = {}
     with marked_values(departed_marks(ctx)):
         for name, module in modules.items():
             if not getattr(module, "READS_SECTIONS", None):
-                built[name] = _build_one(name, module, ctx, built)
+                built[name] = _build_one(name, module, ctx, built, isolate=isolate)
         for name, module in modules.items():
             if name not in built:
-                built[name] = _build_one(name, module, ctx, built)
+                built[name] = _build_one(name, module, ctx, built, isolate=isolate)
     from .. import downloads
 
     for section in built.values():
@@ -115,12 +143,14 @@ def departed_marks(ctx: BranchContext) -> dict[str, str]:
 def show_all(ctx: BranchContext, *, findings_path=None) -> dict[str, dict]:
     """Build every section, then show each in turn (the report notebook's one cell); return their summaries.
 
-    A section that fails raises :class:`SectionError` naming it.  With ``findings_path``, what
-    the sections found is written there as JSON (:func:`crmstudy.reports.findings.write_findings`)
-    once every section has been built.
+    A section that raises on this branch's data is replaced by a boxed note naming it and the
+    reason, and the rest of the report renders; its summary is ``status: failed`` with the
+    ``reason``, so the branch's findings.json and the run's summary name it (the run exits 1).
+    With ``findings_path``, what the sections found is written there as JSON
+    (:func:`crmstudy.reports.findings.write_findings`) once every section has been built.
     """
     summaries = {}
-    built = build_all(ctx)
+    built = build_all(ctx, isolate=True)
     from .. import downloads
 
     folder = Path(findings_path).parent if findings_path else None

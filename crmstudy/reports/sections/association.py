@@ -39,6 +39,11 @@ _CROSS_SELL_COLUMNS = {
 }
 
 
+def REQUIRES(ctx) -> tuple[str, ...]:
+    """Holdings, the products catalogue and the grouping column ``association.by`` (checked centrally)."""
+    return ("holdings", "products", f"customers.{ctx.params.association.by}")
+
+
 def _product_names(bank, lang: str = "en") -> dict[str, str]:
     """product_id -> its name in ``lang`` (``product_name_zh`` for Chinese; the English name where that is empty)."""
     column = "product_name_zh" if lang == "zh" else "product_name"

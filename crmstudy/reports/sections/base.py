@@ -24,7 +24,7 @@ __all__ = ["Block", "Section"]
 
 @dataclass(frozen=True)
 class Block:
-    """One output: ``kind`` is heading, markdown, reading, table, figure or metrics; ``bundle`` its MIME bundle."""
+    """One output: ``kind`` (heading, markdown, reading, note, table, figure, metrics) and its MIME ``bundle``."""
 
     kind: str
     bundle: dict[str, str]
@@ -63,6 +63,13 @@ class Section:
         """A one-sentence reading of the output above it, styled as a callout."""
         md = d.reading_markdown(text)
         return self._add(Block("reading", {"text/markdown": md, "text/plain": md}, text=text))
+
+    def note(self, text: str) -> Section:
+        """A boxed note about the report itself (a section left out, or one that failed): not a reading."""
+        md = d.reading_markdown(f"**{text}**")
+        style = "border:1px solid #b8860b;border-radius:4px;padding:.6em 1em;margin:.8em 0"
+        html_ = f'<div class="crm-note" role="note" style="{style}">{html.escape(text)}</div>'
+        return self._add(Block("note", {"text/markdown": md, "text/html": html_, "text/plain": text}, text=text))
 
     def table(
         self,
@@ -110,6 +117,11 @@ class Section:
     def tables(self) -> list[pd.DataFrame]:
         """The tables as shown (masked, labelled in the report's language)."""
         return [b.frame for b in self.blocks if b.kind == "table"]
+
+    @property
+    def notes(self) -> list[str]:
+        """The boxed notes: what the report says about a section left out or failed."""
+        return [b.text for b in self.blocks if b.kind == "note"]
 
     @property
     def figures(self) -> list[str]:

@@ -48,13 +48,36 @@ def build(ctx: BranchContext) -> Section:
         }
     )
     if not n:
-        return s.say(i18n.t("headline.reading_no_upgrades", lang, top20=pct(h["top20_share"])))
-    return s.say(
-        i18n.t(
-            "headline.reading",
-            lang,
-            top20=pct(h["top20_share"]),
-            n=i18n.integer(n, lang),
-            when=period_word(ctx.period, lang),
+        s.say(i18n.t("headline.reading_no_upgrades", lang, top20=pct(h["top20_share"])))
+    else:
+        s.say(
+            i18n.t(
+                "headline.reading",
+                lang,
+                top20=pct(h["top20_share"]),
+                n=i18n.integer(n, lang),
+                when=period_word(ctx.period, lang),
+            )
         )
-    )
+    return _population(s, ctx)
+
+
+def _population(s: Section, ctx: BranchContext) -> Section:
+    """Who was not counted and why, overdrafts floored, dormancy unknown: said, never silent (issue 14)."""
+    lang, pop = ctx.lang, ctx.population
+    after, before = pop.get("opened_after", 0), pop.get("closed_before", 0)
+    if after or before:
+        s.markdown(
+            i18n.t(
+                "data.population",
+                lang,
+                n=i18n.integer(after + before, lang),
+                opened_after=i18n.integer(after, lang),
+                closed_before=i18n.integer(before, lang),
+            )
+        )
+    if pop.get("overdrawn"):
+        s.markdown(i18n.t("data.overdrawn", lang, n=i18n.integer(pop["overdrawn"], lang)))
+    if pop and not pop.get("dormancy_known", True):
+        s.markdown(i18n.t("data.dormancy_unknown", lang))
+    return s

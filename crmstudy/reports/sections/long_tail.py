@@ -20,6 +20,9 @@ _COLUMNS = [
     "dormant_share",
 ]
 
+#: What this section needs besides customers with assets (checked centrally, ``sections._requires``).
+REQUIRES = ("transactions",)
+
 
 def build(ctx: BranchContext) -> Section:
     """The head/tail chart and table; ``data["profile"]`` unformatted."""

@@ -14,6 +14,10 @@ from ..context import BranchContext
 from ._common import labels, owner_status, tier_names
 from .base import Section
 
+#: What this section needs besides customers with assets (checked centrally, ``sections._requires``).
+REQUIRES = ("staff", "customers.owner_staff_id")
+
+
 #: Rows of the "to reassign" list shown in the report; the download holds every one.
 REASSIGN_SHOWN = 20
 

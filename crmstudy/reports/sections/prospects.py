@@ -45,6 +45,9 @@ VALUE_KINDS = {
 }
 _DIGITS = {"per_month": 1, "number": 2}
 
+#: What this section needs besides customers with assets (checked centrally, ``sections._requires``).
+REQUIRES = ("transactions", "holdings", "products")
+
 
 # --- reasons and actions, in the reader's language ---------------------------------------------
 

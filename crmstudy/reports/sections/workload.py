@@ -11,6 +11,9 @@ from ...tiers import rm_workload
 from ..context import BranchContext
 from .base import Section
 
+#: What this section needs besides customers with assets (checked centrally, ``sections._requires``).
+REQUIRES = ("staff", "customers.owner_staff_id")
+
 
 def _action(lang: str, *, orphaned: int, over: int, under: int, excess: int, room: int, fmt: dict) -> str | None:
     """The one thing to do, following what was found; None when nothing is to be done.

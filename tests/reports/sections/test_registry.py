@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -47,15 +49,22 @@ def test_show_all_shows_every_block_in_order_and_returns_the_summaries(ctx, monk
     assert len(shown) == len(expected) + len(sections.build("provenance", ctx).blocks)
 
 
-def test_a_failing_section_is_named_in_one_line(ctx, monkeypatch):
+def test_a_failing_section_becomes_a_boxed_note_naming_it_and_the_rest_renders(ctx, monkeypatch, tmp_path):
+    from crmstudy.reports import display
     from crmstudy.reports.sections import tiers
 
     def broken(_ctx):
         raise KeyError("peak_assets")
 
+    shown = []
     monkeypatch.setattr(tiers, "build", broken)
-    with pytest.raises(SectionError, match=r"^section 'tiers': KeyError: 'peak_assets'$"):
-        sections.show_all(ctx)
+    monkeypatch.setattr(display, "_publish", lambda bundle, meta=None: shown.append(bundle.get("text/plain", "")))
+    summaries = sections.show_all(ctx, findings_path=tmp_path / "f.json")
+    assert summaries["tiers"] == {"status": "failed", "reason": "KeyError: 'peak_assets'"}
+    assert any("tiers section could not be built" in s and "KeyError: 'peak_assets'" in s for s in shown)
+    assert list(summaries) == sections.names()  # every section after it was still built
+    doc = json.loads((tmp_path / "f.json").read_text())
+    assert doc["failed"] == {"tiers": "KeyError: 'peak_assets'"} and doc["sections"]["tiers"]["status"] == "failed"
     with pytest.raises(SectionError, match="unknown section 'tier'; valid: about, actions, headline"):
         sections.build("tier", ctx)
 
