@@ -17,8 +17,8 @@ kind                 fires on day D when                                        
 large_outflow        the day's outflow >= ``large_min`` and >= ``large_share`` x the     1        24 h
                      assets at the close of D-1
 large_inflow         the same for inflows (payroll credits aside): money to place        3        48 h
-balance_drop         assets fell by ``drop_share`` or more against D - ``drop_days``,    1        24 h
-                     from at least ``drop_min``
+balance_drop         assets fell by ``drop_share`` or more below their highest total of   1        24 h
+                     the ``drop_days`` before, from at least ``drop_min``
 salary_stop          no payroll credit for ``salary_gap`` days after at least            1        24 h
                      ``salary_history`` credits in the 100 days before the last
 maturity             a holding's ``maturity_date`` is ``maturity_days`` away (only when  2        48 h
@@ -30,8 +30,9 @@ third_party_surge    the week's transfers to payment apps are >= ``surge_ratio``
                      customer's weekly rate over the ``surge_baseline`` days before, and
                      >= ``surge_min`` (source 003: third-party apps draw deposits away)
 dormancy_onset       the ``dormant_days``-th day without customer activity (source 001)  3        48 h
-tier_up / tier_down  the tier of the trailing ``tier_window``-day average assets         3 / 2    48 h
-                     changed (the bars of ``tiers:``), to or from ``tier_min`` or above
+tier_up / tier_down  at a month's last day, the tier of the trailing ``tier_window``-day  3 / 2    48 h
+                     average assets differs from the month before (the bars of
+                     ``tiers:``), to or from ``tier_min`` or above
 churn_risk           the churn score of ``crmstudy.lifecycle.churn`` rose ``churn_jump``  1        24 h
                      in a week to at least ``churn_min`` (only when that model exists)
 ==================== ================================================================== ======== ========
@@ -92,17 +93,38 @@ def _ts(day: date) -> str:
     return f"TIMESTAMP '{day.isoformat()}'"
 
 
-def assets_sql(days: str) -> str:
-    """End-of-day total assets per customer on each day of the query ``days`` (one column ``day``).
+def assets_sql(pairs: str) -> str:
+    """End-of-day total assets of each (``customer_id``, ``day``) of the query ``pairs``.
 
-    A customer without a balance segment on a day has no row (zero assets).
+    A pair without a balance segment on its day has no row (zero assets).  An
+    equality join on the customer, then the segment that holds the day.
     """
     return f"""
-    SELECT b.customer_id, d.day, SUM(b.balance) AS assets
-    FROM (SELECT customer_id, CAST(valid_from AS DATE) AS vf, CAST(valid_to AS DATE) AS vt, balance
-          FROM balances) b
-    JOIN ({days}) d ON d.day >= b.vf AND d.day < b.vt
-    GROUP BY b.customer_id, d.day"""
+    SELECT q.customer_id, q.day, SUM(b.balance) AS assets
+    FROM (SELECT DISTINCT customer_id, day FROM ({pairs})) q
+    JOIN balances b ON b.customer_id = q.customer_id
+     AND CAST(b.valid_from AS DATE) <= q.day AND CAST(b.valid_to AS DATE) > q.day
+    GROUP BY q.customer_id, q.day"""
+
+
+def levels_sql(lo: date, hi: date) -> str:
+    """Each customer's total assets as a step function: a row per day the total changes (``day``, ``level``).
+
+    Built from the segments that overlap ``[lo, hi]``: +balance where a segment
+    starts, -balance where it ends, summed up in day order.
+    """
+    return f"""
+    SELECT customer_id, day, SUM(delta) OVER (PARTITION BY customer_id ORDER BY day
+                                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level
+    FROM (
+      SELECT customer_id, day, SUM(delta) AS delta FROM (
+        SELECT customer_id, CAST(valid_from AS DATE) AS day, balance AS delta FROM balances
+        WHERE valid_to > {_ts(lo)} AND valid_from <= {_ts(hi)}
+        UNION ALL
+        SELECT customer_id, CAST(valid_to AS DATE) AS day, -balance AS delta FROM balances
+        WHERE valid_to > {_ts(lo)} AND valid_from <= {_ts(hi)}
+      ) GROUP BY customer_id, day
+    )"""
 
 
 def days_sql(lo: date, hi: date) -> str:
@@ -123,7 +145,7 @@ def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
       WHERE ts >= {_ts(lo)} AND ts < {_ts(hi + timedelta(days=1))} AND merchant_category <> 'payroll_in'
       GROUP BY customer_id, CAST(ts AS DATE), direction
       HAVING SUM(amount) >= {p.large_min}
-    ), prev AS ({assets_sql(days_sql(lo - timedelta(days=1), hi - timedelta(days=1)))})
+    ), prev AS ({assets_sql("SELECT customer_id, day - 1 AS day FROM flow")})
     SELECT f.customer_id, f.day,
            CASE f.direction WHEN 'in' THEN 'large_inflow' ELSE 'large_outflow' END AS kind,
            f.amount, COALESCE(p.assets, 0.0) AS base, CAST(NULL AS VARCHAR) AS detail
@@ -132,21 +154,33 @@ def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
 
 
 def _balance_drop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    # the condition "assets <= (1 - drop_share) x the highest total of the drop_days before" can only
+    # switch on on a day the total falls, so it is evaluated on the days the total changes; ``was``
+    # is the same condition on the day before, so that a drop is one event, on its first day
     d = p.drop_days
-    one = timedelta(days=1)
-    days = f"{days_sql(lo - one, hi)} UNION {days_sql(lo - one - timedelta(days=d), hi - timedelta(days=d))}"
+    keep = 1 - p.drop_share
+
+    def peak(first: int, last: int) -> str:
+        # the highest total over [day - first, day - last]: the levels that start inside, and the one in force
+        return f"""GREATEST(
+          COALESCE(MAX(level) OVER (PARTITION BY customer_id ORDER BY day
+                   RANGE BETWEEN INTERVAL {first - 1} DAYS PRECEDING AND INTERVAL {last} DAYS PRECEDING), 0),
+          COALESCE(LAST_VALUE(level) OVER (PARTITION BY customer_id ORDER BY day
+                   RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL {first} DAYS PRECEDING), 0))"""
+
     return f"""
-    WITH a AS ({assets_sql(days)}),
-    cond AS (
-      SELECT b.customer_id, b.day + {d} AS day, b.assets AS base, COALESCE(n.assets, 0.0) AS now,
-             COALESCE(n.assets, 0.0) <= {1 - p.drop_share} * b.assets AS hit
-      FROM a b LEFT JOIN a n ON n.customer_id = b.customer_id AND n.day = b.day + {d}
-      WHERE b.assets >= {p.drop_min} AND b.day + {d} BETWEEN {_d(lo - one)} AND {_d(hi)}
+    WITH lv AS ({levels_sql(lo - timedelta(days=d + 2), hi)}),
+    w AS (
+      SELECT customer_id, day, level,
+             LAG(level) OVER (PARTITION BY customer_id ORDER BY day) AS prev_level,
+             {peak(d, 1)} AS peak, {peak(d + 1, 2)} AS peak_before
+      FROM lv
     )
-    SELECT h.customer_id, h.day, 'balance_drop' AS kind, h.base - h.now AS amount, h.base,
+    SELECT customer_id, day, 'balance_drop' AS kind, peak - level AS amount, peak AS base,
            CAST(NULL AS VARCHAR) AS detail
-    FROM cond h LEFT JOIN cond y ON y.customer_id = h.customer_id AND y.day = h.day - 1
-    WHERE h.hit AND h.day >= {_d(lo)} AND NOT COALESCE(y.hit, FALSE)"""
+    FROM w
+    WHERE day BETWEEN {_d(lo)} AND {_d(hi)} AND peak >= {p.drop_min} AND level <= {keep} * peak
+      AND NOT (peak_before >= {p.drop_min} AND COALESCE(prev_level, 0) <= {keep} * peak_before)"""
 
 
 def _gap_rule(kind: str, where: str, gap: int, min_before: int, lo: date, hi: date) -> str:
@@ -233,30 +267,45 @@ def _third_party_surge(p: EventParams, lo: date, hi: date, start: date, tiers: T
     WHERE hit AND day BETWEEN {_d(first)} AND {_d(hi)} AND NOT (COALESCE(prev_hit, FALSE) AND day - prev_day < 7)"""
 
 
+def _month_ends(lo: date, hi: date) -> list[date]:
+    ends, d = [], date(lo.year, lo.month, 1)
+    while d <= hi:
+        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        if lo <= nxt - timedelta(days=1) <= hi:
+            ends.append(nxt - timedelta(days=1))
+        d = nxt
+    return ends
+
+
 def _tier_cross(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+    # the tier review of each month's last day: the trailing tier_window-day average against the one
+    # of the month before (both windows inside the data), as branches re-tier customers monthly
     w = p.tier_window
-    first = max(lo, start + timedelta(days=w))  # a full window on the day before, too
-    if first > hi:
+    ends = [e for e in _month_ends(lo, hi) if date(e.year, e.month, 1) - timedelta(days=w) >= start]
+    if not ends:
         return _empty()
-    one = timedelta(days=1)
+    pairs = ", ".join(f"({_d(e)}, {_d(date(e.year, e.month, 1) - timedelta(days=1))})" for e in ends)
     bars = [("key", tiers.key), ("sub_key", tiers.sub_key), ("general", tiers.general), ("potential", tiers.potential)]
     case = " ".join(f"WHEN avg >= {v} THEN {k}" for k, (_, v) in enumerate(bars))
     names = " ".join(f"WHEN {k} THEN '{n}'" for k, (n, _) in enumerate([*bars, ("mass", 0)]))
     return f"""
-    WITH b AS (SELECT customer_id, CAST(valid_from AS DATE) AS vf, CAST(valid_to AS DATE) AS vt, balance
-               FROM balances),
+    WITH r AS (SELECT * FROM (VALUES {pairs}) r(day, before)),
+    d AS (SELECT day FROM r UNION SELECT before FROM r),
+    b AS (SELECT customer_id, CAST(valid_from AS DATE) AS vf, CAST(valid_to AS DATE) AS vt, balance
+          FROM balances WHERE valid_to > {_ts(min(ends) - timedelta(days=w + 31))}
+                          AND valid_from <= {_ts(max(ends))}),
     avg AS (
       SELECT b.customer_id, d.day,
              SUM(b.balance * (LEAST(b.vt, d.day + 1) - GREATEST(b.vf, d.day - {w - 1}))) / {w} AS avg
-      FROM b JOIN ({days_sql(first - one, hi)}) d ON b.vf <= d.day AND b.vt > d.day - {w - 1}
+      FROM b JOIN d ON b.vf <= d.day AND b.vt > d.day - {w - 1}
       GROUP BY b.customer_id, d.day
     ), t AS (SELECT customer_id, day, CASE {case} ELSE 4 END AS tier, avg FROM avg),
+    k AS (SELECT DISTINCT r.day, r.before, t.customer_id FROM r JOIN t ON t.day = r.day OR t.day = r.before),
     pairs AS (
-      SELECT COALESCE(n.customer_id, y.customer_id) AS customer_id, COALESCE(n.day, y.day + 1) AS day,
-             COALESCE(n.tier, 4) AS now, COALESCE(y.tier, 4) AS was, COALESCE(n.avg, 0.0) AS amount,
-             COALESCE(y.avg, 0.0) AS base
-      FROM (SELECT * FROM t WHERE day >= {_d(first)}) n
-      FULL JOIN (SELECT * FROM t WHERE day < {_d(hi)}) y ON y.customer_id = n.customer_id AND y.day = n.day - 1
+      SELECT k.customer_id, k.day, COALESCE(n.tier, 4) AS now, COALESCE(y.tier, 4) AS was,
+             COALESCE(n.avg, 0.0) AS amount, COALESCE(y.avg, 0.0) AS base
+      FROM k LEFT JOIN t n ON n.customer_id = k.customer_id AND n.day = k.day
+      LEFT JOIN t y ON y.customer_id = k.customer_id AND y.day = k.before
     )
     SELECT customer_id, day, CASE WHEN now < was THEN 'tier_up' ELSE 'tier_down' END AS kind, amount, base,
            (CASE was {names} END) || '>' || (CASE now {names} END) AS detail

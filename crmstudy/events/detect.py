@@ -94,7 +94,7 @@ def detect(
     scope = f"WHERE c.branch_id = '{branch}'" if branch else ""
     sql = f"""
     WITH ev AS ({union}),
-    a AS ({assets_sql("SELECT DISTINCT day FROM ev")}),
+    a AS ({assets_sql("SELECT customer_id, day FROM ev")}),
     c AS (SELECT customer_id, branch_id, owner_staff_id FROM customers {scope})
     SELECT ev.day, ev.kind, ev.customer_id, c.branch_id, c.owner_staff_id,
            s.leave_date IS NOT NULL AND CAST(s.leave_date AS DATE) <= ev.day AS owner_left,
@@ -107,7 +107,7 @@ def detect(
     try:
         df = bank.con.execute(sql).df()
     except Exception as err:  # duckdb's errors name the table or column; one line for the user
-        raise DataError(f"{bank.root}: event detection failed: {str(err).splitlines()[0]}") from None
+        raise DataError(f"{bank.root}: event detection failed: {str(err).splitlines()[0]}") from err
     df = _with_churn_risk(bank, df, lo, hi, params, branch)
     return _finish(df, lo - one)
 
