@@ -8,7 +8,7 @@ builds the parser from this list and maps errors to exit codes for all of them.
 
 from __future__ import annotations
 
-from . import check, events, ingest, params, report, synth, training, validate, verify
+from . import check, events, ingest, params, replay, report, synth, training, validate, verify
 
 #: The verbs in the order ``crmstudy --help`` lists them.
-COMMANDS = [synth, report, training, check, verify, params, validate, events, ingest]
+COMMANDS = [synth, report, training, check, verify, params, validate, events, replay, ingest]

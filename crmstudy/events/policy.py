@@ -264,6 +264,8 @@ def apply_policy(
                     escalate(i, "capacity")
             open_ = [i for i in open_ if status[i] == "pending"]
             t += _ONE
+    # the channel to use for an event not (yet) contacted: the customer's preference on arrival
+    channel = [ch if ch is not None else cust.channel(c, a) for ch, c, a in zip(channel, ev["customer_id"], arrive)]
     ev["status"] = ["open" if s == "pending" else s for s in status]
     ev["action_day"] = pd.to_datetime(pd.Series(action_day, dtype="object"))
     ev["contact_id"] = pd.array(contact, dtype="Int64")

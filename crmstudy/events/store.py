@@ -43,7 +43,7 @@ def day_path(out: str | Path, day: date) -> Path:
     return Path(out) / "events" / f"day={day.isoformat()}" / "events.parquet"
 
 
-def write_day(out: str | Path, day: date | str, events: pd.DataFrame) -> DayWrite:
+def write_day(out: str | Path, day: date | str, events: pd.DataFrame, *, view: bool = True) -> DayWrite:
     """Write the events of ``day`` (all of them that day, already detected) into ``out``, idempotently.
 
     Parameters
@@ -54,6 +54,8 @@ def write_day(out: str | Path, day: date | str, events: pd.DataFrame) -> DayWrit
         The detection day; ``events`` must hold that day's events only.
     events : pd.DataFrame
         :data:`crmstudy.events.COLUMNS`.
+    view : bool
+        Also make sure ``OUT/events.duckdb`` has the view (a replay does it once, after its last day).
 
     Returns
     -------
@@ -68,11 +70,13 @@ def write_day(out: str | Path, day: date | str, events: pd.DataFrame) -> DayWrit
         before = pd.read_parquet(path)
         old = set(before["event_id"])
         if old == set(events["event_id"]) and before.equals(events):
-            _ensure_view(out)
+            if view:
+                _ensure_view(out)
             return DayWrite(day, path, len(events), 0, 0)
     with atomic_path(path, suffix=".parquet") as tmp:
         events.to_parquet(tmp, index=False)
-    _ensure_view(out)
+    if view:
+        _ensure_view(out)
     new = set(events["event_id"])
     return DayWrite(day, path, len(events), len(new - old), len(old - new))
 

@@ -1,0 +1,259 @@
+"""Replay: detection and the contact policy run day by day over the bank's period, and how well they served.
+
+:func:`replay` detects every day's events (a month of days per query: the
+same events as day by day, ``tests/events/test_detect.py``), runs
+:func:`~crmstudy.events.policy.apply_policy` over the days, and measures the
+service: events by kind, the share actioned within the deadline, the
+escalations and why, contacts per customer, the load of each assignee, and
+customers over the caps (recounted here from the contacts, independently of
+the policy's own bookkeeping).  :func:`write_replay` writes what it found.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import write_text_atomic
+from ..bank import Bank
+from ..params import ContactPolicyParams, ReportParams
+from ..period import Period
+from ..results import Result
+from .detect import detect
+from .policy import PolicyResult, apply_policy
+from .store import write_day
+
+__all__ = ["ReplayResult", "cap_breaches", "compare", "replay", "summarize", "write_replay"]
+
+
+@dataclass(frozen=True)
+class ReplayResult(Result):
+    """A replayed period: the events with what the policy did, the contacts, and the service summary."""
+
+    policy: PolicyResult
+    summary: dict
+    period: Period
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every event with its assignee, status, contact or escalation."""
+        return self.policy.events
+
+    @property
+    def contacts(self) -> pd.DataFrame:
+        """Every contact the policy made."""
+        return self.policy.contacts
+
+    def to_frame(self) -> pd.DataFrame:
+        """Events by kind: detected, actioned within the deadline, escalated."""
+        return pd.DataFrame(self.summary["by_kind"]).T
+
+
+def _months(period: Period):
+    lo = period.start
+    while lo <= period.end:
+        nxt = date(lo.year + (lo.month == 12), lo.month % 12 + 1, 1)
+        yield lo, min(nxt - timedelta(days=1), period.end)
+        lo = nxt
+
+
+def detect_period(bank: Bank, period: Period, params: ReportParams) -> pd.DataFrame:
+    """Every event of the period, a month of detection days per query."""
+    parts = [detect(bank, lo, hi, params=params) for lo, hi in _months(period)]
+    return pd.concat(parts, ignore_index=True) if parts else detect(bank, period.start, params=params)
+
+
+def replay(
+    data,
+    *,
+    params: ReportParams | None = None,
+    period: Period | None = None,
+    events: pd.DataFrame | None = None,
+) -> ReplayResult:
+    """Detect and serve every event of the period, day by day.
+
+    Parameters
+    ----------
+    data : Bank or path
+        The bank: its tables, staff (who has left, who leads) and visit log (history, refusals, channels).
+    params : ReportParams, optional
+        ``events`` (the rules), ``tiers`` and ``contact_policy``.
+    period : Period, optional
+        Default: the bank's own period.
+    events : pd.DataFrame, optional
+        Events already detected (to compare two policies on the same events).
+
+    Returns
+    -------
+    ReplayResult
+    """
+    bank = Bank.of(data)
+    params = params or ReportParams()
+    period = period or bank.period
+    t0 = time.perf_counter()
+    if events is None:
+        events = detect_period(bank, period, params)
+    t1 = time.perf_counter()
+    staff = bank.read("staff")
+    visits = bank.read("visits") if bank.has("visits") else None
+    result = apply_policy(events, staff, visits=visits, params=params.contact_policy, until=period.end)
+    t2 = time.perf_counter()
+    summary = summarize(result, visits=visits, params=params.contact_policy, period=period)
+    summary["seconds"] = {"detection": round(t1 - t0, 2), "policy": round(t2 - t1, 2)}
+    summary["churn_prevented"] = churn_prevented(bank, result)
+    return ReplayResult(result, summary, period)
+
+
+def cap_breaches(contacts: pd.DataFrame, visits: pd.DataFrame | None, params: ContactPolicyParams) -> int:
+    """Customers contacted by the policy beyond a cap, counting the visit log known before each contact.
+
+    Recounted from the contacts alone (not the policy's bookkeeping), so that a replay shows it.
+    """
+    breached = set()
+    log = (
+        {} if visits is None else {c: sorted(pd.to_datetime(g)) for c, g in visits.groupby("customer_id")["visit_date"]}
+    )
+    for c, days in contacts.groupby("customer_id")["day"]:
+        mine = sorted(pd.to_datetime(days))
+        for t in mine:
+            known = [d for d in log.get(c, []) if d < t] + [d for d in mine if d <= t]
+            week = sum(t - pd.Timedelta(days=6) <= d for d in known)
+            month = sum(d.year == t.year and d.month == t.month for d in known)
+            if week > params.max_per_week or month > params.max_per_month:
+                breached.add(c)
+    return len(breached)
+
+
+def _share(n: int, d: int) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def summarize(
+    result: PolicyResult, *, visits: pd.DataFrame | None, params: ContactPolicyParams, period: Period
+) -> dict:
+    """The service-level summary of a replay (JSON-ready)."""
+    ev, con = result.events, result.contacts
+    n = len(ev)
+    done = ev["status"] == "actioned"
+    esc = ev["status"] == "escalated"
+    closed = int((ev["status"] != "open").sum())
+    by_kind = {
+        k: {
+            "events": int(len(g)),
+            "actioned_in_time": int((g["status"] == "actioned").sum()),
+            "escalated": int((g["status"] == "escalated").sum()),
+        }
+        for k, g in ev.groupby("kind")
+    }
+    per_customer = con.groupby("customer_id").size() if len(con) else pd.Series(dtype=int)
+    load = con.groupby(["staff_id", "day"]).size() if len(con) else pd.Series(dtype=int)
+    per_staff = load.groupby(level=0).agg(["sum", "mean", "max"]) if len(load) else pd.DataFrame()
+    at_capacity = 0
+    for (who, _), k in load.items():
+        at_capacity += int(k >= (params.queue_capacity if who.endswith("/queue") else params.capacity))
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "days": period.days},
+        "policy": json.loads(params.model_dump_json()),
+        "events": n,
+        "by_kind": by_kind,
+        "events_without_owner": int(ev["assigned_to"].isna().sum()),
+        "events_without_deadline": int(ev["deadline"].isna().sum()),
+        "to_branch_queue": int(ev["queue"].sum()),
+        "actioned_in_time": int(done.sum()),
+        "share_actioned_in_time": _share(int(done.sum()), closed),
+        "escalated": int(esc.sum()),
+        "share_escalated": _share(int(esc.sum()), closed),
+        "escalated_by_reason": {k: int(v) for k, v in Counter(ev.loc[esc, "reason"]).most_common()},
+        "open_at_end": int((ev["status"] == "open").sum()),
+        "contacts": int(len(con)),
+        "customers_contacted": int(len(per_customer)),
+        "contacts_per_customer": {
+            "mean": round(float(per_customer.mean()), 3) if len(per_customer) else 0.0,
+            "max": int(per_customer.max()) if len(per_customer) else 0,
+            "distribution": {str(k): int(v) for k, v in per_customer.value_counts().sort_index().items()},
+        },
+        "customers_over_caps": cap_breaches(con, visits, params),
+        "load": {
+            "assignees": int(len(per_staff)),
+            "contacts_per_working_day_mean": round(float(load.mean()), 3) if len(load) else 0.0,
+            "contacts_per_working_day_p95": float(np.percentile(load, 95)) if len(load) else 0.0,
+            "busiest_day": int(load.max()) if len(load) else 0,
+            "assignee_days_at_capacity": at_capacity,
+            "by_assignee": {
+                str(k): {"contacts": int(r["sum"]), "mean_per_day": round(float(r["mean"]), 2), "max": int(r["max"])}
+                for k, r in per_staff.iterrows()
+            },
+        },
+    }
+
+
+def churn_prevented(bank: Bank, result: PolicyResult) -> dict:
+    """Churn prevented by the contacts, from the synthetic bank's planted contact effect, when it has one.
+
+    The planted effect lives in the synthetic bank's ``truth`` (documented in
+    docs/generative_model.md by the lifecycle work); a bank without it says so.
+    """
+    if not bank.has("truth"):
+        return {"status": "not_available", "why": "no truth table: a bank's own data has no planted effect"}
+    cols = set(bank.sql("DESCRIBE SELECT * FROM truth")["column_name"])
+    need = {"contact_effect"}
+    if not need <= cols:
+        return {"status": "not_available", "why": "the synthetic bank plants no contact effect (truth.contact_effect)"}
+    return {"status": "not_available", "why": "contact effect present but not read yet"}
+
+
+def write_replay(result: ReplayResult, out: str | Path, *, day_files: bool = True) -> dict[str, Path]:
+    """Write the event log (one file per day), the action queue, the contacts and ``summary.json`` into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ev = result.events
+    if day_files:
+        from .detect import COLUMNS
+
+        days = ev.groupby(ev["day"].dt.date)
+        d = result.period.start
+        empty = ev.iloc[0:0][COLUMNS]
+        while d <= result.period.end:
+            write_day(out, d, days.get_group(d)[COLUMNS] if d in days.groups else empty, view=d == result.period.end)
+            d += timedelta(days=1)
+    paths = {"action_queue": out / "action_queue.parquet", "contacts": out / "contacts.parquet"}
+    from ..atomic import atomic_path
+
+    for name, frame in (("action_queue", ev), ("contacts", result.contacts)):
+        with atomic_path(paths[name], suffix=".parquet") as tmp:
+            frame.to_parquet(tmp, index=False)
+    paths["summary"] = write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=2, sort_keys=True))
+    return paths
+
+
+#: The figures a side-by-side comparison of two policies shows.
+COMPARED = (
+    "events",
+    "actioned_in_time",
+    "share_actioned_in_time",
+    "escalated",
+    "share_escalated",
+    "open_at_end",
+    "contacts",
+    "customers_contacted",
+    "customers_over_caps",
+    "events_without_owner",
+    "events_without_deadline",
+)
+
+
+def compare(a: dict, b: dict, *, names: tuple[str, str] = ("policy", "compare")) -> pd.DataFrame:
+    """Two replay summaries side by side, one row per figure (and the escalations by reason)."""
+    rows = {k: (a.get(k), b.get(k)) for k in COMPARED}
+    for r in sorted(set(a["escalated_by_reason"]) | set(b["escalated_by_reason"])):
+        rows[f"escalated: {r}"] = (a["escalated_by_reason"].get(r, 0), b["escalated_by_reason"].get(r, 0))
+    rows["contacts per customer, max"] = (a["contacts_per_customer"]["max"], b["contacts_per_customer"]["max"])
+    rows["busiest assignee-day"] = (a["load"]["busiest_day"], b["load"]["busiest_day"])
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(names))

@@ -1,0 +1,100 @@
+"""Replay: a year of detection and policy keeps every promise, reports its service level, and lists work privately."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pandas as pd
+import pytest
+
+from crmstudy.cli import main
+from crmstudy.events.replay import cap_breaches, compare
+
+
+@pytest.fixture(scope="module")
+def replayed(tiny_bank, tmp_path_factory):
+    out = tmp_path_factory.mktemp("replay")
+    private = tmp_path_factory.mktemp("private") / "lists"
+    argv = ["replay", "--data", str(tiny_bank), "--out", str(out), "--private-out", str(private)]
+    assert main([*argv, "--start", "2025-04-01", "--end", "2025-07-31"]) == 0
+    return out, private
+
+
+def test_a_replay_has_no_customer_over_the_caps_and_no_event_without_owner_or_deadline(replayed):
+    out, _ = replayed
+    s = json.loads((out / "summary.json").read_text())
+    assert s["events"] > 100
+    assert s["customers_over_caps"] == 0
+    assert s["events_without_owner"] == 0 and s["events_without_deadline"] == 0
+    assert s["actioned_in_time"] + s["escalated"] + s["open_at_end"] == s["events"]
+    assert 0 < s["share_actioned_in_time"] <= 1
+    assert sum(s["escalated_by_reason"].values()) == s["escalated"]
+    assert sum(k["events"] for k in s["by_kind"].values()) == s["events"]
+
+
+def test_the_action_queue_matches_the_summary_and_the_caps_recount_from_the_contacts(replayed, tiny_bank):
+    out, _ = replayed
+    queue = pd.read_parquet(out / "action_queue.parquet")
+    contacts = pd.read_parquet(out / "contacts.parquet")
+    s = json.loads((out / "summary.json").read_text())
+    assert len(queue) == s["events"] and len(contacts) == s["contacts"]
+    assert (
+        queue.loc[queue["status"] == "actioned", "action_day"] <= queue.loc[queue["status"] == "actioned", "last_day"]
+    ).all()
+    visits = pd.read_parquet(tiny_bank / "visits.parquet")
+    from crmstudy.params import ContactPolicyParams
+
+    assert cap_breaches(contacts, visits, ContactPolicyParams()) == 0
+    # a policy allowing two contacts a week would have been over the one-a-week cap somewhere
+    assert cap_breaches(contacts, visits, ContactPolicyParams(max_per_week=1, max_per_month=1)) > 0
+
+
+def test_the_event_log_of_a_replay_is_the_event_command_s_day_by_day(replayed, tiny_bank, capsys):
+    out, _ = replayed
+    assert main(["events", "--data", str(tiny_bank), "--date", "2025-06-30", "--out", str(out)]) == 0
+    assert "0 added, 0 removed" in capsys.readouterr().out
+
+
+def test_action_lists_are_private_files_with_unmasked_ids_and_empty_outcome_columns(replayed):
+    _, private = replayed
+    files = sorted(private.iterdir())
+    assert files and {f.suffix for f in files} == {".csv", ".xlsx"}
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    lst = pd.read_csv(files[0], dtype=str, keep_default_na=False)
+    assert lst["customer_id"].str.fullmatch(r"C\d{7}").all()  # unmasked: an RM calls with it
+    assert (lst[["contact_date", "contact_type", "attitude", "feedback_code", "outcome"]] == "").all().all()
+    assert (lst["why"] != "").all() and (lst["channel"] != "").all() and (lst["offer"] != "").all()
+    xlsx = pd.read_excel(files[1])
+    assert len(xlsx) == len(lst)
+
+
+def test_a_second_policy_is_replayed_side_by_side(tiny_bank, tmp_path):
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("contact_policy:\n  capacity: 1\n  queue_capacity: 1\n")
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "replay",
+                "--data",
+                str(tiny_bank),
+                "--out",
+                str(out),
+                "--compare",
+                str(strict),
+                "--start",
+                "2025-05-01",
+                "--end",
+                "2025-06-30",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads((out / "compare.json").read_text())
+    a, b = doc["policy"], doc["compare"]
+    assert a["events"] == b["events"]  # the same events, served by two policies
+    assert b["escalated_by_reason"].get("capacity", 0) >= a["escalated_by_reason"].get("capacity", 0)
+    table = compare(a, b)
+    assert {"actioned_in_time", "escalated", "customers_over_caps"} <= set(table.index)
