@@ -106,6 +106,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "close_date": _opt(_DATE),
             "amount": _opt(float, checks=pa.Check.ge(0)),
             "delinquent_date": _opt(_DATE),
+            # optional: end of the current term of a time deposit or wealth product
+            "maturity_date": _opt(_DATE),
         },
         strict="filter",
         coerce=True,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParamsError
-from . import economics
+from . import economics, lifecycle
 from .campaigns import campaigns_table, make_contacts
 from .ledger import make_transactions
 from .population import StaffPools, assign_owners, branch_weights, make_branches, make_customers, make_staff
@@ -106,12 +106,21 @@ def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.
     owner = assign_owners(customers, truth, bank.branches, bank.pools, rng["owners"])
     customers["owner_staff_id"] = bank.pools.staff_id[owner]
     truth = draw_churn(spec, customers, truth, bank.pools.owner_leave(owner), rng["churn"])
+    life = lifecycle.stream(spec, block)  # the lifecycle's own stream: the draws above and below do not move
+    truth = lifecycle.plan(spec, customers, truth, life)
     holdings, affinity = make_holdings(spec, customers, truth, rng["holdings"])
     truth = pd.concat([truth, affinity.drop(columns="customer_id")], axis=1)
     balances = make_balances(spec, holdings, truth, rng["balances"])
     first_id = block * ID_STRIDE + 1
     transactions = make_transactions(spec, customers, truth, holdings, rng["transactions"], first_id=first_id)
     visits = make_visits(spec, customers, truth, owner, bank.pools, rng["visits"], first_id=first_id)
+    leave = bank.pools.owner_leave(owner)
+    visits = lifecycle.episode_visits(spec, customers, truth, visits, leave, life, first_id=first_id)
+    truth = lifecycle.wake(spec, truth, visits, life)
+    balances = lifecycle.apply_balances(truth, balances)
+    transactions = lifecycle.apply_transactions(spec, customers, truth, holdings, transactions, life, first_id=first_id)
+    accounts = economics.make_accounts(spec, customers, holdings, economics.block_stream(spec, block, "accounts"))
+    holdings = lifecycle.maturities(spec, holdings, life, term_months=accounts["term_months"].to_numpy())
     for name, df in (("transactions", transactions), ("visits", visits)):
         if len(df) >= ID_STRIDE:
             raise ParamsError(
@@ -126,7 +135,7 @@ def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.
         "visits": visits,
         "truth": truth,
         # economics: streams of their own, so that every table above is unchanged
-        "accounts": economics.make_accounts(spec, customers, holdings, economics.block_stream(spec, block, "accounts")),
+        "accounts": accounts,
         "campaign_contacts": make_contacts(
             spec, customers, truth, holdings, economics.block_stream(spec, block, "campaigns")
         ),

@@ -1,0 +1,47 @@
+"""Churn early warning: the score others call, and the out-of-time judgement on tiny banks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from crmstudy.bank import Bank
+from crmstudy.lifecycle import churn, snapshots
+
+
+def test_score_gives_one_probability_per_active_customer(tiny_bank):
+    bank = Bank.open(tiny_bank)
+    out = churn.score(bank, date(2025, 10, 15))
+    assert list(out.columns) == ["customer_id", "p_churn_90d"]
+    assert out["customer_id"].is_unique
+    assert out["p_churn_90d"].between(0, 1).all()
+    assert len(out) == len(snapshots(bank, [date(2025, 10, 15)]))
+
+
+def test_score_reads_nothing_after_its_day(tiny_bank):
+    """A score early in the year has no departures to learn from: NaN, not a guess from the future."""
+    out = churn.score(Bank.open(tiny_bank), date(2025, 2, 10))
+    assert out["p_churn_90d"].isna().all()
+
+
+def test_snapshots_exclude_customers_who_already_left(tiny_bank):
+    s = snapshots(Bank.open(tiny_bank), [date(2025, 9, 30)])
+    assert (s["days_to_leave"].dropna() >= 0).all()
+    assert s.groupby("customer_id").size().max() == 1
+
+
+@pytest.mark.parametrize("name", ["tiny_bank", "tiny_null_bank"])
+def test_evaluation_reports_every_metric_with_an_interval(name, request):
+    ev = churn.evaluate(request.getfixturevalue(name), n_boot=20)
+    m = ev.metrics.set_index("metric")
+    assert {"auc_90", "baseline_auc_90", "auc_gain", "brier", "calibration_slope"} <= set(m.index)
+    assert (m["low"] <= m["high"]).all()
+    assert max(ev.fit_months) < min(ev.judge_months)
+
+
+def test_null_bank_warning_is_no_better_than_chance(tiny_null_bank):
+    ev = churn.evaluate(tiny_null_bank, n_boot=50)
+    est, low, high = ev.value("auc_90")
+    assert low < 0.5 < high or np.isnan(est)
