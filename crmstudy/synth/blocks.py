@@ -119,8 +119,7 @@ def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.
     truth = lifecycle.wake(spec, truth, visits, life)
     balances = lifecycle.apply_balances(truth, balances)
     transactions = lifecycle.apply_transactions(spec, customers, truth, holdings, transactions, life, first_id=first_id)
-    accounts = economics.make_accounts(spec, customers, holdings, economics.block_stream(spec, block, "accounts"))
-    holdings = lifecycle.maturities(spec, holdings, life, term_months=accounts["term_months"].to_numpy())
+    holdings = lifecycle.maturities(spec, holdings, life)
     for name, df in (("transactions", transactions), ("visits", visits)):
         if len(df) >= ID_STRIDE:
             raise ParamsError(
@@ -135,7 +134,7 @@ def generate_block(spec: BankSpec, bank: BankLevel, block: int) -> dict[str, pd.
         "visits": visits,
         "truth": truth,
         # economics: streams of their own, so that every table above is unchanged
-        "accounts": accounts,
+        "accounts": economics.make_accounts(spec, customers, holdings, economics.block_stream(spec, block, "accounts")),
         "campaign_contacts": make_contacts(
             spec, customers, truth, holdings, economics.block_stream(spec, block, "campaigns")
         ),

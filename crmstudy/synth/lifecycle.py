@@ -56,7 +56,7 @@ SLIDE_FADE_DAYS, SLIDE_DECAY = 21.0, 0.35
 WAKE_HAZARD, WAKE_BY_CONTACT, NULL_WAKE_HAZARD = 0.01, 0.30, 0.02
 #: Terms in months (and their weights) of time deposits and wealth products.
 TERMS = {
-    "TIME_DEPOSIT": ((3, 6, 12, 24, 36), (0.15, 0.2, 0.35, 0.15, 0.15)),
+    "TIME_DEPOSIT": ((3, 6, 12, 24, 36, 60), (0.15, 0.15, 0.30, 0.15, 0.20, 0.05)),  # the price list's weights
     "WEALTH_MGMT": ((3, 6, 12), (0.3, 0.4, 0.3)),
 }
 
