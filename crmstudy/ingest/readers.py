@@ -47,6 +47,8 @@ def detect_encoding(data: bytes) -> str:
     'gb18030'
     >>> detect_encoding(b"\xef\xbb\xbfid,name")
     'utf-8-sig'
+    >>> detect_encoding("district;name\n1;Kolín\n2;Mělník\n".encode("cp1250"))
+    'cp1250'
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -55,10 +57,14 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    # a Chinese export is far likelier than any single-byte code page that also "decodes" it
+    # GB18030 decodes almost any bytes, so it is taken only when what it reads looks like Chinese text:
+    # nearly every non-ASCII character among the common ones of GB2312 (a cp1250 'Kolín' reads as 'Kol韓')
     try:
-        data.decode("gb18030")
-        return "gb18030"
+        text = data[: 1 << 20].decode("gb18030", errors="ignore")
+        wide = [c for c in text if ord(c) > 127]
+        if wide and sum(_common_hanzi(c) for c in wide) >= 0.9 * len(wide):
+            data.decode("gb18030")
+            return "gb18030"
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
@@ -68,6 +74,14 @@ def detect_encoding(data: bytes) -> str:
         raise UnicodeError("no known text encoding")
     enc = best.encoding.lower().replace("_", "-")
     return "gb18030" if enc in _CHINESE else enc
+
+
+def _common_hanzi(c: str) -> bool:
+    try:
+        c.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def sniff_separator(text: str) -> str:
