@@ -83,7 +83,8 @@ def ingest(mapping: Mapping | str | Path, out: str | Path, *, lang: str = "en") 
     tables: dict[str, pd.DataFrame] = {}
     balances = [(src, build_table(mapping, "balances", src, q)) for src in mapping.sources("balances")]
     start, end = _period(mapping, [rows for _, rows in balances], q)
-    for name in ORDER:
+    # parents first, then any other table the mapping maps (accounts, campaigns ...), in its order
+    for name in [*ORDER, *(t for t in mapping.tables if t not in ORDER and t != "balances")]:
         parts = [build_table(mapping, name, src, q, period_start=start) for src in mapping.sources(name)]
         if parts:
             tables[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

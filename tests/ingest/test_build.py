@@ -96,7 +96,7 @@ _DERIVED = {"customers": {"age"}, "transactions": {"amount", "direction"}, "bala
 
 
 def schema_gaps(mapping_file: Path) -> list[str]:
-    """Tables and columns the schema requires that the mapping does not give (empty for a minimum viable bank)."""
+    """Tables and columns the schema requires that the mapping does not give."""
     from crmstudy.ingest import load_mapping
     from crmstudy.schema import REQUIRED_TABLES, SCHEMAS
 
@@ -110,14 +110,6 @@ def schema_gaps(mapping_file: Path) -> list[str]:
             if spec.required and not spec.nullable and col not in given:
                 gaps.append(f"{table}.{col}")
     return gaps
-
-
-CZ_GAPS = schema_gaps(MAPPINGS / "cz_bank.yaml")
-#: The Czech-style export has no staff, no product catalogue, no declared attributes: it gets in once
-#: the schema asks only for what a bank's export has (issue 14, item 2: the minimum viable bank).
-needs_minimum_bank = pytest.mark.xfail(
-    bool(CZ_GAPS), reason=f"the schema still requires {', '.join(CZ_GAPS[:6])} ...", strict=True
-)
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -150,20 +142,18 @@ def test_the_chinese_exports_headline_figures_equal_an_independent_pandas_readin
     _check_headlines(cn_bank, cn_expected())
 
 
-def test_the_chinese_export_maps_every_table_and_column_the_schema_requires():
-    assert schema_gaps(MAPPINGS / "cn_bank.yaml") == []
+@pytest.mark.parametrize("mapping", ["cn_bank.yaml", "cz_bank.yaml"])
+def test_both_worked_mappings_give_every_table_and_column_the_schema_requires(mapping):
+    # the Czech-style export has no staff, no product catalogue, no declared attributes: a minimum viable bank
+    assert schema_gaps(MAPPINGS / mapping) == []
 
 
-def test_the_czech_export_is_refused_naming_the_first_thing_the_schema_requires_that_it_lacks(tmp_path, capsys):
-    if not CZ_GAPS:
-        pytest.skip("the schema no longer requires anything the export lacks")  # the next test then runs
-    assert main(["ingest", "--mapping", str(MAPPINGS / "cz_bank.yaml"), "--out", str(tmp_path / "cz")]) == 2
-    err = capsys.readouterr().err
-    assert "the mapping gives no source" in err or "missing" in err
-    assert not (tmp_path / "cz").exists()
+def test_a_required_column_the_mapping_does_not_give_is_refused_naming_table_and_column(tmp_path, capsys):
+    path = _cn_mapping(tmp_path, lambda m: m["tables"]["customers"]["columns"].pop("open_date"))
+    err = _refused(["ingest", "--mapping", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert "table 'customers', column 'open_date': the mapping gives no source" in err
 
 
-@needs_minimum_bank
 def test_the_czech_export_is_ingested_validated_and_its_headlines_equal_an_independent_pandas_reading(tmp_path):
     out = tmp_path / "cz"
     ingest(MAPPINGS / "cz_bank.yaml", out)
@@ -347,7 +337,6 @@ def test_a_messy_export_is_ingested_with_every_problem_counted_and_shown(tmp_pat
 
 
 @pytest.mark.slow
-@needs_minimum_bank
 def test_the_czech_export_renders_a_report_for_every_branch_with_the_independent_headline_figures(tmp_path):
     out = tmp_path / "cz"
     ingest(MAPPINGS / "cz_bank.yaml", out)
