@@ -16,7 +16,7 @@ One module per family of charts, every name importable from ``crmstudy.plots``:
 
 from __future__ import annotations
 
-from .association import MARKS, residual_heatmap, significance_mark
+from .association import MARKS, most_different_plot, residual_heatmap, significance_mark
 from .concentration import long_tail_plot, lorenz_plot
 from .core import PALETTE, cny, money_formatter
 from .tiers import asset_histogram, tier_plot, workload_plot
@@ -29,6 +29,7 @@ __all__ = [
     "long_tail_plot",
     "lorenz_plot",
     "money_formatter",
+    "most_different_plot",
     "residual_heatmap",
     "significance_mark",
     "tier_plot",

@@ -111,3 +111,52 @@ def residual_heatmap(
     if title:
         ax.set_title(title, loc="left")
     return ax
+
+
+def most_different_plot(
+    cells: pd.DataFrame,
+    *,
+    group: str = "group",
+    product: str = "product_id",
+    value: str = "residual",
+    p_adjusted: str = "p_adjusted",
+    alpha: float = 0.05,
+    top: int = 12,
+    labels: dict[str, str] | None = None,
+    group_labels: dict[str, str] | None = None,
+    ax=None,
+    title: str | None = None,
+    lang: str = "en",
+):
+    """The group × product cells furthest from independence, as bars: a heatmap a phone can read.
+
+    The ``top`` cells by absolute adjusted residual (significant cells first), one bar each,
+    labelled with its group over its product and marked as in :func:`residual_heatmap`; red: the group holds
+    the product more often than the rest, blue: less.  Same columns as :func:`residual_heatmap`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    missing = [c for c in (group, product, value, p_adjusted) if c not in cells.columns]
+    if missing:
+        raise DataError(f"most_different_plot: missing column(s) {', '.join(missing)}")
+    from .core import SMALL_TEXT, _axes
+
+    names, groups = labels or {}, group_labels or {}
+    c = cells.dropna(subset=[value]).assign(_sig=lambda d: d[p_adjusted] <= alpha, _size=lambda d: d[value].abs())
+    c = c.sort_values(["_sig", "_size"], ascending=False).head(top).sort_values(value)
+    ax = _axes(ax, (6.4, max(2.6, 0.62 * len(c) + 1.2)), lang)
+    y = np.arange(len(c))
+    ax.barh(y, c[value], color=np.where(c[value] > 0, "#c0392b", "#2c6fb0"), height=0.7)
+    text = [
+        f"{groups.get(g, str(g).replace('_', ' '))}\n{names.get(p, str(p))} {significance_mark(q, alpha=alpha)}"
+        for g, p, q in zip(c[group], c[product], c[p_adjusted])
+    ]
+    text = [t.strip() for t in text]
+    ax.set_yticks(y, text, fontsize=SMALL_TEXT)
+    ax.axvline(0, color="#555555", lw=0.8)
+    ax.set_xlabel(i18n.t("association.colorbar", lang))
+    if title:
+        ax.set_title(title, loc="left")
+    return ax

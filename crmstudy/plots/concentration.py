@@ -7,17 +7,18 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from .. import i18n
-from .core import PALETTE, _axes
+from .core import PALETTE, SMALL_TEXT, _axes
 
 
 def lorenz_plot(curves: dict[str, pd.DataFrame], *, ax=None, title: str | None = None, lang: str = "en"):
     """Lorenz curves (``customer_share`` vs ``value_share``) with the equality line."""
     ax = _axes(ax, (5.2, 4.2), lang)
-    ax.plot([0, 1], [0, 1], color="#cccccc", lw=1, ls="--", label=i18n.t("plots.lorenz.equality", lang))
-    styles = [("branch", 2.2), ("bank", 1.6)]
+    ax.plot([0, 1], [0, 1], color="#aaaaaa", lw=1, ls=":", label=i18n.t("plots.lorenz.equality", lang))
+    # Colour and dash both differ, so the curves part in grey print and for colour-blind readers.
+    styles = [(PALETTE["branch"], 2.6, "-"), ("#5f6b7a", 2.0, (0, (6, 3)))]
     for i, (label, df) in enumerate(curves.items()):
-        colour = list(PALETTE.values())[i] if i > 1 else PALETTE[styles[i][0]]
-        ax.plot(df["customer_share"], df["value_share"], lw=styles[min(i, 1)][1], color=colour, label=label)
+        colour, width, dash = styles[i] if i < 2 else (list(PALETTE.values())[i], 1.6, "-.")
+        ax.plot(df["customer_share"], df["value_share"], lw=width, ls=dash, color=colour, label=label)
     ax.axvline(0.8, color="#bbbbbb", lw=0.8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -50,7 +51,7 @@ def long_tail_plot(profile: pd.DataFrame, *, ax=None, title: str | None = None, 
         )
         for xi, (b, v) in enumerate(zip(bottom, vals)):
             if v > 0.06:
-                ax.text(xi, b + v / 2, f"{v:.0%}", ha="center", va="center", color="white", fontsize=9)
+                ax.text(xi, b + v / 2, f"{v:.0%}", ha="center", va="center", color="white", fontsize=SMALL_TEXT)
         bottom += vals
     ax.set_xticks(x, labels)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from .. import i18n
-from .core import PALETTE, _axes, money_formatter
+from .core import PALETTE, SMALL_TEXT, _axes, money_formatter
 
 
 def _tier_name(tier: str, lang: str) -> str:
@@ -39,12 +40,18 @@ def workload_plot(
     lo, hi = band
     y = np.arange(len(workload))
     colours = [PALETTE.get(s, PALETTE["within"]) for s in workload["status"]]
-    ax.axvspan(lo, hi, color=PALETTE["band"], label=i18n.t("plots.workload.band", lang, low=lo, high=hi))
+    band_label = i18n.t("plots.workload.band", lang, low=lo, high=hi)
+    ax.axvspan(lo, hi, color=PALETTE["band"])
     ax.barh(y, workload["customers"], color=colours)
+    handles = [Patch(color=PALETTE["band"], label=band_label)] + [  # one entry for each colour shown
+        Patch(color=PALETTE[status], label=i18n.t(f"plots.workload.status.{status}", lang))
+        for status in ("over", "under", "within", "left")
+        if (workload["status"] == status).any()
+    ]
     ax.set_yticks(y, workload["staff_id"])
     ax.invert_yaxis()
     ax.set_xlabel(i18n.t("plots.workload.xlabel", lang))
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     if title:
         ax.set_title(title, loc="left")
     return ax
@@ -71,7 +78,9 @@ def asset_histogram(
     ax.xaxis.set_major_formatter(money_formatter(lang))
     for name, bar in (thresholds or {}).items():
         ax.axvline(bar, color="#444", lw=0.8, ls=":")
-        ax.text(bar, ax.get_ylim()[1] * 0.95, _tier_name(name, lang), rotation=90, va="top", ha="right", fontsize=8)
+        ax.text(
+            bar, ax.get_ylim()[1] * 0.95, _tier_name(name, lang), rotation=90, va="top", ha="right", fontsize=SMALL_TEXT
+        )
     ax.set_xlabel(i18n.t("plots.histogram.xlabel", lang))
     ax.set_ylabel(i18n.t("plots.histogram.ylabel", lang))
     if title:

@@ -237,8 +237,23 @@ def figure_bundle(fig: Any, *, alt: str, dpi: int = FIGURE_DPI) -> tuple[dict[st
     png = buf.getvalue()
     width_px = int.from_bytes(png[16:20], "big")  # IHDR width
     meta = {"image/png": {"width": round(width_px * _CSS_PX_PER_INCH / dpi), "alt": alt}}
+    smallest = smallest_text(fig)
+    if smallest:  # the browser test checks that this text stays >= 9 px wherever the figure is shown
+        meta["image/png"]["data-min-font-pt"] = f"{smallest:.1f}"
     data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": alt}
     return data, meta
+
+
+def smallest_text(fig: Any) -> float | None:
+    """The size in points of the smallest visible text of a matplotlib figure (None without text)."""
+    from matplotlib.text import Text
+
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_figure() is not None
+    ]
+    return min(sizes) if sizes else None
 
 
 def heading_markdown(text: str, level: int = 2) -> str:

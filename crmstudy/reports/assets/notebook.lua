@@ -105,7 +105,33 @@ local function bold_header(tbl)
   return tbl
 end
 
+-- In the PDF a figure and the reading under it share a page: Typst may not break
+-- between them (a block that is not breakable moves to the next page whole).
+local function keep_figure_with_reading(doc)
+  if FORMAT ~= "typst" then return nil end
+  local function is_figure(b)
+    return b.t == "Figure" or (b.t == "Para" and #b.content == 1 and b.content[1].t == "Image")
+  end
+  local out, blocks, i = pandoc.Blocks({}), doc.blocks, 1
+  while i <= #blocks do
+    local b, nxt = blocks[i], blocks[i + 1]
+    if is_figure(b) and nxt and nxt.t == "BlockQuote" then
+      out:insert(pandoc.RawBlock("typst", "#block(breakable: false)["))
+      out:insert(b)
+      out:insert(nxt)
+      out:insert(pandoc.RawBlock("typst", "]"))
+      i = i + 2
+    else
+      out:insert(b)
+      i = i + 1
+    end
+  end
+  doc.blocks = out
+  return doc
+end
+
 return {
   { Div = Div },
   { Table = bold_header, Pandoc = unique_ids },
+  { Pandoc = keep_figure_with_reading },
 }

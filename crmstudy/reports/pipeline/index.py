@@ -30,9 +30,18 @@ _INDEX_KEYS = [
     ("key_customers", "key_customers"),
     ("dormant_share_pct", "dormant_share"),
     ("upgrade_candidates", "upgrade_candidates"),
+    # alerts: what the branch's action box counts (crmstudy.reports.sections.actions)
+    ("orphaned", "orphaned"),
+    ("wrong_owner", "wrong_owner"),
+    ("rms_outside", "rms_outside"),
+    ("risk_flags", "risk_flags"),
     ("findings", "findings"),
     ("status", "status"),
 ]
+#: The alert columns, read from each branch's findings.json (its action box's counts).
+ALERTS = ("orphaned", "wrong_owner", "rms_outside", "risk_flags")
+#: Columns summed into the bank's totals row.
+_SUMMED = ("customers", "key_customers", "upgrade_candidates", *ALERTS)
 
 
 def index_columns(lang: str = "en") -> list[tuple[str, str]]:
@@ -59,31 +68,8 @@ def write_index(manifest: dict, folder: Path, title: str | None, bank, lang: str
     lang : str
         Language of the page.
     """
-    entries = []
-    for b, m in manifest["branches"].items():
-        h = dict(m.get("headline") or {})
-        short = str(m.get("branch_name", b)).replace(" Sub-branch", "").removesuffix("支行")
-        status = i18n.t("index.ok", lang)
-        if m.get("stale"):
-            made = m.get("made_at", "")[:10]
-            status = (
-                i18n.t("index.stale_since", lang, date=i18n.date(made, lang) if made else "–")
-                if m.get("files")
-                else i18n.t("index.failed", lang)
-            )
-        e = {"branch_id": b, "branch": f"{b} {short}", "status": status, **h}
-        html_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".html")), None)
-        pdf_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".pdf")), None)
-        if html_file:
-            e["href"] = html_file
-        if pdf_file:
-            e["pdf"] = pdf_file
-        if h:
-            e["top20_share_pct"] = i18n.percent(h["top20_share"], lang)
-            e["dormant_share_pct"] = i18n.percent(h["dormant_share"], lang)
-            e["gini"] = round(h["gini"], 3)
-            e["ada_text"] = i18n.money(h["total_ada"], lang)
-        entries.append(e)
+    entries = [_entry(b, m, folder, lang) for b, m in manifest["branches"].items()]
+    totals = bank_totals(entries, lang)
     meta = bank.meta
     n_ok = sum(1 for m in manifest["branches"].values() if not m.get("stale"))
     parts = []
@@ -114,7 +100,89 @@ def write_index(manifest: dict, folder: Path, title: str | None, bank, lang: str
         columns=index_columns(lang),
         lang=lang,
         footer_html=html.escape(" · ".join(parts)),
+        totals=totals,
     )
+
+
+def _entry(branch: str, m: dict, folder: Path, lang: str) -> dict:
+    """One branch's row: headline figures, alert counts, links, and a coloured status with its reason."""
+    h = dict(m.get("headline") or {})
+    short = str(m.get("branch_name", branch)).replace(" Sub-branch", "").removesuffix("支行")
+    e = {"branch_id": branch, "branch": f"{branch} {short}", **h}
+    html_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".html")), None)
+    pdf_file = next((f["path"] for f in m.get("files", []) if f["path"].endswith(".pdf")), None)
+    if html_file:
+        e["href"] = html_file
+    if pdf_file:
+        e["pdf"] = pdf_file
+    if h:
+        e["top20_share_pct"] = i18n.percent(h["top20_share"], lang)
+        e["dormant_share_pct"] = i18n.percent(h["dormant_share"], lang)
+        e["gini"] = round(h["gini"], 3)
+        e["ada_text"] = i18n.money(h["total_ada"], lang)
+        e["_sort"] = {
+            "ada_text": h["total_ada"],
+            "top20_share_pct": h["top20_share"],
+            "dormant_share_pct": h["dormant_share"],
+        }
+    if m.get("files"):
+        e.update(_alerts(folder / f"{branch}.findings.json"))
+    e["status"], e["status_html"] = _status({"branch_id": branch, **m}, folder, lang)
+    return e
+
+
+def _alerts(path: Path) -> dict:
+    """The action box's counts from a branch's findings.json (empty for an older report without it)."""
+    import json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    evidence = doc.get("sections", {}).get("actions", {}).get("evidence", {})
+    return {k: int(evidence[k]) for k in ALERTS if isinstance(evidence.get(k), int | float)}
+
+
+def _status(m: dict, folder: Path, lang: str) -> tuple[str, str]:
+    """The status as text and as a coloured mark; a stale or failed branch gives its last good date, reason, log."""
+    if not m.get("stale"):
+        text = i18n.t("index.ok", lang)
+        return text, f'<span class="mark ok">{html.escape(text)}</span>'
+    made = (m.get("made_at") or "")[:10]
+    if m.get("files"):
+        text, kind = i18n.t("index.stale_since", lang, date=i18n.date(made, lang) if made else "–"), "stale"
+        error, run = m.get("last_error", ""), m.get("last_failed_run")
+        log = (folder.parent / "runs" / run / "logs" / f"{m.get('branch_id', '')}.log") if run else None
+    else:
+        text, kind = i18n.t("index.failed", lang), "failed"
+        error, log = m.get("error", ""), Path(m["log"]) if m.get("log") else None
+    parts = [f'<span class="mark {kind}">{html.escape(text)}</span>']
+    if error:
+        parts.append(f'<span class="reason">{html.escape(i18n.t("index.reason", lang, reason=error))}</span>')
+    if log is not None:
+        href, word = _relative_href(log, folder / "index.html"), html.escape(i18n.t("index.log", lang))
+        parts.append(f'<a class="log" href="{href}">{word}</a>')
+    return text, " ".join(parts)
+
+
+def bank_totals(entries: list[dict], lang: str) -> dict:
+    """The bank's row: counts and assets summed; the dormant share weighted by customers; the rest left blank.
+
+    A Gini or a top-20% share does not add up over branches, so the totals row leaves them empty.
+    """
+    rows = [e for e in entries if "customers" in e]
+    out: dict[str, Any] = {"branch": i18n.t("index.total", lang)}
+    for key in _SUMMED:
+        values = [e[key] for e in rows if isinstance(e.get(key), int | float)]
+        out[key] = int(sum(values)) if values else None
+    assets = sum(float(e.get("total_ada", 0.0)) for e in rows)
+    people = sum(int(e.get("customers", 0)) for e in rows)
+    out["ada_text"] = i18n.money(assets, lang) if rows else None
+    if people:
+        dormant = sum(float(e.get("dormant_share", 0.0)) * int(e["customers"]) for e in rows) / people
+        out["dormant_share_pct"] = i18n.percent(dormant, lang)
+    out["_sort"] = {"ada_text": assets}
+    return out
 
 
 def render_index(
@@ -125,6 +193,7 @@ def render_index(
     columns: Sequence[tuple[str, str]],
     lang: str = "en",
     footer_html: str = "",
+    totals: dict[str, Any] | None = None,
 ) -> Path:
     """Write a self-contained ``index.html`` listing the branch reports.
 
@@ -142,6 +211,12 @@ def render_index(
         The columns shown, e.g. ``[("branch", "Branch"), ("gini", "Gini")]``.
     footer_html : str
         Trusted HTML placed at the bottom (e.g. the run summary).
+    totals : dict, optional
+        A last row (the bank's totals), shown under the branches and never sorted with them.
+
+    A column's cell shows ``entry[key + "_html"]`` (trusted HTML) when given, and sorts by
+    ``entry["_sort"][key]`` when given, else by its value: clicking a header sorts the rows
+    (a few lines of inline script, no library).  On a phone each row is a card.
 
     Returns
     -------
@@ -154,30 +229,65 @@ def render_index(
         raise RenderError(f"{out_path}: render_index needs at least one column")
     has_pdf = any(e.get("pdf") for e in entries)
     labels = [label for _, label in columns] + (["PDF"] if has_pdf else [])
-    head = "".join(f"<th>{html.escape(str(label))}</th>" for label in labels)
-    rows = []
-    for entry in entries:
-        cells = []
-        for i, (key, _) in enumerate(columns):
-            value = entry.get(key)
-            is_num = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            text = html.escape(format_value(value))
-            if i == 0 and entry.get("href"):
-                text = f'<a href="{_relative_href(entry["href"], out_path)}">{text}</a>'
-            cells.append(f'<td class="num">{text}</td>' if is_num else f"<td>{text}</td>")
-        if has_pdf:
-            pdf = entry.get("pdf")
-            cells.append(f'<td><a href="{_relative_href(pdf, out_path)}">PDF</a></td>' if pdf else "<td></td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(
+        f'<th scope="col" data-col="{i}"><button type="button">{html.escape(str(label))}</button></th>'
+        for i, label in enumerate(labels)
+    )
+    rows = [_row(entry, columns, labels, out_path, has_pdf) for entry in entries]
+    foot = _row(totals, columns, labels, out_path, has_pdf, tag="th") if totals else ""
     page = _INDEX_TEMPLATE.format(
         lang=html.escape(lang),
         title=html.escape(title),
         css=CSS_PATH.read_text(encoding="utf-8"),
         head=head,
         rows="\n".join(rows),
+        foot=f"<tfoot>{foot}</tfoot>" if foot else "",
         footer=f"<footer>{footer_html}</footer>" if footer_html else "",
+        script=_SORT_JS,
     )
     return write_text_atomic(out_path, page)
+
+
+def _row(entry: dict, columns, labels, out_path: Path, has_pdf: bool, *, tag: str = "td") -> str:
+    cells = []
+    sort = entry.get("_sort") or {}
+    for i, (key, _) in enumerate(columns):
+        value = entry.get(key)
+        is_num = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        text = entry.get(f"{key}_html") or html.escape(format_value(value))
+        if i == 0 and entry.get("href"):
+            text = f'<a href="{_relative_href(entry["href"], out_path)}">{text}</a>'
+        key_value = sort.get(key, value if is_num else format_value(value))
+        attrs = f' data-label="{html.escape(str(labels[i]))}" data-sort="{html.escape(str(key_value))}"'
+        cls = ' class="num"' if is_num or key in sort else ""
+        cells.append(f"<{tag}{cls}{attrs}>{text}</{tag}>")
+    if has_pdf:
+        pdf = entry.get("pdf")
+        link = f'<a href="{_relative_href(pdf, out_path)}">PDF</a>' if pdf else ""
+        cells.append(f'<{tag} data-label="PDF">{link}</{tag}>')
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+# Click a header to sort by it (numbers as numbers, then text); click again to reverse.
+_SORT_JS = """(function () {
+  var table = document.querySelector("table.index-table");
+  if (!table) return;
+  table.querySelectorAll("thead th").forEach(function (th, col) {
+    th.querySelector("button").addEventListener("click", function () {
+      var down = th.getAttribute("aria-sort") !== "descending";
+      table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", down ? "descending" : "ascending");
+      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      var key = function (r) { var c = r.cells[col]; return c ? c.getAttribute("data-sort") || "" : ""; };
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+        var d = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return down ? -d : d;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+})();"""
 
 
 def _relative_href(target: str | os.PathLike, index: Path) -> str:
@@ -205,9 +315,13 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 <tbody>
 {rows}
 </tbody>
+{foot}
 </table>
 </div>
 {footer}
+<script>
+{script}
+</script>
 </body>
 </html>
 """

@@ -19,7 +19,7 @@ from ...association import (
     read_holding_matrix,
 )
 from ...bank import Bank
-from ...plots import residual_heatmap
+from ...plots import most_different_plot
 from ...privacy import mask_customers
 from ...tiers import assign_tiers
 from ..context import BranchContext
@@ -213,7 +213,7 @@ def build(ctx: BranchContext) -> Section:
     groups = _group_names(by, assoc.cells["group"], lang)
     s = Section("association")
     s.heading(i18n.t("association.heading", lang))
-    ax = residual_heatmap(assoc.cells, labels=names, group_labels=groups, alpha=alpha, lang=lang)
+    ax = most_different_plot(assoc.cells, labels=names, group_labels=groups, alpha=alpha, lang=lang)
     s.figure(ax.figure, alt=i18n.t("association.alt", lang, grouping=_grouping_name(by, lang)))
     s.say(_reading(assoc, names, lang, groups=groups))
 

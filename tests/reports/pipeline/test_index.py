@@ -29,7 +29,8 @@ def test_index_links_each_branch_relatively_and_escapes_values(tmp_path):
     assert '<a href="B002%20east.html">B002</a>' in html
     assert "Nanjing &lt;Road&gt;" in html and "Quote &quot; &amp; amp" in html
     assert "<title>Branches &amp; reports</title>" in html
-    assert '<td class="num">12,840</td>' in html and "<td>–</td>" in html
+    assert '<td class="num" data-label="Customers" data-sort="12840">12,840</td>' in html
+    assert '<td data-label="Customers" data-sort="–">–</td>' in html
     assert "<p>2 of 2 rendered</p>" in html
     assert str(tmp_path) not in html
 
@@ -45,3 +46,39 @@ def test_index_is_self_contained(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<link" not in html and "src=" not in html and ".table-wrap" in html
     assert '<html lang="zh">' in html
+
+
+def test_index_rows_sort_by_their_values_and_the_totals_row_stays_below(tmp_path):
+    out = render_index(
+        [{"branch": "B001", "assets": "CNY 9.9M", "_sort": {"assets": 9.9e6}}, {"branch": "B002", "assets": "CNY 10M"}],
+        tmp_path / "index.html",
+        title="Index",
+        columns=[("branch", "Branch"), ("assets", "Assets")],
+        totals={"branch": "Whole bank", "assets": "CNY 19.9M"},
+    )
+    html = out.read_text(encoding="utf-8")
+    assert 'data-sort="9900000.0"' in html, "an amount sorts by its value, not its text"
+    assert "<tfoot><tr><th" in html and "Whole bank" in html
+    assert "<script>" in html and "aria-sort" in html and "http" not in html.split("<script>")[1]
+
+
+def test_a_stale_branch_shows_its_last_good_date_its_reason_and_its_log(tmp_path):
+    from crmstudy.reports.pipeline.index import _status
+
+    latest = tmp_path / "latest"
+    m = {
+        "branch_id": "B003",
+        "stale": True,
+        "made_at": "2025-03-01T08:00:00Z",
+        "files": [{"path": "B003.html"}],
+        "last_error": "cell 3: KeyError: 'ada'",
+        "last_failed_run": "20250302-0900",
+    }
+    text, mark = _status(m, latest, "en")
+    assert text == "stale since Mar 1, 2025"
+    assert 'class="mark stale"' in mark and "KeyError" in mark
+    assert 'href="../runs/20250302-0900/logs/B003.log"' in mark
+    failed = _status(
+        {"stale": True, "files": [], "error": "boom", "log": str(tmp_path / "runs/r/logs/B004.log")}, latest, "zh"
+    )
+    assert 'class="mark failed"' in failed[1] and "boom" in failed[1]

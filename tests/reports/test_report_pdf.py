@@ -1,0 +1,81 @@
+"""The PDF reports on paper: no text under 7 pt on any page, and each figure's sentence on the figure's page.
+
+Sizes come from ``pdftotext -bbox`` (poppler): a word's box is its font's full height, so a
+page's sizes are scaled by the report's body text, which is 11 pt (Typst's default); every
+other text is measured against it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from html import unescape
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.pdf]
+BODY_PT = 11.0
+MIN_PT = 7.0
+_WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def pages(pdf) -> list[list[tuple[float, str]]]:
+    """Each page's words with their box heights."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    xml = subprocess.run([tool, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [
+        [(float(y1) - float(y0), unescape(w)) for y0, y1, w in _WORD.findall(page)] for page in xml.split("<page ")[1:]
+    ]
+
+
+def point_sizes(pdf) -> list[list[tuple[float, str]]]:
+    """Each page's words with their size in points, scaled by the body text's box (the commonest)."""
+    found = pages(pdf)
+    body_box = Counter(round(h, 1) for page in found for h, _ in page).most_common(1)[0][0]
+    scale = BODY_PT / body_box
+    return [[(h * scale, w) for h, w in page] for page in found]
+
+
+@pytest.mark.parametrize("branch", ["B001", "B002"])
+def test_no_text_on_any_page_is_smaller_than_seven_points(published, branch):
+    for number, page in enumerate(point_sizes(published / f"{branch}.pdf"), 1):
+        small = sorted({w for size, w in page if size < MIN_PT - 0.05})
+        assert not small, f"{branch}.pdf page {number}: text under {MIN_PT} pt: {small[:8]}"
+
+
+@pytest.mark.parametrize("branch", ["B001", "B002"])
+def test_each_figure_and_the_sentence_under_it_share_a_page(published, branch):
+    import nbformat
+
+    executed = next((published.parent / "runs").glob(f"*/_work/{branch}.ipynb"))
+    nb = nbformat.read(executed, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "data" in o]
+    figures = [i for i, o in enumerate(outputs) if "image/png" in o["data"]]
+    image_pages = _image_pages(published / f"{branch}.pdf")
+    assert len(image_pages) == len(figures), "one image per figure, in order"
+    text = [" ".join(w for _, w in page) for page in pages(published / f"{branch}.pdf")]
+    checked = 0
+    for k, i in enumerate(figures):
+        md = outputs[i + 1]["data"].get("text/markdown", "") if i + 1 < len(outputs) else ""
+        if not md.startswith("> "):
+            continue
+        opening = " ".join(" ".join(md[2:].split()).split()[:3])[:24]
+        where = [n for n, t in enumerate(text, 1) if opening in t.replace(" ", "") or opening in t]
+        assert where, f"{branch}: the reading {opening!r} is not in the PDF"
+        assert image_pages[k] in where, f"{branch}: figure {k + 1} is on page {image_pages[k]}, its reading on {where}"
+        checked += 1
+    assert checked, f"{branch}: no figure is followed by its reading"
+
+
+def _image_pages(pdf) -> list[int]:
+    """The page of each image, in order (pdfimages -list)."""
+    tool = shutil.which("pdfimages")
+    if tool is None:
+        pytest.skip("pdfimages (poppler-utils) is not installed")
+    listing = subprocess.run([tool, "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:] if line.split()]
+    return [int(r[0]) for r in rows if r[2] == "image"]  # not the soft masks of transparent images
