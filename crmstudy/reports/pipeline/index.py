@@ -228,7 +228,7 @@ def render_index(
     if not columns:
         raise RenderError(f"{out_path}: render_index needs at least one column")
     has_pdf = any(e.get("pdf") for e in entries)
-    labels = [label for _, label in columns] + (["PDF"] if has_pdf else [])
+    labels = [label for _, label in columns]
     head = "".join(
         f'<th scope="col" data-col="{i}"><button type="button">{html.escape(str(label))}</button></th>'
         for i, label in enumerate(labels)
@@ -257,14 +257,12 @@ def _row(entry: dict, columns, labels, out_path: Path, has_pdf: bool, *, tag: st
         text = entry.get(f"{key}_html") or html.escape(format_value(value))
         if i == 0 and entry.get("href"):
             text = f'<a href="{_relative_href(entry["href"], out_path)}">{text}</a>'
+        if i == 0 and has_pdf and entry.get("pdf"):  # the PDF beside the branch: one column fewer to scroll to
+            text += f' <a class="pdf" href="{_relative_href(entry["pdf"], out_path)}">PDF</a>'
         key_value = sort.get(key, value if is_num else format_value(value))
         attrs = f' data-label="{html.escape(str(labels[i]))}" data-sort="{html.escape(str(key_value))}"'
         cls = ' class="num"' if is_num or key in sort else ""
         cells.append(f"<{tag}{cls}{attrs}>{text}</{tag}>")
-    if has_pdf:
-        pdf = entry.get("pdf")
-        link = f'<a href="{_relative_href(pdf, out_path)}">PDF</a>' if pdf else ""
-        cells.append(f'<{tag} data-label="PDF">{link}</{tag}>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -307,7 +305,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 {css}
 </style>
 </head>
-<body>
+<body class="index-page">
 <header id="title-block-header"><h1 class="title">{title}</h1></header>
 <div class="table-wrap">
 <table class="report-table index-table">

@@ -25,7 +25,7 @@ def test_index_links_each_branch_relatively_and_escapes_values(tmp_path):
         footer_html="<p>2 of 2 rendered</p>",
     )
     html = out.read_text(encoding="utf-8")
-    assert '<a href="B001.html">B001</a>' in html and '<a href="B001.pdf">PDF</a>' in html
+    assert '<a href="B001.html">B001</a>' in html and '<a class="pdf" href="B001.pdf">PDF</a>' in html
     assert '<a href="B002%20east.html">B002</a>' in html
     assert "Nanjing &lt;Road&gt;" in html and "Quote &quot; &amp; amp" in html
     assert "<title>Branches &amp; reports</title>" in html
