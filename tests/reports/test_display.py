@@ -55,7 +55,26 @@ def test_figure_bundle_is_a_200_dpi_png_with_alt_text_and_physical_width():
     width_px = int.from_bytes(png[16:20], "big")
     assert png.startswith(b"\x89PNG")
     assert 700 <= width_px <= 800  # 4 in at 200 dpi, less the tight bounding box
-    assert meta["image/png"] == {"alt": "A line", "width": round(width_px * 96 / 200)}
+    assert meta["image/png"] == {"alt": "A line", "width": round(width_px * 96 / 200), "data-min-font-pt": "10.0"}
+
+
+def test_a_figure_says_how_small_its_smallest_text_is():
+    fig, ax = plt.subplots()
+    ax.set_xlabel("label", fontsize=14)
+    ax.tick_params(labelsize=9)
+    ax.text(0.5, 0.5, "", fontsize=3)  # empty: nobody reads it
+    fig.canvas.draw()  # tick labels get their text when drawn (figure_bundle has saved the figure first)
+    assert display.smallest_text(fig) == 9
+    plt.close(fig)
+
+
+def test_a_departed_owner_is_marked_in_every_table_and_a_phone_gets_each_cell_s_label():
+    df = pd.DataFrame({"Owner": ["B4-CU01", "B4-CU02"], "Customers": [3, 4]})
+    with display.marked_values({"B4-CU01": "B4-CU01 (left)"}):
+        html = display.table_bundle(df)["text/html"]
+    assert "B4-CU01 (left)" in html and "B4-CU02 (left)" not in html
+    assert '<td data-label="Owner">B4-CU02</td>' in html
+    assert "(left)" not in display.table_bundle(df)["text/html"], "the marks end with the report"
 
 
 def test_show_figure_closes_the_figure(monkeypatch):

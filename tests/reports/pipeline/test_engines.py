@@ -185,7 +185,7 @@ def test_html_report_references_no_external_file_or_url(rendered):
 
 def test_html_report_carries_the_stylesheet_title_and_language(rendered):
     html = rendered["html"]
-    assert "<style" in html and ".table-wrap" in html and "max-width: 1000px" in html
+    assert "<style" in html and ".table-wrap" in html and "max-width: 1220px" in html
     assert "<title>Branch B042</title>" in html and 'lang="en"' in html
 
 
