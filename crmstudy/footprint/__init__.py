@@ -21,8 +21,14 @@ claim out of time, one step per module:
 6. :mod:`~crmstudy.footprint.design`: :func:`out_of_time`, fitted on earlier months and
    tested on later ones (:class:`Design`), against a baseline fitted on the declared
    attributes (age, gender, occupation, income band) in the same run.
-7. :mod:`~crmstudy.footprint.scoring`: :func:`score_customers`, the deployed scorecards
-   for reports, and :func:`customer_footprint`.
+7. :mod:`~crmstudy.footprint.calibration`: :func:`recalibrate` (on a later window than the
+   card saw) and :func:`calibration_check` (slope, calibration-in-the-large, reliability).
+8. :mod:`~crmstudy.footprint.evidence`: what footprints add to balances and declared
+   attributes (:func:`fit_evidence_card`, DeLong :func:`auc_difference`) and
+   :func:`evidence_out_of_time`, the deployed procedure checked one step back.
+9. :mod:`~crmstudy.footprint.scoring`: :func:`score_customers`, the deployed scorecards
+   for reports (listed only where footprints add to what the bank knows, in recalibrated
+   probabilities), and :func:`customer_footprint`.
 
 :class:`TooFewEvents` and :class:`SignalSkipped` live in :mod:`crmstudy.errors`.
 docs/footprint_signals.md is the registry as a table; docs/generative_model.md says what
@@ -33,8 +39,10 @@ from __future__ import annotations
 
 from ..errors import SignalSkipped, TooFewEvents
 from .binning import WoEBinner, information_value
+from .calibration import CalibrationCheck, Recalibration, calibration_check, recalibrate
 from .catalogue import SIGNALS
-from .design import Design, OutOfTime, active_customers, default_design, out_of_time
+from .design import Design, OutOfTime, active_customers, consecutive_windows, default_design, out_of_time
+from .evidence import BALANCES, EvidenceCard, EvidenceStudy, auc_difference, evidence_out_of_time, fit_evidence_card
 from .outcomes import DECLARED, WEALTH_LINES, declared_attributes, risk_outcome, value_outcome
 from .scorecard import Scorecard, points_of_odds
 from .scoring import REASON_COLUMNS, FootprintScores, customer_footprint, score_customers
@@ -73,6 +81,17 @@ __all__ = [
     "default_design",
     "OutOfTime",
     "out_of_time",
+    "consecutive_windows",
+    "Recalibration",
+    "recalibrate",
+    "CalibrationCheck",
+    "calibration_check",
+    "BALANCES",
+    "EvidenceCard",
+    "EvidenceStudy",
+    "auc_difference",
+    "evidence_out_of_time",
+    "fit_evidence_card",
     "FootprintScores",
     "score_customers",
     "customer_footprint",

@@ -71,11 +71,18 @@ def _add_months(d: date, k: int) -> date:
     return date(d.year + m // 12, m % 12 + 1, 1)
 
 
-def default_design(period: Period, *, months: int | None = None) -> Design:
-    """Three equal windows of whole months: signals → outcome (train), then → outcome (test).
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
-    For the one-year synthetic bank: fit on signals of Jan–Apr and outcomes of May–Aug,
-    test on signals of May–Aug and outcomes of Sep–Dec.
+
+def consecutive_windows(period: Period, count: int, *, months: int | None = None) -> list[Period]:
+    """``count`` consecutive windows of ``months`` whole months from the period's first whole month.
+
+    ``months`` defaults to the most that fit (whole months // ``count``).
+
+    Examples
+    --------
+    >>> [f"{w.start:%b}–{w.end:%b}" for w in consecutive_windows(Period.of("2025-01-01", "2025-12-31"), 4)]
+    ['Jan–Mar', 'Apr–Jun', 'Jul–Sep', 'Oct–Dec']
     """
     first = period.start if period.start.day == 1 else _add_months(period.start, 1)
     whole = (
@@ -84,16 +91,25 @@ def default_design(period: Period, *, months: int | None = None) -> Design:
         - first.month
         + (1 if (period.end + timedelta(days=1)).day == 1 else 0)
     )
-    months = months or whole // 3
-    if months < 1 or 3 * months > whole:
+    months = months or whole // count
+    if months < 1 or count * months > whole:
         raise ParamsError(
             f"footprint design: the period {period.start}–{period.end} holds {whole} whole months; "
-            f"three windows of {months} month(s) do not fit"
+            f"{_COUNT_WORDS.get(count, count)} windows of {months} month(s) do not fit"
         )
-    w = [
+    return [
         Period(_add_months(first, i * months), _add_months(first, (i + 1) * months) - timedelta(days=1))
-        for i in range(3)
+        for i in range(count)
     ]
+
+
+def default_design(period: Period, *, months: int | None = None) -> Design:
+    """Three equal windows of whole months: signals → outcome (train), then → outcome (test).
+
+    For the one-year synthetic bank: fit on signals of Jan–Apr and outcomes of May–Aug,
+    test on signals of May–Aug and outcomes of Sep–Dec.
+    """
+    w = consecutive_windows(period, 3, months=months)
     return Design(w[0], w[1], w[1], w[2])
 
 

@@ -20,8 +20,9 @@ from ..features import Period
 from ..results import Result
 from ._bank import _is_in
 from .catalogue import _BY_NAME
-from .design import _CARD_DEFAULTS, Design, _sample, active_customers, default_design
-from .outcomes import risk_outcome, value_outcome
+from .design import _CARD_DEFAULTS, Design, active_customers, default_design
+from .evidence import fit_evidence_card, window_samples, with_known
+from .outcomes import declared_attributes, risk_outcome
 from .scorecard import Scorecard
 from .signals import compute_signals
 
@@ -54,6 +55,19 @@ class FootprintScores(Result):
         Card -> the fitted :class:`Scorecard` whose signals none beat chance at the bank's
         number of events (``selected_ == []``; its ``iv_`` says how close each came and
         ``iv_threshold_`` what it had to beat); empty when both cards found something.
+    no_gain : dict
+        Card -> its :class:`~crmstudy.footprint.evidence.EvidenceCard` when the card selected
+        signals but, out of time, added nothing to what balances and declared attributes
+        say (the interval of the AUC gain reaches 0): it scores no one either.
+    evidence : dict
+        Card -> :class:`~crmstudy.footprint.evidence.EvidenceCard` of every card that selected
+        signals: its gain over the known baseline, its recalibration (``value_p`` and
+        ``risk_p`` are its calibrated probabilities).
+    calibration_design : Design
+        The windows: developed on ``train_signals`` → ``train_outcome``, judged and
+        recalibrated on ``test_signals`` → ``test_outcome`` (the latest months).
+    short_windows : dict
+        Card -> the outcome window that held too few events (the ``unfitted`` count's).
     """
 
     scores: pd.DataFrame
@@ -64,16 +78,29 @@ class FootprintScores(Result):
     seconds: float
     unfitted: dict = field(default_factory=dict)
     no_signal: dict = field(default_factory=dict)
+    no_gain: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+    calibration_design: Design | None = None
+    short_windows: dict = field(default_factory=dict)
 
     _frame = "scores"
 
     def status(self, side: str) -> str:
-        """``'finding'`` (the card selected signals), ``'no_finding'`` (none beat chance) or ``'unfitted'``."""
+        """``'finding'``, ``'no_finding'`` or ``'unfitted'`` of one card.
+
+        ``'finding'``: the card selected signals and they add to what the bank knows;
+        ``'no_finding'``: no signal beat chance, or the footprints add nothing out of time.
+        """
         if side not in ("value", "risk"):
             raise ParamsError(f"FootprintScores.status: side must be 'value' or 'risk', got {side!r}")
         if getattr(self, f"{side}_card") is not None:
             return "finding"
-        return "no_finding" if side in self.no_signal else "unfitted"
+        return "no_finding" if side in self.no_signal or side in self.no_gain else "unfitted"
+
+    def base_rate(self, side: str) -> float:
+        """The event rate of the latest window, on which the probabilities were recalibrated (NaN without a card)."""
+        card = self.evidence.get(side)
+        return card.recalibration.event_rate if card is not None else float("nan")
 
     def split(self, group_of: pd.Series) -> dict:
         """The scores cut into one :class:`FootprintScores` per group of customers, e.g. per branch.
@@ -114,13 +141,21 @@ def score_customers(
     signals: list[str] | None = None,
     min_events: int = 10,
     strict: bool = True,
+    require_gain: bool = True,
+    recalibration: str = "auto",
     **card_options,
 ) -> FootprintScores:
-    """Fit both footprint scorecards on the whole bank's latest windows and score current customers.
+    """Fit both footprint scorecards on the whole bank, judge and recalibrate them on the latest months, score.
 
-    The scorecards are fitted on signals of the window before last against outcomes of the
-    last window (the whole bank, so that a small branch gets a stable model), then applied to
-    the signals of the last window: a forecast for the window after the data ends.
+    The period's three windows (:func:`default_design`): each scorecard is developed on
+    signals of the first window against outcomes of the second (the whole bank, so that a
+    small branch gets a stable model), stacked on a scorecard of what the bank already
+    knows (balances and declared attributes, :mod:`~crmstudy.footprint.evidence`); on
+    signals of the second window against outcomes of the third, months the cards never
+    saw, the footprints' AUC gain over the known card is measured (DeLong interval) and
+    the probabilities recalibrated (:func:`~crmstudy.footprint.calibration.recalibrate`).
+    The cards are then applied to the signals of the last window: a forecast for the
+    window after the data ends, in probabilities the latest window confirms.
 
     Parameters
     ----------
@@ -133,7 +168,12 @@ def score_customers(
     top : int
         Reasons per customer and score.
     min_events : int
-        Fewest events of each outcome in the training window.
+        Fewest events of each outcome in the development and in the latest window.
+    require_gain : bool
+        Score with a card only when its footprints add to what the bank knows (the interval
+        of the AUC gain over the known card lies above 0); else it goes to ``no_gain``.
+    recalibration : str
+        :func:`~crmstudy.footprint.calibration.recalibrate`'s ``method``.
     strict : bool
         Raise when either card cannot be fitted (the default).  With ``False`` a card
         short of events is left out (None, its columns empty, its events in
@@ -155,37 +195,49 @@ def score_customers(
     bank = Bank.of(data)
     eng = engine_of(bank)
     d = default_design(period or bank.period)
-    # fit on the latest complete pair of windows; score the window after
+    # develop on the first pair of windows, recalibrate (and judge against what the bank knows)
+    # on the latest pair, score the latest window's signals for the window after the data ends
     after = d.test_outcome.end + timedelta(days=1)
     fit = Design(
-        d.train_outcome, d.test_outcome, d.test_outcome, Period(after, after + timedelta(days=d.test_outcome.days - 1))
+        d.train_signals, d.train_outcome, d.test_outcome, Period(after, after + timedelta(days=d.test_outcome.days - 1))
     )
-    train_sig = compute_signals(eng, fit.train_signals, signals=signals)
-    names = [c for c in train_sig.columns if c != "customer_id"]
-    was_active = active_customers(eng, fit.train_signals)
-    samples = {
-        "value": _sample(train_sig, value_outcome(eng, fit.train_signals, fit.train_outcome), was_active),
-        "risk": _sample(
-            train_sig, risk_outcome(eng, fit.train_outcome, opened_before=fit.train_signals.start), was_active
-        ),
-    }
-    del train_sig
-    cards, unfitted, no_signal = {}, {}, {}
-    for side, sample in samples.items():
-        events = int(sample["y"].sum())
-        if events < max(min_events, 1) or events == len(sample):
+    samples, names, known = window_samples(
+        eng, {"train": (d.train_signals, d.train_outcome), "later": (d.test_signals, d.test_outcome)}, signals=signals
+    )
+    declared = declared_attributes(eng)
+    cards, unfitted, no_signal, no_gain, evidence, short_windows = {}, {}, {}, {}, {}, {}
+    for side in ("value", "risk"):
+        train, later = samples[(side, "train")], samples[(side, "later")]
+        events = int(train["y"].sum())
+        events_later = int(later["y"].sum())
+        if min(events, events_later) < max(min_events, 1) or events == len(train) or events_later == len(later):
             if strict:
                 raise TooFewEvents(
-                    f"footprint: {events} {_OUTCOME_WORDS[side]} among {len(sample)} customers in "
-                    f"{fit.train_outcome.start}–{fit.train_outcome.end}; a scorecard needs at least "
-                    f"{min_events}, and some customers without"
+                    f"footprint: {min(events, events_later)} {_OUTCOME_WORDS[side]} among {len(train)} customers in "
+                    f"{fit.train_outcome.start}–{d.test_outcome.end}; a scorecard needs at least "
+                    f"{min_events} in each window, and some customers without"
                 )
-            unfitted[side] = events
-        else:
-            card = Scorecard(**{**_CARD_DEFAULTS[side], **card_options}).fit(sample[names], sample["y"])
-            # a card without a signal gives everyone the same score: listing "the top ten" of it
-            # would list the first ids, so it is kept apart and scores no one
-            (cards if card.selected_ else no_signal)[side] = card
+            unfitted[side] = min(events, events_later)
+            short_windows[side] = fit.train_outcome if events <= events_later else d.test_outcome
+            continue
+        card = fit_evidence_card(
+            side,
+            train,
+            later,
+            names,
+            {"known": known},
+            card_defaults=_CARD_DEFAULTS[side],
+            method=recalibration,
+            **card_options,
+        )
+        # a card without a signal gives everyone the same score: listing "the top ten" of it
+        # would list the first ids, so it is kept apart and scores no one; so is a card whose
+        # footprints add nothing out of time to what balances and declarations already say
+        if isinstance(card, Scorecard):
+            no_signal[side] = card
+            continue
+        evidence[side] = card
+        (cards if card.adds or not require_gain else no_gain)[side] = card.footprint
     del samples
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window
@@ -194,12 +246,12 @@ def score_customers(
     holders = set(current.loc[current["end_assets"] > 0, "customer_id"])
     borrowers = set(risk_outcome(eng, Period(after, after), opened_before=after)["customer_id"])
     now = now[_is_in(now["customer_id"], (holders | borrowers) & active_customers(eng, fit.test_signals))]
-    now = now.reset_index(drop=True)
+    now = with_known(now.reset_index(drop=True), current.merge(declared, on="customer_id", how="right"))
     out = now[["customer_id"]].assign(borrower=_is_in(now["customer_id"], borrowers))
     reasons = []
     for side, rows in (("value", pd.Series(True, index=out.index)), ("risk", out["borrower"])):
         card = cards.get(side)
-        out[f"{side}_p"] = card.predict(now).where(rows).to_numpy() if card else np.nan
+        out[f"{side}_p"] = evidence[side].predict(now).where(rows).to_numpy() if card else np.nan
         out[f"{side}_points"] = card.points(now).where(rows).to_numpy() if card else np.nan
         if card is not None:
             reasons.append(card.reasons(now[rows.to_numpy()], top=top).assign(score=side))
@@ -215,6 +267,10 @@ def score_customers(
         seconds=time.perf_counter() - t0,
         unfitted=unfitted,
         no_signal=no_signal,
+        no_gain=no_gain,
+        evidence=evidence,
+        calibration_design=d,
+        short_windows=short_windows,
     )
 
 

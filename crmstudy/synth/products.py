@@ -219,7 +219,12 @@ def make_holdings(
             amount = scale * np.exp(0.5 * rng.standard_normal(m)) * (wealth[idx] / 30_000) ** (0.0 if null else 0.15)
             p_bad = _sigmoid(-2.8 + (0.0 if null else 1.1) * risk[idx])
             bad = rng.random(m) < p_bad
-            bad_day = np.maximum(opened, start) + rng.integers(30, 300, size=m).astype("timedelta64[D]")
+            # the day a bad loan goes bad: uniform over a year from 30 days after it is open in the
+            # period, censored at the period's end, so that the monthly delinquency rate of a book is
+            # steady (drawn within 300 days, Nov-Dec saw half the rate and no recalibration on the
+            # latest window could hold); the same draws, stretched, keep every other table identical
+            lag = 30 + (rng.integers(30, 300, size=m) - 30) * spec.days // 270
+            bad_day = np.maximum(opened, start) + lag.astype("timedelta64[D]")
             delinquent = np.where(bad & (bad_day < end_excl), bad_day, np.datetime64("NaT"))
         else:
             amount = np.zeros(m)

@@ -12,7 +12,7 @@ import pytest
 from crmstudy import footprint as fp
 from crmstudy.synth import preset_spec, synthesize
 
-from .test_design import IRRELEVANT, PLANTED_RISK, PLANTED_VALUE, STRONG_RISK, STRONG_VALUE
+from .test_design import IRRELEVANT, IRRELEVANT_RISK, PLANTED_RISK, PLANTED_VALUE, STRONG_RISK, STRONG_VALUE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,19 +29,33 @@ def test_scoring_the_demo_bank_scores_its_current_customers(demo_scores):
 
 
 def test_on_the_demo_bank_the_deployed_cards_select_planted_signals_past_the_permutation_test(demo_scores):
-    # measured (seed of the demo preset): value keeps litres_per_fill, txn_amount, premium_fuel_share,
-    # rail_trips, dining_share, visit_positive_share and two signals tied to value through the spending
-    # mix (cash_share, third_party_out_share); risk keeps external_credit_lines, internet_lender_share
-    # and cash_share.  The Wald rule alone also let litres_per_fill and visit_positive_share into the
-    # risk card (IV 0.08 and 0.05, below the 0.10 the shuffles reach at ~300 delinquencies).
+    # measured (seed of the demo preset; developed on Jan–Apr signals against May–Aug outcomes):
+    # value keeps txn_amount, litres_per_fill, premium_fuel_share, luxury_share, dining_share,
+    # txn_count and two signals tied to value through the spending mix (cash_share,
+    # third_party_out_share); risk keeps internet_lender_share, external_credit_lines, cash_share
+    # and the supermarket share that falls as they rise (test_design.IRRELEVANT_RISK).
     value, risk = demo_scores.value_card, demo_scores.risk_card
     assert demo_scores.status("value") == demo_scores.status("risk") == "finding" and not demo_scores.no_signal
     assert len(set(value.selected_) & STRONG_VALUE) >= 3 and len(set(value.selected_) & PLANTED_VALUE) >= 5
-    assert set(risk.selected_) >= STRONG_RISK and set(risk.selected_) <= PLANTED_RISK
-    assert not (set(value.selected_) | set(risk.selected_)) & IRRELEVANT
+    assert set(risk.selected_) >= STRONG_RISK and set(risk.selected_) <= PLANTED_RISK | {"supermarket_share"}
+    assert not set(value.selected_) & IRRELEVANT and not set(risk.selected_) & IRRELEVANT_RISK
     # every strong planted signal beats the shuffles, whether or not the regression keeps it
     p = value.iv_.set_index("signal")["p_perm"]
     assert (p[list(STRONG_VALUE)] <= 0.05).all(), value.iv_
+
+
+def test_on_the_demo_bank_both_lists_add_to_what_balances_and_declarations_say(demo_scores):
+    # measured out of time (May–Aug signals → Sep–Dec outcomes): value AUC 0.794 against 0.774 for
+    # balances and declared attributes (gain 2.0 points, 1.3–2.7); risk 0.669 against 0.500
+    # (balances and declarations carry nothing about delinquency in the synthetic bank)
+    assert not demo_scores.no_gain
+    for side in ("value", "risk"):
+        card = demo_scores.evidence[side]
+        g, low, high = card.gain("known")
+        assert low > 0 and card.adds and card.evidence()["gain_low"] == low
+    # the printed chances are the recalibrated ones: their mean is the latest window's rate
+    s = demo_scores.scores
+    assert s["value_p"].mean() == pytest.approx(demo_scores.base_rate("value"), rel=0.25)
 
 
 @pytest.mark.slow

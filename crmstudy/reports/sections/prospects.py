@@ -124,11 +124,13 @@ def prospects_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two lists (unmasked): top value prospects, and flagged borrowers.
 
-    A borrower is flagged when their probability of delinquency is at least ``flag_ratio``
-    times the bank's rate in the training window.  A list whose scorecard was not fitted
-    (``scores.value_card`` or ``risk_card`` is None: too few events, or no signal beat chance)
-    is empty.  Reasons and actions are in ``lang``; ``tiers`` are the customers' tiers when the caller
-    has them (else assigned from ``thresholds``).
+    A borrower is flagged when their (recalibrated) probability of delinquency is at least
+    ``flag_ratio`` times the bank's rate in the latest window, the one the chances were
+    recalibrated on.  A list whose scorecard was not fitted (``scores.value_card`` or
+    ``risk_card`` is None: too few events, no signal beat chance, or the footprints add
+    nothing to balances and declared attributes) is empty.  Reasons and actions are in
+    ``lang``; ``tiers`` are the customers' tiers when the caller has them (else assigned
+    from ``thresholds``).
     """
     if top_n < 1 or flag_ratio <= 0:
         raise ParamsError(f"prospects: 'top_n' must be at least 1 and 'flag_ratio' positive, got {top_n}, {flag_ratio}")
@@ -153,7 +155,7 @@ def _flagged(s: pd.DataFrame, scores: FootprintScores, flag_ratio: float) -> pd.
     """The rows of ``s`` (scores of the branch's customers) whose borrower meets the flag rule."""
     if scores.risk_card is None:
         return s.iloc[:0]
-    return s[s["borrower"] & (s["risk_p"] >= flag_ratio * scores.risk_card.event_rate_)]
+    return s[s["borrower"] & (s["risk_p"] >= flag_ratio * scores.base_rate("risk"))]
 
 
 def flagged_count(scores: FootprintScores, features: pd.DataFrame, *, flag_ratio: float = 2.0) -> int:
@@ -189,7 +191,7 @@ def _show_value(s: Section, value: pd.DataFrame, scores: FootprintScores, lang: 
             lang,
             n=i18n.integer(len(value), lang),
             months=i18n.integer(scores.fit_design.test_outcome.days // 30, lang),
-            rate=i18n.percent(scores.value_card.event_rate_, lang, digits=0),
+            rate=i18n.percent(scores.base_rate("value"), lang, digits=0),
         ),
         formats={
             labels["value_points"]: lambda v: i18n.number(v, lang, digits=0),
@@ -203,7 +205,7 @@ def _show_risk(
     s: Section, risk: pd.DataFrame, total: int, scores: FootprintScores, flag_ratio: float, lang: str
 ) -> None:
     """The risk table of the ``len(risk)`` highest of the ``total`` borrowers who meet the rule."""
-    rate, ratio = i18n.percent(scores.risk_card.event_rate_, lang, digits=1), _ratio(flag_ratio, lang)
+    rate, ratio = i18n.percent(scores.base_rate("risk"), lang, digits=1), _ratio(flag_ratio, lang)
     if risk.empty:
         s.say(i18n.t("prospects.risk_none", lang, ratio=ratio, rate=rate))
         return
@@ -233,6 +235,34 @@ def _no_signal(side: str, card, window: str, lang: str) -> str:
         events=i18n.integer(card.events_, lang),
         n=i18n.integer(card.n_, lang),
         window=window,
+    )
+
+
+def _gain_words(card, lang: str) -> dict:
+    """An evidence card's AUCs and gain over what the bank knows, as a sentence writes them."""
+    g, lo, hi = card.gain("known")
+    t = card.auc.set_index("model")["auc"]
+    points = lambda x: i18n.number(100 * x, lang, digits=1)  # noqa: E731
+    return {
+        "auc": i18n.number(t["stacked"], lang, digits=3),
+        "baseline": i18n.number(t["known"], lang, digits=3),
+        "gain": points(g),
+        "low": points(lo),
+        "high": points(hi),
+        "level": i18n.percent(card.ci, lang, digits=0),
+    }
+
+
+def _adds(side: str, scores: FootprintScores, lang: str) -> str:
+    """What the footprints add to balances and declared attributes, and the rate the chances were calibrated to."""
+    card, d = scores.evidence[side], scores.calibration_design
+    return i18n.t(
+        "prospects.adds",
+        lang,
+        side=i18n.t(f"prospects.side.{side}", lang),
+        window=_months(d.test_outcome, lang),
+        rate=i18n.percent(scores.base_rate(side), lang, digits=1),
+        **_gain_words(card, lang),
     )
 
 
@@ -288,21 +318,27 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
             f"prospects.{side}_unfitted",
             lang,
             n=i18n.integer(n, lang),
-            window=window,
+            window=_months(scores.short_windows.get(side, fit.train_outcome), lang),
             min=i18n.integer(max(min_events, 1), lang),
         )
         for side, n in short.items()
     }
     no_signal = {side: _no_signal(side, card, window, lang) for side, card in scores.no_signal.items()}
+    no_signal |= {
+        side: i18n.t(f"prospects.{side}_no_gain", lang, **_gain_words(card, lang))
+        for side, card in scores.no_gain.items()
+    }
     total = flagged_count(scores, ctx.features, flag_ratio=flag_ratio)
     if scores.value_card is None:
         s.say(no_signal.get("value") or unfitted["value"])
     else:
         _show_value(s, value, scores, lang)
+        s.say(_adds("value", scores, lang))
     if scores.risk_card is None:
         s.say(no_signal.get("risk") or unfitted["risk"])
     else:
         _show_risk(s, risk, total, scores, flag_ratio, lang)
+        s.say(_adds("risk", scores, lang))
     if scores.value_card is not None or scores.risk_card is not None:
         s.say(
             i18n.t(
@@ -315,6 +351,7 @@ def build(ctx: BranchContext, *, scores: FootprintScores | None = None) -> Secti
         )
     s.data = {"prospects": value, "risk_flags": risk, "scores": scores, "unfitted": unfitted, "no_signal": no_signal}
     s.summary = _summary(scores, value, risk, total) | {"unfitted": sorted(unfitted), "no_signal": sorted(no_signal)}
+    s.summary["evidence"] = {side: card.evidence() for side, card in scores.evidence.items()}
     return s
 
 
