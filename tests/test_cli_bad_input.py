@@ -136,3 +136,10 @@ def test_an_out_on_a_read_only_file_system_is_exit_4_naming_it(tiny_bank, tmp_pa
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"crmstudy: environment: {disk / 'out'}"), lines
     assert "Read-only file system" in lines[0]
+
+
+def test_check_without_playwright_names_the_extra_to_install(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(__import__("sys").modules, "playwright.sync_api", None)  # as if not installed
+    assert cli.main(["check", str(tmp_path)]) == EXIT_ENVIRONMENT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install 'crmstudy[test]'" in err[0], err

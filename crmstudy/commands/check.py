@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..errors import EXIT_OK, EXIT_SOME_FAILED
+import sys
+from pathlib import Path
+
+from ..errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_SOME_FAILED
 from ._args import positive_int
 
 NAME = "check"
@@ -17,9 +20,21 @@ def add_arguments(c) -> None:
 
 def run(args) -> int:
     """Run this verb with the parsed ``args``; return its exit code."""
+    try:
+        import playwright.sync_api  # noqa: F401 - only to know it is there
+    except ImportError:
+        print(
+            "crmstudy: environment: `crmstudy check` needs Playwright: pip install 'crmstudy[test]' "
+            "(and Chromium: apt-get install chromium)",
+            file=sys.stderr,
+        )
+        return EXIT_ENVIRONMENT
     from ..reports.browser import check_pages
 
-    checks = check_pages(args.report_dir, width=args.width)
+    report_dir = Path(args.report_dir)
+    # a published snapshot is never written into: latest's screenshots go beside it, in OUT/screenshots/
+    shots = report_dir.parent / "screenshots" if report_dir.is_symlink() else None
+    checks = check_pages(report_dir, width=args.width, screenshots_dir=shots)
     bad = 0
     for page in checks:
         problems = page.problems(args.width)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_SOME_FAILED
@@ -18,7 +19,11 @@ DEFAULT_PARAMS = Path("params") / "defaults.yaml"
 def add_arguments(r) -> None:
     """Add the verb's arguments to its sub-parser ``r``."""
     r.add_argument("--data", required=True, help="bank folder (Parquet or CSV files)")
-    r.add_argument("--out", required=True, help="reports folder; each run goes to OUT/<run-id>/")
+    r.add_argument(
+        "--out",
+        required=True,
+        help="reports folder: each run goes to OUT/runs/<run-id>/, the newest reports are OUT/latest/",
+    )
     r.add_argument("--branches", default="all", help="all, or ids separated by commas (e.g. B001,B003)")
     r.add_argument("--workers", type=positive_int, default=None, help="parallel branches (default: one per core)")
     r.add_argument(
@@ -45,7 +50,20 @@ def add_arguments(r) -> None:
         help="report notebook (default: the package's own crmstudy/notebooks/branch_report.ipynb)",
     )
     r.add_argument("--run-id", default=None, help="name of the run folder (default: date and time)")
-    r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    r.add_argument(
+        "--executor",
+        default="local",
+        choices=["local", "dask"],
+        help="where branches run: local worker processes (default) or a Dask cluster (pip install 'crmstudy[dask]')",
+    )
+    r.add_argument(
+        "--scheduler",
+        default=None,
+        help="with --executor dask: address of a Dask scheduler (default: a local cluster of --workers processes)",
+    )
+    r.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown only when stderr is a terminal)"
+    )
 
 
 def run(args) -> int:
@@ -71,7 +89,20 @@ def run(args) -> int:
         force=args.force,
         wait=args.wait,
         keep=args.keep,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
+    summary.process_seconds = _process_seconds()  # a cached run's truth: start-up and planning are most of it
     print(summary.table())
     print(f"index: {summary.latest_dir / 'index.html'}")
     return EXIT_SOME_FAILED if summary.failed or summary.partial else EXIT_OK
+
+
+def _process_seconds() -> float | None:
+    """Seconds since this process started (psutil, which Jupyter's kernel already needs), or None."""
+    try:
+        import psutil
+
+        return max(0.0, time.time() - psutil.Process().create_time())
+    except Exception:  # psutil missing or refused: the run's own time is still reported
+        return None

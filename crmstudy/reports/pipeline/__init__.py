@@ -64,6 +64,7 @@ _EXPORTS = {
     "shared_slices": "shared",
     "run_branch": "execute",
     "run_jobs": "execute",
+    "run_jobs_dask": "dask_executor",
     "one_line_error": "worker",
     "ENGINES": "engines",
     "BuiltinEngine": "engines",

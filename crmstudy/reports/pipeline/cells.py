@@ -1,7 +1,7 @@
 """A branch log that says which cell ran when: each cell's start and end, and the cell that was running.
 
 papermill's own cell messages (``Executing Cell 3---``) go to a logger that a worker does not
-show, and name no code.  :class:`CellLogEngine` is papermill's nbclient engine with two hooks:
+show, and name no code.  ``CellLogEngine`` (:func:`register`) is papermill's nbclient engine with hooks:
 each code cell's start (its index and first line) and end (seconds) are written to the
 branch's log as they happen, so a timed-out or killed branch's log ends with the cell that was
 running (:func:`running_cell`), and a ``DeadKernelError`` or a cell timeout can name it.
@@ -9,6 +9,7 @@ running (:func:`running_cell`), and a ``DeadKernelError`` or a cell timeout can 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -61,7 +62,13 @@ def register() -> str:
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-            """Run the notebook as papermill does, logging each code cell's start and end."""
+            """Run the notebook as papermill does, logging each code cell's start and end.
+
+            The kernel talks over local IPC sockets, not TCP on localhost: nothing another user
+            of the machine can listen to, and no "running over TCP without encryption" warning.
+            """
+            if os.name == "posix":
+                kwargs.setdefault("kernel_manager_class", _ipc_kernel_manager())
             log = kwargs.get("stdout_file")
             total = len(nb_man.nb.cells)
             started: dict[int, float] = {}
@@ -105,6 +112,31 @@ def register() -> str:
 
     papermill_engines.register(ENGINE_NAME, CellLogEngine)
     return ENGINE_NAME
+
+
+def _ipc_kernel_manager():
+    """jupyter_client's kernel manager with IPC (Unix socket) transport by default instead of TCP."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager  # nbclient's own default: its timeouts need it
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            # jupyter_client's default is "kernel-ipc" in the cwd when no connection file is named yet:
+            # two kernels started from one folder would then share sockets ("Invalid Signature").
+            # One path per kernel, in Jupyter's private runtime folder; its sockets go at shutdown.
+            if self.connection_file:
+                return os.path.splitext(self.connection_file)[0] + "-ipc"
+            folder = Path(jupyter_runtime_dir())
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return str(folder / f"crmstudy-{uuid.uuid4().hex[:12]}-ipc")
+
+    return IPCKernelManager
 
 
 def running_cell(log: Path) -> str:

@@ -63,8 +63,16 @@ MAX_TIMEOUT = 7 * 24 * 3600
 MAX_RETRIES = 10
 
 
-def check_run_options(out_dir, *, run_id: str | None, timeout, retries: int, keep: int | None) -> None:
+#: Where branches can run (:func:`~crmstudy.reports.pipeline.run.run_reports`'s ``executor``).
+EXECUTORS = ("local", "dask")
+
+
+def check_run_options(
+    out_dir, *, run_id: str | None, timeout, retries: int, keep: int | None, executor: str = "local"
+) -> None:
     """Refuse, before any work or any folder is made, the options a run cannot honour (one line each)."""
+    if executor not in EXECUTORS:
+        raise ParamsError(f"--executor {executor!r}: expected one of {', '.join(EXECUTORS)}")
     if run_id is not None and not _RUN_ID.fullmatch(str(run_id)):
         raise ParamsError(
             f"--run-id {run_id!r}: expected a folder name of letters, digits, '.', '_' or '-' (no path, at most 64)"

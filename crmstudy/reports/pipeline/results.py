@@ -37,6 +37,7 @@ class RunSummary:
     results: list[BranchResult]
     seconds: float
     shared_seconds: float = 0.0  # features and footprint scores, once per run, before the branches
+    process_seconds: float | None = None  # since the process started (interpreter, imports, planning included)
 
     @property
     def failed(self) -> list[BranchResult]:
@@ -55,7 +56,10 @@ class RunSummary:
 
     def table(self) -> str:
         """A plain-text summary, one line per branch."""
-        lines = [f"run {self.run_id} ({self.engine} engine, {self.seconds:.1f} s): {self.run_dir}"]
+        took = f"{self.seconds:.1f} s"
+        if self.process_seconds is not None:  # what the user waited: start-up and imports too
+            took = f"{self.process_seconds:.1f} s, of which the run {self.seconds:.1f} s"
+        lines = [f"run {self.run_id} ({self.engine} engine, {took}): {self.run_dir}"]
         for r in self.results:
             extra = f"  {r.error}" if r.error else ""
             lines.append(f"  {r.branch_id:<8} {r.status:<7} {r.seconds:6.1f} s  log: {r.log}{extra}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -37,6 +38,8 @@ def run_reports(
     keep: int | None = None,
     title: str | None = None,
     language: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> RunSummary:
     """Render one report per branch, publish good ones to ``latest/``, write the index.
 
@@ -73,6 +76,12 @@ def run_reports(
         Language of the index page; by default that of the defaults file
         (``language:`` in ``params_file``).  Each report follows its own
         branch's ``language``.
+    executor : {"local", "dask"}
+        Where branches run: worker processes of this machine, or tasks on a Dask cluster
+        (:mod:`.dask_executor`); planning, the lock and publishing stay here either way.
+    scheduler : str, optional
+        With ``executor="dask"``: the address of a running Dask scheduler; by default a local
+        cluster of ``workers`` processes is started for the run.
 
     Returns
     -------
@@ -84,7 +93,7 @@ def run_reports(
         Another run holds ``out_dir`` and ``wait`` is false.
     """
     t0 = time.perf_counter()
-    check_run_options(out_dir, run_id=run_id, timeout=timeout, retries=retries, keep=keep)
+    check_run_options(out_dir, run_id=run_id, timeout=timeout, retries=retries, keep=keep, executor=executor)
     with on_disk(notebook, DEFAULT_NOTEBOOK) as nb:
         plan = plan_run(
             data_dir,
@@ -108,7 +117,10 @@ def run_reports(
             run_dir = _make_folders(out_dir, run_id)
             try:
                 published = (latest, previous, previous_dir)
-                summary = _run(plan, run_dir, published, run_id, t0, force, workers, timeout, retries, progress)
+                runner = functools.partial(
+                    _executor(executor, scheduler), workers=workers, timeout=timeout, retries=retries
+                )
+                summary = _run(plan, run_dir, published, run_id, t0, force, runner, progress)
             except BaseException:
                 remove_unmasked(run_dir / "_work")
                 _remove_if_empty(run_dir)  # refused before any branch ran: no empty run counting toward --keep
@@ -128,9 +140,7 @@ def _run(
     run_id: str,
     t0: float,
     force,
-    workers,
-    timeout,
-    retries,
+    runner,
     progress,
 ) -> RunSummary:
     """The run inside its lock and folders: plan the jobs, shared work, branches, publishing.
@@ -146,7 +156,7 @@ def _run(
     shared_seconds = time.perf_counter() - t_shared
     done: dict = {}
     try:
-        run_jobs(jobs, workers=workers, timeout=timeout, retries=retries, progress=progress, results=done)
+        runner(jobs, progress=progress, results=done)
     except KeyboardInterrupt:
         results |= done
         if any(r.status == "ok" for r in done.values()):
@@ -162,6 +172,15 @@ def _publish(plan, run_dir, latest, previous, previous_dir, run_id, t0, shared_s
     summary = RunSummary(run_id, run_dir, latest, plan.engine, branches, time.perf_counter() - t0, shared_seconds)
     publish_run(summary, plan, previous, previous_dir)
     return summary
+
+
+def _executor(name: str, scheduler: str | None):
+    """The function that runs the branch jobs: :func:`.run_jobs` here, or on Dask."""
+    if name == "dask":
+        from .dask_executor import run_jobs_dask
+
+        return functools.partial(run_jobs_dask, scheduler=scheduler)
+    return run_jobs
 
 
 def _remove_if_empty(run_dir: Path) -> None:

@@ -1,6 +1,12 @@
-"""Each branch in its own process: a failing branch is recorded, one over its timeout is killed and retried."""
+"""Each branch in its own process: a failing branch is recorded, one over its timeout is killed and retried.
+
+The branch log records each cell's start and end; a timeout or a dead kernel names the cell that was running.
+"""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
@@ -14,5 +20,50 @@ def test_a_branch_over_its_timeout_is_killed_and_retried(bank, tmp_path, monkeyp
     monkeypatch.setenv("CRMSTUDY_TEST_SLEEP", "60")
     summary = run_fast(bank, tmp_path / "out", branches="B001", timeout=4, retries=1, workers=1)
     r = summary.results[0]
-    assert r.status == "failed" and "timed out after 4 s" in r.error
+    assert r.status == "failed" and "timed out after 4 s" in r.error, r.error
     assert r.attempts == 2
+
+
+def test_a_branch_killed_for_its_timeout_is_reported_with_the_cell_that_was_running(bank, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMSTUDY_TEST_SLEEP", "120")
+    summary = run_fast(bank, tmp_path / "out", branches="B001", timeout=25, workers=1)  # time for a kernel to start
+    r = summary.results[0]
+    assert r.status == "failed" and r.error == "timed out after 25 s in cell 4/4 (import json)", r.error
+
+
+def test_a_branch_log_records_each_cells_start_and_end(bank, tmp_path):
+    summary = run_fast(bank, tmp_path / "out", branches="B001", workers=1)
+    log = Path(summary.results[0].log).read_text()
+    for cell in (2, 3, 4):  # the code cells, after papermill's injected parameters (cell 3)
+        assert re.search(rf"^\d\d:\d\d:\d\d cell {cell}/4 start: ", log, re.M), log
+        assert re.search(rf"^\d\d:\d\d:\d\d cell {cell}/4 end \(\d+\.\d s\)$", log, re.M), log
+    assert "cell 4/4 start: import json" in log
+
+
+def test_a_cell_timeout_names_the_cell_in_the_error_and_the_log(bank, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMSTUDY_TEST_SLEEP", "60")
+    summary = run_fast(bank, tmp_path / "out", branches="B001", workers=1, cell_timeout=3)
+    r = summary.results[0]
+    assert r.status == "failed" and r.error.startswith("cell 4/4 (import json): "), r.error
+    assert "timed out" in r.error
+    assert re.search(r"cell 4/4 failed after \d+\.\d s", Path(r.log).read_text())
+
+
+def test_a_dead_kernel_names_the_cell_that_was_running(bank, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMSTUDY_TEST_DIE", "B001")
+    summary = run_fast(bank, tmp_path / "out", branches="B001", workers=1)
+    r = summary.results[0]
+    assert r.status == "failed" and r.error.startswith("cell 4/4 (import json): DeadKernelError"), r.error
+
+
+def test_the_kernel_talks_over_local_sockets_with_no_tcp_warning(bank, tmp_path, capfd):
+    from crmstudy.reports.pipeline.worker import run_job
+
+    from .fast_runs import FAST
+
+    for sub in ("logs", "notebooks", "_work"):
+        (tmp_path / sub).mkdir()
+    job = {"branch_id": "B001", "branch_name": "B001", "run_dir": str(tmp_path), "data_dir": str(bank), "params": {}}
+    job |= {"engine": "builtin", "formats": ["html"], "notebook": str(FAST), "cwd": str(tmp_path), "title": "t"}
+    assert run_job(job)["status"] == "ok"
+    assert "without encryption" not in capfd.readouterr().err, "the kernel's stderr (this process's) has no warning"
