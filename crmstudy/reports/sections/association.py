@@ -41,7 +41,8 @@ _CROSS_SELL_COLUMNS = {
 
 def REQUIRES(ctx) -> tuple[str, ...]:
     """Holdings, the products catalogue and the grouping column ``association.by`` (checked centrally)."""
-    return ("holdings", "products", f"customers.{ctx.params.association.by}")
+    by = ctx.params.association.by
+    return ("holdings", "products", f"customers.{by}", f"varied:{by}")
 
 
 def _product_names(bank, lang: str = "en") -> dict[str, str]:
