@@ -192,6 +192,16 @@ class ContactPolicyParams(_Strict):
     opt_out: list[str] = _knob([], note="customer ids who asked not to be contacted (besides an opt_outs table)")
 
 
+class ProfitParams(_Strict):
+    """What the branch earns, and its channels (source 004)."""
+
+    counter_shift: float = _knob(
+        0.3, unit="share of counter transactions", ge=0, le=1, note="the what-if: moved to the mobile app"
+    )
+    top_n: int = _knob(10, unit="customers", ge=1, note="customers who lose the most, listed")
+    alpha: float = _knob(0.05, unit="significance level", gt=0, lt=1, note="campaign intervals; FDR of channel cells")
+
+
 class ReportParams(_Strict):
     """Every knob of a branch report."""
 
@@ -206,6 +216,7 @@ class ReportParams(_Strict):
     concentration: ConcentrationParams = ConcentrationParams()
     prospects: ProspectsParams = ProspectsParams()
     association: AssociationParams = AssociationParams()
+    profit: ProfitParams = ProfitParams()
     events: EventParams = EventParams()
     contact_policy: ContactPolicyParams = ContactPolicyParams()
 

@@ -36,14 +36,17 @@ MIN_GROUP = 30
 
 
 def channel_use(data, period: Period | None = None) -> pd.DataFrame:
-    """Transactions per customer and channel in the period: one row per customer with any, one column per channel."""
+    """Customer-initiated transactions per customer and channel: one row per customer with any, a column per channel.
+
+    Payroll credits are left out: the employer, not the customer, chose their channel.
+    """
     from .. import feature_defs as fd
     from ..profit.drivers import channel_months
 
     bank = Bank.of(data)
     period = period or bank.period
     eng = fd.backend("duckdb", bank)
-    long = eng.to_pandas(channel_months(eng.tables, period))
+    long = eng.to_pandas(channel_months(eng.tables, period, customer_initiated=True))
     wide = long.pivot_table(index="customer_id", columns="channel", values="n_txn", aggfunc="sum", fill_value=0)
     wide.columns = wide.columns.astype(str)
     return wide.reset_index().rename_axis(columns=None)

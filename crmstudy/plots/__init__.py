@@ -11,7 +11,8 @@ One module per family of charts, every name importable from ``crmstudy.plots``:
 * :mod:`~crmstudy.plots.concentration` — Lorenz curves, head against tail;
 * :mod:`~crmstudy.plots.tiers` — tiers, RM workload, the asset histogram with tier bars;
 * :mod:`~crmstudy.plots.association` — the group × product residual heat map
-  (:mod:`crmstudy.association`).
+  (:mod:`crmstudy.association`);
+* :mod:`~crmstudy.plots.profit` — the whale curve (:mod:`crmstudy.profit`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from .association import MARKS, most_different_plot, residual_heatmap, significance_mark
 from .concentration import long_tail_plot, lorenz_plot
 from .core import PALETTE, cny, money_formatter
+from .profit import whale_plot
 from .tiers import asset_histogram, tier_plot, workload_plot
 
 __all__ = [
@@ -33,5 +35,6 @@ __all__ = [
     "residual_heatmap",
     "significance_mark",
     "tier_plot",
+    "whale_plot",
     "workload_plot",
 ]

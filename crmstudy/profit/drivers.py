@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from ..feature_defs import _scoped
 from ..period import Period, add_months
 
 __all__ = ["account_months", "channel_months", "month_table"]
@@ -69,7 +70,7 @@ def _months(tables: Mapping[str, ir.Table], period: Period) -> ir.Table:
     return out
 
 
-def account_months(tables: Mapping[str, ir.Table], period: Period) -> ir.Table:
+def account_months(tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None) -> ir.Table:
     """One row per account and month it was open in ``period``.
 
     Returns
@@ -81,12 +82,12 @@ def account_months(tables: Mapping[str, ir.Table], period: Period) -> ir.Table:
         (Σ end-of-day balance × days, CNY-days; 0 for accounts without balances).
     """
     m = _months(tables, period)
-    h = tables["holdings"]
+    h = _scoped(tables["holdings"], tables, branch)
     hm = h.join(m, [h.open_date < m.m_end, h.close_date.isnull() | (h.close_date > m.m_start)])
     f = ibis.greatest(hm.open_date.cast("timestamp"), hm.m_start)
     t = ibis.least(hm.close_date.cast("timestamp").fill_null(hm.m_end), hm.m_end)
     hm = hm.select("customer_id", "product_id", "month", "days", "amount", held_days=t.delta(f, unit="day"))
-    b = tables["balances"]
+    b = _scoped(tables["balances"], tables, branch)
     bm = b.join(m, [b.valid_from < m.m_end, b.valid_to > m.m_start])
     bf = ibis.greatest(bm.valid_from.cast("timestamp"), bm.m_start)
     bt = ibis.least(bm.valid_to.cast("timestamp"), bm.m_end)
@@ -105,9 +106,17 @@ def account_months(tables: Mapping[str, ir.Table], period: Period) -> ir.Table:
     ).filter(lambda r: r.held_days > 0)
 
 
-def channel_months(tables: Mapping[str, ir.Table], period: Period) -> ir.Table:
-    """Transactions per customer, month and channel in ``period``: ``customer_id, month, channel, n_txn``."""
-    tx = tables["transactions"]
+def channel_months(
+    tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None, customer_initiated: bool = False
+) -> ir.Table:
+    """Transactions per customer, month and channel in ``period``: ``customer_id, month, channel, n_txn``.
+
+    ``customer_initiated`` leaves payroll credits out (the employer, not the customer, chose their
+    channel): for channel behaviour; the cost model counts every transaction.
+    """
+    tx = _scoped(tables["transactions"], tables, branch)
     tx = tx.filter(tx.ts >= _ts(period.start), tx.ts < _ts(period.end_exclusive))
+    if customer_initiated:
+        tx = tx.filter(tx.merchant_category != "payroll_in")
     tx = tx.mutate(month=tx.ts.truncate("M"))
     return tx.group_by(["customer_id", "month", "channel"]).aggregate(n_txn=tx.count().cast("int64"))

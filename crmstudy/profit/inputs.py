@@ -62,6 +62,7 @@ def profit_inputs(
     period: Period | None = None,
     *,
     engine=None,
+    branch: str | None = None,
     tiers: pd.Series | None = None,
     thresholds: TierThresholds = TierThresholds(),
 ) -> ProfitInputs:
@@ -75,6 +76,8 @@ def profit_inputs(
         The months priced; the bank's own period by default.
     engine : crmstudy.feature_defs.Engine, optional
         Where the drivers are computed (DuckDB on the bank's connection by default; Spark too).
+    branch : str, optional
+        Only this branch's customers, and its staff (a branch report's view).
     tiers : pd.Series, optional
         Tier of each customer, indexed by ``customer_id``; by default from the
         period's average daily assets (:func:`crmstudy.tiers.assign_tiers`).
@@ -91,8 +94,8 @@ def profit_inputs(
         )
     period = period or bank.period
     eng = engine or fd.backend("duckdb", bank)
-    am = eng.to_pandas(account_months(eng.tables, period))
-    ch = eng.to_pandas(channel_months(eng.tables, period))
+    am = eng.to_pandas(account_months(eng.tables, period, branch=branch))
+    ch = eng.to_pandas(channel_months(eng.tables, period, branch=branch))
     price = bank.read("pricing")
     if bank.has("accounts"):
         acc = bank.read("accounts")
@@ -106,8 +109,12 @@ def profit_inputs(
     am["sales_channel"] = am["sales_channel"].fillna("unknown")
     am = am.sort_values(["customer_id", "product_id", "month"], ignore_index=True)
     cust = bank.read("customers")
+    staff = bank.read("staff")
+    if branch is not None:
+        cust = cust[cust["branch_id"] == branch].reset_index(drop=True)
+        staff = staff[staff["branch_id"] == branch].reset_index(drop=True)
     if tiers is None:
-        feats = customer_features(bank, period)
+        feats = customer_features(bank, period, branch=branch)
         tiers = pd.Series(assign_tiers(feats, thresholds).astype(str).to_numpy(), index=feats["customer_id"])
     cust["tier"] = cust["customer_id"].map(tiers).fillna("mass").astype(str)
     months = month_table(period)
@@ -133,7 +140,7 @@ def profit_inputs(
         accounts=am,
         channels=ch,
         customers=cust,
-        staff=bank.read("staff"),
+        staff=staff,
         pricing=price,
         channel_costs=bank.read("channel_costs"),
         staff_costs=bank.read("staff_costs"),

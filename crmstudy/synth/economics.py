@@ -104,8 +104,8 @@ CHANNEL_COSTS = {
 
 #: Yearly fully loaded cost of each role (CNY) and the share of it spent on owned customers.
 STAFF_COSTS = {
-    "president": (600_000.0, 0.10),
-    "vice_president": (400_000.0, 0.25),
+    "president": (600_000.0, 0.05),
+    "vice_president": (400_000.0, 0.10),
     "wealth_manager": (300_000.0, 0.80),
     "customer_manager": (200_000.0, 0.80),
     "lobby_manager": (150_000.0, 0.20),

@@ -25,7 +25,9 @@ from . import (
     about,
     actions,
     association,
+    channels,
     concentration,
+    earnings,
     headline,
     long_tail,
     ownership,
@@ -51,6 +53,8 @@ SECTIONS: list[ModuleType] = [
     prospects,
     long_tail,
     association,
+    earnings,  # issue 16: profit contribution, whale curve, what-if, campaigns
+    channels,  # issue 16: channel mix, preferences, counter capacity, migration
     provenance,
 ]
 
