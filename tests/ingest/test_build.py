@@ -376,3 +376,52 @@ def test_a_messy_export_is_ingested_with_every_problem_counted_and_shown(tmp_pat
     assert main(["validate", str(out)]) == 0
     page = (out / "quality.html").read_text(encoding="utf-8")
     assert "柜台机" in page and "20250230101010" in page
+
+
+# --- a minimum bank from Excel and daily balances -----------------------------------------------
+
+
+def test_an_excel_customer_list_and_daily_balances_make_a_minimum_bank_with_the_hand_computed_assets(tmp_path):
+    from crmstudy.bank import Bank
+    from crmstudy.features import customer_assets
+    from crmstudy.period import Period
+
+    pd.DataFrame(
+        {"cust no": [7, 8], "branch": ["B1", "B1"], "opened": [45292, 45658]}  # Excel serials: 2024-01-01, 2025-01-01
+    ).to_excel(tmp_path / "customers.xlsx", index=False)
+    days = pd.date_range("2025-01-01", "2025-01-10")
+    daily = pd.DataFrame({"cust": 7, "day": days.strftime("%d/%m/%Y"), "bal": ["100,0"] * 5 + ["300,0"] * 5})
+    daily = pd.concat([daily, pd.DataFrame({"cust": [8], "day": ["05/01/2025"], "bal": ["1.000,0"]})])
+    daily.to_csv(tmp_path / "daily.csv", sep="|", index=False, encoding="utf-8-sig")
+    (tmp_path / "mapping.yaml").write_text(
+        """
+bank: {currency: HKD, period_start: 2025-01-01, period_end: 2025-01-10}
+tables:
+  customers:
+    file: customers.xlsx
+    columns: {customer_id: cust no, branch_id: branch, open_date: opened}
+    dates: {open_date: excel}
+  balances:
+    file: daily.csv
+    read: {decimal: ",", thousands: "."}
+    derive: daily
+    columns: {customer_id: cust, date: day, balance: bal}
+    dates: {date: "%d/%m/%Y"}
+    constants: {product_id: SAVINGS}
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bank"
+    result = ingest(tmp_path / "mapping.yaml", out)
+    assert sorted(result.rows) == ["balances", "customers"]  # nothing invented
+    assert result.rows["balances"] == 3  # 100 x 5 days, 300 x 5 days, 1,000 x 1 day
+    assert main(["validate", str(out)]) == 0
+    bank = Bank.open(out)
+    assert bank.currency == "HKD"
+    assets = customer_assets(bank.con, Period.of("2025-01-01", "2025-01-10")).set_index("customer_id")
+    assert assets.loc["7", "ada"] == pytest.approx((100 * 5 + 300 * 5) / 10)
+    assert assets.loc["8", "ada"] == pytest.approx(1000 / 10)
+    assert pd.read_parquet(out / "customers.parquet")["open_date"].tolist() == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2025-01-01"),
+    ]
