@@ -53,6 +53,37 @@ DEFAULT_CURRENCY = "CNY"
 _ZH_CURRENCY = {"CNY": "元", "HKD": "港元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元"}
 
 
+#: Placeholders the catalogue fills itself: ``{currency}`` is the bank's currency (:func:`set_currency`),
+#: written as the language writes it (EUR, 欧元).  A language may leave it out (Chinese cells carry 元).
+AMBIENT = frozenset({"currency"})
+_current = {"currency": DEFAULT_CURRENCY}
+
+
+def set_currency(code: str | None) -> str:
+    """Make ``code`` (ISO, e.g. ``"EUR"``) the currency of every amount and label; return the previous one.
+
+    A report sets it once from the bank (``bank.json``'s ``currency``, CNY by default): nothing
+    says CNY unless the bank's currency is CNY.
+
+    Examples
+    --------
+    >>> old = set_currency("EUR"); money(1_234_567), t("upgrades.gap")
+    ('EUR 1.2M', 'Gap (EUR)')
+    >>> _ = set_currency(old)
+    """
+    previous = _current["currency"]
+    code = str(code or DEFAULT_CURRENCY).strip().upper()
+    if not (len(code) == 3 and code.isalpha()):
+        raise MessageError(f"currency must be a three-letter ISO code such as CNY or EUR, got {code!r}")
+    _current["currency"] = code
+    return previous
+
+
+def current_currency() -> str:
+    """The currency amounts are written in (:func:`set_currency`)."""
+    return _current["currency"]
+
+
 def check_language(lang: str) -> str:
     """``lang`` itself when there is a catalogue for it; otherwise one line listing the choices."""
     if lang not in LANGUAGES:
@@ -109,6 +140,9 @@ def t(key: str, lang: str = "en", /, **fmt: Any) -> str:
         text = catalogue(lang)[key]
     except KeyError:
         raise MessageError(f"locale/{lang}.yaml has no message {key!r}") from None
+    if "{currency" in text and "currency" not in fmt:
+        code = _current["currency"]
+        fmt = {**fmt, "currency": _zh_unit(code) if lang == "zh" else code}
     try:
         return text.format(**fmt) if fmt or "{" in text else text
     except KeyError as e:
@@ -131,8 +165,8 @@ def has(key: str, lang: str = "en") -> bool:
 
 
 def placeholders(text: str) -> set[str]:
-    """The names of the ``{placeholders}`` in a message."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    """The names of the ``{placeholders}`` in a message a caller fills (not the :data:`AMBIENT` ones)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None and name not in AMBIENT}
 
 
 # --------------------------------------------------------------------------
@@ -216,7 +250,7 @@ def _zh_unit(currency: str) -> str:
 
 
 def money(x: Any, lang: str = "en", *, compact: bool = True, currency: str | None = None) -> str:
-    """An amount in the bank's currency (CNY unless ``currency``) in the reader's style.
+    """An amount in the bank's currency (:func:`set_currency`, CNY by default, or ``currency``) in the reader's style.
 
     Every amount a reader sees goes through this function or :func:`money_cell`.
     Chinese: ``'8,500元'``, ``'1,234.5万元'``, ``'3.21亿元'`` (``compact`` does
@@ -231,7 +265,7 @@ def money(x: Any, lang: str = "en", *, compact: bool = True, currency: str | Non
     """
     if _missing(x):
         return MISSING
-    currency = currency or DEFAULT_CURRENCY
+    currency = currency or _current["currency"]
     loc = BABEL_LOCALES[lang]
     if lang == "zh":
         value, pattern, unit = _wan_yi(float(x))
@@ -286,7 +320,7 @@ def money_cell(lang: str = "en", *, currency: str | None = None) -> Callable[[An
     ['2,149', '47.8k', '80.08M']
     """
     loc = BABEL_LOCALES[lang]
-    unit = _zh_unit(currency or DEFAULT_CURRENCY)
+    unit = _zh_unit(currency or _current["currency"])
 
     def zh(v: Any) -> str:
         if _missing(v):

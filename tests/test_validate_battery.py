@@ -722,3 +722,26 @@ def test_a_bank_of_customers_and_balances_only_renders_through_the_report_pipeli
             assert doc["sections"][name]["evidence"]["left_out"], name
         page = (out / "latest" / f"{b}.html").read_text(encoding="utf-8")
         assert "This section is left out" in page and "Traceback" not in page
+
+
+# --- currency: bank-level, nothing says CNY unless the bank's currency is CNY ----------------------
+
+
+def _all_text(built) -> str:
+    return "\n".join(v for s in built.values() for b in s.blocks for k, v in b.bundle.items() if k.startswith("text/"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_bank_in_euros_is_written_in_euros_everywhere(tmp_path, capsys, lang):
+    from crmstudy import i18n
+
+    folder = _bank(tmp_path, meta=_meta(currency="EUR"))
+    try:
+        reports = _legal(folder, capsys, params={"language": lang, "bootstrap": {"n_boot": 0}})
+        text = _all_text(reports["B1"][1])
+        if lang == "en":
+            assert "CNY" not in text and "EUR" in text
+        else:
+            assert "万元" not in text and "欧元" in text and "CNY" not in text
+    finally:
+        i18n.set_currency("CNY")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..atomic import write_text_atomic
 from ..bank import Bank
 from ..errors import BranchError
@@ -270,6 +271,7 @@ def load_context(
     if not isinstance(params, ReportParams):
         params = ReportParams.model_validate(params or {})
     bank = Bank.of(data)
+    i18n.set_currency(bank.currency)  # every amount and label of the report in the bank's currency
     branches = bank.branches
     if branch_id not in set(branches["branch_id"]):
         raise BranchError(f"unknown branch id {branch_id}; valid: {', '.join(sorted(branches['branch_id']))}")
