@@ -745,3 +745,30 @@ def test_a_bank_in_euros_is_written_in_euros_everywhere(tmp_path, capsys, lang):
             assert "万元" not in text and "欧元" in text and "CNY" not in text
     finally:
         i18n.set_currency("CNY")
+
+
+@pytest.mark.slow
+def test_a_section_failing_on_a_branch_is_a_boxed_note_the_run_exits_1_and_its_summary_names_it(tmp_path, capsys):
+    import nbformat
+
+    from crmstudy.reports.pipeline.plan import DEFAULT_NOTEBOOK
+
+    nb = nbformat.read(DEFAULT_NOTEBOOK, as_version=4)
+    breaking = (
+        "from crmstudy.reports.sections import tiers as _tiers\n"
+        "def _broken(ctx):\n    raise ValueError('tiers exploded on purpose')\n"
+        "_tiers.build = _broken"
+    )
+    nb.cells.insert(len(nb.cells) - 1, nbformat.v4.new_code_cell(breaking))
+    notebook = tmp_path / "broken_tiers.ipynb"
+    nbformat.write(nb, notebook)
+    out = tmp_path / "reports"
+    argv = ["report", "--data", str(_bank(tmp_path)), "--out", str(out), "--no-progress", "--branches", "B1"]
+    code = cli.main([*argv, "--notebook", str(notebook)])
+    stdout = capsys.readouterr().out
+    assert code == 1
+    assert "section 'tiers' failed: ValueError: tiers exploded on purpose" in stdout
+    page = (out / "latest" / "B1.html").read_text(encoding="utf-8")
+    assert "The tiers section could not be built" in page and "Concentration" in page
+    doc = json.loads((out / "latest" / "B1.findings.json").read_text())
+    assert doc["failed"] == {"tiers": "ValueError: tiers exploded on purpose"}
