@@ -126,8 +126,15 @@ def cn_bank(tmp_path_factory) -> Path:
 
 
 def _check_headlines(bank: Path, expected: dict[str, dict]) -> None:
+    from crmstudy.bank import Bank
+    from crmstudy.features import customer_features
+
+    # the features of the whole bank once, as a report run computes them; each branch reads its slice
+    opened = Bank.open(bank)
+    features = bank.parent / f"{bank.name}.features.parquet"
+    customer_features(opened, opened.period).to_parquet(features)
     for branch, want in expected.items():
-        ctx = load_context(bank, branch, {"bootstrap": {"n_boot": 0}})
+        ctx = load_context(opened, branch, {"bootstrap": {"n_boot": 0}}, features_path=features)
         got = ctx.headline
         assert got["customers"] == want["customers"], branch
         for key in ("total_ada", "top20_share", "gini"):
