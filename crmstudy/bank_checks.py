@@ -15,7 +15,7 @@ import pandas as pd
 
 from .checks import EXAMPLES, Problem, coerce_table, parts_of, raise_problems, read_raw
 
-__all__ = ["check_bank"]
+__all__ = ["check_bank", "check_bank_once"]
 
 
 # --- a whole bank: every table, every part, the links between them, bank.json -------------------
@@ -174,3 +174,37 @@ def _period_problems(bank, span) -> list[Problem]:
             )
         ]
     return []
+
+
+def _cache_dir() -> Path:
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "crmstudy" / "checked"
+
+
+def check_bank_once(bank) -> None:
+    """:func:`check_bank`, skipped when these very bytes already passed these very checks.
+
+    ``crmstudy report`` runs the checks before every run; a bank that passed once is not read
+    again while its fingerprint (every byte of every table) and the checking code are the
+    same.  The mark of a pass is an empty file in the user's cache folder
+    (``$XDG_CACHE_HOME/crmstudy/checked/``), never in the bank or the reports folder; when
+    that folder cannot be written the checks simply run every time.
+    """
+    import hashlib
+    import json
+
+    from . import __version__, checks, schema
+
+    code = b"".join(Path(m.__file__).read_bytes() for m in (checks, schema)) + Path(__file__).read_bytes()
+    meta = json.dumps(bank.meta, sort_keys=True, default=str)  # bank.json's period and currency are checked too
+    key = hashlib.sha256(f"{bank.fingerprint}:{__version__}:{meta}:".encode() + code).hexdigest()[:32]
+    mark = _cache_dir() / key
+    if mark.exists():
+        return
+    check_bank(bank)
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.touch()
+    except OSError:  # a read-only home: check every time
+        pass

@@ -28,7 +28,7 @@ def mask_customers(df: pd.DataFrame, *, id_col: str = "customer_id", name_col: s
     """A copy of ``df`` with customer ids and names masked (columns that exist)."""
     out = df.copy()
     if id_col in out:
-        out[id_col] = out[id_col].map(mask_id)
+        out[id_col] = out[id_col].map(mask_id, na_action="ignore")
     if name_col in out:
-        out[name_col] = out[name_col].map(mask_name)
+        out[name_col] = out[name_col].map(mask_name, na_action="ignore")  # a bank without names shows none
     return out

@@ -433,7 +433,7 @@ def data_fingerprint(bank: BankFiles) -> str:
     h = hashlib.sha256()
     for t in sorted(bank.files):
         p = bank.files[t]
-        parts = sorted(p.glob("*.parquet")) if p.is_dir() else [p]
+        parts = sorted(q for q in p.iterdir() if q.suffix in (".parquet", ".csv")) if p.is_dir() else [p]
         for part in parts:
             h.update(t.encode())
             with open(part, "rb") as f:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ... import i18n
 from ...bank import Bank
-from ...bank_checks import check_bank
+from ...bank_checks import check_bank_once
 from ...errors import CrmStudyError, ParamsError
 from ...params import ReportParams, load_params
 from ..context import branch_display_name, check_branches
@@ -162,7 +162,7 @@ def plan_run(
     """
     data_dir = Path(data_dir).resolve()
     bank = Bank.open(data_dir)  # opened once for the whole run: files, fingerprint, connection
-    check_bank(bank)  # what validate checks, before any work: every problem listed, exit 2
+    check_bank_once(bank)  # what validate checks, before any work: every problem listed, exit 2
     i18n.set_currency(bank.currency)  # the index's amounts in the bank's currency
     ids, params = prepare_run(bank, branches=branches, params_file=params_file)
     index_lang = i18n.check_language(language or load_params(params_file).language)
