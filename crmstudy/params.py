@@ -174,6 +174,7 @@ class EventParams(_Strict):
         0.10, unit="probability", gt=0, lt=1, note="churn-risk jump: the score rose this much ..."
     )
     churn_min: float = _knob(0.20, unit="probability", gt=0, lt=1, note="... in a week, to at least this")
+    top_n: int = _knob(20, unit="events", ge=1, note="listed in a report's This week, per list")
 
 
 class ContactPolicyParams(_Strict):

@@ -91,7 +91,7 @@ def detect(
     p = params.events
     union = " UNION ALL ".join(f"({rule_sql(r, p, lo, hi, start=first, tiers=params.tiers)})" for r in _rules(bank))
     one = timedelta(days=1)
-    scope = f"WHERE c.branch_id = '{branch}'" if branch else ""
+    scope = "WHERE branch_id = '{}'".format(str(branch).replace("'", "''")) if branch else ""
     sql = f"""
     WITH ev AS ({union}),
     a AS ({assets_sql("SELECT customer_id, day FROM ev")}),

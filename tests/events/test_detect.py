@@ -106,3 +106,10 @@ def test_a_day_outside_the_bank_s_data_is_one_line_and_exit_2(tiny_bank, tmp_pat
     assert main(["events", "--data", str(tiny_bank), "--date", "2031-01-01", "--out", str(tmp_path)]) == 2
     assert main(["events", "--data", str(tiny_bank), "--date", "June", "--out", str(tmp_path)]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_one_branch_s_events_are_the_bank_s_events_of_its_customers(tiny_bank):
+    every = detect(tiny_bank, "2025-06-01", "2025-06-10")
+    mine = detect(tiny_bank, "2025-06-01", "2025-06-10", branch="B002")
+    assert len(mine) and set(mine["branch_id"]) == {"B002"}
+    pd.testing.assert_frame_equal(mine, every[every["branch_id"] == "B002"].reset_index(drop=True))

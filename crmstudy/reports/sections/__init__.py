@@ -10,7 +10,7 @@ new module plus one line below (``CONTRIBUTING.md`` walks through it).
 Examples
 --------
 >>> [m.__name__.rsplit(".", 1)[-1] for m in SECTIONS][:3]
-['about', 'actions', 'headline']
+['about', 'actions', 'this_week']
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from . import (
     ownership,
     prospects,
     provenance,
+    this_week,
     tiers,
     upgrades,
     workload,
@@ -44,6 +45,7 @@ from .base import Block, Section
 SECTIONS: list[ModuleType] = [
     about,
     actions,  # reads other sections' summaries (READS_SECTIONS): built after them, shown here
+    this_week,  # the customer events due now: the report's first heading, under the frame and the action box
     headline,
     concentration,
     tiers,

@@ -23,7 +23,7 @@ def test_every_registered_section_is_a_module_whose_build_returns_its_section(ct
     built = sections.build_all(ctx)
     assert [s.key for s in built] == sections.names() == [m.__name__.rsplit(".", 1)[-1] for m in SECTIONS]
     assert all(isinstance(s, Section) and s.blocks for s in built)
-    assert sections.names()[:3] == ["about", "actions", "headline"] and sections.names()[-1] == "provenance"
+    assert sections.names()[:3] == ["about", "actions", "this_week"] and sections.names()[-1] == "provenance"
 
 
 def test_every_section_but_the_opening_two_opens_with_its_heading_and_tells_staff_something(ctx):
@@ -65,7 +65,7 @@ def test_a_failing_section_becomes_a_boxed_note_naming_it_and_the_rest_renders(c
     assert list(summaries) == sections.names()  # every section after it was still built
     doc = json.loads((tmp_path / "f.json").read_text())
     assert doc["failed"] == {"tiers": "KeyError: 'peak_assets'"} and doc["sections"]["tiers"]["status"] == "failed"
-    with pytest.raises(SectionError, match="unknown section 'tier'; valid: about, actions, headline"):
+    with pytest.raises(SectionError, match="unknown section 'tier'; valid: about, actions, this_week, headline"):
         sections.build("tier", ctx)
 
 

@@ -1,0 +1,178 @@
+"""The "This week" section: the customer events of the last seven days that are due, overdue or escalated (004).
+
+Source 004 asks that staff act on a customer event within 24 to 48 hours.
+The section detects the events of the week to the period's last day for this
+branch (:func:`crmstudy.events.detect`) and reads the visit log:
+
+- **contacted in time**: a contact with the customer is logged between the
+  event's detection and its deadline;
+- **overdue**: the deadline passed by the period's close with no contact logged;
+- **due**: no contact yet and the deadline is still ahead. The contact policy
+  (:func:`crmstudy.events.policy.apply_policy`, from the next morning, with
+  the log as history) gives each its assignee and channel, or **escalates**
+  it to the branch president when it cannot be served in time (opt-out,
+  cool-off, caps, capacity).
+
+It is the report's first heading: registered right after the two blocks that
+frame every report (the about note and the action box, which must come before
+any heading).
+
+Every event is a record of what happened in the customer's accounts (a rule
+of the catalogue, not a statistical finding), so the section lists them on a
+null bank too; it says the true counts, and with nothing due it says so.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+from babel.lists import format_list
+
+from ... import i18n
+from ...events import detect
+from ...events.actions import explain
+from ...events.policy import apply_policy
+from ...privacy import mask_customers
+from ..context import BranchContext
+from .base import Section
+
+REQUIRES = ("transactions", "staff")
+#: The week: the period's last day and the six before it.
+DAYS = 7
+
+
+def _logged(events: pd.DataFrame, visits: pd.DataFrame | None) -> pd.Series:
+    """Whether a contact with the customer is logged between the event's detection and its deadline."""
+    if visits is None or visits.empty or events.empty:
+        return pd.Series(False, index=events.index)
+    v = visits[["customer_id", "visit_date"]].copy()
+    v["visit_date"] = pd.to_datetime(v["visit_date"])
+    m = events[["event_id", "customer_id", "detected_at", "deadline"]].merge(v, on="customer_id")
+    # a contact on the day of the event itself counts: the RM may have met the customer that day
+    hit = m[(m["visit_date"] >= m["detected_at"] - pd.Timedelta(days=1)) & (m["visit_date"] < m["deadline"])]
+    return events["event_id"].isin(set(hit["event_id"]))
+
+
+def week_events(ctx: BranchContext) -> pd.DataFrame:
+    """The branch's events of the week with ``state`` (contacted, overdue, due) and the policy's plan for the due."""
+    bank, end = ctx.bank, ctx.period.end
+    start = max(ctx.period.start, end - timedelta(days=DAYS - 1))
+    ev = detect(bank, start, end, params=ctx.params, branch=ctx.branch_id)
+    visits = bank.read("visits") if bank.has("visits") else None
+    if visits is not None:
+        visits = visits[pd.to_datetime(visits["visit_date"]) <= pd.Timestamp(end)]
+    ev["state"] = "due"
+    ev.loc[_logged(ev, visits), "state"] = "contacted"
+    closed = pd.Timestamp(end) + pd.Timedelta(days=1)
+    ev.loc[(ev["state"] == "due") & (ev["deadline"] <= closed), "state"] = "overdue"
+    due = ev[ev["state"] == "due"].copy()
+    # the plan starts the next morning; the log up to the period's end is the history
+    due["detected_at"] = due["detected_at"].clip(lower=closed)
+    staff = bank.read("staff")
+    plan = apply_policy(due, staff, visits=visits, params=ctx.params.contact_policy).events
+    cols = ["event_id", "assigned_to", "queue", "status", "channel", "reason", "escalated_to"]
+    ev = ev.merge(plan[cols], on="event_id", how="left")
+    return ev
+
+
+def _table(rows: pd.DataFrame, ctx: BranchContext, *, plan: bool) -> pd.DataFrame:
+    lang = ctx.lang
+    ex = explain(rows, lang=lang, params=ctx.params.events)
+    ex = mask_customers(ex)
+    out = pd.DataFrame(
+        {
+            "customer": ex["customer_id"],
+            "event": ex["event"],
+            "why": ex["why"],
+            "todo": ex["todo"],
+            "owner": ex["assigned_to"].where(ex["assigned_to"].notna(), ex["owner_staff_id"])
+            if plan
+            else ex["owner_staff_id"],
+            "deadline": pd.to_datetime(ex["deadline"]).dt.strftime("%Y-%m-%d %H:%M"),
+        }
+    )
+    if plan:
+        out["owner"] = [
+            i18n.t("events.queue", lang, branch=ctx.branch_name) if isinstance(o, str) and o.endswith("/queue") else o
+            for o in out["owner"]
+        ]
+        out["channel"] = [i18n.t(f"events.channel.{c}", lang) if isinstance(c, str) else "" for c in ex["channel"]]
+        out["status"] = [
+            i18n.t("events.status.escalated", lang, reason=i18n.t(f"events.reason.{r}", lang))
+            if s == "escalated"
+            else i18n.t("events.status.planned", lang)
+            for s, r in zip(ex["status"], ex["reason"])
+        ]
+    return out.rename(columns={c: i18n.t(f"events.column.{c}", lang) for c in out.columns})
+
+
+def build(ctx: BranchContext) -> Section:
+    """The week's events: counts, the due events ranked, the overdue, the load per owner.
+
+    ``summary``: ``events``, ``contacted``, ``due``, ``overdue``, ``escalated`` (of the due),
+    ``by_kind``, ``status`` (finding when something is due or overdue, else no_finding),
+    ``total`` (due + overdue) and ``listed``; ``data["events"]`` holds them unmasked.
+    """
+    lang = ctx.lang
+    n = lambda x: i18n.integer(x, lang)  # noqa: E731
+    ev = week_events(ctx)
+    s = Section("this_week", data={"events": ev})
+    s.heading(i18n.t("this_week.heading", lang))
+    counts = {k: int((ev["state"] == k).sum()) for k in ("contacted", "due", "overdue")}
+    escalated = int((ev["status"] == "escalated").sum())
+    top = ctx.params.events.top_n
+    due = ev[ev["state"] == "due"].sort_values(["priority", "deadline", "assets"], ascending=[True, True, False])
+    overdue = ev[ev["state"] == "overdue"].sort_values("assets", ascending=False)
+    listed_due, listed_over = due.head(top), overdue.head(top)
+    total = counts["due"] + counts["overdue"]
+    s.summary = {
+        "events": int(len(ev)),
+        **counts,
+        "escalated": escalated,
+        "by_kind": {k: int(v) for k, v in ev["kind"].value_counts().items()},
+        "status": "finding" if total else "no_finding",
+        "total": total,
+        "listed": int(len(listed_due) + len(listed_over)),
+    }
+    end = i18n.date(ctx.period.end, lang)
+    if ev.empty:
+        return s.say(i18n.t("this_week.no_events", lang, end=end))
+    metrics = {
+        i18n.t("this_week.metric.events", lang): n(len(ev)),
+        i18n.t("this_week.metric.contacted", lang): n(counts["contacted"]),
+        i18n.t("this_week.metric.due", lang): n(counts["due"]),
+        i18n.t("this_week.metric.overdue", lang): n(counts["overdue"]),
+        i18n.t("this_week.metric.escalated", lang): n(escalated),
+    }
+    s.metrics(metrics)
+    if not total:
+        return s.say(i18n.t("this_week.nothing_due", lang, events=n(len(ev)), end=end))
+    # only counts above zero are named
+    parts = [i18n.t(f"this_week.part.{k}", lang, n=n(v)) for k, v in counts.items() if v]
+    parts = format_list(parts, locale=i18n.BABEL_LOCALES[lang])
+    s.say(i18n.t("this_week.reading", lang, events=n(len(ev)), end=end, parts=parts))
+    if len(listed_due):
+        s.say(i18n.t("this_week.reading_due", lang, listed=n(len(listed_due))))
+        s.table(_table(listed_due, ctx, plan=True), caption=i18n.t("this_week.caption_due", lang))
+    if escalated:
+        reasons = ev.loc[ev["status"] == "escalated", "reason"].value_counts()
+        text = format_list(
+            [f"{i18n.t(f'events.reason.{r}', lang)} ({n(k)})" for r, k in reasons.items()],
+            locale=i18n.BABEL_LOCALES[lang],
+        )
+        s.say(i18n.t("this_week.reading_escalated", lang, escalated=n(escalated), reasons=text))
+    if len(listed_over):
+        s.say(i18n.t("this_week.reading_overdue", lang, overdue=n(counts["overdue"]), listed=n(len(listed_over))))
+        s.table(_table(listed_over, ctx, plan=False), caption=i18n.t("this_week.caption_overdue", lang))
+    if len(due):
+        load = due.groupby("assigned_to").size().sort_values(ascending=False).rename("due").reset_index()
+        load["assigned_to"] = [
+            i18n.t("events.queue", lang, branch=ctx.branch_name) if a.endswith("/queue") else a
+            for a in load["assigned_to"]
+        ]
+        cap = ctx.params.contact_policy.capacity
+        s.say(i18n.t("this_week.reading_load", lang, capacity=n(cap)))
+        labels = {"assigned_to": i18n.t("events.column.assignee", lang), "due": i18n.t("events.column.due", lang)}
+        s.table(load.rename(columns=labels), caption=i18n.t("this_week.caption_load", lang))
+    return s
