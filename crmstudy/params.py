@@ -170,6 +170,9 @@ class EventParams(_Strict):
     tier_min: Literal["key", "sub_key", "general", "potential"] = _knob(
         "general", note="... crossings to or from this tier or above (mass <-> potential is no event)"
     )
+    churn_risk: bool = _knob(
+        False, note="churn-risk jumps, from crmstudy.lifecycle.churn, only if its out-of-time AUC beats the baseline's"
+    )
     churn_jump: float = _knob(
         0.10, unit="probability", gt=0, lt=1, note="churn-risk jump: the score rose this much ..."
     )

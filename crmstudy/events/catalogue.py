@@ -34,7 +34,8 @@ tier_up / tier_down  at a month's last day, the tier of the trailing ``tier_wind
                      average assets differs from the month before (the bars of
                      ``tiers:``), to or from ``tier_min`` or above
 churn_risk           the churn score of ``crmstudy.lifecycle.churn`` rose ``churn_jump``  1        24 h
-                     in a week to at least ``churn_min`` (only when that model exists)
+                     in a week to at least ``churn_min``; only with ``churn_risk: true``
+                     and where that model beats the baseline out of time (paired CI)
 ==================== ================================================================== ======== ========
 
 Every rule returns ``customer_id``, ``day`` (DATE), ``kind``, ``amount`` (the

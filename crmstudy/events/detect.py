@@ -9,6 +9,7 @@ and ``deadline`` 24 or 48 hours after that.  ``event_id`` is
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import pandas as pd
@@ -117,22 +118,44 @@ def detect_day(data, day: date | str, *, params: ReportParams | None = None) -> 
     return detect(data, day, day, params=params)
 
 
-def _with_churn_risk(bank, df, lo, hi, params, branch) -> pd.DataFrame:
-    """Churn-risk jumps, when the lifecycle churn model is installed and can score this bank."""
+@functools.lru_cache(maxsize=8)
+def _churn_model_passes(root: str, fingerprint: str) -> bool:
+    """Whether the lifecycle churn model beats the naive baseline out of time on this bank (paired CI above 0)."""
+    from ..lifecycle.churn import evaluate
+
     try:
-        from ..lifecycle.churn import score  # the lifecycle package's model; absent until it lands
+        m = evaluate(root, n_boot=100).metrics.set_index("metric")
+    except Exception:
+        return False
+    return bool(m.loc["auc_gain", "low"] > 0)
+
+
+def _with_churn_risk(bank, df, lo, hi, params, branch) -> pd.DataFrame:
+    """Churn-risk jumps (``events.churn_risk``), only where the lifecycle model passed its out-of-time check.
+
+    On a null bank the model cannot beat the baseline, so no churn-risk event is raised there.
+    """
+    p = params.events
+    if not p.churn_risk:
+        return df
+    try:
+        from ..lifecycle.churn import score
     except ImportError:
         return df
-    p = params.events
+    if not _churn_model_passes(str(bank.root), bank.fingerprint):
+        return df
+    cache: dict = {}
+
+    def scores(day):
+        if day not in cache:
+            s = score(bank, day)
+            cache[day] = s.set_index("customer_id")["p_churn_90d"]
+        return cache[day]
+
     rows = []
     day = lo
     while day <= hi:
-        try:
-            now = score(bank, day)
-            before = score(bank, day - timedelta(days=7))
-        except Exception:
-            return df
-        both = pd.DataFrame({"now": now, "before": before}).dropna()
+        both = pd.DataFrame({"now": scores(day), "before": scores(day - timedelta(days=7))}).dropna()
         jump = both[(both["now"] >= p.churn_min) & (both["now"] - both["before"] >= p.churn_jump)]
         if len(jump):
             rows.append(

@@ -113,3 +113,10 @@ def test_one_branch_s_events_are_the_bank_s_events_of_its_customers(tiny_bank):
     mine = detect(tiny_bank, "2025-06-01", "2025-06-10", branch="B002")
     assert len(mine) and set(mine["branch_id"]) == {"B002"}
     pd.testing.assert_frame_equal(mine, every[every["branch_id"] == "B002"].reset_index(drop=True))
+
+
+@pytest.mark.slow
+def test_churn_risk_events_need_the_churn_model_to_beat_its_baseline_so_a_null_bank_has_none(tiny_null_bank):
+    on = load(extra={"events": {"churn_risk": True}})
+    ev = detect(tiny_null_bank, "2025-10-01", "2025-10-07", params=on)
+    assert "churn_risk" not in set(ev["kind"])

@@ -163,7 +163,10 @@ def build(ctx: BranchContext) -> Section:
         )
         s.say(i18n.t("this_week.reading_escalated", lang, escalated=n(escalated), reasons=text))
     if len(listed_over):
-        s.say(i18n.t("this_week.reading_overdue", lang, overdue=n(counts["overdue"]), listed=n(len(listed_over))))
+        if len(listed_over) == counts["overdue"]:
+            s.say(i18n.t("this_week.reading_overdue_all", lang, overdue=n(counts["overdue"])))
+        else:
+            s.say(i18n.t("this_week.reading_overdue", lang, overdue=n(counts["overdue"]), listed=n(len(listed_over))))
         s.table(_table(listed_over, ctx, plan=False), caption=i18n.t("this_week.caption_overdue", lang))
     if len(due):
         load = due.groupby("assigned_to").size().sort_values(ascending=False).rename("due").reset_index()
