@@ -210,6 +210,9 @@ class ReportParams(_Strict):
     """Every knob of a branch report."""
 
     language: Literal["en", "zh"] = _knob("en", note="en | zh")
+    time_zone: str = _knob(
+        "Asia/Shanghai", note="IANA time zone of the report's readers: times in reports and on the index"
+    )
     period: PeriodParams = PeriodParams()
     tiers: TierParams = TierParams()
     ownership: OwnershipParams = OwnershipParams()
@@ -223,6 +226,17 @@ class ReportParams(_Strict):
     profit: ProfitParams = ProfitParams()
     events: EventParams = EventParams()
     contact_policy: ContactPolicyParams = ContactPolicyParams()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"an IANA time zone such as 'Asia/Shanghai' or 'UTC', got {value!r}") from None
+        return value
 
     def as_dict(self) -> dict:
         """The resolved parameters as plain JSON-ready values."""

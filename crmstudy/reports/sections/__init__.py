@@ -28,6 +28,7 @@ from . import (
     channels,
     concentration,
     earnings,
+    glossary,
     headline,
     long_tail,
     ownership,
@@ -57,6 +58,7 @@ SECTIONS: list[ModuleType] = [
     association,
     earnings,  # issue 16: profit contribution, whale curve, what-if, campaigns
     channels,  # issue 16: channel mix, preferences, counter capacity, migration
+    glossary,
     provenance,
 ]
 
@@ -132,6 +134,7 @@ def build_all(ctx: BranchContext, *, isolate: bool = False) -> list[Section]:
 
     for section in built.values():
         downloads.offer_lists(section, branch_id=ctx.branch_id, lang=ctx.lang)
+        glossary.add_notes(section, ctx)
     return [built[name] for name in modules]
 
 

@@ -163,6 +163,7 @@ def _bundle(ctx: BranchContext, items: list[dict]) -> dict[str, str]:
     lang = ctx.lang
     title = i18n.t("actions.title", lang)
     back = i18n.t("actions.back", lang)
+    as_of = i18n.t("actions.as_of", lang, date=i18n.date(ctx.period.end, lang))
     script = (_ASSETS / "report.js").read_text(encoding="utf-8")
     if items:
         lis = "\n".join(
@@ -180,9 +181,10 @@ def _bundle(ctx: BranchContext, items: list[dict]) -> dict[str, str]:
     page = (
         f'<nav class="back-link"><a href="index.html">{html.escape(back)}</a></nav>\n'
         f'<section class="action-box" id="actions" aria-label="{html.escape(title)}">\n'
-        f'<p class="action-title">{html.escape(title)}</p>\n{body}\n</section>\n<script>\n{script}</script>'
+        f'<p class="action-title">{html.escape(title)}<span class="action-meta">{html.escape(as_of)}</span></p>\n'
+        f"{body}\n</section>\n<script>\n{script}</script>"
     )
-    markdown = f"**{title}**\n\n{md_body}"
+    markdown = f"**{title}** ({as_of})\n\n{md_body}"
     return {"text/html": page, "text/markdown": markdown, "text/plain": markdown}
 
 

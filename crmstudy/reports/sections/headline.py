@@ -51,8 +51,9 @@ def build(ctx: BranchContext) -> Section:
         s.say(i18n.t("headline.reading_no_upgrades", lang, top20=pct(h["top20_share"])))
     else:
         s.say(
-            i18n.t(
+            i18n.tn(
                 "headline.reading",
+                n,
                 lang,
                 top20=pct(h["top20_share"]),
                 n=i18n.integer(n, lang),

@@ -102,8 +102,9 @@ def build(ctx: BranchContext) -> Section:
         )
         downloads.offer(s, "upgrades", shown(every), branch_id=ctx.branch_id, lang=lang)
         s.say(
-            i18n.t(
+            i18n.tn(
                 "upgrades.reading",
+                len(every),
                 lang,
                 total=n(len(every)),
                 window=pct,

@@ -76,7 +76,7 @@ def build(ctx: BranchContext) -> Section:
     parts = [k for k in ("over", "under", "left") if counts[k]]  # only counts above zero are named
     rest = "".join(i18n.t(f"workload.part.{k}", lang, n=n(counts[k]), **fmt) for k in parts)
     status_key = "workload.status" if counts["within"] else "workload.status_none_within"
-    said = i18n.t(status_key, lang, within=n(counts["within"]), total=n(len(wl)), rest=rest, **fmt)
+    said = i18n.tn(status_key, len(wl), lang, within=n(counts["within"]), total=n(len(wl)), rest=rest, **fmt)
     action = _action(
         lang, orphaned=orphaned, over=counts["over"], under=counts["under"], excess=excess, room=room, fmt=fmt
     )
