@@ -233,3 +233,17 @@ def test_answers_of_lesson_04(tiny_bank):
     assert holm <= bh, "Holm controls the chance of any false finding, so it never finds more"
     depth = ns["depth"]["mean_lines"]
     assert depth[ns["answer_3"]] == depth.min()
+
+
+def test_answers_of_lesson_06(tiny_bank):
+    import crmstudy.profit as pf
+
+    ns = _answers("06_what_a_customer_earns", tiny_bank)
+    profit = ns["profit"]
+    per = pf.value_destroyers(profit, by=("tier",))
+    assert ns["answer_1"] == per.loc[per["destroying_share"].idxmax(), "tier"]
+    ch = ns["inputs"].channels
+    counter = ch.loc[ch["channel"] == "counter", "n_txn"].sum()
+    assert ns["answer_2"] == pytest.approx(0.3 * counter * (15.0 - 0.3), abs=0.005 * len(ch))
+    lift, low, high, significant = ns["answer_3"]
+    assert low <= lift <= high and significant == (low > 0 or high < 0)

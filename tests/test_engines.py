@@ -168,3 +168,43 @@ def test_spark_tables_must_cover_every_table_the_definitions_read(spark_engine):
 def test_an_unknown_engine_is_named():
     with pytest.raises(ParamsError, match="engine must be one of duckdb, spark, got 'polars'"):
         fd.backend("polars")
+
+
+# --- the profit model's drivers and roll-up (issue 16) ------------------------------------------
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("branch", [None, "B002"], ids=["bank", "branch-B002"])
+def test_spark_and_duckdb_give_the_same_profit_drivers(duck_engine, spark_engine, branch):
+    from crmstudy.profit import drivers
+
+    keys = ["customer_id", "product_id", "month"]
+    for definition, by in (
+        (drivers.account_months, keys),
+        (drivers.channel_months, ["customer_id", "month", "channel"]),
+    ):
+        duck = duck_engine.to_pandas(definition(duck_engine.tables, YEAR, branch=branch)).sort_values(
+            by, ignore_index=True
+        )
+        spark = spark_engine.to_pandas(definition(spark_engine.tables, YEAR, branch=branch)).sort_values(
+            by, ignore_index=True
+        )
+        assert len(duck) > 1000 and list(spark.columns) == list(duck.columns)
+        for col in duck.columns:
+            a, b = duck[col].to_numpy(), spark[col].to_numpy()
+            if np.issubdtype(a.dtype, np.floating):
+                np.testing.assert_allclose(b, a, rtol=RTOL, atol=0, err_msg=col)
+            else:
+                assert (pd.Series(b).astype(str) == pd.Series(a).astype(str)).all(), col
+
+
+@pytest.mark.spark
+def test_spark_and_duckdb_give_the_same_profit_rollups_to_the_cent(tiny_bank, spark_engine):
+    import crmstudy.profit as pf
+
+    profit = pf.profit_model(tiny_bank)
+    for level in pf.LEVELS:
+        duck = pf.rollup(profit, level)
+        spark = pf.rollup(profit, level, engine=spark_engine)
+        pd.testing.assert_frame_equal(spark.reset_index(drop=True), duck.reset_index(drop=True), check_dtype=False)
+        assert (spark["contribution"].astype("int64") == duck["contribution"]).all()
