@@ -279,8 +279,14 @@ class ReportRun:
 
 def _report(bank: Path, out: Path) -> ReportRun:
     assert main(["validate", str(bank)]) == 0
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        code = main(["report", "--data", str(bank), "--out", str(out), "--workers", "1", "--no-progress"])
+    from crmstudy import i18n
+
+    currency = i18n.current_currency()  # a report run sets the process-wide currency from the bank
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            code = main(["report", "--data", str(bank), "--out", str(out), "--workers", "1", "--no-progress"])
+    finally:
+        i18n.set_currency(currency)
     manifest = json.loads((out / "latest" / "manifest.json").read_text())
     return ReportRun(code, manifest["branches"], printed.getvalue())
 
