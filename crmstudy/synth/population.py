@@ -141,13 +141,17 @@ def make_customers(
     eff = 0.0 if null else 1.0
     # Student-t (12 df, unit variance, clipped at 5 SD): a heavier upper tail than the normal,
     # so a demo bank has a few customers over 10M CNY (president's tier).
-    z_w = np.clip(rng.standard_t(12, size=n) * np.sqrt(10 / 12), -5, 5)
+    df_t = spec.wealth_tail_df  # 12 by default (issue 16: a parameter, so the top of the law can be calibrated)
+    z_w = np.clip(rng.standard_t(df_t, size=n) * np.sqrt((df_t - 2) / df_t), -5, 5)
     log_wealth = np.log(30_000) + WEALTH_SIGMA * z_w + eff * (group_shift + area_shift)
     true_wealth = np.exp(log_wealth)
     wallet_share = rng.beta(2.0, 2.5, size=n)
     # Dormant customers (source 001/003: opened, then no business): about 18 %.
     dormant = rng.random(n) < (0.18 if null else _sigmoid(-1.6 - 0.35 * z_w))
     bank_assets = true_wealth * wallet_share * np.where(dormant, 0.15, 1.0)
+    if spec.near_empty_share > 0:  # its own stream: at 0 nothing is drawn and every table is unchanged
+        empty_rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(4, first)))
+        bank_assets = np.where(empty_rng.random(n) < spec.near_empty_share, bank_assets * 0.001, bank_assets)
     # Value potential and risk: standard-normal latent scores.
     value_potential = (0.0 if null else 0.45) * z_w + np.sqrt(1 - (0.0 if null else 0.45) ** 2) * rng.standard_normal(n)
     value_potential = value_potential + (0.0 if null else -0.01 * (age - 45))

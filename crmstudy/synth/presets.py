@@ -29,6 +29,12 @@ class BankSpec:
         Mean transactions per active customer over the period.
     seed : int
         Seed of every random draw; the same spec gives byte-identical files.
+    wealth_tail_df : float
+        Degrees of freedom of the Student-t behind log wealth (issue 16 realism): lower puts more
+        customers at the top of the wealth law; 12 is today's default.
+    near_empty_share : float
+        Share of customers whose accounts are near-empty (bank assets × 0.001), drawn from a
+        stream of its own; 0 (today's default) draws nothing, so the files are unchanged.
     null : bool
         Switch every planted effect off (the *null bank*): observed traits,
         products, traces, visit outcomes and churn become independent of the
@@ -42,6 +48,8 @@ class BankSpec:
     txn_per_customer: float = 60.0
     seed: int = 0
     null: bool = False
+    wealth_tail_df: float = 12.0
+    near_empty_share: float = 0.0
     preset: str = "custom"
 
     def __post_init__(self) -> None:
@@ -50,6 +58,10 @@ class BankSpec:
                 raise ParamsError(f"synth: '{name}' must be a positive integer, got {getattr(self, name)!r}")
         if not isinstance(self.seed, numbers.Integral) or self.seed < 0:
             raise ParamsError(f"synth: 'seed' must be a whole number >= 0, got {self.seed!r}")
+        if not self.wealth_tail_df > 2:
+            raise ParamsError(f"synth: 'wealth_tail_df' must be above 2, got {self.wealth_tail_df!r}")
+        if not 0 <= self.near_empty_share < 1:
+            raise ParamsError(f"synth: 'near_empty_share' must be a share from 0 to 1, got {self.near_empty_share!r}")
         if self.n_customers < 50 * self.n_branches:
             raise ParamsError(
                 f"synth: 'n_customers' must be at least 50 per branch "
