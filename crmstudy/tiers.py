@@ -279,3 +279,69 @@ def long_tail_profile(
     for c in ("customers", "assets", "transactions", "products"):
         out[f"{c}_share"] = out[c] / (out[c].sum() or 1)
     return out.reset_index()
+
+
+@dataclass(frozen=True)
+class CrossingRate:
+    """How many customers just below a bar crossed it in the next period by themselves.
+
+    Attributes
+    ----------
+    candidates : int
+        Customers within the window below the next tier's bar in the earlier period.
+    crossed : int
+        Of them, those whose ADA of the later period reached that bar.
+    rate, low, high : float
+        ``crossed / candidates`` and its 95 % Wilson interval (NaN without candidates).
+    """
+
+    candidates: int
+    crossed: int
+    rate: float
+    low: float
+    high: float
+
+
+def crossing_rate(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    thresholds: TierThresholds = TierThresholds(),
+    *,
+    window: float = 0.10,
+    id_col: str = "customer_id",
+) -> CrossingRate:
+    """The base rate of an upgrade list: the share of an earlier period's candidates who crossed anyway.
+
+    A list of customers just below a bar is worth a call only for what the call adds: some of
+    them cross in the next months whatever the bank does.  The earlier period's candidates
+    (:func:`upgrade_candidates` on ``before``'s ``ada`` and ``peak_assets``, every customer
+    within reach) are followed into the later one; a customer crosses when their ADA there
+    is at or above the bar they were below (no balance in ``after``: did not cross).
+
+    Parameters
+    ----------
+    before, after : pd.DataFrame
+        ``customer_id``, ``ada`` and ``peak_assets`` of two consecutive periods.
+    thresholds, window
+        As :func:`upgrade_candidates`.
+
+    Examples
+    --------
+    >>> t = TierThresholds()
+    >>> bar = t.bar("potential")
+    >>> b = pd.DataFrame({"customer_id": ["a", "b"], "ada": [0.95 * bar] * 2, "peak_assets": [0.95 * bar] * 2})
+    >>> a = pd.DataFrame({"customer_id": ["a", "b"], "ada": [bar, 0.5 * bar], "peak_assets": [bar, 0.5 * bar]})
+    >>> r = crossing_rate(b, a, t)
+    >>> (r.candidates, r.crossed, r.rate)
+    (2, 1, 0.5)
+    """
+    cand = upgrade_candidates(before, thresholds, window=window, top_n=None, end=None, held=None)
+    later = after.set_index(id_col)["ada"]
+    ada_after = cand[id_col].map(later).fillna(0.0).to_numpy(dtype=float)
+    n, k = len(cand), int((ada_after >= cand["bar"].to_numpy(dtype=float)).sum())
+    if n == 0:
+        return CrossingRate(0, 0, float("nan"), float("nan"), float("nan"))
+    z, p = 1.959963984540054, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return CrossingRate(n, k, p, float(centre - half), float(centre + half))

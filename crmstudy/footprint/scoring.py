@@ -237,7 +237,10 @@ def score_customers(
             no_signal[side] = card
             continue
         evidence[side] = card
-        (cards if card.adds or not require_gain else no_gain)[side] = card.footprint
+        if card.adds or not require_gain:
+            cards[side] = card.footprint
+        else:
+            no_gain[side] = card
     del samples
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SignalSkipped)  # already said once for the training window

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from babel.dates import format_interval
+
 from ... import i18n
+from ...errors import ParamsError
+from ...feature_defs import customer_assets, engine_of
+from ...footprint.design import consecutive_windows
 from ...period import Period
 from ...privacy import mask_customers
-from ...tiers import upgrade_candidates
+from ...tiers import CrossingRate, crossing_rate, upgrade_candidates
 from .. import downloads
 from ..context import BranchContext
 from ._common import tier_names
@@ -41,17 +46,36 @@ def period_word(period: Period, lang: str = "en") -> str:
     return i18n.t(f"upgrades.period.{word}", lang)
 
 
+def base_rate(ctx: BranchContext) -> tuple[CrossingRate, Period, Period] | None:
+    """The branch's crossing rate from the first half of the period to the second (None: too short).
+
+    The earlier half's candidates (:func:`crmstudy.tiers.crossing_rate`) followed into the
+    later half: the share that crosses without this list.
+    """
+    try:
+        first, second = consecutive_windows(ctx.period, 2)
+    except ParamsError:
+        return None
+    eng = engine_of(ctx.bank)
+    frame = lambda w: eng.to_pandas(customer_assets(eng.tables, w, branch=ctx.branch_id))  # noqa: E731
+    rate = crossing_rate(frame(first), frame(second), ctx.thresholds, window=ctx.params.upgrade.window)
+    return rate, first, second
+
+
 def build(ctx: BranchContext) -> Section:
     """The ``upgrade.top_n`` smallest gaps, ids and names masked; ``data["candidates"]`` unmasked.
 
     Candidates are :attr:`BranchContext.upgrade_candidates`: within ``upgrade.window`` below
     the next bar, not over it on the period's last day, still holding a product then;
     ranked by the gap as a share of the bar, then the larger ADA.  The reading gives the
-    true number of candidates, the number listed, and how many were left out and why.
+    true number of candidates, the number listed, and how many were left out and why; then
+    the base rate (:func:`base_rate`): the share of the first half-year's candidates who
+    crossed in the second without a list.
 
     ``summary``: ``listed``, ``candidates`` (= ``total``), ``total_gap`` (of those listed),
     ``above_at_end`` and ``closed`` (left out), ``status`` (finding / no_finding /
-    not_applicable).
+    not_applicable), ``base_rate`` with ``base_rate_low`` / ``base_rate_high`` and
+    ``base_candidates`` (when the period has two halves).
     """
     lang = ctx.lang
     every = ctx.upgrade_candidates
@@ -113,6 +137,24 @@ def build(ctx: BranchContext) -> Section:
                 when=when,
             )
         )
+    base = base_rate(ctx) if len(every) else None
+    if base is not None and base[0].candidates:
+        rate, first, second = base
+        pct1 = lambda x: i18n.percent(x, lang, digits=0)  # noqa: E731
+        s.say(
+            i18n.t(
+                "upgrades.base_rate",
+                lang,
+                n=n(rate.candidates),
+                before=format_interval(first.start, first.end, "yMMM", locale=i18n.BABEL_LOCALES[lang]),
+                after=format_interval(second.start, second.end, "yMMM", locale=i18n.BABEL_LOCALES[lang]),
+                rate=pct1(rate.rate),
+                low=pct1(rate.low),
+                high=pct1(rate.high),
+            )
+        )
+        s.summary |= {"base_rate": rate.rate, "base_rate_low": rate.low, "base_rate_high": rate.high}
+        s.summary["base_candidates"] = rate.candidates
     if above or closed:  # only the reasons that left someone out are named
         key = "both" if above and closed else ("above" if above else "closed")
         s.markdown(i18n.t(f"upgrades.excluded.{key}", lang, above=n(above), closed=n(closed)))

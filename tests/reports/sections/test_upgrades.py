@@ -32,22 +32,26 @@ def test_no_listed_customer_is_over_the_bar_at_the_period_end_or_without_a_produ
     assert listed["gap_share"].is_monotonic_increasing  # the stated rule: smallest gap as a share of the bar first
     for sentence in s.sentences:
         assert not ZERO.search(sentence), sentence
-        assert "this month" not in sentence and "this year" in sentence  # a one-year period
+        if not sentence.startswith("Base rate"):
+            assert "this month" not in sentence and "this year" in sentence  # a one-year period
 
 
 def test_the_reading_gives_the_true_total_and_the_number_listed(tiny_bank):
     ctx = load_context(tiny_bank, "B001", {"upgrade": {"top_n": 5}})
     s = upgrades.build(ctx)
     total, gap = len(ctx.upgrade_candidates), s.data["candidates"]["gap"].sum()
-    assert total == 17 and s.summary["above_at_end"] == 14 and s.summary["closed"] == 0
-    assert s.sentences == [
+    above = s.summary["above_at_end"]
+    assert total == 20 and above == 16 and s.summary["closed"] == 0  # the tiny bank, measured
+    assert s.sentences[0] == (
         f"{total} customers average less than 10% below the next tier's bar and were still below it on the period's "
         f"last day; the 5 listed need CNY {gap:,.0f} more average daily assets in all to cross this year: "
         "give each owner their list."
-    ]
-    assert s.blocks[-1].text == "Not counted: 14 more who were already over their bar on the period's last day."
+    )
+    assert s.sentences[1].startswith("Base rate: of the ") and len(s.sentences) == 2
+    assert s.blocks[-1].text == f"Not counted: {above} more who were already over their bar on the period's last day."
     (caption,) = [b.text for b in s.blocks if b.kind == "table"]
-    assert caption.startswith("The 5 of 17 candidates with the smallest gap to the next bar as a share of the bar")
+    # the ranking rule, stated
+    assert caption.startswith(f"The 5 of {total} candidates closest to the next bar, ordered by the gap as a share")
 
 
 def test_a_one_month_period_says_this_month_in_both_sections(tiny_bank):
@@ -60,8 +64,8 @@ def test_a_one_month_period_says_this_month_in_both_sections(tiny_bank):
 def test_the_headline_counts_the_same_candidates_and_says_this_year(tiny_bank):
     ctx = load_context(tiny_bank, "B001")
     s = headline.build(ctx)
-    assert s.summary["upgrade_candidates"] == upgrades.build(ctx).summary["total"] == 17
-    assert s.sentences[0].endswith("17 customers sit just below a tier's bar and are the cheapest upgrades this year.")
+    assert s.summary["upgrade_candidates"] == upgrades.build(ctx).summary["total"] == 20  # the tiny bank, measured
+    assert s.sentences[0].endswith("20 customers sit just below a tier's bar and are the cheapest upgrades this year.")
     assert s.summary is ctx.headline and "status" not in s.summary  # the index's row keeps its own run status
 
 
@@ -80,6 +84,26 @@ def test_without_candidates_there_is_no_list_and_no_instruction(tiny_bank):
 
 def test_the_chinese_reading_names_the_year(tiny_bank):
     ctx = load_context(tiny_bank, "B001", {"language": "zh"})
-    (sentence,) = upgrades.build(ctx).sentences
-    assert sentence.startswith("17位客户的日均资产低于上一层级门槛不到10%") and "本年度跨过门槛" in sentence
+    sentence, base = upgrades.build(ctx).sentences
+    assert base.startswith("基准比例：") and "未经营销就越过了门槛" in base
+    assert sentence.startswith("20位客户的日均资产低于上一层级门槛不到10%") and "本年度跨过门槛" in sentence
     assert "本年度提升成本最低" in headline.build(ctx).sentences[0]
+
+
+def test_the_base_rate_is_the_share_of_the_first_half_years_candidates_who_crossed_in_the_second(tiny_bank):
+    from crmstudy.feature_defs import customer_assets, engine_of
+    from crmstudy.footprint import consecutive_windows
+    from crmstudy.tiers import upgrade_candidates
+
+    ctx = load_context(tiny_bank, "B001")
+    s = upgrades.build(ctx)
+    first, second = consecutive_windows(ctx.period, 2)
+    eng = engine_of(ctx.bank)
+    h1, h2 = (eng.to_pandas(customer_assets(eng.tables, w, branch="B001")) for w in (first, second))
+    cand = upgrade_candidates(h1, ctx.thresholds, window=ctx.params.upgrade.window, top_n=None, end=None, held=None)
+    crossed = cand["customer_id"].map(h2.set_index("customer_id")["ada"]).fillna(0) >= cand["bar"]
+    assert s.summary["base_candidates"] == len(cand) > 0
+    assert s.summary["base_rate"] == pytest.approx(crossed.mean())
+    assert s.summary["base_rate_low"] < s.summary["base_rate"] < s.summary["base_rate_high"]
+    (said,) = [t for t in s.sentences if t.startswith("Base rate")]
+    assert f"of the {len(cand)} customers" in said and "Jan – Jun 2025" in said and "Jul – Dec 2025" in said
