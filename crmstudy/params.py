@@ -206,6 +206,24 @@ class ProfitParams(_Strict):
     alpha: float = _knob(0.05, unit="significance level", gt=0, lt=1, note="campaign intervals; FDR of channel cells")
 
 
+class RetentionParams(_Strict):
+    """Churn early warning, timely contact, dormancy and tier migration (sources 000, 001, 003, 004)."""
+
+    risk_threshold: float = _knob(
+        0.10, unit="probability", gt=0, lt=1, note="a customer at this 90-day churn probability or more is at risk"
+    )
+    top_n: int = _knob(10, unit="customers", ge=1, note="at-risk customers listed")
+    deadline_days: int = _knob(
+        2, unit="days", ge=0, le=30, note="a contact this soon after a drain is in time (24-48 h)"
+    )
+    min_drop: float = _knob(0.35, unit="fraction", gt=0, lt=1, note="drain: total balance falls by this share at once")
+    horizon_days: int = _knob(90, unit="days", ge=30, le=180, note="departures counted after a drain")
+    n_boot: int = _knob(200, unit="resamples", ge=0, le=10_000, note="customer bootstrap of the warning's metrics")
+    slope_band: tuple[float, float] = _knob(
+        (0.8, 1.2), note="calibration slope out of time within this band, or the warning is not used"
+    )
+
+
 class ReportParams(_Strict):
     """Every knob of a branch report."""
 
@@ -226,6 +244,7 @@ class ReportParams(_Strict):
     profit: ProfitParams = ProfitParams()
     events: EventParams = EventParams()
     contact_policy: ContactPolicyParams = ContactPolicyParams()
+    retention: RetentionParams = RetentionParams()
 
     @field_validator("time_zone")
     @classmethod

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import churn, panel
+from . import churn, contact_effect, dormancy, migration, panel
 from .churn import ChurnEvaluation, ChurnModel, HazardModel, evaluate, fit_churn, score
 from .panel import BASELINE, COVARIATES, snapshots
 
@@ -18,6 +18,9 @@ __all__ = [
     "ChurnModel",
     "HazardModel",
     "churn",
+    "contact_effect",
+    "dormancy",
+    "migration",
     "evaluate",
     "fit_churn",
     "panel",

@@ -25,6 +25,7 @@ from ..period import Period
 COVARIATES = (
     "log_balance",
     "balance_trend",
+    "last_move",
     "tp_share",
     "tp_change",
     "salary_stop",
@@ -82,7 +83,8 @@ bal AS (
         SUM(x.balance * GREATEST(0, date_diff('day', GREATEST(x.valid_from, b.t0 - INTERVAL 30 DAY),
                                                   LEAST(x.valid_to, b.t0)))) / 30.0 AS ada30,
         SUM(x.balance * GREATEST(0, date_diff('day', GREATEST(x.valid_from, b.t0 - INTERVAL 90 DAY),
-                                                  LEAST(x.valid_to, b.t0 - INTERVAL 30 DAY)))) / 60.0 AS ada_prev
+                                                  LEAST(x.valid_to, b.t0 - INTERVAL 30 DAY)))) / 60.0 AS ada_prev,
+        SUM(x.balance) FILTER (WHERE x.valid_from < b.t0 AND x.valid_to >= b.t0) AS bal_now
     FROM base b JOIN balances x
       ON x.customer_id = b.customer_id AND x.valid_to > b.t0 - INTERVAL 90 DAY AND x.valid_from < b.t0
     GROUP BY b.customer_id, b.t0
@@ -92,7 +94,7 @@ SELECT b.as_of, b.customer_id, b.branch_id, b.open_date, b.owner_leave, b.left_d
        tx.last_ts, COALESCE(tx.n30, 0) AS n30, COALESCE(tx.out30, 0) AS out30, COALESCE(tx.tp30, 0) AS tp30,
        COALESCE(tx.out_prev, 0) AS out_prev, COALESCE(tx.tp_prev, 0) AS tp_prev,
        COALESCE(tx.pay_recent, 0) AS pay_recent, COALESCE(tx.pay_before, 0) AS pay_before,
-       COALESCE(bal.ada30, 0) AS ada30, COALESCE(bal.ada_prev, 0) AS ada_prev,
+       COALESCE(bal.ada30, 0) AS ada30, COALESCE(bal.ada_prev, 0) AS ada_prev, COALESCE(bal.bal_now, 0) AS bal_now,
        CAST(date_diff('day', b.t0, b.left_date) AS INTEGER) AS days_to_leave,
        CAST(date_diff('day', COALESCE(tx.last_ts, b.open_date), b.t0) AS INTEGER) AS idle_days
 FROM base b
@@ -119,6 +121,7 @@ def snapshots(data, as_of: list[date] | date, *, branch: str | None = None) -> p
         ``as_of``, ``customer_id``, ``branch_id`` and the :data:`COVARIATES`:
         ``log_balance`` (log of 1 + average daily assets of the last 30 days),
         ``balance_trend`` (log ratio of that average to the 60 days before, +100 CNY each),
+        ``last_move`` (log ratio of the balance at the day's end to that 30-day average),
         ``tp_share`` (third-party transfers' share of the last 30 days' outflows),
         ``tp_change`` (that share minus the share of the 150 days before),
         ``salary_stop`` (a payroll credit 45-120 days ago and none since),
@@ -149,13 +152,14 @@ def snapshots(data, as_of: list[date] | date, *, branch: str | None = None) -> p
     out["balance_trend"] = np.log((df["ada30"] + 100) / (df["ada_prev"] + 100))
     share = np.where(df["out30"] > 0, df["tp30"] / df["out30"].where(df["out30"] > 0, 1), 0.0)
     prev = np.where(df["out_prev"] > 0, df["tp_prev"] / df["out_prev"].where(df["out_prev"] > 0, 1), 0.0)
+    out["last_move"] = np.log((df["bal_now"] + 100) / (df["ada30"] + 100))
     out["tp_share"] = share
     out["tp_change"] = share - prev
     out["salary_stop"] = ((df["pay_before"] > 0) & (df["pay_recent"] == 0)).astype(float)
     out["recency"] = np.log1p(df["idle_days"].clip(lower=0))
     out["activity"] = np.log1p(df["n30"])
     leave = pd.to_datetime(df["owner_leave"])
-    out["owner_left"] = (leave.notna() & (leave.dt.date <= df["as_of"])).astype(float)
+    out["owner_left"] = (leave.notna() & (leave <= pd.to_datetime(df["as_of"]))).astype(float)
     end = bank.period.end
     to_leave = df["days_to_leave"]
     for h in (30, 90):

@@ -44,14 +44,15 @@ IN_TIME_SHARE = 0.60
 CONTACT_RR = 0.60
 #: Share of churners with a payroll account whose salary stops at the episode's start.
 SALARY_STOP_SHARE = 0.50
-#: Balances of a churner: × 0.55 in the episode's first 30 days, × 0.25 after; a scare: × 0.70 for 30 days.
-DRAIN = (0.55, 0.25, 0.70)
+#: Balances of a churner: × 0.55 in the episode's first 30 days, × 0.25 after; a scare: × 0.55 for 30 days.
+#: The same first step for both, so that the day an episode starts shows as one drop of 45 % whatever follows.
+DRAIN = (0.55, 0.25, 0.55)
 #: Extra third-party outflows per week of an episode (besides the first, large one).
 SURGE_PER_WEEK = 1.5
 #: Yearly share of active staying customers who slide into dormancy.
 SLIDE_RATE = 0.05
-#: After the onset a slider's transactions fade with this time constant (days); balances × e^(-0.35/month).
-SLIDE_FADE_DAYS, SLIDE_DECAY = 21.0, 0.35
+#: After the onset a slider's transactions fade with this time constant (days); balances × e^(-0.20/month).
+SLIDE_FADE_DAYS, SLIDE_DECAY = 21.0, 0.20
 #: Monthly wake-up hazard of a dormant customer, and the chance that a contact wakes one (within 14 days).
 WAKE_HAZARD, WAKE_BY_CONTACT, NULL_WAKE_HAZARD = 0.01, 0.30, 0.02
 #: Terms in months (and their weights) of time deposits and wealth products.

@@ -34,6 +34,7 @@ from . import (
     ownership,
     prospects,
     provenance,
+    retention,
     this_week,
     tiers,
     upgrades,
@@ -55,6 +56,7 @@ SECTIONS: list[ModuleType] = [
     upgrades,
     prospects,
     long_tail,
+    retention,
     association,
     earnings,  # issue 16: profit contribution, whale curve, what-if, campaigns
     channels,  # issue 16: channel mix, preferences, counter capacity, migration
