@@ -56,7 +56,6 @@ def drain_events(data, *, min_drop: float = 0.35, min_days: int = 14, floor: flo
         the first such day of each customer only.
     """
     bank = Bank.of(data)
-    bank.con.execute("SET enable_progress_bar = false")
     sql = _EVENTS_SQL.format(floor=float(floor), drop=float(min_drop), held=int(min_days))
     ev = bank.con.execute(sql).df().rename(columns={"total": "after"})
     ev["event_date"] = pd.to_datetime(ev["event_date"]).dt.date

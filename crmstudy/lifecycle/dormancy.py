@@ -169,7 +169,6 @@ def wake_up(data, *, branch: str | None = None, alpha: float = 0.05) -> WakeUp:
     points = pd.concat([visits.assign(contacted=True), grid.assign(contacted=False)], ignore_index=True)
     points["d0"] = pd.to_datetime(points["d0"])
     name = "_wake_points"
-    bank.con.execute("SET enable_progress_bar = false")
     bank.con.register(name, points)
     try:
         df = bank.con.execute(_WAKE_SQL.format(own=_OWN, points=name, wake=WAKE_DAYS)).df()

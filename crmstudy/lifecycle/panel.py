@@ -135,7 +135,6 @@ def snapshots(data, as_of: list[date] | date, *, branch: str | None = None) -> p
     bank = Bank.of(data)
     dates = [as_of] if isinstance(as_of, date) else list(as_of)
     name = f"_snaps_{next(_names)}"
-    bank.con.execute("SET enable_progress_bar = false")
     bank.con.register(name, pd.DataFrame({"as_of": pd.to_datetime(dates)}))
     try:
         df = bank.con.execute(_SQL.format(snaps=name, active=ACTIVE_DAYS)).df()

@@ -63,7 +63,7 @@ def _warning(s: Section, ctx: BranchContext, ev, summary: dict) -> None:
     base = ev.value("baseline_auc_90")[0]
     gain, glo, ghi = ev.value("auc_gain")
     slope = ev.value("calibration_slope")[0]
-    split = i18n.date(min(ev.judge_months), lang) if ev.judge_months else "–"
+    split = i18n.date(ev.model.cutoff, lang)
     s.say(
         i18n.t(
             "retention.warning.judged",
