@@ -40,6 +40,8 @@ __all__ = ["HazardModel", "ChurnModel", "fit_hazard", "fit_churn", "score", "Chu
 
 #: Fewest departures in a fitting window; with fewer the model is not fitted (scores are empty).
 MIN_EVENTS = 10
+#: Departures needed per covariate before a driver may be declared selected (the usual events-per-variable rule).
+EVENTS_PER_DRIVER = 10
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,10 @@ def fit_hazard(snaps: pd.DataFrame, covariates=COVARIATES, *, cutoff: date | Non
     raw = res.pvalues.reindex(index).fillna(1.0)
     p = pd.Series(np.nan, index=index)
     p[cov] = _holm(raw[cov].to_numpy())
+    if events < EVENTS_PER_DRIVER * len(live):
+        # too few departures to judge drivers (cluster-robust errors are far too small with a
+        # handful of events: 12 of 20 tiny null banks "selected" one); the fit still scores
+        p[cov] = 1.0
     return HazardModel(tuple(cov), params, se, p, len(d), events, cutoff, mean, scale)
 
 
