@@ -24,6 +24,20 @@ from .errors import (
 
 _BY_NAME = {command.NAME: command for command in COMMANDS}
 
+#: The exit codes, as every verb's help states them.
+EXIT_CODES = """exit codes:
+  0 ok   1 some branches (or sections, or files) failed   2 bad input: one line names the file, table,
+  column or parameter   3 locked: another run writes to the same folder   4 environment: disk full,
+  read-only or no permission   130 interrupted (Ctrl-C)"""
+
+_EPILOG = f"""first steps:
+  crmstudy synth --preset demo --out data_synthetic/demo     a synthetic bank with planted truth
+  crmstudy validate data_synthetic/demo                      check a bank folder (yours: crmstudy ingest first)
+  crmstudy report --data data_synthetic/demo --out reports   one report per branch, reports/latest/index.html
+  crmstudy <verb> --help                                     each verb's options, defaults and examples
+
+{EXIT_CODES}"""
+
 #: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
 #: OS errors that are the machine's state, not the input's: disk full, quota, read-only, no permission.
@@ -32,11 +46,25 @@ ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, err
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``crmstudy`` command's arguments, one sub-command per verb (:mod:`crmstudy.commands`)."""
-    p = argparse.ArgumentParser(prog="crmstudy", description="Retail-bank customer relationship analytics.")
+    p = argparse.ArgumentParser(
+        prog="crmstudy",
+        description="Retail-bank customer relationship analytics.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"crmstudy {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
-        command.add_arguments(sub.add_parser(command.NAME, help=command.HELP))
+        examples = getattr(command, "EXAMPLES", "")
+        command.add_arguments(
+            sub.add_parser(
+                command.NAME,
+                help=command.HELP,
+                description=command.HELP,
+                epilog=f"{examples}\n\n{EXIT_CODES}" if examples else EXIT_CODES,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+        )
     return p
 
 

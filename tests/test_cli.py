@@ -193,3 +193,25 @@ def test_every_scheduling_example_calls_a_command_the_cli_accepts():
     for cmd in commands:
         args = parser.parse_args(shlex.split(cmd)[1:])
         assert args.command == "report"
+
+
+def test_every_verb_explains_itself_with_examples_and_exit_codes(capsys):
+    from crmstudy.commands import COMMANDS
+
+    for command in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([command.NAME, "--help"])
+        text = capsys.readouterr().out
+        assert "exit codes:" in text and "2 bad input" in text, command.NAME
+        assert "examples:" in text and f"crmstudy {command.NAME}" in text, command.NAME
+
+
+def test_lang_sets_every_reports_language_over_the_parameter_files(tiny_bank, tmp_path):
+    from crmstudy.reports.pipeline.plan import prepare_run
+
+    defaults = tmp_path / "defaults.yaml"
+    defaults.write_text("language: en\n", encoding="utf-8")
+    _, params = prepare_run(tiny_bank, params_file=defaults, language="zh")
+    assert {p.language for p in params.values()} == {"zh"}
+    _, params = prepare_run(tiny_bank, params_file=defaults)
+    assert {p.language for p in params.values()} == {"en"}

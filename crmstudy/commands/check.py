@@ -10,6 +10,8 @@ from ._args import positive_int
 
 NAME = "check"
 HELP = "open the index and reports in headless Chromium; save screenshots"
+EXAMPLES = """examples:
+  crmstudy check reports/latest --width 390"""
 
 
 def add_arguments(c) -> None:

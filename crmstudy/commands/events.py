@@ -6,6 +6,8 @@ from ..errors import EXIT_OK, ParamsError
 
 NAME = "events"
 HELP = "detect one day's customer events and append them to the event log (Parquet and DuckDB)"
+EXAMPLES = """examples:
+  crmstudy events --data data_synthetic/demo --date 2025-06-30 --out events"""
 
 
 def add_arguments(e) -> None:

@@ -6,6 +6,9 @@ from ..errors import EXIT_OK
 
 NAME = "ingest"
 HELP = "turn a bank's own export into a bank folder, through a mapping file"
+EXAMPLES = """examples:
+  crmstudy ingest --mapping docs/mappings/cn_bank.yaml --out my_bank
+  crmstudy validate my_bank && crmstudy report --data my_bank --out reports"""
 
 
 def add_arguments(p) -> None:

@@ -9,6 +9,9 @@ HELP = (
     "print every parameter at its default (the text of params/defaults.yaml), "
     "or with --check FILE, check a parameters file"
 )
+EXAMPLES = """examples:
+  crmstudy params > params/defaults.yaml
+  crmstudy params --check params/defaults.yaml --branch B004"""
 
 
 def add_arguments(pa) -> None:

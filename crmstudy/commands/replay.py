@@ -8,6 +8,8 @@ from ..errors import EXIT_OK
 
 NAME = "replay"
 HELP = "replay event detection and the contact policy day by day over the period; a service-level summary"
+EXAMPLES = """examples:
+  crmstudy replay --data data_synthetic/demo --out replay --private-out /secure/rm_lists"""
 
 
 def add_arguments(r) -> None:

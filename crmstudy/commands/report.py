@@ -11,6 +11,10 @@ from ._args import formats, positive_int
 
 NAME = "report"
 HELP = "render one report per branch and an index page"
+EXAMPLES = """examples:
+  crmstudy report --data data_synthetic/demo --out reports
+  crmstudy report --data data_synthetic/demo --out reports --branches B001,B003 --lang zh --format html,pdf
+  crmstudy report --data my_bank --out reports --params params/defaults.yaml --workers 2 --timeout 600 --keep 10"""
 
 #: The parameters a report run reads when ``--params`` is not given and this file exists (relative to the cwd).
 DEFAULT_PARAMS = Path("params") / "defaults.yaml"
@@ -62,6 +66,12 @@ def add_arguments(r) -> None:
         help="with --executor dask: address of a Dask scheduler (default: a local cluster of --workers processes)",
     )
     r.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default=None,
+        help="language of every report and the index (default: each branch's `language` parameter)",
+    )
+    r.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown only when stderr is a terminal)"
     )
 
@@ -91,6 +101,7 @@ def run(args) -> int:
         keep=args.keep,
         executor=args.executor,
         scheduler=args.scheduler,
+        language=args.lang,
     )
     summary.process_seconds = _process_seconds()  # a cached run's truth: start-up and planning are most of it
     print(summary.table())

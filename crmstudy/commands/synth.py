@@ -7,6 +7,9 @@ from ._args import positive_int
 
 NAME = "synth"
 HELP = "generate a synthetic bank as Parquet files"
+EXAMPLES = """examples:
+  crmstudy synth --preset demo --out data_synthetic/demo
+  crmstudy synth --preset tiny --null --seed 3 --out /tmp/null_bank"""
 
 
 def add_arguments(s) -> None:

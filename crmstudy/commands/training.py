@@ -8,6 +8,8 @@ from ..errors import EXIT_OK, EXIT_SOME_FAILED
 
 NAME = "training"
 HELP = "run the training notebooks on a bank and render them (with code)"
+EXAMPLES = """examples:
+  crmstudy training --data data_synthetic/demo --out reports/training"""
 
 
 def add_arguments(t) -> None:

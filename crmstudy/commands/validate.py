@@ -6,6 +6,8 @@ from ..errors import EXIT_OK
 
 NAME = "validate"
 HELP = "check a bank folder: every problem with its file, table, column, count and first examples"
+EXAMPLES = """examples:
+  crmstudy validate data_synthetic/demo"""
 
 
 def add_arguments(v) -> None:

@@ -6,6 +6,8 @@ from ..errors import EXIT_OK, EXIT_SOME_FAILED
 
 NAME = "verify"
 HELP = "check reports against their manifest (sha256 per file)"
+EXAMPLES = """examples:
+  crmstudy verify reports/latest"""
 
 
 def add_arguments(f) -> None:

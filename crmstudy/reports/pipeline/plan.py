@@ -112,12 +112,18 @@ def _check_notebook(path: Path) -> None:
         raise CrmStudyError(f"{path}: the notebook names no kernel (metadata.kernelspec.name); papermill needs one")
 
 
-def prepare_run(data, *, branches="all", params_file=None) -> tuple[list[str], dict[str, ReportParams]]:
-    """Check data, branch ids and every branch's parameters before any work starts."""
+def prepare_run(
+    data, *, branches="all", params_file=None, language: str | None = None
+) -> tuple[list[str], dict[str, ReportParams]]:
+    """Check data, branch ids and every branch's parameters before any work starts.
+
+    ``language`` (``--lang``), when given, is every branch's report language, over the parameter files.
+    """
     bank = Bank.of(data)
     ids = check_branches(bank, branches)
     _check_overrides(params_file, bank.branch_ids)
-    params = {b: load_params(params_file, branch=b) for b in ids}
+    extra = {"language": i18n.check_language(language)} if language else None
+    params = {b: load_params(params_file, branch=b, extra=extra) for b in ids}
     return ids, params
 
 
@@ -164,7 +170,7 @@ def plan_run(
     bank = Bank.open(data_dir)  # opened once for the whole run: files, fingerprint, connection
     check_bank_once(bank)  # what validate checks, before any work: every problem listed, exit 2
     i18n.set_currency(bank.currency)  # the index's amounts in the bank's currency
-    ids, params = prepare_run(bank, branches=branches, params_file=params_file)
+    ids, params = prepare_run(bank, branches=branches, params_file=params_file, language=language)
     index_lang = i18n.check_language(language or load_params(params_file).language)
     eng = select_engine(engine)
     fingerprint = bank.fingerprint

@@ -73,9 +73,9 @@ def run_reports(
         Title of the reports and the index; by default "Branch report" in each
         report's language.
     language : {"en", "zh"}, optional
-        Language of the index page; by default that of the defaults file
-        (``language:`` in ``params_file``).  Each report follows its own
-        branch's ``language``.
+        Language of every report and of the index page (``crmstudy report --lang``), over
+        the parameter files; by default the index follows the defaults file
+        (``language:`` in ``params_file``) and each report its own branch's ``language``.
     executor : {"local", "dask"}
         Where branches run: worker processes of this machine, or tasks on a Dask cluster
         (:mod:`.dask_executor`); planning, the lock and publishing stay here either way.
