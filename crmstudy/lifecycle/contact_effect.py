@@ -134,7 +134,8 @@ def contact_effect(
     bank = Bank.of(data)
     ev = drain_events(bank) if events is None else events[["customer_id", "event_date"]].copy()
     end = bank.period.end
-    ev = ev[[d + timedelta(days=horizon) <= end for d in ev["event_date"]]]
+    # a boolean Series, not a list: an empty list would select no columns, not no rows
+    ev = ev[pd.Series([d + timedelta(days=horizon) <= end for d in ev["event_date"]], index=ev.index, dtype=bool)]
     cust = bank.sql("SELECT customer_id, branch_id FROM customers")
     ev = ev.merge(cust, on="customer_id")
     if branch is not None:

@@ -128,8 +128,9 @@ def pricing_table() -> pd.DataFrame:
     Examples
     --------
     >>> p = pricing_table()
-    >>> p.loc[p["product_id"] == "TIME_DEPOSIT", ["term_months", "customer_rate", "ftp_rate"]].iloc[2].tolist()
-    [12, 0.0125, 0.017]
+    >>> row = p.loc[p["product_id"] == "TIME_DEPOSIT"].iloc[2]
+    >>> int(row["term_months"]), float(row["customer_rate"]), float(row["ftp_rate"])
+    (12, 0.0125, 0.017)
     """
     df = pd.DataFrame(list(PRICING), columns=list(PRICING_COLUMNS))
     df["term_months"] = df["term_months"].astype("int32")

