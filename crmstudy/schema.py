@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import DataError
+from .suggest import nearest_folder
 
 _DATE = "datetime64[ms]"
 
@@ -350,10 +351,18 @@ class BankFiles:
         return data_fingerprint(self)
 
 
+def _holds_a_bank(folder: Path) -> bool:
+    """Whether ``folder`` has the required tables (as files or folders of parts), to suggest it for a typo."""
+    return all(any((folder / f"{t}{ext}").exists() for ext in (".parquet", ".csv", "")) for t in REQUIRED_TABLES)
+
+
 def find_bank(root: str | Path) -> BankFiles:
     """Locate a bank's tables (Parquet, else CSV, else a folder of parts) in ``root``, without reading them."""
     root = Path(root)
     if not root.is_dir():
+        near = nearest_folder(root, holds=_holds_a_bank)
+        if near is not None:  # a typo: name the folder that exists rather than offer to make one
+            raise DataError(f"{root}: data folder not found; did you mean {near}?")
         raise DataError(
             f"{root}: data folder not found; expected a folder of Parquet or CSV files "
             f"(run `crmstudy synth --preset demo --out {root}` for a demo bank)"
@@ -370,6 +379,9 @@ def find_bank(root: str | Path) -> BankFiles:
             if d.is_dir() and any(p.suffix in (".parquet", ".csv") for p in d.iterdir()):
                 files[t] = d
     missing = [t for t in REQUIRED_TABLES if t not in files]
+    inside = nearest_folder(root, holds=_holds_a_bank) if missing else None
+    if inside is not None and inside != root:  # the folder above the bank: name the bank inside it
+        raise DataError(f"{root}: no bank here (no customers or balances file); did you mean {inside}?")
     if missing:
         raise DataError(
             f"{root}: missing table file(s) {', '.join(m + '.parquet' for m in missing)} "

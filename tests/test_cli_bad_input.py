@@ -143,3 +143,34 @@ def test_check_without_playwright_names_the_extra_to_install(monkeypatch, capsys
     assert cli.main(["check", str(tmp_path)]) == EXIT_ENVIRONMENT
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install 'crmstudy[test]'" in err[0], err
+
+
+NEAR_MISSES = {
+    "lower-case branch id": (lambda t, bank: (bank, ["--branches", "b001"]), "did you mean B001?"),
+    "one digit too many": (lambda t, bank: (bank, ["--branches", "B0002"]), "did you mean B002?"),
+    "mistyped data folder": (lambda t, bank: (bank.parent / (bank.name + "x"), []), "did you mean "),
+    "the folder above the bank": (lambda t, bank: (bank.parent, []), "did you mean "),
+}
+
+
+@pytest.mark.parametrize("case", NEAR_MISSES, ids=list(NEAR_MISSES))
+def test_a_near_miss_names_what_was_meant_in_one_line(case, tiny_bank, tmp_path, report):
+    import shutil
+
+    bank = tmp_path / "banks" / "tiny"
+    shutil.copytree(tiny_bank, bank)
+    (tmp_path / "banks" / "other").mkdir()  # a folder beside that holds no bank is never suggested
+    data, extra = NEAR_MISSES[case][0](tmp_path, bank)
+    done = report(data, tmp_path / "out", *extra, cwd=tmp_path)
+    assert done.returncode == EXIT_BAD_INPUT, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and NEAR_MISSES[case][1] in lines[0], lines
+    if "--branches" not in extra:  # the folder suggested is the bank, and no offer to make one there
+        assert lines[0].rstrip("?").endswith(str(bank)) and "synth" not in lines[0], lines[0]
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_a_data_folder_with_nothing_near_it_still_offers_the_demo_bank(tmp_path, report):
+    done = report(tmp_path / "nowhere" / "at-all", tmp_path / "out", cwd=tmp_path)
+    assert done.returncode == EXIT_BAD_INPUT
+    assert "did you mean" not in done.stderr and "crmstudy synth --preset demo" in done.stderr

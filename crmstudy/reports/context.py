@@ -28,6 +28,7 @@ from ..features import customer_assets, customer_features
 from ..params import ReportParams
 from ..pareto import GiniResult, customers_holding_share, gini, top_share
 from ..period import Period
+from ..suggest import near
 from ..tiers import OwnershipRule, TierThresholds, assign_tiers, upgrade_candidates
 
 __all__ = [
@@ -151,7 +152,13 @@ def check_branches(data, wanted: str | list[str]) -> list[str]:
         raise BranchError(f"no branch named; pass 'all' or ids separated by commas, e.g. {valid[0]}")
     unknown = [w for w in wanted if w not in valid]
     if unknown:
-        raise BranchError(f"unknown branch id(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+        hints = [h for h in (near(w, valid) for w in unknown) if h]
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+        if len(valid) > 12:  # a big bank: the first few ids, not a screen of them
+            shown = f"{', '.join(valid[:8])}, ... ({len(valid)} branches in the bank's branches table)"
+        else:
+            shown = ", ".join(valid)
+        raise BranchError(f"unknown branch id(s) {', '.join(unknown)}{hint}; valid: {shown}")
     return list(dict.fromkeys(wanted))
 
 
