@@ -94,8 +94,8 @@ def _ts(day: date) -> str:
     return f"TIMESTAMP '{day.isoformat()}'"
 
 
-def assets_sql(pairs: str) -> str:
-    """End-of-day total assets of each (``customer_id``, ``day``) of the query ``pairs``.
+def assets_sql(pairs: str, bal: str = "balances") -> str:
+    """End-of-day total assets of each (``customer_id``, ``day``) of the query ``pairs``, from the table ``bal``.
 
     A pair without a balance segment on its day has no row (zero assets).  An
     equality join on the customer, then the segment that holds the day.
@@ -103,12 +103,12 @@ def assets_sql(pairs: str) -> str:
     return f"""
     SELECT q.customer_id, q.day, SUM(b.balance) AS assets
     FROM (SELECT DISTINCT customer_id, day FROM ({pairs})) q
-    JOIN balances b ON b.customer_id = q.customer_id
+    JOIN {bal} b ON b.customer_id = q.customer_id
      AND CAST(b.valid_from AS DATE) <= q.day AND CAST(b.valid_to AS DATE) > q.day
     GROUP BY q.customer_id, q.day"""
 
 
-def levels_sql(lo: date, hi: date) -> str:
+def levels_sql(lo: date, hi: date, bal: str = "balances") -> str:
     """Each customer's total assets as a step function: a row per day the total changes (``day``, ``level``).
 
     Built from the segments that overlap ``[lo, hi]``: +balance where a segment
@@ -119,10 +119,10 @@ def levels_sql(lo: date, hi: date) -> str:
                                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level
     FROM (
       SELECT customer_id, day, SUM(delta) AS delta FROM (
-        SELECT customer_id, CAST(valid_from AS DATE) AS day, balance AS delta FROM balances
+        SELECT customer_id, CAST(valid_from AS DATE) AS day, balance AS delta FROM {bal}
         WHERE valid_to > {_ts(lo)} AND valid_from <= {_ts(hi)}
         UNION ALL
-        SELECT customer_id, CAST(valid_to AS DATE) AS day, -balance AS delta FROM balances
+        SELECT customer_id, CAST(valid_to AS DATE) AS day, -balance AS delta FROM {bal}
         WHERE valid_to > {_ts(lo)} AND valid_from <= {_ts(hi)}
       ) GROUP BY customer_id, day
     )"""
@@ -133,7 +133,7 @@ def days_sql(lo: date, hi: date) -> str:
     return f"SELECT CAST(range AS DATE) AS day FROM range({_ts(lo)}, {_ts(hi + timedelta(days=1))}, INTERVAL 1 DAY)"
 
 
-def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     # payroll credits are the bank's own routine, not a decision of the customer's; the assets of
     # the day before must be known, so the data's first day has no large flow
     lo = max(lo, start + timedelta(days=1))
@@ -142,11 +142,11 @@ def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
     return f"""
     WITH flow AS (
       SELECT customer_id, CAST(ts AS DATE) AS day, direction, SUM(amount) AS amount
-      FROM transactions
+      FROM {src["transactions"]}
       WHERE ts >= {_ts(lo)} AND ts < {_ts(hi + timedelta(days=1))} AND merchant_category <> 'payroll_in'
       GROUP BY customer_id, CAST(ts AS DATE), direction
       HAVING SUM(amount) >= {p.large_min}
-    ), prev AS ({assets_sql("SELECT customer_id, day - 1 AS day FROM flow")})
+    ), prev AS ({assets_sql("SELECT customer_id, day - 1 AS day FROM flow", src["balances"])})
     SELECT f.customer_id, f.day,
            CASE f.direction WHEN 'in' THEN 'large_inflow' ELSE 'large_outflow' END AS kind,
            f.amount, COALESCE(p.assets, 0.0) AS base, CAST(NULL AS VARCHAR) AS detail
@@ -154,7 +154,7 @@ def _large_flow(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
     WHERE f.amount >= {p.large_share} * COALESCE(p.assets, 0.0)"""
 
 
-def _balance_drop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _balance_drop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     # the condition "assets <= (1 - drop_share) x the highest total of the drop_days before" can only
     # switch on on a day the total falls, so it is evaluated on the days the total changes; ``was``
     # is the same condition on the day before, so that a drop is one event, on its first day
@@ -170,7 +170,7 @@ def _balance_drop(p: EventParams, lo: date, hi: date, start: date, tiers: TierPa
                    RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL {first} DAYS PRECEDING), 0))"""
 
     return f"""
-    WITH lv AS ({levels_sql(lo - timedelta(days=d + 2), hi)}),
+    WITH lv AS ({levels_sql(lo - timedelta(days=d + 2), hi, src["drop_balances"])}),
     w AS (
       SELECT customer_id, day, level,
              LAG(level) OVER (PARTITION BY customer_id ORDER BY day) AS prev_level,
@@ -184,37 +184,47 @@ def _balance_drop(p: EventParams, lo: date, hi: date, start: date, tiers: TierPa
       AND NOT (peak_before >= {p.drop_min} AND COALESCE(prev_level, 0) <= {keep} * peak_before)"""
 
 
-def _gap_rule(kind: str, where: str, gap: int, min_before: int, lo: date, hi: date) -> str:
-    """Day ``gap`` after the last of a run of transactions matching ``where``, when none followed by then."""
+def _gap_rule(kind: str, where: str, gap: int, min_before: int, lo: date, hi: date, tx: str) -> str:
+    """Day ``gap`` after the last of a run of transactions matching ``where``, when none followed by then.
+
+    ``base`` is the number of days with such a transaction in the 100 days up to the last one,
+    counted for the hits only (a range-frame count over every customer-day is the slow way).
+    """
     return f"""
     WITH x AS (
-      SELECT customer_id, CAST(ts AS DATE) AS day, MAX(amount) AS amount FROM transactions
+      SELECT customer_id, CAST(ts AS DATE) AS day, MAX(amount) AS amount FROM {tx}
       WHERE {where} AND ts >= {_ts(lo - timedelta(days=gap + 101))} AND ts < {_ts(hi + timedelta(days=1))}
       GROUP BY customer_id, CAST(ts AS DATE)
     ), seq AS (
-      SELECT customer_id, day, amount,
-             LEAD(day) OVER (PARTITION BY customer_id ORDER BY day) AS next_day,
-             COUNT(*) OVER (PARTITION BY customer_id ORDER BY day
-                            RANGE BETWEEN INTERVAL 100 DAYS PRECEDING AND CURRENT ROW) AS n_recent
+      SELECT customer_id, day, amount, LEAD(day) OVER (PARTITION BY customer_id ORDER BY day) AS next_day
       FROM x
+    ), hit AS (
+      SELECT customer_id, day, amount FROM seq
+      WHERE day + {gap} BETWEEN {_d(lo)} AND {_d(hi)} AND (next_day IS NULL OR next_day > day + {gap})
+    ), n AS (
+      SELECT h.customer_id, h.day, h.amount, COUNT(*) AS n_recent
+      FROM hit h JOIN x ON x.customer_id = h.customer_id AND x.day BETWEEN h.day - 100 AND h.day
+      GROUP BY h.customer_id, h.day, h.amount
     )
     SELECT customer_id, day + {gap} AS day, '{kind}' AS kind, amount, CAST(n_recent AS DOUBLE) AS base,
            CAST(NULL AS VARCHAR) AS detail
-    FROM seq
-    WHERE n_recent >= {min_before} AND day + {gap} BETWEEN {_d(lo)} AND {_d(hi)}
-      AND (next_day IS NULL OR next_day > day + {gap})"""
+    FROM n WHERE n_recent >= {min_before}"""
 
 
-def _salary_stop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
-    return _gap_rule("salary_stop", "merchant_category = 'payroll_in'", p.salary_gap, p.salary_history, lo, hi)
+def _salary_stop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
+    return _gap_rule(
+        "salary_stop", "merchant_category = 'payroll_in'", p.salary_gap, p.salary_history, lo, hi, src["transactions"]
+    )
 
 
-def _dormancy_onset(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _dormancy_onset(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     # a salary arriving is not business the customer does (as features.last_active_ts)
-    return _gap_rule("dormancy_onset", "merchant_category <> 'payroll_in'", p.dormant_days, 1, lo, hi)
+    return _gap_rule(
+        "dormancy_onset", "merchant_category <> 'payroll_in'", p.dormant_days, 1, lo, hi, src["transactions"]
+    )
 
 
-def _maturity(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _maturity(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     k = p.maturity_days
     return f"""
     SELECT customer_id, CAST(maturity_date AS DATE) - {k} AS day, 'maturity' AS kind,
@@ -226,7 +236,7 @@ def _maturity(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams
       AND (close_date IS NULL OR CAST(close_date AS DATE) > CAST(maturity_date AS DATE) - {k})"""
 
 
-def _owner_left(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _owner_left(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     # the assets floor is applied with every event's assets, in detect
     return f"""
     SELECT c.customer_id, CAST(s.leave_date AS DATE) AS day, 'owner_left' AS kind,
@@ -235,7 +245,7 @@ def _owner_left(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
     WHERE s.leave_date >= {_ts(lo)} AND s.leave_date < {_ts(hi + timedelta(days=1))}"""
 
 
-def _third_party_surge(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _third_party_surge(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     b = p.surge_baseline
     # evaluated on days with a transfer; a week needs its whole baseline inside the data
     first = max(lo, start + timedelta(days=b + 7))
@@ -243,7 +253,7 @@ def _third_party_surge(p: EventParams, lo: date, hi: date, start: date, tiers: T
         return _empty()
     return f"""
     WITH tp AS (
-      SELECT customer_id, CAST(ts AS DATE) AS day, SUM(amount) AS amount FROM transactions
+      SELECT customer_id, CAST(ts AS DATE) AS day, SUM(amount) AS amount FROM {src["transactions"]}
       WHERE merchant_category = 'third_party_transfer' AND direction = 'out'
         AND ts >= {_ts(first - timedelta(days=b + 14))} AND ts < {_ts(hi + timedelta(days=1))}
       GROUP BY customer_id, CAST(ts AS DATE)
@@ -278,7 +288,7 @@ def _month_ends(lo: date, hi: date) -> list[date]:
     return ends
 
 
-def _tier_cross(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams) -> str:
+def _tier_cross(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     # the tier review of each month's last day: the trailing tier_window-day average against the one
     # of the month before (both windows inside the data), as branches re-tier customers monthly
     w = p.tier_window
@@ -293,7 +303,7 @@ def _tier_cross(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
     WITH r AS (SELECT * FROM (VALUES {pairs}) r(day, before)),
     d AS (SELECT day FROM r UNION SELECT before FROM r),
     b AS (SELECT customer_id, CAST(valid_from AS DATE) AS vf, CAST(valid_to AS DATE) AS vt, balance
-          FROM balances WHERE valid_to > {_ts(min(ends) - timedelta(days=w + 31))}
+          FROM {src["tier_balances"]} WHERE valid_to > {_ts(min(ends) - timedelta(days=w + 31))}
                           AND valid_from <= {_ts(max(ends))}),
     avg AS (
       SELECT b.customer_id, d.day,
@@ -333,9 +343,20 @@ _RULES = {
 
 
 def rule_sql(
-    rule: str, params: EventParams, lo: date, hi: date, *, start: date, tiers: TierParams | None = None
+    rule: str,
+    params: EventParams,
+    lo: date,
+    hi: date,
+    *,
+    start: date,
+    tiers: TierParams | None = None,
+    tables: dict[str, str] | None = None,
 ) -> str:
     """The SQL of one rule for the detection days ``[lo, hi]``; ``start`` is the first day of the data.
+
+    ``tables`` names the tables the rule reads in place of ``transactions`` and
+    ``balances`` (:func:`crmstudy.events.detect.detect` passes slices of them
+    holding every row the rules can use for those days).
 
     Examples
     --------
@@ -344,7 +365,10 @@ def rule_sql(
     >>> "leave_date" in sql
     True
     """
-    return _RULES[rule](params, lo, hi, start, tiers or TierParams())
+    src = {"transactions": "transactions", "balances": "balances", **(tables or {})}
+    src.setdefault("drop_balances", src["balances"])
+    src.setdefault("tier_balances", "balances")
+    return _RULES[rule](params, lo, hi, start, tiers or TierParams(), src)
 
 
 #: The rules written as SQL here (churn_risk comes from the lifecycle model, in detect).

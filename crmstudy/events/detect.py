@@ -18,6 +18,7 @@ from ..bank import Bank
 from ..errors import DataError, ParamsError
 from ..params import ReportParams
 from .catalogue import KINDS, SQL_RULES, assets_sql, rule_sql
+from .slices import make_slices
 
 __all__ = ["COLUMNS", "detect", "detect_day"]
 
@@ -58,6 +59,7 @@ def detect(
     *,
     params: ReportParams | None = None,
     branch: str | None = None,
+    sliced: bool = True,
 ) -> pd.DataFrame:
     """Every event detected on the days ``start`` to ``end`` (both included).
 
@@ -71,6 +73,10 @@ def detect(
         ``events`` (the rules' knobs) and ``tiers`` (the bars of tier crossings).
     branch : str, optional
         Only this branch's customers.
+    sliced : bool
+        Read first the rows the rules can use for these days (:mod:`.slices`); ``False`` runs
+        the rules on the whole tables (the same events, slower: the reference the slices are
+        checked against).
 
     Returns
     -------
@@ -90,25 +96,31 @@ def detect(
         raise ParamsError(f"events: 'end' ({hi}) must not be before 'start' ({lo})")
     first = bank.period.start
     p = params.events
-    union = " UNION ALL ".join(f"({rule_sql(r, p, lo, hi, start=first, tiers=params.tiers)})" for r in _rules(bank))
     one = timedelta(days=1)
     scope = "WHERE branch_id = '{}'".format(str(branch).replace("'", "''")) if branch else ""
-    sql = f"""
-    WITH ev AS ({union}),
-    a AS ({assets_sql("SELECT customer_id, day FROM ev")}),
-    c AS (SELECT customer_id, branch_id, owner_staff_id FROM customers {scope})
-    SELECT ev.day, ev.kind, ev.customer_id, c.branch_id, c.owner_staff_id,
-           s.leave_date IS NOT NULL AND CAST(s.leave_date AS DATE) <= ev.day AS owner_left,
-           ev.amount, ev.base, COALESCE(a.assets, 0.0) AS assets, ev.detail
-    FROM ev JOIN c ON c.customer_id = ev.customer_id
-    LEFT JOIN a ON a.customer_id = ev.customer_id AND a.day = ev.day
-    LEFT JOIN staff s ON s.staff_id = c.owner_staff_id
-    WHERE NOT (ev.kind = 'owner_left' AND COALESCE(a.assets, 0.0) < {p.owner_left_min})
-    """
+    # a cursor of its own: the slices are temporary tables of this detection
+    con = bank.con.cursor()
     try:
-        df = bank.con.execute(sql).df()
+        tables = make_slices(con, p, lo, hi) if sliced else {"transactions": "transactions", "balances": "balances"}
+        rules = [rule_sql(r, p, lo, hi, start=first, tiers=params.tiers, tables=tables) for r in _rules(bank)]
+        union = " UNION ALL ".join(f"({sql})" for sql in rules)
+        sql = f"""
+        WITH ev AS ({union}),
+        a AS ({assets_sql("SELECT customer_id, day FROM ev", tables["balances"])}),
+        c AS (SELECT customer_id, branch_id, owner_staff_id FROM customers {scope})
+        SELECT ev.day, ev.kind, ev.customer_id, c.branch_id, c.owner_staff_id,
+               s.leave_date IS NOT NULL AND CAST(s.leave_date AS DATE) <= ev.day AS owner_left,
+               ev.amount, ev.base, COALESCE(a.assets, 0.0) AS assets, ev.detail
+        FROM ev JOIN c ON c.customer_id = ev.customer_id
+        LEFT JOIN a ON a.customer_id = ev.customer_id AND a.day = ev.day
+        LEFT JOIN staff s ON s.staff_id = c.owner_staff_id
+        WHERE NOT (ev.kind = 'owner_left' AND COALESCE(a.assets, 0.0) < {p.owner_left_min})
+        """
+        df = con.execute(sql).df()
     except Exception as err:  # duckdb's errors name the table or column; one line for the user
         raise DataError(f"{bank.root}: event detection failed: {str(err).splitlines()[0]}") from err
+    finally:
+        con.close()
     df = _with_churn_risk(bank, df, lo, hi, params, branch)
     return _finish(df, lo - one)
 
@@ -195,6 +207,7 @@ def _finish(df: pd.DataFrame, _before: date) -> pd.DataFrame:
     for c in ("amount", "base", "assets"):
         df[c] = df[c].astype("float64")
     df["detail"] = df["detail"].astype("string")
-    df = df.drop_duplicates("event_id")
+    # one event per day, kind and customer (two products maturing the same day): the first product id
+    df = df.sort_values(["event_id", "detail"], na_position="last", kind="stable").drop_duplicates("event_id")
     df = df.sort_values(["day", "priority", "assets", "customer_id", "kind"], ascending=[True, True, False, True, True])
     return df[COLUMNS].reset_index(drop=True)

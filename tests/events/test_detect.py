@@ -120,3 +120,16 @@ def test_churn_risk_events_need_the_churn_model_to_beat_its_baseline_so_a_null_b
     on = load(extra={"events": {"churn_risk": True}})
     ev = detect(tiny_null_bank, "2025-10-01", "2025-10-07", params=on)
     assert "churn_risk" not in set(ev["kind"])
+
+
+@pytest.mark.parametrize(
+    "lo, hi",
+    [("2025-06-17", "2025-06-17"), ("2025-06-30", "2025-06-30"), ("2025-09-01", "2025-10-15"), ("2025-01-01", None)],
+)
+def test_the_rules_on_their_slices_give_the_events_of_the_whole_tables(tiny_bank, lo, hi):
+    """The slices (a few rows a day) hold every row a rule can use: the same events, to the last column."""
+    bank = Bank.open(tiny_bank)
+    sliced = detect(bank, lo, hi)
+    whole = detect(bank, lo, hi, sliced=False)
+    assert len(whole) > 0
+    pd.testing.assert_frame_equal(sliced, whole)
