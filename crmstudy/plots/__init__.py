@@ -12,7 +12,8 @@ One module per family of charts, every name importable from ``crmstudy.plots``:
 * :mod:`~crmstudy.plots.tiers` — tiers, RM workload, the asset histogram with tier bars;
 * :mod:`~crmstudy.plots.association` — the group × product residual heat map
   (:mod:`crmstudy.association`);
-* :mod:`~crmstudy.plots.profit` — the whale curve (:mod:`crmstudy.profit`).
+* :mod:`~crmstudy.plots.profit` — the whale curve (:mod:`crmstudy.profit`);
+* :mod:`~crmstudy.plots.trend` — a branch month by month (:mod:`crmstudy.reports.trends`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .concentration import long_tail_plot, lorenz_plot
 from .core import PALETTE, cny, money_formatter
 from .profit import whale_plot
 from .tiers import asset_histogram, tier_plot, workload_plot
+from .trend import trend_plot
 
 __all__ = [
     "MARKS",
@@ -35,6 +37,7 @@ __all__ = [
     "residual_heatmap",
     "significance_mark",
     "tier_plot",
+    "trend_plot",
     "whale_plot",
     "workload_plot",
 ]

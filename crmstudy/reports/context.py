@@ -84,6 +84,8 @@ class BranchContext:
     scores_path: str | None = None
     engine: str = "unknown"
     population: dict = field(default_factory=dict)
+    standing: dict | None = None
+    previous: dict | None = None
 
     @property
     def lang(self) -> str:
@@ -134,6 +136,39 @@ class BranchContext:
     def headline(self) -> dict:
         """The branch's headline figures (also shown on the index page)."""
         return headline(self)
+
+    @functools.cached_property
+    def monthly(self) -> pd.DataFrame:
+        """The branch's month-end customers, assets and dormancy (:func:`.trends.monthly_lines`).
+
+        From the run's shared step when it computed them (``standing["monthly"]``), else read here.
+        """
+        from .trends import monthly_lines
+
+        if self.standing and "monthly" in self.standing:
+            df = pd.DataFrame(self.standing["monthly"])
+            if len(df):
+                df["month_end"] = pd.to_datetime(df["month_end"]).dt.date
+                for c in ("dormant", "dormant_share"):
+                    df[c] = pd.to_numeric(df[c], errors="coerce")
+            return df
+        return monthly_lines(self.bank, self.period, branch=self.branch_id)
+
+    @functools.cached_property
+    def ranks(self) -> dict:
+        """Where the branch stands among the bank's branches on the headline figures (:func:`.trends.ranks`).
+
+        From the run's shared step (``standing["ranks"]``), else from the whole bank's features read here.
+        """
+        from .trends import branch_figures, ranks
+
+        if self.standing and "ranks" in self.standing:
+            return dict(self.standing["ranks"])
+        every = customer_features(self.bank, self.period)
+        return ranks(
+            branch_figures(every, self.period, dormancy_known=self.population.get("dormancy_known", True)),
+            self.branch_id,
+        )
 
 
 def branch_ids(data) -> list[str]:
@@ -254,6 +289,8 @@ def load_context(
     fingerprint: str | None = None,
     scores_path: str | None = None,
     engine: str = "unknown",
+    standing: dict | None = None,
+    previous: dict | None = None,
 ) -> BranchContext:
     """Compute the branch's customer features and what the bank comparison needs.
 
@@ -274,6 +311,11 @@ def load_context(
         bank's files once per branch would be wasteful).
     scores_path, engine
         Kept on the context for the prospects and provenance sections.
+    standing : dict, optional
+        From the run's shared step: the branch's month-end lines (``monthly``) and its ``ranks``
+        among the bank's branches (:mod:`.trends`); computed here when not given.
+    previous : dict, optional
+        The branch's last published report (:func:`.trends.previous_report`); ``{}`` or None: none.
     """
     if not isinstance(params, ReportParams):
         params = ReportParams.model_validate(params or {})
@@ -310,6 +352,8 @@ def load_context(
         scores_path=scores_path or None,
         engine=engine,
         population=population,
+        standing=standing or None,
+        previous=previous or {},
     )
 
 

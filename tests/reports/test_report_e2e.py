@@ -182,3 +182,35 @@ def test_features_are_computed_once_per_run_and_not_left_behind(one_branch_run):
     work = out / "runs" / "test" / "_work"
     assert not list(work.glob("features_*.parquet")), "unmasked features removed"
     assert not list(work.glob("footprint_*")), "unmasked scores removed"
+
+
+def test_the_next_report_reads_the_last_published_one_and_the_run_ranks_every_branch(one_branch_run, tmp_path):
+    import shutil
+
+    bank, out, _ = one_branch_run
+    copy = tmp_path / "reports"
+    shutil.copytree(out, copy, symlinks=True)  # latest/ is a link into snapshots/: kept as one
+    first = json.loads((copy / "latest" / "B002.findings.json").read_text())["sections"]["trend"]["evidence"]
+    made = json.loads((copy / "latest" / "manifest.json").read_text())["branches"]["B002"]["made_at"]
+    assert first["previous_report"] is None  # the first run had nothing before it
+    html = (copy / "latest" / "B002.html").read_text()
+    assert "first report" in html
+    ctx = load_context(bank, "B002", {})
+    assert first["ranks"] == ctx.ranks  # the shared step's ranks are the branch's own reading of the bank
+    again = run_reports(
+        bank,
+        copy,
+        branches="B002",
+        workers=1,
+        engine="builtin",
+        run_id="again",
+        force=True,
+        params_file=ROOT / "params" / "defaults.yaml",
+        progress=False,
+    )
+    assert [r.status for r in again.results] == ["ok"], again.table()
+    second = json.loads((copy / "latest" / "B002.findings.json").read_text())["sections"]["trend"]["evidence"]
+    assert second["previous_report"] == made
+    assert second["changes"] == {"total_ada": 0.0, "customers": 0, "dormant_share": 0.0}  # same bank, same figures
+    html = (copy / "latest" / "B002.html").read_text()
+    assert "the headline figures have not changed" in html and "first report" not in html

@@ -15,7 +15,7 @@ from .manifest import read_manifest
 from .plan import DEFAULT_NOTEBOOK, check_run_options, on_disk, plan_jobs, plan_run
 from .publish import prune_runs, publish_run
 from .results import RunSummary
-from .shared import attach_shared, remove_leftovers, remove_unmasked
+from .shared import attach_previous, attach_shared, remove_leftovers, remove_unmasked
 
 
 def run_reports(
@@ -153,6 +153,7 @@ def _run(
     results, jobs = plan_jobs(plan, run_dir, previous_dir or latest, previous, force=force)
     t_shared = time.perf_counter()
     attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
+    attach_previous(jobs, previous_dir)  # read before publishing: "since the last report"
     shared_seconds = time.perf_counter() - t_shared
     done: dict = {}
     try:

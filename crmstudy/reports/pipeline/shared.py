@@ -19,6 +19,7 @@ from pathlib import Path
 from ...atomic import write_text_atomic
 from ...bank import Bank
 from ...errors import CrmStudyError, DataError
+from ...period import Period
 from ..context import branch_period
 
 #: Customers above which a run's shared work (features, scorecards) runs in a child process.
@@ -55,12 +56,46 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
             features, scores = shared_slices(
                 bank, str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events
             )
+        standing = branch_standing(bank, Period.of(start, end), features)
         for job in group:
             job["features_path"] = features
+            job["standing"] = standing.get(job["branch_id"], {})
             if job["branch_id"] in scores:
                 job["scores_path"] = scores[job["branch_id"]]
     for job in jobs:
         job["data_fingerprint"] = fingerprint
+
+
+def branch_standing(bank: Bank, period: Period, features_path: str) -> dict[str, dict]:
+    """Every branch's month-end lines and its ranks among the branches, once for the run (:mod:`..trends`).
+
+    Counts and sums per branch only: a job gets its own branch's lines and where it stands, never
+    another branch's figures, and never a customer.
+    """
+    import pandas as pd
+
+    from ..trends import branch_figures, monthly_lines, ranks
+
+    cols = ["branch_id", "ada", "peak_assets", "end_assets", "open_date", "close_date", "dormant"]
+    features = pd.read_parquet(features_path, columns=cols)
+    figures = branch_figures(features, period, dormancy_known=bank.available("transactions"))
+    del features
+    lines = monthly_lines(bank, period)
+    lines["month_end"] = [d.isoformat() for d in lines["month_end"]]
+    lines = lines.astype(object).where(lines.notna(), None)  # JSON (and papermill) take None, not NA
+    out = {}
+    for b in bank.branch_ids:
+        own = lines[lines["branch_id"] == b].drop(columns="branch_id")
+        out[b] = {"monthly": own.to_dict("records"), "ranks": ranks(figures, b)}
+    return out
+
+
+def attach_previous(jobs: list[dict], previous_dir: Path | None) -> None:
+    """Give each job what its branch's last published report said (:func:`..trends.previous_report`), or ``{}``."""
+    from ..trends import previous_report
+
+    for job in jobs:
+        job["previous_report"] = previous_report(previous_dir, job["branch_id"])
 
 
 def remove_leftovers(out_dir: Path) -> None:

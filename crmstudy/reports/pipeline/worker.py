@@ -106,7 +106,11 @@ def run_job(job: dict) -> dict:
                     "render_engine": job["engine"],
                     "headline_path": str(headline_path),
                     "findings_path": str(findings_path),
-                    **{k: job[k] for k in ("features_path", "data_fingerprint", "scores_path") if job.get(k)},
+                    **{
+                        k: job[k]
+                        for k in ("features_path", "data_fingerprint", "scores_path", "standing", "previous_report")
+                        if job.get(k)
+                    },
                 },
                 progress_bar=False,
                 log_output=True,

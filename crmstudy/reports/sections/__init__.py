@@ -37,6 +37,7 @@ from . import (
     retention,
     this_week,
     tiers,
+    trend,
     upgrades,
     workload,
 )
@@ -49,6 +50,7 @@ SECTIONS: list[ModuleType] = [
     actions,  # reads other sections' summaries (READS_SECTIONS): built after them, shown here
     this_week,  # the customer events due now: the report's first heading, under the frame and the action box
     headline,
+    trend,  # item 5 of issue 17: month by month, since the last report, rank among branches
     concentration,
     tiers,
     ownership,

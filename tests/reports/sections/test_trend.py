@@ -1,0 +1,99 @@
+"""The context section: month-end lines, the change since the last report, the rank among branches."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crmstudy import i18n
+from crmstudy.reports.context import load_context
+from crmstudy.reports.sections import trend
+
+
+@pytest.fixture(scope="module")
+def contexts(tiny_bank):
+    return {lang: load_context(tiny_bank, "B002", {"language": lang}) for lang in ("en", "zh")}
+
+
+def test_the_reading_states_the_first_and_last_month_ends_from_the_lines(contexts):
+    ctx = contexts["en"]
+    s = trend.build(ctx)
+    m = ctx.monthly
+    first, last = m.iloc[0], m.iloc[-1]
+    assert len(s.figures) == 1 and s.summary["months"] == len(m) == 12
+    reading = s.sentences[0]
+    assert reading.startswith(
+        f"From Jan 31, 2025 to Dec 31, 2025, month-end assets went from {i18n.money(first.assets)}"
+    )
+    assert f"customers from {first.customers} to {last.customers} (+{last.customers - first.customers}" in reading
+    dormant = m[m["dormant_share"].notna()]
+    assert f"{i18n.percent(dormant.iloc[0].dormant_share)} on Jun 30, 2025" in reading  # the first full look-back
+
+
+def test_without_a_previous_report_it_says_this_is_the_first(contexts):
+    s = trend.build(contexts["en"])
+    assert s.sentences[1] == "This is the branch's first report, so there is no earlier one to compare with."
+    assert s.summary["previous_report"] is None and s.summary["changes"] is None
+
+
+def test_the_change_since_the_last_report_is_signed_and_relative(tiny_bank):
+    before = {"customers": 200, "total_ada": 1.0e7, "dormant_share": 0.20}
+    prev = {"made_at": "2026-11-30T08:00:00Z", "period_start": "2025-01-01", "period_end": "2025-11-30"}
+    ctx = load_context(tiny_bank, "B002", previous={**prev, "headline": before})
+    h = ctx.headline
+    s = trend.build(ctx)
+    text = s.sentences[1]
+    assert text.startswith("Since the last report (made Nov 30, 2026, for Jan 1, 2025 to Nov 30, 2025): ")
+    dc = h["customers"] - 200
+    assert f"customers +{dc}, +{i18n.percent(dc / 200)}" in text
+    assert f"average daily assets +{i18n.money(h['total_ada'] - 1.0e7)}" in text
+    points = (h["dormant_share"] - 0.20) * 100
+    sign = "+" if points > 0 else "-"
+    assert f"dormant share {sign}{abs(points):.1f} percentage points" in text
+    assert s.summary["changes"]["customers"] == dc
+
+
+def test_the_same_figures_as_last_time_say_nothing_changed(tiny_bank):
+    ctx = load_context(tiny_bank, "B002")
+    same = {k: ctx.headline[k] for k in ("customers", "total_ada", "dormant_share")}
+    ctx.previous = {"made_at": "2026-11-30T08:00:00Z", "period_start": "2025-01-01", "period_end": "2025-12-31"}
+    ctx.previous["headline"] = same
+    assert "the headline figures have not changed" in trend.build(ctx).sentences[1]
+
+
+def test_the_rank_sentence_follows_the_ranks_given_by_the_run(tiny_bank):
+    standing = {"ranks": {"of": 8, "total_ada": 3, "customers": 1, "dormant_share": 22}}
+    ctx = load_context(tiny_bank, "B002", standing=standing)
+    assert trend.build(ctx).sentences[-1] == (
+        "Among the bank's 8 branches this branch is 3rd by average daily assets, 1st by customers and 22nd by "
+        "dormant share (1st is the most)."
+    )
+    alone = load_context(tiny_bank, "B002", standing={"ranks": {"of": 1, "total_ada": 1, "customers": 1}})
+    assert trend.build(alone).sentences[-1] == "The bank has one branch, so there is no ranking among branches."
+
+
+def test_the_tiny_banks_ranks_are_those_of_every_branchs_own_headline(contexts, tiny_bank):
+    r = contexts["en"].ranks
+    mine = contexts["en"].headline
+    others = [load_context(tiny_bank, b).headline for b in ("B001", "B003")]
+    assert r["of"] == 3
+    for k in ("total_ada", "customers", "dormant_share"):
+        assert r[k] == 1 + sum(o[k] > mine[k] for o in others), k
+
+
+def test_chinese_reads_as_chinese_with_no_english_left(contexts):
+    s = trend.build(contexts["zh"])
+    assert s.title == "逐月走势与全行排名" and len(s.sentences) == 3
+    for sentence in s.sentences:
+        assert not re.search(r"[A-Za-z]{3,}", sentence), sentence  # no English word (CNY would be 元)
+    assert s.sentences[1] == "这是本网点的第一份报告，没有更早的报告可比。"
+    assert "在全行3家网点中" in s.sentences[2]
+
+
+def test_the_null_bank_builds_and_shows_only_its_own_branch(tiny_null_bank):
+    ctx = load_context(tiny_null_bank, "B001")
+    s = trend.build(ctx)
+    assert len(s.sentences) == 3 and s.summary["ranks"]["of"] == 3
+    assert set(ctx.monthly.columns) >= {"month_end", "customers", "assets", "dormant"}
+    assert "branch_id" not in ctx.monthly.columns or set(ctx.monthly["branch_id"]) == {"B001"}
