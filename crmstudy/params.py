@@ -141,7 +141,20 @@ class AssociationParams(_Strict):
         ["ada", "age"], note="cells compared with customers of like wealth and age (CMH); [] for unadjusted"
     )
     top_n: int = _knob(20, unit="customers", ge=1, note="in the cross-sell list")
-    seed: int = _knob(0, note="look-alike groups and the hidden-product check")
+    seed: int = _knob(0, note="the propensity models' sample and the hold-out's bootstrap")
+    horizon_months: int = _knob(
+        4, unit="months", ge=1, le=6, note="take-up horizon: the chance of opening a product within this many months"
+    )
+    fit_customers: int = _knob(
+        60_000, unit="customers", ge=1_000, note="the propensity models learn from at most this many (a seeded sample)"
+    )
+    not_offered: dict[Literal["key", "sub_key", "general", "potential", "mass"], list[str]] = _knob(
+        {
+            "key": ["MOBILE_BANKING", "ONLINE_BANKING", "UTILITY_PAY", "PAYROLL", "POS_MERCHANT"],
+            "sub_key": ["UTILITY_PAY", "POS_MERCHANT"],
+        },
+        note="eligibility by tier: product ids never offered to that tier (self-service products are not an RM's call)",
+    )
 
 
 class EventParams(_Strict):

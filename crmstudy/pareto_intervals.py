@@ -22,6 +22,11 @@ Methods (``method=``):
 ``"studentized"``, ``"studentized_logit"``
     Bootstrap-t: each resample's Gini standardised by its own
     influence-function standard error, on the Gini or the logit scale.
+``"semiparametric"``
+    Bootstrap-t on the semi-parametric law of :mod:`crmstudy.pareto_tail`
+    (the top ~sqrt(n) values replaced by a fitted Pareto tail, Davidson and
+    Flachaire 2007), centred on that law's Gini.  With frequency weights, or
+    too few rows for a tail, it is the plain ``"studentized"`` interval.
 
 ``benchmarks/gini_coverage.py`` measures their coverage; the default
 (:data:`DEFAULT_METHOD`) is the one that kept it best.
@@ -36,6 +41,7 @@ import numpy as np
 from scipy import special, stats
 
 from .errors import DataError
+from .pareto_tail import hill, semiparametric_gini, semiparametric_resamples, tail_size
 from .results import Result
 from .stats import bootstrap_counts
 
@@ -48,14 +54,22 @@ __all__ = [
     "gini_se",
 ]
 
-IntervalMethod = Literal["percentile", "bca", "normal", "logit", "studentized", "studentized_logit"]
+IntervalMethod = Literal["percentile", "bca", "normal", "logit", "studentized", "studentized_logit", "semiparametric"]
 
 #: Every interval method of :func:`crmstudy.pareto.gini`.
-METHODS: tuple[str, ...] = ("percentile", "bca", "normal", "logit", "studentized", "studentized_logit")
+METHODS: tuple[str, ...] = (
+    "percentile",
+    "bca",
+    "normal",
+    "logit",
+    "studentized",
+    "studentized_logit",
+    "semiparametric",
+)
 #: The default, chosen by measured coverage (benchmarks/README.md, "Gini intervals").
 DEFAULT_METHOD = "studentized"
 
-_BOOTSTRAP = frozenset(("percentile", "bca", "studentized", "studentized_logit"))
+_BOOTSTRAP = frozenset(("percentile", "bca", "studentized", "studentized_logit", "semiparametric"))
 
 
 def check_interval_method(method: str, *, caller: str) -> str:
@@ -192,6 +206,27 @@ def _bootstrap(x, w, *, n_boot: int, seed, studentize: bool) -> tuple[np.ndarray
     return boot, ses
 
 
+def _semiparametric_t(x, estimate, se, alphas, *, n_boot: int, seed) -> tuple[float, float] | None:
+    """Bootstrap-t interval on the semi-parametric (Pareto-tail) law; None when the sample is too small."""
+    k = tail_size(x.size)
+    if k == 0 or x[-k - 1] <= 0:
+        return None
+    t = np.empty(n_boot)
+    centre = None
+    for start, values, weights in semiparametric_resamples(x, k, n_boot, seed=seed):
+        if centre is None:
+            centre = semiparametric_gini(x[: x.size - k], x.size, *hill(x, k))
+        g, infl = _influence(values, weights)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = np.sqrt((weights * infl**2).sum(axis=1)) / weights.sum(axis=1)
+            t[start : start + len(g)] = (g - centre) / s
+    t = t[np.isfinite(t)]
+    if t.size == 0:
+        return None
+    q = np.quantile(t, alphas[::-1])
+    return tuple(estimate - q * se)
+
+
 def _logit(g):
     with np.errstate(divide="ignore", invalid="ignore"):
         return special.logit(g)
@@ -248,14 +283,20 @@ def gini_intervals(
     if se == 0:  # all values equal (or one row): nothing varies
         return {m: (estimate, estimate) for m in methods}
     out: dict[str, tuple[float, float]] = {}
+    semi = None
+    if "semiparametric" in methods and w is None:
+        semi = _semiparametric_t(x, estimate, se, alphas, n_boot=n_boot, seed=seed)
+    plain = {m for m in methods if m != "semiparametric" or semi is None}
     boot = ses = None
-    if _BOOTSTRAP.intersection(methods):
-        studentize = any(m.startswith("studentized") for m in methods)
+    if _BOOTSTRAP.intersection(plain):
+        studentize = any(m.startswith("studentized") or m == "semiparametric" for m in plain)
         boot, ses = _bootstrap(x, w, n_boot=n_boot, seed=seed, studentize=studentize)
     z = stats.norm.ppf(alphas[1])
     nan = (float("nan"), float("nan"))
     for m in methods:
-        if m == "normal":
+        if m == "semiparametric" and semi is not None:
+            bounds = semi
+        elif m == "normal":
             bounds = (estimate - z * se, estimate + z * se)
         elif m == "logit":
             half = z * se / (estimate * (1.0 - estimate)) if 0 < estimate < 1 else np.nan
@@ -266,7 +307,7 @@ def gini_intervals(
             bounds = tuple(np.nanquantile(boot, alphas))
         elif m == "bca":
             bounds = tuple(_bca(boot[np.isfinite(boot)], estimate, gini_jackknife(x, w), alphas))
-        elif m == "studentized":
+        elif m in ("studentized", "semiparametric"):
             t = (boot - estimate) / ses
             q = np.nanquantile(t[np.isfinite(t)], alphas[::-1])
             bounds = tuple(estimate - q * se)

@@ -39,6 +39,10 @@ name below is importable from ``crmstudy.association`` itself):
   :func:`next_best_products`, :func:`evaluate_next_best`: KMeans look-alikes,
   next-best-product ranking, and its hidden-product evaluation against a
   popularity baseline.
+* :mod:`~crmstudy.association.propensity` — :class:`PropensityModel`,
+  :func:`evaluate_propensity`, :func:`bank_judgement`: per-product take-up
+  within a horizon (logistic, scikit-learn), judged on a time hold-out against
+  popularity and popularity within group and tenure; what the report offers.
 
 The charts (:func:`crmstudy.plots.residual_heatmap`) are in :mod:`crmstudy.plots`.
 
@@ -80,6 +84,14 @@ from .next_best import (
     paired_bootstrap_interval,
 )
 from .pairs import association_rules, product_pairs
+from .propensity import (
+    PropensityEvaluation,
+    PropensityModel,
+    bank_judgement,
+    deployed_model,
+    evaluate_propensity,
+    take_up_data,
+)
 
 __all__ = [
     "MIN_EXPECTED",
@@ -91,7 +103,13 @@ __all__ = [
     "GroupProductAssociation",
     "Method",
     "NextBestEvaluation",
+    "PropensityEvaluation",
+    "PropensityModel",
     "SimilarCustomers",
+    "bank_judgement",
+    "deployed_model",
+    "evaluate_propensity",
+    "take_up_data",
     "adjust_pvalues",
     "adjusted_residuals",
     "adjusted_residuals_2col",

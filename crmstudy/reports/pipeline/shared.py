@@ -62,6 +62,13 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
             job["standing"] = standing.get(job["branch_id"], {})
             if job["branch_id"] in scores:
                 job["scores_path"] = scores[job["branch_id"]]
+        if scores:  # the cross-sell models, once per run: each branch reads them beside its scores
+            from ..sections._offers import judge_for_run
+
+            for knobs in {
+                params[j["branch_id"]].association.model_dump_json(): params[j["branch_id"]].association for j in group
+            }.values():
+                judge_for_run(bank, end, knobs, run_dir / "_work")
     for job in jobs:
         job["data_fingerprint"] = fingerprint
 

@@ -7,36 +7,14 @@ for this branch alone; the knobs are ``ctx.params.association``.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ... import i18n
-from ...association import (
-    GroupProductAssociation,
-    NextBestEvaluation,
-    SimilarCustomers,
-    evaluate_next_best,
-    group_product_association,
-    read_holding_matrix,
-)
+from ...association import GroupProductAssociation, group_product_association, read_holding_matrix
 from ...bank import Bank
 from ...plots import most_different_plot
-from ...privacy import mask_customers
-from ...tiers import assign_tiers
 from ..context import BranchContext
+from . import _offers
 from .base import Section
-
-#: Customers per look-alike group: about this many members each, at most 12 groups.
-_CUSTOMERS_PER_CLUSTER = 200
-#: Columns of the cross-sell list and their messages ``association.cross_sell.<key>``.
-_CROSS_SELL_COLUMNS = {
-    "customer_id": "customer",
-    "masked_name": "name",
-    "tier": "tier",
-    "owner_staff_id": "owner",
-    1: "offer_1",
-    2: "offer_2",
-    3: "offer_3",
-}
 
 
 def REQUIRES(ctx) -> tuple[str, ...]:
@@ -117,67 +95,6 @@ def _reading(
     )
 
 
-def _evaluation_reading(evaluation: NextBestEvaluation, lang: str = "en") -> str:
-    """The hidden-product check in words: the list beats popularity only when the gain's interval excludes 0."""
-    if evaluation.beats_baseline:
-        key = "association.evaluation.better"
-    elif evaluation.loses_to_baseline:
-        key = "association.evaluation.worse"
-    else:
-        key = "association.evaluation.same"
-    points = lambda x: i18n.number(100 * x, lang, digits=1)  # noqa: E731
-    return i18n.t(
-        key,
-        lang,
-        n_test=i18n.integer(evaluation.n_test, lang),
-        recall=i18n.percent(evaluation.recall_at_k, lang, digits=0),
-        baseline=i18n.percent(evaluation.baseline_recall_at_k, lang, digits=0),
-        gain=points(evaluation.recall_difference),
-        low=points(evaluation.gain_low),
-        high=points(evaluation.gain_high),
-        level=i18n.percent(evaluation.ci, lang, digits=0),
-    )
-
-
-def cross_sell_list(
-    features: pd.DataFrame,
-    holding: pd.DataFrame,
-    model: SimilarCustomers,
-    *,
-    thresholds,
-    names: dict[str, str],
-    top_n: int = 20,
-    lang: str = "en",
-    tiers: pd.Series | None = None,
-    recs: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The branch's cross-sell list: highest tiers first, then the surest first offer; ids masked.
-
-    Column labels, tier names and offers are in ``lang``; ``names`` are the product names to show;
-    ``tiers`` the customers' tiers when the caller has them (else assigned from ``thresholds``);
-    ``recs`` the model's top-3 recommendations when the caller has them (else computed here).
-    """
-    recs = model.recommend(features, holding, top_n=3) if recs is None else recs
-    wide = recs.assign(
-        offer=[
-            i18n.t(
-                "association.cross_sell.offer", lang, product=names.get(p, p), take_up=i18n.percent(t, lang, digits=0)
-            )
-            for p, t in zip(recs["product_id"], recs["expected_take_up"])
-        ]
-    )
-    offers = wide.pivot(index="customer_id", columns="rank", values="offer")
-    first = recs[recs["rank"] == 1].set_index("customer_id")["expected_take_up"].rename("first_take_up")
-    f = features.assign(tier=assign_tiers(features, thresholds) if tiers is None else tiers).set_index("customer_id")
-    cols = [c for c in ("masked_name", "tier", "owner_staff_id") if c in f]
-    out = f[cols].join(first, how="inner").join(offers, how="left")
-    out = out.sort_values(["tier", "first_take_up"], ascending=[True, False]).head(top_n)
-    out = out.drop(columns="first_take_up").reset_index()
-    out["tier"] = [i18n.t(f"tier.{t}", lang) for t in out["tier"].astype(str)]
-    out = mask_customers(out)
-    return out.rename(columns={c: i18n.t(f"association.cross_sell.{k}", lang) for c, k in _CROSS_SELL_COLUMNS.items()})
-
-
 def build(ctx: BranchContext) -> Section:
     """Heatmap of group × product residuals with a reading, then the branch's cross-sell list.
 
@@ -185,26 +102,27 @@ def build(ctx: BranchContext) -> Section:
     ``ctx.params.language``; product names in Chinese from ``products.product_name_zh``.
     The knobs are ``ctx.params.association``: ``by`` (grouping shown), ``alpha`` and
     ``correction`` (:func:`crmstudy.association.group_product_association`), ``top_n``
-    (customers in the cross-sell list), ``seed`` (look-alike groups and the hidden-product check).
+    (customers in the cross-sell list), ``horizon_months``, ``not_offered`` (by tier),
+    ``fit_customers`` and ``seed`` (:mod:`._offers`).
 
-    The list is said to beat offering everyone the most popular products only when the
-    95% paired-bootstrap interval of the recall gain lies above 0
-    (:attr:`~crmstudy.association.NextBestEvaluation.beats_baseline`); otherwise the
-    reading says it does not (or that popularity does better) and the list's caption
-    labels it as not shown to beat popularity.  ``summary``: the cells and recalls as
-    before, ``gain``, ``gain_low``, ``gain_high``, ``beats_baseline``, ``status``
-    (finding: the list beats popularity; no_finding: it does not; not_applicable: too few
-    customers to check), ``total`` (customers with an offer) and ``listed``.
+    The list offers the propensity model's products, with the chance of opening each within the
+    horizon, only when the bank's time hold-out puts the paired 95% interval of its hit-rate gain
+    over popularity within group and tenure above 0
+    (:attr:`~crmstudy.association.PropensityEvaluation.beats_baseline`); otherwise it offers that
+    baseline and the caption and the reading say so.  ``summary``: the cells, ``offered_by``
+    (model | baseline), the hit rates, ``gain``, ``gain_low``, ``gain_high``, ``beats_baseline``,
+    ``status`` (finding: the model beats the baseline; no_finding: it does not; not_applicable:
+    too few openings to check), ``total`` (customers with an offer) and ``listed``.
 
     Returns
     -------
     Section
         ``data``: ``association`` (:class:`~crmstudy.association.GroupProductAssociation`),
-        ``cross_sell`` (the list as shown, masked) and ``evaluation``
-        (:class:`~crmstudy.association.NextBestEvaluation`, or None for too few customers).
+        ``cross_sell`` (the list as shown, masked), ``offers`` (every offer, unmasked) and
+        ``evaluation`` (:class:`~crmstudy.association.PropensityEvaluation`, or None).
     """
     lang, knobs = ctx.lang, ctx.params.association
-    by, alpha, seed = knobs.by, knobs.alpha, knobs.seed
+    by, alpha = knobs.by, knobs.alpha
     holding = read_holding_matrix(ctx.bank, as_of=ctx.period.end, branch=ctx.branch_id)
     names = _product_names(ctx.bank, lang)
     assoc = group_product_association(
@@ -218,41 +136,33 @@ def build(ctx: BranchContext) -> Section:
     s.figure(ax.figure, alt=i18n.t("association.alt", lang, grouping=_grouping_name(by, lang)))
     s.say(_reading(assoc, names, lang, groups=groups))
 
-    n = int(ctx.features["customer_id"].isin(holding.index).sum())
-    k = max(2, min(12, n // _CUSTOMERS_PER_CLUSTER))
-    model = SimilarCustomers(n_clusters=k, seed=seed).fit(ctx.features, holding)
-    recs = model.recommend(ctx.features, holding, top_n=3)
-    total = int(recs["customer_id"].isin(ctx.features["customer_id"]).groupby(recs["customer_id"]).any().sum())
-    shown = cross_sell_list(
-        ctx.features,
-        holding,
-        model,
-        thresholds=ctx.thresholds,
-        names=names,
-        top_n=knobs.top_n,
-        lang=lang,
-        tiers=ctx.tiers,
-        recs=recs,
-    )
-    evaluation = evaluate_next_best(ctx.features, holding, n_clusters=k, seed=seed) if n >= 10 * k else None
-    beats = evaluation is not None and evaluation.beats_baseline
+    judged = _offers.branch_offers(ctx)
+    evaluation, offers, used = judged["evaluation"], judged["offers"], judged["model_used"]
+    total = int(offers["customer_id"].nunique())
+    months = knobs.horizon_months
+    shown = _offers.cross_sell_list(ctx, offers, names, top_n=knobs.top_n, lang=lang)
     s.heading(i18n.t("association.cross_sell.heading", lang), level=3)
-    caption = "association.cross_sell.caption" if beats else "association.cross_sell.caption_unproven"
-    s.table(shown, caption=i18n.t(caption, lang, n=i18n.integer(len(shown), lang), total=i18n.integer(total, lang)))
-    if evaluation is not None:
-        s.say(_evaluation_reading(evaluation, lang))
-    s.data = {"association": assoc, "cross_sell": shown, "evaluation": evaluation}
+    caption = "offers.caption_model" if used else "offers.caption_baseline"
+    n_shown, n_total = i18n.integer(len(shown), lang), i18n.integer(total, lang)
+    s.table(shown, caption=i18n.t(caption, lang, n=n_shown, total=n_total, months=i18n.integer(months, lang)))
+    s.say(_offers.reading(evaluation, months, lang))
+    s.data = {"association": assoc, "cross_sell": shown, "evaluation": evaluation, "offers": offers}
+    ev = evaluation
     s.summary = {
         "significant_cells": int(assoc.cells["significant"].sum()),
         "cells": int(len(assoc.cells)),
         "cross_sell": int(len(shown)),
-        "recall_at_k": None if evaluation is None else float(evaluation.recall_at_k),
-        "baseline_recall_at_k": None if evaluation is None else float(evaluation.baseline_recall_at_k),
-        "gain": None if evaluation is None else float(evaluation.recall_difference),
-        "gain_low": None if evaluation is None else float(evaluation.gain_low),
-        "gain_high": None if evaluation is None else float(evaluation.gain_high),
-        "beats_baseline": bool(beats),
-        "status": "not_applicable" if evaluation is None else ("finding" if beats else "no_finding"),
+        "offered_by": "model" if used else "baseline",
+        "horizon_months": int(months),
+        "hit_model": None if ev is None else float(ev.hit_model),
+        "hit_baseline": None if ev is None else float(ev.hit_group),
+        "hit_popularity": None if ev is None else float(ev.hit_popularity),
+        "baseline": "popularity within group and tenure",
+        "gain": None if ev is None else float(ev.gain),
+        "gain_low": None if ev is None else float(ev.gain_low),
+        "gain_high": None if ev is None else float(ev.gain_high),
+        "beats_baseline": bool(used),
+        "status": "not_applicable" if ev is None else ("finding" if used else "no_finding"),
         "total": total,
         "listed": int(len(shown)),
     }

@@ -10,7 +10,7 @@ import pytest
 
 from crmstudy import association as A
 from crmstudy.reports.context import load_context
-from crmstudy.reports.sections import association
+from crmstudy.reports.sections import _offers, association
 
 
 def test_report_section_shows_heatmap_reading_and_a_masked_cross_sell_list(tiny_bank):
@@ -40,63 +40,68 @@ def test_the_knobs_come_from_the_parameters(tiny_bank):
 
 # --- the cross-sell claim against its baseline --------------------------------------------------
 
-BEATS = "give each owner their list"
+MODEL = "in brackets the chance of opening the product within 4 months"
+BASELINE = "This is the simple baseline, offered because the take-up model did not beat it"
 
 
 @pytest.mark.parametrize("branch", ["B001", "B002", "B003"])
-def test_on_the_null_bank_the_list_is_never_said_to_beat_popularity(tiny_null_bank, branch):
+def test_on_the_null_bank_the_list_is_the_labelled_baseline(tiny_null_bank, branch):
     section = association.build(load_context(tiny_null_bank, branch))
     ev, summary = section.data["evaluation"], section.summary
-    assert ev is not None and ev.gain_low <= 0 <= ev.gain_high
-    assert not summary["beats_baseline"] and summary["status"] == "no_finding"
-    assert not any(BEATS in s for s in section.sentences), section.sentences
-    assert "does not beat this simple baseline" in section.sentences[-1]
+    assert ev is None or ev.gain_low <= 0
+    assert not summary["beats_baseline"] and summary["status"] in ("no_finding", "not_applicable")
+    assert summary["offered_by"] == "baseline"
+    assert "the list shows the baseline" in section.sentences[-1]
     (caption,) = [b.text for b in section.blocks if b.kind == "table"]
-    assert caption.endswith("Not shown to beat offering everyone the most popular products.")
+    assert BASELINE in caption and MODEL not in caption
 
 
-def test_the_reading_gives_the_gain_and_its_interval_as_computed(tiny_bank):
+def test_the_reading_gives_the_hold_out_as_computed(tiny_bank):
     section = association.build(load_context(tiny_bank, "B002"))
     ev, summary = section.data["evaluation"], section.summary
-    assert (summary["gain"], summary["gain_low"], summary["gain_high"]) == (
-        ev.recall_difference,
-        ev.gain_low,
-        ev.gain_high,
-    )
-    assert ev.n_boot == 2000 and ev.ci == 0.95
+    assert ev is not None and ev.ci == 0.95 and ev.cuts == ("2025-04-30", "2025-08-31", "2025-12-31")
+    assert (summary["gain"], summary["gain_low"], summary["gain_high"]) == (ev.gain, ev.gain_low, ev.gain_high)
     points = lambda x: f"{100 * x:.1f}"  # noqa: E731
-    assert (
-        f"Checked on customers with one product hidden ({ev.n_test} of them)" in section.sentences[-1]
-        and f"a gain of {points(ev.recall_difference)} points "
-        f"(95% interval {points(ev.gain_low)} to {points(ev.gain_high)}, which includes no gain)"
-        in section.sentences[-1]
-    )
+    text = section.sentences[-1]
+    assert f"the {ev.n_test:,} customers who opened one" in text
+    assert f"(95% interval {points(ev.gain_low)} to {points(ev.gain_high)}" in text
+    assert summary["offered_by"] == ("model" if ev.beats_baseline else "baseline")
     assert summary["total"] > summary["listed"] == 20  # customers with an offer, and those listed
     (caption,) = [b.text for b in section.blocks if b.kind == "table"]
-    assert caption.startswith(f"Top 20 of {summary['total']} customers with an offer")
+    assert caption.startswith(f"Top 20 of {summary['total']:,} customers with an offer")
+    offers = section.data["offers"]
+    ctx = section_ctx(tiny_bank)
+    ctx_tiers = dict(zip(ctx.features["customer_id"], ctx.tiers, strict=True))
+    key = offers[offers["customer_id"].map(ctx_tiers) == "key"]
+    assert not set(key["product_id"]) & {"MOBILE_BANKING", "UTILITY_PAY", "PAYROLL"}
 
 
-@pytest.mark.parametrize(
-    "low, high, words",
-    [
-        (0.01, 0.09, "(95% interval 1.0 to 9.0, above zero), so give each owner their list."),
-        (-0.02, 0.09, "which includes no gain), so the list does not beat this simple baseline"),
-        (-0.09, -0.01, "below zero), so popularity does better here"),
-    ],
-)
-def test_the_list_beats_popularity_only_when_the_whole_interval_is_above_zero(low, high, words):
-    ev = A.NextBestEvaluation(
+def section_ctx(bank):
+    return load_context(bank, "B002")
+
+
+@pytest.mark.parametrize("low, beats", [(0.004, True), (-0.002, False)])
+def test_the_model_is_offered_only_when_the_whole_interval_is_above_zero(low, beats):
+    ev = A.PropensityEvaluation(
         k=3,
         n_test=500,
-        recall_at_k=0.55,
-        precision_at_k=0.55 / 3,
-        baseline_recall_at_k=0.5,
-        baseline_precision_at_k=0.5 / 3,
+        hit_model=0.77,
+        hit_popularity=0.75,
+        hit_group=0.76,
         gain_low=low,
-        gain_high=high,
-        n_boot=2000,
+        gain_high=0.02,
+        popularity_low=0.01,
+        popularity_high=0.03,
+        auc_model=0.87,
+        auc_popularity=0.8,
+        auc_group=0.85,
+        predicted=0.026,
+        observed=0.025,
+        slope=1.1,
+        cuts=("2025-04-30", "2025-08-31", "2025-12-31"),
     )
-    text = association._evaluation_reading(ev, "en")
-    assert words in text and "Checked on customers with one product hidden (500 of them)" in text
-    assert (BEATS in text) == (low > 0)
-    assert association._evaluation_reading(ev, "zh").startswith("回测检验：对500位")
+    text = _offers.reading(ev, 4, "en")
+    assert ev.beats_baseline == beats
+    assert ("the list shows the baseline" in text) == (not beats)
+    assert "holdings on 2025-08-31" in text and "of the 500 customers who opened one" in text
+    assert _offers.reading(ev, 4, "zh").startswith("在全行的时间留出检验中")

@@ -115,7 +115,7 @@ def test_chinese_cross_sell_list_names_products_from_product_name_zh_and_tiers_i
     ]
     tiers = {i18n.t(f"tier.{t}", "zh") for t in ("key", "sub_key", "general", "potential", "mass")}
     assert set(table["层级"]) <= tiers
-    offer = re.compile(r"(.+)（\d+%）")
+    offer = re.compile(r"(.+)（[\d.]+%）")
     products = {offer.fullmatch(o).group(1) for o in table["首推产品"].dropna()}
     assert products and products <= set(names.values())
 
@@ -184,7 +184,7 @@ def test_in_english_the_association_section_keeps_its_wording(rendered):
     assert prose[1].startswith("Compared with customers of like wealth and age")
     assert "group × product cells differ beyond chance" in prose[1]
     assert "Cross-sell list: next-best products" in prose
-    assert prose[-1].startswith("Checked on customers with one product hidden")
+    assert prose[-1].startswith("On the bank's hold-out (holdings on")
     assert list(out["cross_sell"].columns) == [
         "Customer",
         "Name",

@@ -1,0 +1,447 @@
+"""Per-product take-up propensity: who opens which product within the next months, judged out of time.
+
+A holding share (what look-alikes hold) is not the chance of opening a product: most holders
+opened it years ago.  This module models *take-up within a horizon*: the products a customer
+holds at a cut date, and which of the others they open in the ``horizon`` months after it.
+One logistic regression per product (scikit-learn, L2, on standardised covariates) on what the
+bank knows at the cut: log assets, age, tenure, the customer's groups and what they already hold.
+
+It is judged on a true time hold-out against the two baselines a banker already has: plain
+popularity (the products most often opened last window) and popularity within the customer's
+group.  Windows, for a period ending at ``end`` and a horizon ``h``::
+
+    train:  holdings at end - 2h -> openings in (end - 2h, end - h]
+    test:   holdings at end - h  -> openings in (end - h, end]       (scored by the train model)
+    deploy: refit on the test window, score the holdings at end      (the chance printed)
+
+The deployed model is fitted on the latest complete window, so its probabilities are the
+latest window's rates; the hold-out shows how well the previous window's model predicted the
+next (calibration in the large and slope are reported).  A list is said to beat the baseline
+only when the paired 95% bootstrap interval of the hit-rate gain over popularity within group
+lies above 0.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..bank import Bank
+from ..errors import DataError
+from ..results import Result
+from .holdings import holding_matrix
+from .next_best import paired_bootstrap_interval
+
+__all__ = [
+    "PropensityEvaluation",
+    "PropensityModel",
+    "bank_judgement",
+    "deployed_model",
+    "evaluate_propensity",
+    "take_up_data",
+    "windows",
+]
+
+#: Group columns used as covariates (and the baseline's groups) when the bank has them.
+GROUP_COLUMNS = ("life_group", "acquisition_group")
+#: Fewest openings of a product in the training window for it to get its own model (else its group rate).
+MIN_EVENTS = 10
+#: Tenure bands of the baseline, in days: a banker knows new customers open more (< 6 months, < 1 year, < 3 years).
+TENURE_BANDS = (-1, 182, 365, 1_095, np.inf)
+#: Pseudo-customers shrinking a group's take-up rate towards the bank's.
+PRIOR = 20.0
+#: Customers drawn (seeded) from a larger bank to fit the models: the cost stays bounded on 1M customers.
+MAX_FIT = 60_000
+
+
+def windows(end, horizon_months: int) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """The cut dates ``(end - 2h, end - h, end)`` of the train and test windows.
+
+    Examples
+    --------
+    >>> [str(d.date()) for d in windows("2025-12-31", 4)]
+    ['2025-04-30', '2025-08-31', '2025-12-31']
+    """
+    end = pd.Timestamp(end).normalize()
+    step = pd.DateOffset(months=horizon_months)
+    return (end - 2 * step + pd.offsets.MonthEnd(0), end - step + pd.offsets.MonthEnd(0), end)
+
+
+@dataclass
+class TakeUpData:
+    """Customers at a cut: covariates, what they hold, what they opened in the window after it."""
+
+    covariates: pd.DataFrame
+    held: pd.DataFrame
+    opened: pd.DataFrame | None
+    groups: pd.DataFrame
+    assets: pd.Series
+
+
+def _assets_at(con, cut) -> pd.DataFrame:
+    day = pd.Timestamp(cut).date()
+    return con.execute(
+        "SELECT customer_id, SUM(balance) AS assets FROM balances WHERE valid_from <= ? AND valid_to > ? GROUP BY 1",
+        [day, day],
+    ).df()
+
+
+def take_up_data(bank, cut, window_end=None, *, customer_ids=None, max_fit: int | None = None, seed: int = 0):
+    """What the bank knew at ``cut`` and, with ``window_end``, what each customer opened up to it.
+
+    Parameters
+    ----------
+    bank : Bank or path
+        The bank (holdings, balances, customers).
+    cut, window_end : date-like
+        Holdings and assets at the end of ``cut``; openings with ``cut < open_date <= window_end``.
+    customer_ids : sequence, optional
+        Keep only these customers (a branch).
+    max_fit : int, optional
+        Keep a seeded random sample of at most this many customers.
+
+    Returns
+    -------
+    TakeUpData
+        Rows: customers holding a product at ``cut``; ``opened`` 1 where a product not held at the
+        cut was opened in the window (None without ``window_end``).
+    """
+    b = Bank.of(bank)
+    holdings = b.read("holdings", columns=["customer_id", "product_id", "open_date", "close_date"])
+    held = holding_matrix(holdings, as_of=cut)
+    if customer_ids is not None:
+        held = held[held.index.isin(set(customer_ids))]
+    if max_fit is not None and len(held) > max_fit:
+        keep = np.sort(np.random.default_rng(seed).choice(len(held), size=max_fit, replace=False))
+        held = held.iloc[keep]
+    if held.empty:
+        raise DataError(f"take_up_data: no customer holds a product on {pd.Timestamp(cut).date()}")
+    customers = b.read("customers").set_index("customer_id").reindex(held.index)
+    assets = _assets_at(b.con, cut).set_index("customer_id")["assets"].reindex(held.index).fillna(0.0).clip(lower=0)
+    cut_ts = pd.Timestamp(cut)
+    x = pd.DataFrame(index=held.index)
+    x["log_assets"] = np.log1p(assets.to_numpy())
+    age = pd.to_numeric(customers.get("age"), errors="coerce") if "age" in customers else None
+    if age is not None and age.notna().any():
+        age = age.fillna(age.median()).astype(float)
+        x["age"], x["age2"] = age, (age - 45.0) ** 2 / 100.0
+    opened_at = pd.to_datetime(customers["open_date"])
+    tenure = (cut_ts - opened_at).dt.days.clip(lower=0).fillna(0)
+    x["log_tenure"] = np.log1p(tenure.to_numpy())
+    groups = pd.DataFrame(index=held.index)
+    groups["tenure_band"] = pd.cut(tenure, TENURE_BANDS, labels=False).astype(int).astype(str)
+    for col in GROUP_COLUMNS:
+        if col in customers and customers[col].notna().any():
+            groups[col] = customers[col].astype(str).fillna("?")
+            x = x.join(pd.get_dummies(groups[col], prefix=col, dtype=float))
+    x = x.join(held.add_prefix("holds_").astype(float))
+    opened = None
+    if window_end is not None:
+        o = pd.to_datetime(holdings["open_date"]).dt.normalize()
+        new = holdings.loc[(o > cut_ts) & (o <= pd.Timestamp(window_end)), ["customer_id", "product_id"]]
+        new = new[new["customer_id"].isin(held.index)].drop_duplicates()
+        opened = (
+            new.assign(v=1)
+            .pivot(index="customer_id", columns="product_id", values="v")
+            .reindex(index=held.index, columns=held.columns)
+            .fillna(0)
+            .astype("int64")
+        )
+        opened = opened.where(held == 0, 0)
+    return TakeUpData(covariates=x, held=held, opened=opened, groups=groups, assets=assets)
+
+
+class PropensityModel:
+    """One logistic regression per product: the chance of opening it within the window, if not held.
+
+    Products with fewer than :data:`MIN_EVENTS` openings take their group's rate (the baseline).
+    Fitted attributes: ``products_``, ``columns_``, ``models_`` (product -> pipeline or None),
+    ``popularity_`` (bank rate per product), ``group_rates_`` (group -> product rates).
+    """
+
+    def __init__(self, *, group: str = "life_group", c: float = 1.0, min_events: int = MIN_EVENTS):
+        self.group, self.c, self.min_events = group, c, min_events
+
+    def fit(self, data: TakeUpData) -> PropensityModel:
+        """Fit every product's model on customers who did not hold it at the cut."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if data.opened is None:
+            raise DataError("PropensityModel.fit: the data has no window (openings) to learn from")
+        self.columns_ = list(data.covariates.columns)
+        eligible = data.held == 0
+        self.products_ = [p for p in data.held.columns if eligible[p].any()]
+        x = data.covariates.to_numpy(dtype=float)
+        self.popularity_ = pd.Series(
+            {p: data.opened.loc[eligible[p], p].mean() for p in self.products_}, dtype=float
+        ).fillna(0.0)
+        self.group_rates_ = self._group_rates(data, eligible)
+        self.models_ = {}
+        for p in self.products_:
+            y = data.opened[p].to_numpy()[eligible[p].to_numpy()]
+            if y.sum() < self.min_events or y.sum() == y.size:
+                self.models_[p] = None
+                continue
+            pipe = make_pipeline(StandardScaler(), LogisticRegression(C=self.c, solver="newton-cholesky", max_iter=200))
+            self.models_[p] = pipe.fit(x[eligible[p].to_numpy()], y)
+        return self
+
+    def _key(self, data: TakeUpData) -> pd.Series | None:
+        """The baseline's group of each customer: ``group`` within tenure band (either alone when one is missing)."""
+        parts = [data.groups[c].astype(str) for c in (self.group, "tenure_band") if c in data.groups]
+        if not parts:
+            return None
+        key = parts[0]
+        for extra in parts[1:]:
+            key = key + "|" + extra
+        return key
+
+    def _group_rates(self, data: TakeUpData, eligible: pd.DataFrame) -> pd.DataFrame:
+        g = self._key(data)
+        if g is None:
+            return pd.DataFrame(columns=self.products_, dtype=float)
+        rows = {}
+        for level in sorted(g.unique()):
+            mask = (g == level).to_numpy()
+            e = eligible.to_numpy()[mask][:, [data.held.columns.get_loc(p) for p in self.products_]]
+            o = data.opened[self.products_].to_numpy()[mask]
+            hits, n = (o * e).sum(axis=0), e.sum(axis=0)
+            rows[level] = (hits + PRIOR * self.popularity_.to_numpy()) / (n + PRIOR)
+        return pd.DataFrame(rows, index=self.products_).T
+
+    def _matrix(self, data: TakeUpData) -> np.ndarray:
+        return data.covariates.reindex(columns=self.columns_, fill_value=0.0).to_numpy(dtype=float)
+
+    def group_scores(self, data: TakeUpData) -> pd.DataFrame:
+        """Popularity within group: the take-up rate of the customer's group and tenure band (bank rate if unseen)."""
+        base = np.broadcast_to(self.popularity_.to_numpy(), (len(data.held), len(self.products_)))
+        out = pd.DataFrame(base.copy(), index=data.held.index, columns=self.products_)
+        key = self._key(data)
+        if key is not None and not self.group_rates_.empty:
+            rates = self.group_rates_.reindex(key.to_numpy())
+            known = rates.notna().all(axis=1).to_numpy()
+            out.loc[known] = rates.to_numpy()[known]
+        return self._mask_held(out, data)
+
+    def popularity_scores(self, data: TakeUpData) -> pd.DataFrame:
+        """Plain popularity: the bank's take-up rate of each product, the same for everyone."""
+        base = np.broadcast_to(self.popularity_.to_numpy(), (len(data.held), len(self.products_)))
+        return self._mask_held(pd.DataFrame(base.copy(), index=data.held.index, columns=self.products_), data)
+
+    def scores(self, data: TakeUpData) -> pd.DataFrame:
+        """The chance of opening each product within the horizon (NaN where held at the cut)."""
+        out = self.group_scores(data)
+        x = self._matrix(data)
+        for p, model in self.models_.items():
+            if model is not None:
+                out[p] = model.predict_proba(x)[:, 1]
+        return self._mask_held(out, data)
+
+    def _mask_held(self, scores: pd.DataFrame, data: TakeUpData) -> pd.DataFrame:
+        held = data.held.reindex(columns=self.products_, fill_value=0).to_numpy() > 0
+        return scores.mask(held)
+
+
+@dataclass(frozen=True)
+class PropensityEvaluation(Result):
+    """The propensity model against popularity and popularity within group, on a time hold-out.
+
+    Attributes
+    ----------
+    k : int
+        Offers per customer.
+    n_test : int
+        Test customers who opened a product in the test window (the hit rates' denominator).
+    hit_model, hit_popularity, hit_group : float
+        Share of them with an opened product among the top ``k`` offers of each ranking.
+    gain_low, gain_high : float
+        Paired bootstrap interval (level ``ci``) of ``hit_model - hit_group``.
+    popularity_low, popularity_high : float
+        The same against plain popularity.
+    auc_model, auc_popularity, auc_group : float
+        Pooled AUC over every (customer, product not held) pair of the test window.
+    predicted, observed : float
+        Mean predicted chance and observed take-up over those pairs (calibration in the large).
+    slope : float
+        Calibration slope: the coefficient of the model's logit in a logistic fit of the outcomes.
+    cuts : tuple of str
+        The three cut dates (train, test, end).
+    """
+
+    k: int
+    n_test: int
+    hit_model: float
+    hit_popularity: float
+    hit_group: float
+    gain_low: float
+    gain_high: float
+    popularity_low: float
+    popularity_high: float
+    auc_model: float
+    auc_popularity: float
+    auc_group: float
+    predicted: float
+    observed: float
+    slope: float
+    ci: float = 0.95
+    cuts: tuple = field(default_factory=tuple)
+
+    @property
+    def gain(self) -> float:
+        """Hit rate of the model minus that of popularity within group."""
+        return self.hit_model - self.hit_group
+
+    @property
+    def beats_baseline(self) -> bool:
+        """True only when the gain's interval over popularity within group lies above 0."""
+        return bool(self.gain_low > 0)
+
+
+def _hits(scores: pd.DataFrame, opened: pd.DataFrame, k: int) -> np.ndarray:
+    v = np.nan_to_num(scores.to_numpy(dtype=float), nan=-np.inf)
+    top = np.argsort(-v, axis=1, kind="stable")[:, :k]
+    o = opened.reindex(columns=scores.columns, fill_value=0).to_numpy()
+    return np.take_along_axis(o, top, axis=1).any(axis=1)
+
+
+def evaluate_propensity(
+    bank,
+    *,
+    end,
+    horizon_months: int = 4,
+    k: int = 3,
+    group: str = "life_group",
+    n_boot: int = 2000,
+    ci: float = 0.95,
+    seed: int = 0,
+    customer_ids=None,
+    max_fit: int | None = MAX_FIT,
+) -> tuple[PropensityEvaluation, PropensityModel]:
+    """Fit on the train window, judge on the test window; return the judgement and the train model.
+
+    ``customer_ids`` restricts the *test* customers (a branch); the model learns from the bank.
+    """
+    from scipy.special import logit
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    t0, t1, t2 = windows(end, horizon_months)
+    train = take_up_data(bank, t0, t1, max_fit=max_fit, seed=seed)
+    test = take_up_data(bank, t1, t2, customer_ids=customer_ids, max_fit=max_fit, seed=seed + 1)
+    model = PropensityModel(group=group).fit(train)
+    ranked = {
+        "model": model.scores(test),
+        "popularity": model.popularity_scores(test),
+        "group": model.group_scores(test),
+    }
+    opened = test.opened.reindex(columns=model.products_, fill_value=0)
+    active = opened.to_numpy().any(axis=1)
+    if active.sum() < 10:
+        raise DataError(f"evaluate_propensity: {int(active.sum())} customers opened a product in the test window")
+    hits = {name: _hits(s[active], opened[active], k) for name, s in ranked.items()}
+    rng = np.random.default_rng([seed, 7])
+    low, high = paired_bootstrap_interval(hits["model"], hits["group"], n_boot=n_boot, ci=ci, seed=rng)
+    p_low, p_high = paired_bootstrap_interval(hits["model"], hits["popularity"], n_boot=n_boot, ci=ci, seed=rng)
+    pairs = ~ranked["model"].isna().to_numpy()
+    y = opened.to_numpy()[pairs]
+    auc = {
+        name: float(roc_auc_score(y, s.to_numpy()[pairs])) if 0 < y.sum() < y.size else float("nan")
+        for name, s in ranked.items()
+    }
+    pred = ranked["model"].to_numpy()[pairs]
+    lp = logit(np.clip(pred, 1e-6, 1 - 1e-6))[:, None]
+    slope = (
+        float(LogisticRegression(C=1e6, solver="newton-cholesky").fit(lp, y).coef_[0, 0])
+        if 0 < y.sum() < y.size
+        else np.nan
+    )
+    return (
+        PropensityEvaluation(
+            k=k,
+            n_test=int(active.sum()),
+            hit_model=float(hits["model"].mean()),
+            hit_popularity=float(hits["popularity"].mean()),
+            hit_group=float(hits["group"].mean()),
+            gain_low=low,
+            gain_high=high,
+            popularity_low=p_low,
+            popularity_high=p_high,
+            auc_model=auc["model"],
+            auc_popularity=auc["popularity"],
+            auc_group=auc["group"],
+            predicted=float(pred.mean()),
+            observed=float(y.mean()),
+            slope=slope,
+            ci=ci,
+            cuts=tuple(str(t.date()) for t in (t0, t1, t2)),
+        ),
+        model,
+    )
+
+
+def deployed_model(
+    bank, *, end, horizon_months: int = 4, group: str = "life_group", seed: int = 0, max_fit: int | None = MAX_FIT
+) -> PropensityModel:
+    """The model fitted on the latest complete window (holdings at end - h, openings up to ``end``)."""
+    _, t1, t2 = windows(end, horizon_months)
+    return PropensityModel(group=group).fit(take_up_data(bank, t1, t2, max_fit=max_fit, seed=seed))
+
+
+@functools.lru_cache(maxsize=4)
+def _bank_judgement(root: str, generation: str, end: str, horizon_months: int, group: str, seed: int, max_fit: int):
+    """Hold-out judgement and deployed model of one bank, once per process (every branch shares them)."""
+    bank = Bank.open(root)
+    try:
+        evaluation, _ = evaluate_propensity(
+            bank, end=end, horizon_months=horizon_months, group=group, seed=seed, max_fit=max_fit
+        )
+    except DataError:
+        evaluation = None
+    try:
+        deployed = deployed_model(bank, end=end, horizon_months=horizon_months, group=group, seed=seed, max_fit=max_fit)
+    except DataError:
+        deployed = None
+    return evaluation, deployed
+
+
+def bank_judgement(
+    bank,
+    *,
+    end,
+    horizon_months: int = 4,
+    group: str = "life_group",
+    seed: int = 0,
+    max_fit: int = MAX_FIT,
+    cache_dir=None,
+) -> tuple[PropensityEvaluation | None, PropensityModel | None]:
+    """:func:`evaluate_propensity` on the whole bank and :func:`deployed_model`, computed once.
+
+    Cached per process, and in ``cache_dir`` when given (a report run's private work folder: the
+    shared step writes it before the branches, each branch's kernel reads it).  None for the
+    evaluation when too few customers opened a product in the test window, and for the model when
+    the latest window cannot be learnt from.
+    """
+    import pickle
+    from pathlib import Path
+
+    from ..atomic import atomic_path
+
+    b = Bank.of(bank)
+    key = (str(b.root), str(b.meta.get("generation", b.fingerprint)), str(pd.Timestamp(end).date()))
+    args = (*key, int(horizon_months), group, int(seed), int(max_fit))
+    if cache_dir is None:
+        return _bank_judgement(*args)
+    name = "propensity_" + "_".join(str(a) for a in args[1:]).replace("/", "-") + ".pkl"
+    path = Path(cache_dir) / name
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    result = _bank_judgement(*args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(pickle.dumps(result))
+    return result

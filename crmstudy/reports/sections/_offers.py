@@ -1,0 +1,163 @@
+"""The cross-sell list of the association section: calibrated take-up chances, or the labelled baseline.
+
+The per-product propensity models (:mod:`crmstudy.association.propensity`) learn from the whole
+bank, once per process, and are judged on the bank's time hold-out against popularity within
+group and tenure.  When the paired 95% interval of the gain lies above 0 the list offers the
+model's products with the chance of opening each within ``association.horizon_months``;
+otherwise it offers the baseline (the group's take-up rate), and the caption and the reading say
+so.  Products in ``association.not_offered[tier]`` are never offered to that tier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ... import i18n
+from ...association import PropensityEvaluation, bank_judgement, take_up_data
+from ...errors import DataError
+from ...privacy import mask_customers
+
+#: Columns of the cross-sell list and their messages ``association.cross_sell.<key>``.
+COLUMNS = {
+    "customer_id": "customer",
+    "masked_name": "name",
+    "tier": "tier",
+    "owner_staff_id": "owner",
+    1: "offer_1",
+    2: "offer_2",
+    3: "offer_3",
+}
+
+
+def eligible(scores: pd.DataFrame, tiers: pd.Series, not_offered: dict[str, list[str]]) -> pd.DataFrame:
+    """``scores`` with the products a customer's tier is not offered blanked (NaN).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"A": [0.1, 0.2], "B": [0.3, 0.4]}, index=["c1", "c2"])
+    >>> eligible(s, pd.Series(["key", "mass"], index=["c1", "c2"]), {"key": ["B"]}).to_dict("list")
+    {'A': [0.1, 0.2], 'B': [nan, 0.4]}
+    """
+    out = scores.copy()
+    tier = tiers.reindex(out.index).astype(str).to_numpy()
+    for t, products in not_offered.items():
+        cols = [p for p in products if p in out.columns]
+        if cols:
+            out.loc[tier == t, cols] = np.nan
+    return out
+
+
+def top_offers(scores: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+    """Each customer's ``k`` highest chances: ``customer_id``, ``rank``, ``product_id``, ``chance``."""
+    v = scores.to_numpy(dtype=float)
+    order = np.argsort(-np.nan_to_num(v, nan=-np.inf), axis=1, kind="stable")[:, :k]
+    rows = np.repeat(np.arange(len(v)), order.shape[1])
+    out = pd.DataFrame(
+        {
+            "customer_id": scores.index.to_numpy()[rows],
+            "rank": np.tile(np.arange(1, order.shape[1] + 1), len(v)),
+            "product_id": scores.columns.to_numpy()[order.ravel()],
+            "chance": v[rows, order.ravel()],
+        }
+    )
+    return out[out["chance"].notna()].reset_index(drop=True)
+
+
+def work_dir(ctx):
+    """The report run's private work folder (where the shared step left the bank's judgement), or None."""
+    from pathlib import Path
+
+    return Path(ctx.scores_path).parents[1] if ctx.scores_path else None
+
+
+def judge_for_run(bank, end, knobs, work) -> None:
+    """The run's shared step: judge and fit the propensity models once, into ``work``, before the branches."""
+    bank_judgement(
+        bank,
+        end=pd.Timestamp(end),
+        horizon_months=knobs.horizon_months,
+        group=knobs.by,
+        seed=knobs.seed,
+        max_fit=knobs.fit_customers,
+        cache_dir=work,
+    )
+
+
+def branch_offers(ctx) -> dict:
+    """The branch's offers at the period's end and the bank's judgement of the model.
+
+    Returns
+    -------
+    dict
+        ``evaluation`` (:class:`PropensityEvaluation` or None), ``model_used`` (bool: the
+        model's chances; False: the baseline's), ``offers`` (long table, see :func:`top_offers`).
+    """
+    knobs = ctx.params.association
+    end = pd.Timestamp(ctx.period.end)
+    evaluation, model = bank_judgement(
+        ctx.bank,
+        end=end,
+        horizon_months=knobs.horizon_months,
+        group=knobs.by,
+        seed=knobs.seed,
+        max_fit=knobs.fit_customers,
+    )
+    empty = pd.DataFrame(columns=["customer_id", "rank", "product_id", "chance"])
+    if model is None:
+        return {"evaluation": evaluation, "model_used": False, "offers": empty}
+    try:
+        now = take_up_data(ctx.bank, end, customer_ids=ctx.features["customer_id"])
+    except DataError:
+        return {"evaluation": evaluation, "model_used": False, "offers": empty}
+    used = evaluation is not None and evaluation.beats_baseline
+    scores = model.scores(now) if used else model.group_scores(now)
+    tiers = pd.Series(ctx.tiers.to_numpy(), index=ctx.features["customer_id"].to_numpy())
+    scores = eligible(scores, tiers, knobs.not_offered)
+    return {"evaluation": evaluation, "model_used": used, "offers": top_offers(scores)}
+
+
+def cross_sell_list(ctx, offers: pd.DataFrame, names: dict[str, str], *, top_n: int, lang: str) -> pd.DataFrame:
+    """Highest tiers first, then the surest first offer; in brackets the chance; ids masked."""
+    wide = offers.assign(
+        offer=[
+            i18n.t(
+                "association.cross_sell.offer", lang, product=names.get(p, p), take_up=i18n.percent(c, lang, digits=1)
+            )
+            for p, c in zip(offers["product_id"], offers["chance"], strict=True)
+        ]
+    )
+    table = wide.pivot(index="customer_id", columns="rank", values="offer")
+    first = offers[offers["rank"] == 1].set_index("customer_id")["chance"].rename("first")
+    f = ctx.features.assign(tier=ctx.tiers).set_index("customer_id")
+    cols = [c for c in ("masked_name", "tier", "owner_staff_id") if c in f]
+    out = f[cols].join(first, how="inner").join(table, how="left")
+    out = out.sort_values(["tier", "first"], ascending=[True, False]).head(top_n).drop(columns="first").reset_index()
+    out["tier"] = [i18n.t(f"tier.{t}", lang) for t in out["tier"].astype(str)]
+    out = mask_customers(out)
+    return out.rename(columns={c: i18n.t(f"association.cross_sell.{k}", lang) for c, k in COLUMNS.items()})
+
+
+def reading(evaluation: PropensityEvaluation | None, months: int, lang: str = "en") -> str:
+    """The hold-out in words: the model is offered only when the gain's interval lies above 0."""
+    if evaluation is None:
+        return i18n.t("offers.not_checked", lang, months=i18n.integer(months, lang))
+    key = "offers.better" if evaluation.beats_baseline else "offers.same"
+    pct = lambda x: i18n.percent(x, lang, digits=1)  # noqa: E731
+    points = lambda x: i18n.number(100 * x, lang, digits=1)  # noqa: E731
+    return i18n.t(
+        key,
+        lang,
+        cut=evaluation.cuts[1],
+        months=i18n.integer(months, lang),
+        n_test=i18n.integer(evaluation.n_test, lang),
+        hit=pct(evaluation.hit_model),
+        group=pct(evaluation.hit_group),
+        popularity=pct(evaluation.hit_popularity),
+        gain=points(evaluation.gain),
+        low=points(evaluation.gain_low),
+        high=points(evaluation.gain_high),
+        level=i18n.percent(evaluation.ci, lang, digits=0),
+        predicted=pct(evaluation.predicted),
+        observed=pct(evaluation.observed),
+    )
