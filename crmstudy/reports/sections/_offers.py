@@ -142,7 +142,11 @@ def reading(evaluation: PropensityEvaluation | None, months: int, lang: str = "e
     """The hold-out in words: the model is offered only when the gain's interval lies above 0."""
     if evaluation is None:
         return i18n.t("offers.not_checked", lang, months=i18n.integer(months, lang))
-    key = "offers.better" if evaluation.beats_baseline else "offers.same"
+    key = (
+        "offers.better"
+        if evaluation.beats_baseline
+        else ("offers.worse" if evaluation.gain_high < 0 else "offers.same")
+    )
     pct = lambda x: i18n.percent(x, lang, digits=1)  # noqa: E731
     points = lambda x: i18n.number(100 * x, lang, digits=1)  # noqa: E731
     return i18n.t(

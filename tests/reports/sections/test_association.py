@@ -80,8 +80,15 @@ def section_ctx(bank):
     return load_context(bank, "B002")
 
 
-@pytest.mark.parametrize("low, beats", [(0.004, True), (-0.002, False)])
-def test_the_model_is_offered_only_when_the_whole_interval_is_above_zero(low, beats):
+@pytest.mark.parametrize(
+    "low, high, beats, words",
+    [
+        (0.004, 0.02, True, "(95% interval 0.4 to 2.0)"),
+        (-0.002, 0.02, False, "which includes 0"),
+        (-0.03, -0.01, False, "below 0). The simple baseline does better"),
+    ],
+)
+def test_the_model_is_offered_only_when_the_whole_interval_is_above_zero(low, high, beats, words):
     ev = A.PropensityEvaluation(
         k=3,
         n_test=500,
@@ -89,7 +96,7 @@ def test_the_model_is_offered_only_when_the_whole_interval_is_above_zero(low, be
         hit_popularity=0.75,
         hit_group=0.76,
         gain_low=low,
-        gain_high=0.02,
+        gain_high=high,
         popularity_low=0.01,
         popularity_high=0.03,
         auc_model=0.87,
@@ -101,7 +108,7 @@ def test_the_model_is_offered_only_when_the_whole_interval_is_above_zero(low, be
         cuts=("2025-04-30", "2025-08-31", "2025-12-31"),
     )
     text = _offers.reading(ev, 4, "en")
-    assert ev.beats_baseline == beats
+    assert ev.beats_baseline == beats and words in text
     assert ("the list shows the baseline" in text) == (not beats)
     assert "holdings on 2025-08-31" in text and "of the 500 customers who opened one" in text
     assert _offers.reading(ev, 4, "zh").startswith("在全行的时间留出检验中")
