@@ -56,12 +56,15 @@ case "${1:-}" in
         need_apt poppler-utils chromium fonts-noto-cjk openjdk-17-jre-headless
         setup test
         shift
-        "$VENV/bin/python" -m pytest "$@"
+        # one pytest worker per core (TEST_WORKERS=0 runs every test in this process); a file's tests stay on one
+        # worker, so a module's fixtures (a rendered bank, a Spark session) are built once
+        "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile "$@"
         ;;
     test-fast)
         setup test
         shift
-        "$VENV/bin/python" -m pytest -m "not slow and not spark and not browser and not pdf" "$@"
+        "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile \
+            -m "not slow and not spark and not browser and not pdf" "$@"
         ;;
     lint)
         setup test

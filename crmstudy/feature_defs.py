@@ -397,6 +397,7 @@ def spark_session(*, master: str = "local[2]", partitions: int = 4):
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="crmstudy-spark-warehouse-"))
         .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # pandas <-> Spark through Arrow, not row by row
         .getOrCreate()
     )
 

@@ -203,8 +203,9 @@ def test_spark_and_duckdb_give_the_same_profit_rollups_to_the_cent(tiny_bank, sp
     import crmstudy.profit as pf
 
     profit = pf.profit_model(tiny_bank)
+    ducks, sparks = pf.rollups(profit), pf.rollups(profit, engine=spark_engine)  # the lines sent to Spark once
+    assert set(sparks) == set(pf.LEVELS)
     for level in pf.LEVELS:
-        duck = pf.rollup(profit, level)
-        spark = pf.rollup(profit, level, engine=spark_engine)
+        duck, spark = ducks[level], sparks[level]
         pd.testing.assert_frame_equal(spark.reset_index(drop=True), duck.reset_index(drop=True), check_dtype=False)
         assert (spark["contribution"].astype("int64") == duck["contribution"]).all()

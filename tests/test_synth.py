@@ -200,6 +200,7 @@ def sha256_of_parts(folder) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_the_files_do_not_depend_on_how_many_blocks_are_generated_at_once(blocks_banks):
     meta1, one, meta3, three = blocks_banks
     first, second = sha256_of_parts(one), sha256_of_parts(three)
@@ -208,6 +209,7 @@ def test_the_files_do_not_depend_on_how_many_blocks_are_generated_at_once(blocks
     assert meta1 == meta3
 
 
+@pytest.mark.slow
 def test_a_bank_of_several_blocks_writes_one_part_per_block_of_each_customer_table(blocks_bank):
     names = {p.name for p in blocks_bank.iterdir()}
     assert names == {f"{t}.parquet" for t in BANK_TABLES} | set(PER_CUSTOMER_TABLES) | {"bank.json"}
@@ -218,6 +220,7 @@ def test_a_bank_of_several_blocks_writes_one_part_per_block_of_each_customer_tab
     assert customers[1]["customer_id"].iloc[0] == f"C{BLOCK_SIZE + 1:07d}"
 
 
+@pytest.mark.slow
 def test_every_part_passes_its_schema_and_the_links_resolve(blocks_bank, capsys):
     # `crmstudy validate` runs check_bank: every part against its schema, every id against its parent table
     meta = json.loads((blocks_bank / "bank.json").read_text())
@@ -229,6 +232,7 @@ def test_every_part_passes_its_schema_and_the_links_resolve(blocks_bank, capsys)
         assert f"{table} {rows:,}" in out
 
 
+@pytest.mark.slow
 def test_text_columns_read_back_as_ordinary_strings_and_ids_as_whole_numbers(blocks_bank):
     tx = pd.read_parquet(blocks_bank / "transactions")
     for col in ("customer_id", "direction", "channel", "merchant_category"):
@@ -240,6 +244,7 @@ def test_text_columns_read_back_as_ordinary_strings_and_ids_as_whole_numbers(blo
     assert part.equals(part.sort_values(["customer_id", "ts"], kind="stable"))
 
 
+@pytest.mark.slow
 def test_a_customer_is_in_exactly_one_part(blocks_bank):
     ids = pd.read_parquet(blocks_bank / "customers", columns=["customer_id"])["customer_id"]
     assert ids.is_unique and len(ids) == BLOCKS_SPEC.n_customers
@@ -268,6 +273,7 @@ def reference_features(bank, ids: list[str]) -> pd.DataFrame:
     return out
 
 
+@pytest.mark.slow
 def test_customer_features_on_a_bank_of_parts_match_a_pandas_reference(blocks_bank):
     # one customer from the start, the middle and the end of the bank (three different blocks)
     ids = [f"C{i:07d}" for i in (1, 2, BLOCK_SIZE + 777, 2 * BLOCK_SIZE + 4_000, BLOCKS_SPEC.n_customers)]
@@ -281,6 +287,7 @@ def test_customer_features_on_a_bank_of_parts_match_a_pandas_reference(blocks_ba
     assert ref["n_products"].min() >= 1  # the comparison is not vacuous: everyone holds a deposit
 
 
+@pytest.mark.slow
 def test_rewriting_a_folder_leaves_only_the_new_banks_files(blocks_bank, tmp_path):
     import shutil
 

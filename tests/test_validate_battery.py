@@ -525,10 +525,12 @@ def _ids_as_numbers(t):
         t[name] = t[name].assign(**{col: t[name][col].str[1:].astype("int64") + 1000})
 
 
+@pytest.mark.slow
 def test_integer_ids_in_csv_are_read_as_text_everywhere(tmp_path, capsys, base):
     _same_headline(_legal(_bank(tmp_path, _ids_as_numbers, fmt="csv"), capsys), base)
 
 
+@pytest.mark.slow
 def test_integer_ids_in_one_table_and_text_in_another_are_the_same_ids(tmp_path, capsys, base):
     def mix(t):
         _ids_as_numbers(t)
@@ -537,11 +539,13 @@ def test_integer_ids_in_one_table_and_text_in_another_are_the_same_ids(tmp_path,
     _same_headline(_legal(_bank(tmp_path, mix), capsys), base)
 
 
+@pytest.mark.slow
 def test_a_missing_nullable_column_is_added_as_a_typed_empty_column(tmp_path, capsys, base):
     change = _both(_drop("holdings", "delinquent_date"), _drop("holdings", "close_date"), _drop("staff", "leave_date"))
     _same_headline(_legal(_bank(tmp_path, change, fmt="csv"), capsys), base)
 
 
+@pytest.mark.slow
 def test_an_empty_text_column_in_csv_is_legal(tmp_path, capsys, base):
     change = _both(
         _set("transactions", "merchant_category", slice(None), None), _set("transactions", "channel", slice(None), None)
@@ -549,6 +553,7 @@ def test_an_empty_text_column_in_csv_is_legal(tmp_path, capsys, base):
     _same_headline(_legal(_bank(tmp_path, change, fmt="csv"), capsys), base)
 
 
+@pytest.mark.slow
 def test_dates_stored_as_text_in_parquet_are_parsed(tmp_path, capsys, base):
     change = _both(
         _as_text("balances", ["valid_from", "valid_to"]),
@@ -558,6 +563,7 @@ def test_dates_stored_as_text_in_parquet_are_parsed(tmp_path, capsys, base):
     _same_headline(_legal(_bank(tmp_path, change), capsys), base)
 
 
+@pytest.mark.slow
 def test_a_csv_with_a_byte_order_mark_and_extra_columns_is_legal(tmp_path, capsys, base):
     def extra(t):
         t["customers"] = t["customers"].assign(nickname="x", score=1.5)
@@ -568,10 +574,12 @@ def test_a_csv_with_a_byte_order_mark_and_extra_columns_is_legal(tmp_path, capsy
     _same_headline(_legal(folder, capsys), base)
 
 
+@pytest.mark.slow
 def test_a_partitioned_folder_of_good_parts_is_one_table(tmp_path, capsys, base):
     _same_headline(_legal(_bank(tmp_path, after=_parts("balances")), capsys), base)
 
 
+@pytest.mark.slow
 def test_a_single_valued_grouping_column_leaves_association_out_naming_the_column(tmp_path, capsys):
     reports = _legal(
         _bank(tmp_path, _set("customers", "life_group", slice(None), "family")), capsys, also=("association",)
@@ -581,6 +589,7 @@ def test_a_single_valued_grouping_column_leaves_association_out_naming_the_colum
         assert note and "customers.life_group" in note[0], note
 
 
+@pytest.mark.slow
 def test_customers_opened_after_the_period_are_left_out_not_counted_as_zero(tmp_path, capsys, base):
     # the failure the issue measured: late openers became zero-asset customers (bank Gini 0.386 -> 0.832)
     def late(t):
@@ -609,6 +618,7 @@ def _texts(section):
     return [b.text for b in section.blocks]
 
 
+@pytest.mark.slow
 def test_customers_closed_before_the_period_are_left_out_and_a_closed_customer_is_not_dormant(tmp_path, capsys):
     def closed(t):
         c = t["customers"].assign(close_date=pd.NaT)
@@ -623,6 +633,7 @@ def test_customers_closed_before_the_period_are_left_out_and_a_closed_customer_i
     assert not ctx.features.set_index("customer_id").loc["C003", "dormant"]
 
 
+@pytest.mark.slow
 def test_overdrafts_are_floored_at_zero_and_counted(tmp_path, capsys):
     reports = _legal(_bank(tmp_path, _set("balances", "balance", [0, 40, 2, 42], -500.0)), capsys)
     ctx, built = reports["B1"]
@@ -631,6 +642,7 @@ def test_overdrafts_are_floored_at_zero_and_counted(tmp_path, capsys):
     assert any("2 customers were overdrawn" in t for t in _texts(built["headline"]))
 
 
+@pytest.mark.slow
 def test_a_missing_owner_column_leaves_ownership_out_with_one_sentence(tmp_path, capsys):
     reports = _legal(_bank(tmp_path, _drop("customers", "owner_staff_id"), fmt="csv"), capsys)
     for _, built in reports.values():
@@ -641,6 +653,7 @@ def test_a_missing_owner_column_leaves_ownership_out_with_one_sentence(tmp_path,
             ]
 
 
+@pytest.mark.slow
 def test_a_bank_of_customers_and_balances_only_builds_what_needs_only_those(tmp_path, capsys):
     tables = base_tables()
     folder = write_bank(tmp_path / "bank", {k: tables[k] for k in ("customers", "balances")}, meta={})
@@ -654,6 +667,7 @@ def test_a_bank_of_customers_and_balances_only_builds_what_needs_only_those(tmp_
         assert np.isnan(ctx.headline["dormant_share"])  # no transactions: unknown, not "everyone"
 
 
+@pytest.mark.slow
 def test_a_branch_with_no_customers_says_so(tmp_path, capsys):
     def third(t):
         t["branches"] = pd.concat([t["branches"], t["branches"].iloc[[0]].assign(branch_id="B3")], ignore_index=True)
@@ -666,6 +680,7 @@ def test_a_branch_with_no_customers_says_so(tmp_path, capsys):
     ]
 
 
+@pytest.mark.slow
 def test_a_period_with_no_balances_says_so(tmp_path, capsys):
     folder = _bank(tmp_path)
     reports = _legal(
@@ -676,6 +691,7 @@ def test_a_period_with_no_balances_says_so(tmp_path, capsys):
     assert "no balance in the period" in built["concentration"].notes[0]
 
 
+@pytest.mark.slow
 def test_leading_zeros_of_text_ids_in_csv_are_kept(tmp_path, capsys, base):
     def zeros(t):
         for name in ("customers", "balances", "transactions", "holdings"):
@@ -732,6 +748,7 @@ def _all_text(built) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_a_bank_in_euros_is_written_in_euros_everywhere(tmp_path, capsys, lang):
     from crmstudy import i18n
 

@@ -10,6 +10,7 @@ branch's report is built without an exception.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +54,7 @@ def _apply(tables, edit) -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=st.lists(edits, min_size=1, max_size=3), fmt=st.sampled_from(["csv", "parquet"]))
+@pytest.mark.slow
 def test_a_broken_bank_fails_validate_with_exit_2_or_is_reported_without_an_exception(
     tmp_path_factory, capsys, changes, fmt
 ):

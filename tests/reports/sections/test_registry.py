@@ -19,6 +19,7 @@ def ctx(tiny_bank):
     return context.load_context(tiny_bank, "B003", {"bootstrap": {"n_boot": 50}})
 
 
+@pytest.mark.slow
 def test_every_registered_section_is_a_module_whose_build_returns_its_section(ctx):
     built = sections.build_all(ctx)
     assert [s.key for s in built] == sections.names() == [m.__name__.rsplit(".", 1)[-1] for m in SECTIONS]
@@ -35,6 +36,7 @@ def test_every_section_but_the_opening_two_opens_with_its_heading_and_tells_staf
             assert s.sentences, f"{s.key} says nothing"
 
 
+@pytest.mark.slow
 def test_show_all_shows_every_block_in_order_and_returns_the_summaries(ctx, monkeypatch):
     from crmstudy.reports import display
 
@@ -50,6 +52,7 @@ def test_show_all_shows_every_block_in_order_and_returns_the_summaries(ctx, monk
     assert len(shown) == len(expected) + len(sections.build("provenance", ctx).blocks)
 
 
+@pytest.mark.slow
 def test_a_failing_section_becomes_a_boxed_note_naming_it_and_the_rest_renders(ctx, monkeypatch, tmp_path):
     from crmstudy.reports import display
     from crmstudy.reports.sections import tiers
@@ -70,6 +73,7 @@ def test_a_failing_section_becomes_a_boxed_note_naming_it_and_the_rest_renders(c
         sections.build("tier", ctx)
 
 
+@pytest.mark.slow
 def test_what_several_sections_use_is_computed_once_per_context(tiny_bank, monkeypatch):
     calls = {"assign_tiers": 0, "gini": 0, "upgrade_candidates": 0}
 
