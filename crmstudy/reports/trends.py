@@ -74,26 +74,36 @@ def monthly_lines(data, period: Period, *, branch: str | None = None) -> pd.Data
     where = "WHERE branch_id = $branch" if branch is not None else ""
     args = {"ends": ends, **({"branch": branch} if branch is not None else {})}
     with_tx = bank.available("transactions")
+    args |= {"start": period.start, "end": period.end}
+    mine = "AND b.customer_id IN (SELECT customer_id FROM cust)" if branch else ""  # one branch's rows only
+    # Two cheap passes instead of a per-customer range join (1M customers x 12 month ends x their
+    # rows): balances join the dozen month ends on the interval, and transactions are first cut
+    # to each customer's last activity per month, carried forward month to month.
     dormancy = (
         f"""
-        , active AS (  -- any customer-initiated transaction in the look-back up to m
-            SELECT DISTINCT o.m, o.customer_id FROM open_at o JOIN transactions t
-              ON t.customer_id = o.customer_id
-             AND t.ts > CAST(o.m AS TIMESTAMP) + INTERVAL 1 DAY - INTERVAL {DORMANT_DAYS} DAY
-             AND t.ts < CAST(o.m AS TIMESTAMP) + INTERVAL 1 DAY
-             AND t.merchant_category != 'payroll_in'
+        , tx_month AS (  -- a customer's last own transaction in each month of the period
+            SELECT customer_id, LEAST(LAST_DAY(CAST(ts AS DATE)), $end::DATE) AS m, MAX(ts) AS last_ts
+            FROM transactions
+            WHERE ts >= CAST($start::DATE AS TIMESTAMP) AND ts < CAST($end::DATE AS TIMESTAMP) + INTERVAL 1 DAY
+              AND merchant_category != 'payroll_in' {mine.replace("b.", "")}
+            GROUP BY ALL
+        ),
+        seen AS (  -- the last activity up to each month end
+            SELECT o.m, o.customer_id,
+                   MAX(t.last_ts) OVER (PARTITION BY o.customer_id ORDER BY o.m ROWS UNBOUNDED PRECEDING) AS last_ts
+            FROM open_at o LEFT JOIN tx_month t ON t.customer_id = o.customer_id AND t.m = o.m
         )"""
         if with_tx
         else ""
     )
+    cutoff = f"CAST(o.m AS TIMESTAMP) + INTERVAL 1 DAY - INTERVAL {DORMANT_DAYS} DAY"
     dormant = (
-        f"""SUM(CASE WHEN a.customer_id IS NULL
-                  AND o.opened <= CAST(o.m AS TIMESTAMP) + INTERVAL 1 DAY - INTERVAL {DORMANT_DAYS} DAY
+        f"""SUM(CASE WHEN (a.last_ts IS NULL OR a.last_ts <= {cutoff}) AND o.opened <= {cutoff}
                  THEN 1 ELSE 0 END)"""
         if with_tx
         else "NULL"
     )
-    active_join = "LEFT JOIN active a ON a.m = o.m AND a.customer_id = o.customer_id" if with_tx else ""
+    active_join = "LEFT JOIN seen a ON a.m = o.m AND a.customer_id = o.customer_id" if with_tx else ""
     query = f"""
         WITH months AS (SELECT UNNEST($ends::DATE[]) AS m),
         cust AS (
@@ -105,11 +115,11 @@ def monthly_lines(data, period: Period, *, branch: str | None = None) -> pd.Data
             SELECT months.m, c.customer_id, c.branch_id, c.opened FROM months JOIN cust c
               ON (c.opened IS NULL OR CAST(c.opened AS DATE) <= months.m) AND (c.closed IS NULL OR c.closed > months.m)
         ),
-        held AS (  -- each open customer's end-of-day total on m (segments [valid_from, valid_to))
-            SELECT o.m, o.customer_id, GREATEST(SUM(b.balance), 0) AS assets
-            FROM open_at o JOIN balances b
-              ON b.customer_id = o.customer_id
-             AND b.valid_from <= CAST(o.m AS TIMESTAMP) AND b.valid_to > CAST(o.m AS TIMESTAMP)
+        held AS (  -- each customer's end-of-day total on m (segments [valid_from, valid_to))
+            SELECT months.m, b.customer_id, GREATEST(SUM(b.balance), 0) AS assets
+            FROM balances b JOIN months
+              ON b.valid_from <= CAST(months.m AS TIMESTAMP) AND b.valid_to > CAST(months.m AS TIMESTAMP)
+            WHERE b.valid_to > CAST($start::DATE AS TIMESTAMP) {mine}
             GROUP BY ALL
         ) {dormancy}
         SELECT o.branch_id, o.m AS month_end, COUNT(*) AS customers,
@@ -138,14 +148,9 @@ def branch_figures(features: pd.DataFrame, period: Period, *, dormancy_known: bo
     from .context import count_in_period
 
     f, _ = count_in_period(features, period, dormancy_known=dormancy_known)
+    f["dormant_known"] = f["dormant"].astype("boolean").astype("float64")  # NA (unknown) stays NaN
     g = f.groupby("branch_id", observed=True)
-    out = pd.DataFrame(
-        {
-            "customers": g.size(),
-            "total_ada": g["ada"].sum(),
-            "dormant_share": g["dormant"].apply(lambda s: s.astype("boolean").mean() if s.notna().any() else math.nan),
-        }
-    )
+    out = pd.DataFrame({"customers": g.size(), "total_ada": g["ada"].sum(), "dormant_share": g["dormant_known"].mean()})
     return out.astype({"customers": "int64", "total_ada": "float64", "dormant_share": "float64"})
 
 

@@ -71,7 +71,7 @@ def _lines(s: Section, ctx: BranchContext, monthly) -> None:
             d1=i18n.percent(d1.dormant_share, lang),
             first=date(d0.month_end),
             last=date(d1.month_end),
-            dd=_points(d1.dormant_share - d0.dormant_share, lang),
+            dd=_points(round(d1.dormant_share, 3) - round(d0.dormant_share, 3), lang),  # of the shares as shown
             days=i18n.integer(DORMANT_DAYS, lang),
         )
     elif ctx.population.get("dormancy_known", True):
@@ -103,7 +103,7 @@ def _since(ctx: BranchContext, change: dict) -> str:
         **when,
         da=_signed(a["change"], a["before"], lang, money=True),
         dc=_signed(c["change"], c["before"], lang),
-        dd=_points(d["change"], lang),
+        dd=_points(None if d["change"] is None else round(d["now"], 3) - round(d["before"], 3), lang),
     )
 
 
@@ -160,7 +160,11 @@ def _signed(change, base, lang: str, *, money: bool = False) -> str:
 
 
 def _points(change, lang: str) -> str:
-    """A change of a share in percentage points: ``+1.2 percentage points``."""
+    """A change of a share in percentage points: ``+1.2 percentage points``.
+
+    Callers pass the difference of the shares as shown (to 0.1 %), so that 16.7 % to 16.4 % reads
+    as -0.3 points, never the -0.4 of the unrounded shares.
+    """
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return i18n.MISSING
     return i18n.t("trend.points", lang, sign=_sign(change), x=i18n.number(abs(change) * 100, lang, digits=1))

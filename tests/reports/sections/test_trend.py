@@ -28,7 +28,10 @@ def test_the_reading_states_the_first_and_last_month_ends_from_the_lines(context
     )
     assert f"customers from {first.customers} to {last.customers} (+{last.customers - first.customers}" in reading
     dormant = m[m["dormant_share"].notna()]
-    assert f"{i18n.percent(dormant.iloc[0].dormant_share)} on Jun 30, 2025" in reading  # the first full look-back
+    d0, d1 = dormant.iloc[0].dormant_share, dormant.iloc[-1].dormant_share
+    assert f"{i18n.percent(d0)} on Jun 30, 2025" in reading  # the first full look-back
+    shown = float(i18n.percent(d1)[:-1]) - float(i18n.percent(d0)[:-1])  # the difference a reader computes
+    assert f"{'+' if shown > 0 else '-'}{abs(shown):.1f} percentage points" in reading
 
 
 def test_without_a_previous_report_it_says_this_is_the_first(contexts):
@@ -48,7 +51,7 @@ def test_the_change_since_the_last_report_is_signed_and_relative(tiny_bank):
     dc = h["customers"] - 200
     assert f"customers +{dc}, +{i18n.percent(dc / 200)}" in text
     assert f"average daily assets +{i18n.money(h['total_ada'] - 1.0e7)}" in text
-    points = (h["dormant_share"] - 0.20) * 100
+    points = (round(h["dormant_share"], 3) - 0.20) * 100  # of the shares as shown, to 0.1 %
     sign = "+" if points > 0 else "-"
     assert f"dormant share {sign}{abs(points):.1f} percentage points" in text
     assert s.summary["changes"]["customers"] == dc
