@@ -440,15 +440,40 @@ def check_bank(root) -> dict[str, int]:
     return _check(root)
 
 
-def data_fingerprint(bank: BankFiles) -> str:
-    """A short, stable hash of the bytes of every table file."""
-    h = hashlib.sha256()
+#: Fingerprints this process has computed (or was given), by the table files' paths, sizes and
+#: modification times: a report's kernel opens the bank several times and must not re-read its bytes.
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def _table_parts(bank: BankFiles) -> list[tuple[str, Path]]:
+    out = []
     for t in sorted(bank.files):
         p = bank.files[t]
         parts = sorted(q for q in p.iterdir() if q.suffix in (".parquet", ".csv")) if p.is_dir() else [p]
-        for part in parts:
-            h.update(t.encode())
-            with open(part, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-    return h.hexdigest()[:16]
+        out += [(t, part) for part in parts]
+    return out
+
+
+def _stat_key(parts: list[tuple[str, Path]]) -> tuple:
+    return tuple((t, str(p), (s := p.stat()).st_size, s.st_mtime_ns) for t, p in parts)
+
+
+def remember_fingerprint(bank: BankFiles, fingerprint: str) -> None:
+    """Record the fingerprint the caller already computed for ``bank`` (as long as its files are unchanged)."""
+    _FINGERPRINTS[_stat_key(_table_parts(bank))] = fingerprint
+
+
+def data_fingerprint(bank: BankFiles) -> str:
+    """A short, stable hash of the bytes of every table file (once per process while the files are unchanged)."""
+    parts = _table_parts(bank)
+    key = _stat_key(parts)
+    if key in _FINGERPRINTS:
+        return _FINGERPRINTS[key]
+    h = hashlib.sha256()
+    for t, part in parts:
+        h.update(t.encode())
+        with open(part, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    _FINGERPRINTS[key] = h.hexdigest()[:16]
+    return _FINGERPRINTS[key]

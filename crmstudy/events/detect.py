@@ -9,7 +9,6 @@ and ``deadline`` 24 or 48 hours after that.  ``event_id`` is
 
 from __future__ import annotations
 
-import functools
 from datetime import date, timedelta
 
 import pandas as pd
@@ -17,6 +16,7 @@ import pandas as pd
 from ..bank import Bank
 from ..errors import DataError, ParamsError
 from ..params import ReportParams
+from ..runcache import bankwide
 from .catalogue import KINDS, SQL_RULES, assets_sql, rule_sql
 from .slices import make_slices
 
@@ -130,7 +130,7 @@ def detect_day(data, day: date | str, *, params: ReportParams | None = None) -> 
     return detect(data, day, day, params=params)
 
 
-@functools.lru_cache(maxsize=8)
+@bankwide(maxsize=8)  # once per run, shared by every branch's process (crmstudy.runcache)
 def _churn_model_passes(root: str, fingerprint: str) -> bool:
     """Whether the lifecycle churn model beats the naive baseline out of time on this bank (paired CI above 0)."""
     from ..lifecycle.churn import evaluate

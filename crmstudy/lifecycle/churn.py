@@ -34,6 +34,7 @@ import statsmodels.api as sm
 from ..bank import Bank
 from ..errors import DataError
 from ..results import Result
+from ..runcache import bankwide
 from .panel import BASELINE, COVARIATES, month_ends, snapshots
 
 __all__ = ["HazardModel", "ChurnModel", "fit_hazard", "fit_churn", "score", "ChurnEvaluation", "evaluate"]
@@ -188,7 +189,7 @@ def _cached_snapshots(root: str, fingerprint: str) -> pd.DataFrame:
     return _all_snapshots(Bank.open(root))
 
 
-@functools.lru_cache(maxsize=32)
+@bankwide(maxsize=32)  # once per run, shared by every branch's process (crmstudy.runcache)
 def _cached_fit(root: str, fingerprint: str, cutoff: date) -> ChurnModel | None:
     snaps = _cached_snapshots(root, fingerprint)
     try:

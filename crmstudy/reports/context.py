@@ -28,6 +28,7 @@ from ..features import customer_assets, customer_features
 from ..params import ReportParams
 from ..pareto import GiniResult, customers_holding_share, gini, top_share
 from ..period import Period
+from ..schema import remember_fingerprint
 from ..suggest import near
 from ..tiers import OwnershipRule, TierThresholds, assign_tiers, upgrade_candidates
 
@@ -320,6 +321,8 @@ def load_context(
     if not isinstance(params, ReportParams):
         params = ReportParams.model_validate(params or {})
     bank = Bank.of(data)
+    if fingerprint:  # the runner hashed the files once: every Bank this process opens on them reuses it
+        remember_fingerprint(bank, fingerprint)
     i18n.set_currency(bank.currency)  # every amount and label of the report in the bank's currency
     branches = bank.branches
     if branch_id not in set(branches["branch_id"]):

@@ -108,10 +108,35 @@ def register() -> str:
                 return cell_complete(cell, cell_index, **kw)
 
             nb_man.cell_start, nb_man.cell_complete, nb_man.cell_exception = on_start, on_complete, on_exception
-            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            if kwargs.get("km") is None:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            return _in_warm_kernel(nb_man, kernel_name, **kwargs)
 
     papermill_engines.register(ENGINE_NAME, CellLogEngine)
     return ENGINE_NAME
+
+
+def _in_warm_kernel(nb_man, kernel_name, *, km, execution_timeout=None, start_timeout=60, **kwargs):
+    """Execute in a kernel the caller keeps (:mod:`.warm`): papermill's client, whose channels are closed after.
+
+    papermill's engine leaves a kernel it was handed running, as wanted, but also the client it
+    opened on it (five sockets a branch); this is its ``execute_managed_notebook`` closing them.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    kwargs = remove_args(["input_path", "timeout", "startup_timeout", "kernel_manager_class"], **kwargs)
+    final = merge_kwargs(
+        kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name, log=logger
+    )
+    client = PapermillNotebookClient(nb_man, km=km, **final)
+    try:
+        return client.execute()
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+            client.kc = None
 
 
 def _ipc_kernel_manager():

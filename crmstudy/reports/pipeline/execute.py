@@ -1,8 +1,11 @@
-"""Run the branch jobs: one worker process each, with a timeout and retries, a few at a time.
+"""Run the branch jobs in worker processes, with a timeout and retries, a few at a time.
 
-Each branch runs in its own process (``python -m crmstudy.reports.pipeline.worker JOB.json``), so that
-a branch over its timeout is killed with its kernel without touching the others, and one branch failing
-does not stop the rest.
+Each of the ``workers`` slots keeps one worker process (``python -m crmstudy.reports.pipeline.worker
+--serve``) that renders branch after branch in one warm kernel (:mod:`.warm`), so that kernel start and
+imports are paid once per slot rather than once per branch.  A branch over its timeout is killed with
+its worker and kernel without touching the other slots (the slot starts a new worker for its next
+branch), and one branch failing does not stop the rest.  ``warm=False`` runs each branch in a worker
+process of its own (``worker JOB.json``), as the Dask executor does.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ import concurrent.futures as cf
 import contextlib
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 from ...atomic import write_text_atomic
 from .cells import running_cell
 from .results import BranchResult
-from .worker import read_result
+from .worker import RESULT_MARK, read_result
 
 #: Worker processes running now (their process groups are killed if the run is interrupted).
 _RUNNING: set[subprocess.Popen] = set()
@@ -36,8 +41,9 @@ def run_jobs(
     retries: int,
     progress: bool,
     results: dict[str, BranchResult] | None = None,
+    warm: bool = True,
 ) -> dict[str, BranchResult]:
-    """Run every job, ``workers`` at a time (default one per core).
+    """Run every job, ``workers`` at a time (default one per core), each slot in one warm kernel.
 
     Parameters
     ----------
@@ -60,8 +66,13 @@ def run_jobs(
     bar = _progress(len(jobs), progress and bool(jobs))
     n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
     pool = cf.ThreadPoolExecutor(max_workers=n)
+    slots = _Slots() if warm else None
+
+    def one(job):
+        return run_branch(job, timeout=timeout, retries=retries, slot=slots.mine() if slots else None)
+
     try:
-        futures = {pool.submit(run_branch, job, timeout=timeout, retries=retries): job["branch_id"] for job in jobs}
+        futures = {pool.submit(one, job): job["branch_id"] for job in jobs}
         for fut in cf.as_completed(futures):
             res = fut.result()
             if res.environment:
@@ -75,6 +86,8 @@ def run_jobs(
         bar.close()
         raise
     pool.shutdown(wait=True)
+    if slots:
+        slots.close()
     bar.close()
     return results
 
@@ -88,8 +101,11 @@ def kill_running() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResult:
-    """Run one branch's job in a worker process, again up to ``retries`` times while it fails."""
+def run_branch(job: dict, *, timeout: float | None, retries: int, slot: _Slot | None = None) -> BranchResult:
+    """Run one branch's job in a worker process, again up to ``retries`` times while it fails.
+
+    With a ``slot``, in its serving worker (started when it has none); else in a process of its own.
+    """
     t0 = time.perf_counter()
     run_dir = Path(job["run_dir"])
     b = job["branch_id"]
@@ -99,7 +115,10 @@ def run_branch(job: dict, *, timeout: float | None, retries: int) -> BranchResul
     error, result = "", None
     attempt = 0
     for attempt in range(1, retries + 2):  # noqa: B007 - the attempts made, reported below
-        result, error = run_worker(job_path, timeout, log=log)
+        if slot is not None:
+            result, error = slot.run(job_path, timeout, log=log)
+        else:
+            result, error = run_worker(job_path, timeout, log=log)
         if result and (result["status"] == "ok" or result.get("environment")):
             break  # a full disk is not retried: it stops the run
         error = (result or {}).get("error") or error
@@ -142,7 +161,7 @@ def run_worker(job_path: Path, timeout: float | None, *, log: Path | None = None
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, "CRMSTUDY_RUNNER_PID": str(os.getpid())},  # the worker dies with this runner
+        env=_worker_env(),
     )
     with _RUNNING_LOCK:
         _RUNNING.add(proc)
@@ -162,6 +181,122 @@ def run_worker(job_path: Path, timeout: float | None, *, log: Path | None = None
         return result, ""
     tail = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
     return None, f"worker exited with code {proc.returncode}: {tail[-1] if tail else 'no message'}"
+
+
+def _worker_env() -> dict:
+    return {**os.environ, "CRMSTUDY_RUNNER_PID": str(os.getpid())}  # the worker dies with this runner
+
+
+class _Slot:
+    """One runner thread's serving worker (``worker --serve``): branch after branch in one warm kernel."""
+
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+        self.lines: queue.Queue = queue.Queue()
+        self.err: deque = deque(maxlen=20)
+
+    def _start(self) -> None:
+        self.proc = proc = subprocess.Popen(
+            [sys.executable, "-m", "crmstudy.reports.pipeline.worker", "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            env=_worker_env(),
+        )
+        with _RUNNING_LOCK:
+            _RUNNING.add(proc)
+        self.lines, self.err = queue.Queue(), deque(maxlen=20)
+        lines, err = self.lines, self.err
+
+        def pump_out():
+            for raw in proc.stdout:
+                lines.put(raw.decode(errors="replace"))
+            lines.put(None)
+
+        def pump_err():
+            for raw in proc.stderr:
+                if raw.strip():
+                    err.append(raw.decode(errors="replace").rstrip())
+
+        threading.Thread(target=pump_out, daemon=True).start()
+        threading.Thread(target=pump_err, daemon=True).start()
+
+    def run(self, job_path: Path, timeout: float | None, *, log: Path | None = None) -> tuple[dict | None, str]:
+        """Hand one job to the worker and wait for its result; kill the worker (and kernel) on timeout.
+
+        Same answer as :func:`run_worker`.
+        """
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self._start()
+        try:
+            self.proc.stdin.write(f"{job_path}\n".encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.close()
+            self._start()
+            self.proc.stdin.write(f"{job_path}\n".encode())
+            self.proc.stdin.flush()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = None if deadline is None else max(deadline - time.monotonic(), 0)
+            try:
+                line = self.lines.get(timeout=wait)
+            except queue.Empty:
+                self.close(kill=True)
+                cell = running_cell(log) if log else ""
+                return None, f"timed out after {timeout:g} s" + (f" in {cell}" if cell else "")
+            if line is None:  # the worker died (killed, out of memory)
+                code = self.proc.wait()
+                tail = list(self.err)
+                self.close()
+                return None, f"worker exited with code {code}: {tail[-1] if tail else 'no message'}"
+            if line.startswith(RESULT_MARK):
+                return json.loads(line[len(RESULT_MARK) :]), ""
+
+    def close(self, *, kill: bool = False) -> None:
+        """End the worker: at the end of its stdin (it shuts its kernel down), or killed with its group."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if not kill:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                kill = True
+        if kill or proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        else:  # the worker is gone; a kernel it could not stop must not outlive it
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+
+
+class _Slots:
+    """One :class:`_Slot` per runner thread."""
+
+    def __init__(self):
+        self._local = threading.local()
+        self._all: list[_Slot] = []
+        self._lock = threading.Lock()
+
+    def mine(self) -> _Slot:
+        slot = getattr(self._local, "slot", None)
+        if slot is None:
+            slot = self._local.slot = _Slot()
+            with self._lock:
+                self._all.append(slot)
+        return slot
+
+    def close(self) -> None:
+        for slot in self._all:
+            slot.close()
 
 
 def _progress(total: int, enabled: bool):

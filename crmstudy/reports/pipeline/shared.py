@@ -20,6 +20,7 @@ from ...atomic import write_text_atomic
 from ...bank import Bank
 from ...errors import CrmStudyError, DataError
 from ...period import Period
+from ...runcache import run_folder
 from ..context import branch_period
 
 #: Customers above which a run's shared work (features, scorecards) runs in a child process.
@@ -38,7 +39,8 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
     million customers) is handed back before the branch workers start rather
     than held by this process for the whole run; a smaller bank saves the
     child's start-up (imports, 3–4 s).  Every job also gets the data
-    ``fingerprint`` the slices were made from.
+    ``fingerprint`` the slices were made from, and the run's folder of bank-wide results
+    (:mod:`crmstudy.runcache`: computed by the first branch that needs one, read by the others).
     """
     periods: dict[tuple, list[dict]] = {}
     for job in jobs:  # one piece of shared work per period and scorecard bar (prospects.min_events)
@@ -69,8 +71,10 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
                 params[j["branch_id"]].association.model_dump_json(): params[j["branch_id"]].association for j in group
             }.values():
                 judge_for_run(bank, end, knobs, run_dir / "_work")
+    cache = str(run_folder(run_dir / "_work")) if jobs else None  # bank-wide results, once per run
     for job in jobs:
         job["data_fingerprint"] = fingerprint
+        job["bankwide_dir"] = cache
 
 
 def branch_standing(bank: Bank, period: Period, features_path: str) -> dict[str, dict]:

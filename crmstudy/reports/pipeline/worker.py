@@ -64,8 +64,12 @@ def environment_fault(exc: BaseException, error: str) -> dict | None:
     return None
 
 
-def run_job(job: dict) -> dict:
-    """Execute the notebook for one branch, then render it; return a result dict."""
+def run_job(job: dict, kernel=None) -> dict:
+    """Execute the notebook for one branch, then render it; return a result dict.
+
+    ``kernel`` is the worker's :class:`~.warm.WarmKernel` (``--serve``): the branch runs in it,
+    reset since the previous branch; without, papermill starts a kernel for this branch only.
+    """
     import papermill as pm
 
     from .cells import register
@@ -89,10 +93,15 @@ def run_job(job: dict) -> dict:
         "execute_seconds": 0.0,
         "render_seconds": 0.0,
     }
+    if job.get("bankwide_dir"):  # the kernel inherits it: bank-wide results once per run (crmstudy.runcache)
+        from ...runcache import ENV
+
+        os.environ[ENV] = job["bankwide_dir"]
     try:
         with open(log, "a", encoding="utf-8") as logf:
             logf.write(f"branch {branch}: executing {job['notebook']}\n")
             logf.flush()
+            warm = {"km": kernel.manager(job["cwd"])} if kernel is not None else {}
             pm.execute_notebook(
                 job["notebook"],
                 str(executed),
@@ -118,6 +127,7 @@ def run_job(job: dict) -> dict:
                 stderr_file=logf,
                 cwd=job["cwd"],
                 execution_timeout=job.get("cell_timeout"),
+                **warm,
             )
         t1 = time.perf_counter()
         result["execute_seconds"] = round(t1 - t0, 3)
@@ -216,12 +226,44 @@ def die_with_parent() -> None:
         os._exit(1)  # the runner died before the request took effect
 
 
+def serve(lines=None) -> int:
+    """Run branch after branch in one warm kernel (:mod:`.warm`): a job file's path per line on stdin.
+
+    Each result goes to stdout as for a single job.  A branch that failed is never followed in
+    its kernel: the next starts a new one.  Ends, shutting the kernel down, at the end of stdin.
+    """
+    from .warm import WarmKernel
+
+    kernel = WarmKernel()
+    try:
+        for line in lines if lines is not None else sys.stdin:
+            if not line.strip():
+                continue
+            job = json.loads(Path(line.strip()).read_text())
+            try:
+                result = run_job(job, kernel)
+            finally:
+                running["cell"] = ""
+            if result["status"] != "ok" or result["error"]:  # a failure, or a failed section: a new kernel
+                kernel.discard()
+            report_result(result)
+    finally:
+        kernel.discard()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``JOB.json``: run one branch (exit 0 when it rendered, 1 when not); ``--shared SPEC.json``: the shared work."""
+    """Run a branch, serve branches, or do the shared work.
+
+    ``JOB.json``: one branch (exit 0 when it rendered, 1 when not); ``--serve``: branches whose job
+    files are read from stdin (:func:`serve`); ``--shared SPEC.json``: the run's shared work.
+    """
     die_with_parent()
     argv = sys.argv[1:] if argv is None else argv
     if argv[0] == "--shared":
         return run_shared(Path(argv[1]))
+    if argv[0] == "--serve":
+        return serve()
     job = json.loads(Path(argv[0]).read_text())
     result = run_job(job)
     report_result(result)

@@ -19,6 +19,7 @@ import pandas as pd
 from ... import channels as ch
 from ... import i18n
 from ...feature_defs import COUNTER_CHANNELS, DIGITAL_CHANNELS
+from ...runcache import bankwide
 from ..context import BranchContext
 from .base import Section
 
@@ -27,7 +28,7 @@ REQUIRES = ("transactions", "branch_operations")
 FAMILIES = {"counter": COUNTER_CHANNELS, "self_service": ("atm",), "digital": DIGITAL_CHANNELS, "pos": ("pos",)}
 
 
-@functools.lru_cache(maxsize=2)
+@bankwide(maxsize=2)  # once per run, shared by every branch's process (crmstudy.runcache)
 def _bank_wide(bank, period) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Productivity and migration of every branch, and the bank's mix: computed once per run."""
     prod = ch.counter_productivity(bank, period)

@@ -20,6 +20,7 @@ from ...bank import Bank
 from ...errors import DataError
 from ...lifecycle import churn, contact_effect, dormancy, migration
 from ...privacy import mask_customers
+from ...runcache import bankwide
 from ...tiers import TIERS
 from ..context import BranchContext
 from .base import Section
@@ -28,7 +29,7 @@ REQUIRES = ("transactions", "holdings", "staff", "customers.owner_staff_id")
 _RANK = {t: k for k, t in enumerate(TIERS)}
 
 
-@functools.lru_cache(maxsize=4)
+@bankwide(maxsize=4)  # once per run, shared by every branch's process (crmstudy.runcache)
 def _bankwide(root: str, fingerprint: str, n_boot: int, min_drop: float, deadline: int, horizon: int):
     bank = Bank.open(root)
     try:
@@ -38,6 +39,10 @@ def _bankwide(root: str, fingerprint: str, n_boot: int, min_drop: float, deadlin
     events = contact_effect.drain_events(bank, min_drop=min_drop)
     ce = contact_effect.contact_effect(bank, events, deadline_days=deadline, horizon=horizon)
     return ev, ce, dormancy.wake_up(bank)
+
+
+#: Every customer's churn score on a day, once per run (the branch takes its own rows).
+_scores = bankwide(maxsize=2)(churn.score)
 
 
 def _pct(x, lang) -> str:
@@ -94,7 +99,7 @@ def _warning(s: Section, ctx: BranchContext, ev, summary: dict) -> None:
         s.say(i18n.t("retention.warning.no_finding", lang, reason="; ".join(reasons)))
         summary.update(warning="no_finding", at_risk=0, listed=0)
         return
-    scores = churn.score(ctx.bank, ctx.period.end)
+    scores = _scores(ctx.bank, ctx.period.end)
     mine = ctx.features[["customer_id", "masked_name", "owner_staff_id", "ada"]].merge(scores, on="customer_id")
     threshold = rp.risk_threshold
     risky = mine[mine["p_churn_90d"] >= threshold].sort_values("p_churn_90d", ascending=False)
