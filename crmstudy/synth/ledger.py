@@ -100,13 +100,16 @@ def make_transactions(
     fuel_litres = np.full(m, np.nan)
     fuel_litres[fuel] = np.round(litres, 1)
     channel = _channels(cat, _sigmoid(-4 + 0.06 * customers["age"].to_numpy())[cust], rng)
+    channel_rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(5, first_id)))
+    channel = _off_branch(channel, cat, spec.branch_channel_keep, channel_rng)
 
-    # payroll credits: at the counter, no fuel
+    # payroll credits: no fuel; the employer's batch (online banking), at the counter in the old mix
     p_cust, p_ms, p_amount = _payroll(spec, customers, truth, holdings, rng)
     k = len(p_cust)
     cust, ms, amount = np.concatenate([cust, p_cust]), np.concatenate([ms, p_ms]), np.concatenate([amount, p_amount])
     cat = np.concatenate([cat, np.full(k, _PAYROLL, dtype=np.int8)])
-    channel = np.concatenate([channel, np.full(k, _CH["counter"], dtype=np.int8)])
+    payroll_channel = _CH["counter"] if spec.branch_channel_keep >= 1 else _CH["online_banking"]
+    channel = np.concatenate([channel, np.full(k, payroll_channel, dtype=np.int8)])
     fuel_grade = np.concatenate([fuel_grade, np.zeros(k, dtype=np.int16)])
     fuel_litres = np.concatenate([fuel_litres, np.full(k, np.nan)])
     # by customer, then time; stable, so ties keep purchases before payroll
@@ -192,6 +195,25 @@ def _channels(cat: np.ndarray, p_older: np.ndarray, rng: np.random.Generator) ->
     shift = rng.random(len(desk))
     channel[desk[(channel[desk] == _CH["counter"]) & (shift < 0.25)]] = _CH["smart_counter"]
     channel[desk[(channel[desk] == _CH["online_banking"]) & (shift < 0.3)]] = _CH["phone_banking"]
+    return channel
+
+
+_BRANCH = np.array([_CH["counter"], _CH["smart_counter"], _CH["atm"]], dtype=np.int8)
+_CASH = CATEGORY_NAMES.index("cash_withdrawal")
+
+
+def _off_branch(channel: np.ndarray, cat: np.ndarray, keep: float, rng: np.random.Generator) -> np.ndarray:
+    """Move branch transactions (counter, smart counter, ATM) to the mobile app with probability ``1 - keep``.
+
+    Cash withdrawals stay where they are (cash needs a machine or a teller).  Its own stream:
+    at ``keep = 1`` nothing is drawn.  The older customers' lean to the counter stays, scaled.
+    """
+    if keep >= 1:
+        return channel
+    movable = np.flatnonzero(np.isin(channel, _BRANCH) & (cat != _CASH))
+    moved = movable[rng.random(len(movable)) >= keep]
+    channel = channel.copy()
+    channel[moved] = _CH["mobile_app"]
     return channel
 
 

@@ -100,6 +100,37 @@ def branch_weights(branches: pd.DataFrame) -> np.ndarray:
     return w / w.sum()
 
 
+def pareto_top(raw_t: np.ndarray, spec: BankSpec) -> np.ndarray:
+    """What the Pareto top of the wealth law adds to log wealth (0 in the body).
+
+    The customers whose t draw is in the top ``wealth_top_share`` of its law get true wealth
+    ``floor * u ** (-1 / alpha)`` before the planted shifts, where ``u`` in (0, 1] is their
+    rank within the top (the t's survival function over the share) and ``floor`` is
+    ``wealth_top_floor`` (raised to the body's quantile at the splice if that is higher, so
+    the law stays increasing in the draw).  Ranks are those of the t draw, so the latent score
+    ``z_w`` behind every planted effect keeps its order; the rank comes from the unclipped
+    draw, so the top is not capped at 5 SD.  A closed form, no random draw: at a top share of 0
+    the law is the body alone.  scipy's t survival function stays accurate far in the tail,
+    where ``1 - cdf`` would round to 0.
+    """
+    top = spec.wealth_top_share
+    if top <= 0:
+        return np.zeros(len(raw_t))
+    from scipy import stats
+
+    df_t = spec.wealth_tail_df
+    scale = np.sqrt((df_t - 2) / df_t)
+    t_c = stats.t.isf(top, df_t)
+    above = raw_t > t_c
+    z = np.clip(raw_t[above] * scale, -5, 5)
+    body = np.log(spec.wealth_median) + WEALTH_SIGMA * z
+    floor = max(np.log(spec.wealth_top_floor), np.log(spec.wealth_median) + WEALTH_SIGMA * min(t_c * scale, 5.0))
+    u = stats.t.sf(raw_t[above], df_t) / top
+    out = np.zeros(len(raw_t))
+    out[above] = floor - np.log(u) / spec.wealth_pareto_alpha - body
+    return out
+
+
 def make_customers(
     spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator, *, first: int = 0, n: int | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -141,9 +172,10 @@ def make_customers(
     eff = 0.0 if null else 1.0
     # Student-t (12 df, unit variance, clipped at 5 SD): a heavier upper tail than the normal,
     # so a demo bank has a few customers over 10M CNY (president's tier).
-    df_t = spec.wealth_tail_df  # 12 by default (issue 16: a parameter, so the top of the law can be calibrated)
-    z_w = np.clip(rng.standard_t(df_t, size=n) * np.sqrt((df_t - 2) / df_t), -5, 5)
-    log_wealth = np.log(30_000) + WEALTH_SIGMA * z_w + eff * (group_shift + area_shift)
+    df_t = spec.wealth_tail_df
+    raw_t = rng.standard_t(df_t, size=n)
+    z_w = np.clip(raw_t * np.sqrt((df_t - 2) / df_t), -5, 5)
+    log_wealth = np.log(spec.wealth_median) + WEALTH_SIGMA * z_w + pareto_top(raw_t, spec) + eff * (group_shift + area_shift)
     true_wealth = np.exp(log_wealth)
     wallet_share = rng.beta(2.0, 2.5, size=n)
     # Dormant customers (source 001/003: opened, then no business): about 18 %.
@@ -241,8 +273,17 @@ def owner_roles(bank_assets: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return role
 
 
+WEALTH_LAW = ("wealth_median", "wealth_tail_df", "wealth_top_share", "wealth_top_floor", "wealth_pareto_alpha", "near_empty_share")
+
+
+def expected_cm_share(area_type: str, spec: BankSpec) -> float:
+    """:func:`_expected_cm_share` for the wealth law of ``spec``."""
+    law = tuple((k, getattr(spec, k)) for k in WEALTH_LAW)
+    return _expected_cm_share(area_type, spec.null, law)
+
+
 @functools.cache
-def expected_cm_share(area_type: str, null: bool) -> float:
+def _expected_cm_share(area_type: str, null: bool, law: tuple) -> float:
     """Expected share of a branch's customers owned by customer managers.
 
     Staff are hired for the customers a branch *expects* (its weight × the bank's
@@ -250,7 +291,7 @@ def expected_cm_share(area_type: str, null: bool) -> float:
     be generated independently.  The share depends on the area type through the
     planted wealth shift, hence one Monte Carlo estimate per area type.
     """
-    spec = BankSpec(n_branches=1, n_customers=CALIBRATION_N, null=null)
+    spec = BankSpec(n_branches=1, n_customers=CALIBRATION_N, null=null, **dict(law))
     branch = pd.DataFrame({"branch_id": ["B001"], "branch_name": ["-"], "region": ["North"], "area_type": [area_type]})
     rng = np.random.default_rng(CALIBRATION_SEED)
     _, truth = make_customers(spec, branch, rng)
@@ -298,7 +339,7 @@ def make_staff(spec: BankSpec, branches: pd.DataFrame, rng: np.random.Generator)
     expected = branch_weights(branches) * spec.n_customers
     rows, weights, pools = [], [], []
     for b, (branch_id, area, n_b) in enumerate(zip(branches["branch_id"], branches["area_type"], expected)):
-        n_cm = max(1, int(round(n_b * expected_cm_share(area, spec.null) / CUSTOMERS_PER_CM)))
+        n_cm = max(1, int(round(n_b * expected_cm_share(area, spec) / CUSTOMERS_PER_CM)))
         counts = {
             "president": 1,
             "vice_president": 2,

@@ -152,7 +152,7 @@ def make_holdings(
     """
     n = len(customers)
     null = spec.null
-    z_w = (np.log(truth["true_wealth"].to_numpy()) - np.log(30_000)) / WEALTH_SIGMA
+    z_w = (np.log(truth["true_wealth"].to_numpy()) - np.log(spec.wealth_median)) / WEALTH_SIGMA
     life = customers["life_group"].to_numpy()
     acq = customers["acquisition_group"].to_numpy()
     age = customers["age"].to_numpy()
