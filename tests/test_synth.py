@@ -320,11 +320,14 @@ def test_written_banks_pass_check_bank_with_their_foreign_keys(bank, request):
 # --- realism on the demo bank --------------------------------------------------------------
 
 
-def test_top_fifth_of_customers_hold_70_to_85_percent_of_ada(demo_features):
-    # source 001: "about 20 % of customers bring about 80 % of the value"
+def test_top_fifth_of_customers_hold_80_to_99_percent_of_ada(demo_features):
+    # source 001: "about 20 % of customers bring about 80 % of the value" -- a floor since the
+    # realism defaults of issue 16 follow a joint-stock bank's book (2.12 % of customers at
+    # >= 500k hold 82 % of retail AUM), which alone puts the top fifth far above 80 %
+    # (docs/profit.md, realism table; measured 96.9 %); the bottom four fifths still hold some
     ada = np.sort(demo_features["ada"].to_numpy())[::-1]
     top = int(np.ceil(0.2 * len(ada)))
-    assert 0.70 <= ada[:top].sum() / ada.sum() <= 0.85
+    assert 0.80 <= ada[:top].sum() / ada.sum() <= 0.99
 
 
 def test_customer_managers_mostly_hold_250_to_400_customers(demo_features, demo_tables):

@@ -203,7 +203,9 @@ _CASH = CATEGORY_NAMES.index("cash_withdrawal")
 
 
 def _off_branch(channel: np.ndarray, cat: np.ndarray, keep: float, rng: np.random.Generator) -> np.ndarray:
-    """Move branch transactions (counter, smart counter, ATM) to the mobile app with probability ``1 - keep``.
+    """Move branch transactions (counter, smart counter, ATM) off the branch with probability ``1 - keep``.
+
+    What moves goes to the mobile app (three in four) or the bank's WeChat service.
 
     Cash withdrawals stay where they are (cash needs a machine or a teller).  Its own stream:
     at ``keep = 1`` nothing is drawn.  The older customers' lean to the counter stays, scaled.
@@ -211,9 +213,10 @@ def _off_branch(channel: np.ndarray, cat: np.ndarray, keep: float, rng: np.rando
     if keep >= 1:
         return channel
     movable = np.flatnonzero(np.isin(channel, _BRANCH) & (cat != _CASH))
-    moved = movable[rng.random(len(movable)) >= keep]
+    u = rng.random(len(movable))
     channel = channel.copy()
-    channel[moved] = _CH["mobile_app"]
+    # a quarter of what leaves the branch goes through the bank's WeChat service, the rest the app
+    channel[movable[u >= keep]] = np.where(u[u >= keep] < keep + 0.25 * (1 - keep), _CH["wechat"], _CH["mobile_app"])
     return channel
 
 

@@ -175,7 +175,8 @@ def make_customers(
     df_t = spec.wealth_tail_df
     raw_t = rng.standard_t(df_t, size=n)
     z_w = np.clip(raw_t * np.sqrt((df_t - 2) / df_t), -5, 5)
-    log_wealth = np.log(spec.wealth_median) + WEALTH_SIGMA * z_w + pareto_top(raw_t, spec) + eff * (group_shift + area_shift)
+    log_wealth = np.log(spec.wealth_median) + WEALTH_SIGMA * z_w + pareto_top(raw_t, spec)
+    log_wealth = log_wealth + eff * (group_shift + area_shift)
     true_wealth = np.exp(log_wealth)
     wallet_share = rng.beta(2.0, 2.5, size=n)
     # Dormant customers (source 001/003: opened, then no business): about 18 %.
@@ -273,7 +274,14 @@ def owner_roles(bank_assets: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return role
 
 
-WEALTH_LAW = ("wealth_median", "wealth_tail_df", "wealth_top_share", "wealth_top_floor", "wealth_pareto_alpha", "near_empty_share")
+WEALTH_LAW = (
+    "wealth_median",
+    "wealth_tail_df",
+    "wealth_top_share",
+    "wealth_top_floor",
+    "wealth_pareto_alpha",
+    "near_empty_share",
+)
 
 
 def expected_cm_share(area_type: str, spec: BankSpec) -> float:

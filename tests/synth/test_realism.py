@@ -100,7 +100,8 @@ def test_out_of_range_knobs_are_refused(knob):
 def realism_figures(bank) -> dict[str, float]:
     """The demo bank's figures of the realism table (docs/profit.md), in percent."""
     con = duckdb.connect()
-    days = con.execute(f"SELECT max(valid_to)::DATE - min(valid_from)::DATE FROM '{bank}/balances.parquet'").fetchall()[0][0]
+    span = f"SELECT max(valid_to)::DATE - min(valid_from)::DATE FROM '{bank}/balances.parquet'"
+    days = con.execute(span).fetchall()[0][0]
     ada = con.execute(
         f"""SELECT coalesce(sum(b.balance * (b.valid_to::DATE - b.valid_from::DATE)), 0) / {days} AS ada
             FROM '{bank}/customers.parquet' c LEFT JOIN '{bank}/balances.parquet' b USING (customer_id)
@@ -113,9 +114,12 @@ def realism_figures(bank) -> dict[str, float]:
         out[f"held_{name}"] = 100 * ada[ada >= thr].sum() / tot
     out["near_empty"] = 100 * (ada < 100).mean()
     placeholders = ", ".join(f"'{c}'" for c in BRANCH_CHANNELS)
-    out["branch_channels"] = 100 * con.execute(
-        f"SELECT avg((channel IN ({placeholders}))::INT) FROM '{bank}/transactions.parquet'"
-    ).fetchall()[0][0]
+    out["branch_channels"] = (
+        100
+        * con.execute(f"SELECT avg((channel IN ({placeholders}))::INT) FROM '{bank}/transactions.parquet'").fetchall()[
+            0
+        ][0]
+    )
     return out
 
 
