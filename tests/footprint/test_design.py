@@ -81,9 +81,14 @@ def test_on_the_demo_bank_footprints_beat_declared_attributes_clearly_out_of_tim
 def test_the_demo_evaluation_is_out_of_time_and_has_events_to_judge(demo_oot):
     d = demo_oot.design
     assert d.train_outcome.start > d.train_signals.end and d.test_outcome.start > d.train_outcome.end
-    events = demo_oot.metrics.groupby("target")["events"].first()
-    # at least ~100 events: an AUC standard error of about 0.03 or less
-    assert events["risk"] >= 100 and events["value"] >= 1_000
+    m = demo_oot.metrics.query("model == 'footprint' and metric == 'auc'").set_index("target")
+    # enough events to judge: the Hanley-McNeil standard error of each AUC about 0.03 or less
+    # (risk) and about 0.01 (value, the larger population; 950 events since the realism defaults)
+    a, n1 = m["estimate"], m["events"]
+    n0 = m["n"] - n1
+    q1, q2 = a / (2 - a), 2 * a**2 / (1 + a)
+    se = np.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a**2) + (n0 - 1) * (q2 - a**2)) / (n1 * n0))
+    assert m.loc["risk", "events"] >= 100 and se["risk"] <= 0.03 and se["value"] <= 0.012, se
 
 
 def _iv(oot, target, model="footprint") -> pd.Series:
@@ -169,8 +174,16 @@ def test_on_the_null_bank_no_signal_passes_information_value_0_1(null_oot):
     assert null_oot.iv["iv"].max() < 0.1, null_oot.iv.sort_values("iv").tail()
 
 
-def test_on_the_null_bank_no_scorecard_selects_a_signal(null_oot):
-    # each card's permutation test lets a pure-noise signal in with chance 5 % at most; measured on
-    # this bank: none of the four cards selects one, where min_iv and Wald p-values alone put
-    # supermarket_share and third_party_out_share into the risk card and occupation into its baseline
-    assert {k: c.selected_ for k, c in null_oot.scorecards.items()} == {k: [] for k in null_oot.scorecards}
+def test_on_the_null_bank_no_scorecard_selects_a_signal_beyond_the_permutation_level(null_oot):
+    # each card's permutation test lets a pure-noise signal in with chance 5 % at most, so four
+    # cards let one in about once in five banks.  Measured: before the realism defaults of issue 16
+    # none of the four cards selected one on this bank (where min_iv and Wald p-values alone put
+    # supermarket_share and third_party_out_share into the risk card); since, the risk card takes
+    # mobile_share at p_perm 0.030 (IV 0.052, out-of-time KS 0.007) on seed 0 and nothing on
+    # seeds 1 and 2.  What must hold: at most one card selects, at most one signal, never with a
+    # permutation p that would survive a Bonferroni split of the 5 % over the four cards.
+    chosen = {k: c for k, c in null_oot.scorecards.items() if c.selected_}
+    assert len(chosen) <= 1 and all(len(c.selected_) == 1 for c in chosen.values()), chosen
+    for card in chosen.values():
+        p = card.iv_.set_index("signal")["p_perm"]
+        assert (p[card.selected_] > 0.05 / len(null_oot.scorecards)).all(), p
