@@ -18,11 +18,24 @@ def null_effects(tiny_null_bank, null_inputs, null_profit):
     return campaign_effects(tiny_null_bank, null_inputs, null_profit).set_index("campaign_id")
 
 
-def test_the_planted_take_up_uplift_lies_inside_each_campaigns_interval(effects):
+def test_the_take_up_interval_brackets_the_estimate(effects):
     for c in CAMPAIGNS:
         e = effects.loc[c[0]]
-        assert e["take_up_low"] <= c[8] <= e["take_up_high"], c[0]
         assert e["take_up_low"] < e["take_up_lift"] < e["take_up_high"]
+
+
+@pytest.mark.slow
+def test_on_the_demo_bank_the_planted_take_up_uplift_lies_inside_each_campaigns_interval(demo_bank):
+    """On the demo bank, not the tiny one: since the realism defaults the tiny bank has 49 eligible
+    customers for CMP01 (8 controls) and 204 controls for CMP02, too few to recover a 3-6 pp uplift
+    (seed 0's control group took up 3.9 % against 3.2 % treated, a 2-SE draw)."""
+    import crmstudy.profit as pf
+
+    inputs = pf.profit_inputs(demo_bank)
+    e = campaign_effects(demo_bank, inputs, pf.contribution(inputs)).set_index("campaign_id")
+    for c in CAMPAIGNS:
+        assert e.loc[c[0], "take_up_low"] <= c[8] <= e.loc[c[0], "take_up_high"], e.loc[c[0]]
+        assert e.loc[c[0], "take_up_low"] > 0, e.loc[c[0]]  # recovered: the interval excludes 0
 
 
 def test_on_the_null_bank_the_take_up_intervals_cover_zero(null_effects):
