@@ -68,7 +68,7 @@ class CampaignEffect(Result):
         return pd.DataFrame([{**self.__dict__, "significant": self.significant}])
 
 
-#: profit per customer is capped at these pooled quantiles (5th, 95th) before the difference in means: the
+#: profit per customer is capped at these pooled quantiles before the difference in means: the
 #: wealth law's Pareto top (index about 1.5, so no finite variance) makes a plain Welch interval
 #: on raw contributions miss 0 on the null bank far more often than its level (a few whales in
 #: one arm decide it: 1st-99th still missed 0 in 2 of 20 intervals at 98.75 % on null seeds
