@@ -7,7 +7,8 @@ difference between the groups estimates the effect of contact:
   interval for a difference of two proportions (statsmodels);
 - **profit lift**: the difference in mean monthly profit per customer after
   the start (the model's contribution plus what the taken-up offer earns,
-  :func:`~crmstudy.profit.whatif.offer_profit`), with Welch's interval on values capped at their 5th and 95th percentiles;
+  :func:`~crmstudy.profit.whatif.offer_profit`), with Welch's interval on values
+  capped at their pooled 5th and 95th percentiles;
 - **difference in differences**: where there are months before the start,
   the change from the pre-period mean to the post-period mean, treated minus
   control (Welch's interval).  Randomisation makes both unbiased; the

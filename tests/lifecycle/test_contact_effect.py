@@ -16,10 +16,10 @@ def test_drain_events_find_the_planted_episode_starts(tiny_tables, tiny_bank):
     assert ev["customer_id"].is_unique
 
 
-def test_null_bank_contact_effect_interval_covers_zero(tiny_null_bank):
-    ce = contact_effect(tiny_null_bank)
-    assert ce.n_in_time > 0 and ce.n_comparison > 0
-    assert ce.diff_low <= 0 <= ce.diff_high
+# The null bank's contact effect is checked on the null demo bank
+# (test_demo_must_show.py::test_the_null_demo_bank_is_clean): since the realism defaults of
+# issue 16 (median wealth 12k, 30 % near-empty accounts) the tiny null bank has 0-3 drain events
+# in a year, too few to form both groups.
 
 
 def test_groups_partition_the_events(tiny_bank):
