@@ -131,7 +131,8 @@ def main(argv=None) -> int:
     print(f"additive to the cent at every level: contribution {totals['contribution']:,} cents")
     a = out["all_levels"]
     print(
-        f"all {len(LEVELS)} levels, one call each way: roll-up {a['rollup']:.2f} s, hand SQL {a['hand']:.2f} s, {a['ratio']:.2f}x"
+        f"all {len(LEVELS)} levels, one call each way: roll-up {a['rollup']:.2f} s, "
+        f"hand SQL {a['hand']:.2f} s, {a['ratio']:.2f}x"
     )
     print("| level (one call each) | groups | roll-up s | hand SQL s (lines registered) | ratio |")
     print("| --- | --- | --- | --- | --- |")
