@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -14,6 +15,16 @@ from crmstudy.reports.sections import trend
 @pytest.fixture(scope="module")
 def contexts(tiny_bank):
     return {lang: load_context(tiny_bank, "B002", {"language": lang}) for lang in ("en", "zh")}
+
+
+def _with(ctx, **changes):
+    """A copy of ``ctx`` (its computed figures kept) with other previous/standing: as the runner would pass them."""
+    new = copy.copy(ctx)
+    for name, value in changes.items():
+        setattr(new, name, value)
+    if "standing" in changes:
+        new.__dict__.pop("ranks", None)  # read again from the standing given
+    return new
 
 
 def test_the_reading_states_the_first_and_last_month_ends_from_the_lines(contexts):
@@ -40,10 +51,10 @@ def test_without_a_previous_report_it_says_this_is_the_first(contexts):
     assert s.summary["previous_report"] is None and s.summary["changes"] is None
 
 
-def test_the_change_since_the_last_report_is_signed_and_relative(tiny_bank):
+def test_the_change_since_the_last_report_is_signed_and_relative(contexts):
     before = {"customers": 200, "total_ada": 1.0e7, "dormant_share": 0.20}
     prev = {"made_at": "2026-11-30T08:00:00Z", "period_start": "2025-01-01", "period_end": "2025-11-30"}
-    ctx = load_context(tiny_bank, "B002", previous={**prev, "headline": before})
+    ctx = _with(contexts["en"], previous={**prev, "headline": before})
     h = ctx.headline
     s = trend.build(ctx)
     text = s.sentences[1]
@@ -57,25 +68,26 @@ def test_the_change_since_the_last_report_is_signed_and_relative(tiny_bank):
     assert s.summary["changes"]["customers"] == dc
 
 
-def test_the_same_figures_as_last_time_say_nothing_changed(tiny_bank):
-    ctx = load_context(tiny_bank, "B002")
+def test_the_same_figures_as_last_time_say_nothing_changed(contexts):
+    ctx = _with(contexts["en"], previous={})
     same = {k: ctx.headline[k] for k in ("customers", "total_ada", "dormant_share")}
     ctx.previous = {"made_at": "2026-11-30T08:00:00Z", "period_start": "2025-01-01", "period_end": "2025-12-31"}
     ctx.previous["headline"] = same
     assert "the headline figures have not changed" in trend.build(ctx).sentences[1]
 
 
-def test_the_rank_sentence_follows_the_ranks_given_by_the_run(tiny_bank):
+def test_the_rank_sentence_follows_the_ranks_given_by_the_run(contexts):
     standing = {"ranks": {"of": 8, "total_ada": 3, "customers": 1, "dormant_share": 22}}
-    ctx = load_context(tiny_bank, "B002", standing=standing)
+    ctx = _with(contexts["en"], standing=standing)
     assert trend.build(ctx).sentences[-1] == (
         "Among the bank's 8 branches this branch is 3rd by average daily assets, 1st by customers and 22nd by "
         "dormant share (1st is the most)."
     )
-    alone = load_context(tiny_bank, "B002", standing={"ranks": {"of": 1, "total_ada": 1, "customers": 1}})
+    alone = _with(contexts["en"], standing={"ranks": {"of": 1, "total_ada": 1, "customers": 1}})
     assert trend.build(alone).sentences[-1] == "The bank has one branch, so there is no ranking among branches."
 
 
+@pytest.mark.slow  # two more branch contexts
 def test_the_tiny_banks_ranks_are_those_of_every_branchs_own_headline(contexts, tiny_bank):
     r = contexts["en"].ranks
     mine = contexts["en"].headline
@@ -94,6 +106,7 @@ def test_chinese_reads_as_chinese_with_no_english_left(contexts):
     assert "在全行3家网点中" in s.sentences[2]
 
 
+@pytest.mark.slow  # another bank's context
 def test_the_null_bank_builds_and_shows_only_its_own_branch(tiny_null_bank):
     ctx = load_context(tiny_null_bank, "B001")
     s = trend.build(ctx)
