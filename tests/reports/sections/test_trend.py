@@ -52,20 +52,19 @@ def test_without_a_previous_report_it_says_this_is_the_first(contexts):
 
 
 def test_the_change_since_the_last_report_is_signed_and_relative(contexts):
-    before = {"customers": 200, "total_ada": 1.0e7, "dormant_share": 0.20}
+    h = contexts["en"].headline
+    # last time: 10 customers more (a fall now), 20% less in assets (a rise now), 5 points more dormant
+    before = {"customers": h["customers"] + 10, "total_ada": h["total_ada"] / 1.2, "dormant_share": 0.05}
+    before["dormant_share"] += round(h["dormant_share"], 3)
     prev = {"made_at": "2026-11-30T08:00:00Z", "period_start": "2025-01-01", "period_end": "2025-11-30"}
     ctx = _with(contexts["en"], previous={**prev, "headline": before})
-    h = ctx.headline
     s = trend.build(ctx)
     text = s.sentences[1]
     assert text.startswith("Since the last report (made Nov 30, 2026, for Jan 1, 2025 to Nov 30, 2025): ")
-    dc = h["customers"] - 200
-    assert f"customers +{dc}, +{i18n.percent(dc / 200)}" in text
-    assert f"average daily assets +{i18n.money(h['total_ada'] - 1.0e7)}" in text
-    points = (round(h["dormant_share"], 3) - 0.20) * 100  # of the shares as shown, to 0.1 %
-    sign = "+" if points > 0 else "-"
-    assert f"dormant share {sign}{abs(points):.1f} percentage points" in text
-    assert s.summary["changes"]["customers"] == dc
+    assert f"customers -10, -{i18n.percent(10 / before['customers'])}" in text
+    assert f"average daily assets +{i18n.money(h['total_ada'] - before['total_ada'])}, +20.0%" in text
+    assert "dormant share -5.0 percentage points" in text
+    assert s.summary["changes"]["customers"] == -10
 
 
 def test_the_same_figures_as_last_time_say_nothing_changed(contexts):
