@@ -30,6 +30,9 @@ _INDEX_KEYS = [
     ("key_customers", "key_customers"),
     ("dormant_share_pct", "dormant_share"),
     ("upgrade_candidates", "upgrade_candidates"),
+    # what the branch earns (crmstudy.reports.sections.earnings), in the bank's currency
+    ("profit_text", "profit"),
+    ("cost_to_income_pct", "cost_to_income"),
     # alerts: what the branch's action box counts (crmstudy.reports.sections.actions)
     ("orphaned", "orphaned"),
     ("wrong_owner", "wrong_owner"),
@@ -68,8 +71,9 @@ def write_index(manifest: dict, folder: Path, title: str | None, bank, lang: str
     lang : str
         Language of the page.
     """
-    entries = [_entry(b, m, folder, lang) for b, m in manifest["branches"].items()]
-    totals = bank_totals(entries, lang)
+    currency = str(bank.meta.get("currency", "CNY"))  # the bank's own currency (bank.json), not the process's
+    entries = [_entry(b, m, folder, lang, currency) for b, m in manifest["branches"].items()]
+    totals = bank_totals(entries, lang, currency)
     meta = bank.meta
     n_ok = sum(1 for m in manifest["branches"].values() if not m.get("stale"))
     parts = []
@@ -104,7 +108,7 @@ def write_index(manifest: dict, folder: Path, title: str | None, bank, lang: str
     )
 
 
-def _entry(branch: str, m: dict, folder: Path, lang: str) -> dict:
+def _entry(branch: str, m: dict, folder: Path, lang: str, currency: str | None = None) -> dict:
     """One branch's row: headline figures, alert counts, links, and a coloured status with its reason."""
     h = dict(m.get("headline") or {})
     short = str(m.get("branch_name", branch)).replace(" Sub-branch", "").removesuffix("支行")
@@ -127,6 +131,15 @@ def _entry(branch: str, m: dict, folder: Path, lang: str) -> dict:
         }
     if m.get("files"):
         e.update(_alerts(folder / f"{branch}.findings.json"))
+        earned = _earnings(folder / f"{branch}.findings.json")
+        if earned:
+            e.update(earned)
+            e["profit_text"] = i18n.money(earned["contribution_cents"] / 100, lang, currency=currency)
+            e.setdefault("_sort", {})["profit_text"] = earned["contribution_cents"]
+            if earned.get("revenue_cents", 0) > 0 and "operating_cost_cents" in earned:
+                cti = earned["operating_cost_cents"] / earned["revenue_cents"]
+                e["cost_to_income_pct"] = i18n.percent(cti, lang)
+                e["_sort"]["cost_to_income_pct"] = cti
     e["status"], e["status_html"] = _status({"branch_id": branch, **m}, folder, lang)
     return e
 
@@ -141,6 +154,22 @@ def _alerts(path: Path) -> dict:
         return {}
     evidence = doc.get("sections", {}).get("actions", {}).get("evidence", {})
     return {k: int(evidence[k]) for k in ALERTS if isinstance(evidence.get(k), int | float)}
+
+
+#: What the index reads from a branch's earnings section (whole cents).
+EARNINGS = ("contribution_cents", "revenue_cents", "operating_cost_cents")
+
+
+def _earnings(path: Path) -> dict:
+    """The earnings section's sums from a branch's findings.json (empty without it or without profit data)."""
+    import json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    evidence = doc.get("sections", {}).get("earnings", {}).get("evidence", {})
+    return {k: int(evidence[k]) for k in EARNINGS if isinstance(evidence.get(k), int | float)}
 
 
 def _status(m: dict, folder: Path, lang: str) -> tuple[str, str]:
@@ -165,10 +194,12 @@ def _status(m: dict, folder: Path, lang: str) -> tuple[str, str]:
     return text, " ".join(parts)
 
 
-def bank_totals(entries: list[dict], lang: str) -> dict:
-    """The bank's row: counts and assets summed; the dormant share weighted by customers; the rest left blank.
+def bank_totals(entries: list[dict], lang: str, currency: str | None = None) -> dict:
+    """The bank's row: counts, assets and profit summed; dormant share and cost-to-income pooled; the rest blank.
 
     A Gini or a top-20% share does not add up over branches, so the totals row leaves them empty.
+    Profit is summed in whole cents (every branch's lines add up to it to the cent); the bank's
+    cost-to-income is its summed costs over its summed income, not an average of the branches'.
     """
     rows = [e for e in entries if "customers" in e]
     out: dict[str, Any] = {"branch": i18n.t("index.total", lang)}
@@ -182,6 +213,15 @@ def bank_totals(entries: list[dict], lang: str) -> dict:
         dormant = sum(float(e.get("dormant_share", 0.0)) * int(e["customers"]) for e in rows) / people
         out["dormant_share_pct"] = i18n.percent(dormant, lang)
     out["_sort"] = {"ada_text": assets}
+    earned = [e for e in rows if "contribution_cents" in e]
+    if earned:
+        cents = sum(int(e["contribution_cents"]) for e in earned)
+        out["contribution_cents"] = cents
+        out["profit_text"] = i18n.money(cents / 100, lang, currency=currency)
+        revenue = sum(int(e.get("revenue_cents", 0)) for e in earned)
+        costs = [e["operating_cost_cents"] for e in earned if "operating_cost_cents" in e]
+        if revenue > 0 and len(costs) == len(earned):
+            out["cost_to_income_pct"] = i18n.percent(sum(costs) / revenue, lang)
     return out
 
 

@@ -118,6 +118,7 @@ def build(ctx: BranchContext) -> Section:
         "listed": int(min(n_losing, knobs.top_n)),
         "contribution_cents": tot["contribution"],
         "revenue_cents": revenue,
+        "operating_cost_cents": tot["cost_to_serve"] + tot["rm_cost"],
         "cost_to_income": float(cti),
         "destroying_share": whale.destroying_share,
         "peak_share": whale.peak_share,

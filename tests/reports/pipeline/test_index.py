@@ -82,3 +82,32 @@ def test_a_stale_branch_shows_its_last_good_date_its_reason_and_its_log(tmp_path
         {"stale": True, "files": [], "error": "boom", "log": str(tmp_path / "runs/r/logs/B004.log")}, latest, "zh"
     )
     assert 'class="mark failed"' in failed[1] and "boom" in failed[1]
+
+
+def test_profit_and_cost_to_income_columns_in_the_banks_currency_and_the_total_row_pools_them(tmp_path):
+    import json
+
+    from crmstudy.reports.pipeline.index import _entry, bank_totals, index_columns
+
+    sums = {"B001": (123_456_789, 400_000_000, 100_000_000), "B002": (-2_345_601, 50_000_000, 45_000_000)}
+    for b, (c, r, k) in sums.items():
+        doc = {
+            "sections": {
+                "earnings": {"evidence": {"contribution_cents": c, "revenue_cents": r, "operating_cost_cents": k}}
+            }
+        }
+        (tmp_path / f"{b}.findings.json").write_text(json.dumps(doc))
+    head = {"customers": 10, "total_ada": 1e6, "top20_share": 0.8, "dormant_share": 0.1, "gini": 0.5}
+    m = {"files": [{"path": "x.html"}], "headline": head}
+    rows = [_entry(b, m, tmp_path, "en", "EUR") for b in sums]
+    assert rows[0]["profit_text"].startswith("EUR") and rows[0]["cost_to_income_pct"] == "25.0%"
+    assert rows[1]["_sort"]["profit_text"] == -2_345_601  # sorted by the cents, signed
+    total = bank_totals(rows, "en", "EUR")
+    # summed to the cent, and the bank's ratio is its costs over its income (145 / 450), not the mean of 25 % and 90 %
+    assert total["contribution_cents"] == 123_456_789 - 2_345_601
+    assert total["cost_to_income_pct"] == "32.2%"
+    assert total["profit_text"].startswith("EUR")
+    assert {"profit_text", "cost_to_income_pct"} <= {k for k, _ in index_columns("zh")}
+    # a branch report from before the earnings section has no such columns, and the total leaves them blank
+    old = _entry("B003", m, tmp_path / "none", "en", "EUR")
+    assert "profit_text" not in old and "profit_text" not in bank_totals([old], "en", "EUR")
