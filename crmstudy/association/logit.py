@@ -13,6 +13,9 @@ from ..errors import DataError
 from ..stats import Correction, adjust_pvalues, check_correction
 from ._checks import _aligned, _alpha, _informative
 
+#: Confounder terms of :func:`product_logit` (``adjust_for``).
+_ADJUST = {"ada": "np.log1p(ada)", "age": "age + I((age - 45) ** 2)"}
+
 _TERM = re.compile(r"^C\((?P<var>[^,)]+)(?:,.*)?\)\[T\.(?P<level>.+)\]$")
 
 
@@ -51,6 +54,7 @@ def product_logit(
     ci: float = 0.95,
     correction: Correction = "bh",
     min_events: int = 10,
+    adjust_for: Sequence[str] = ("ada", "age"),
 ) -> pd.DataFrame:
     """Per-product logistic regression of holding on customer features: odds ratios.
 
@@ -63,8 +67,14 @@ def product_logit(
     rhs : str
         Right-hand side of a statsmodels formula; the default compares each
         life group with ``general`` and each acquisition group with ``stock``,
-        adjusted for each other.  Add e.g. ``"+ np.log1p(ada)"`` to adjust for
-        assets.
+        adjusted for each other (and for ``adjust_for``).
+    adjust_for : sequence of {"ada", "age"}
+        Confounders added to ``rhs``: ``ada`` as ``np.log1p(ada)`` (log assets), ``age`` as
+        ``age + I((age - 45) ** 2)``.  A life group is also a wealth and an age class, and wealth
+        and age drive holdings, so unadjusted group odds ratios mix the three: on the demo bank
+        the 18 planted group x product log-odds are missed by 0.34 on average without
+        adjustment and by 0.10 with it (tests/association/test_logit.py).  ``()`` for the
+        unadjusted model; the ``adjusted_for`` column of the result says which was fitted.
     products : sequence of str, optional
         Products to model; by default every product held by some but not all.
     id_col : str
@@ -84,7 +94,8 @@ def product_logit(
         ``variable``, ``level``, ``odds_ratio``, ``ci_low``, ``ci_high``,
         ``p_value``, ``p_adjusted``, ``n``, ``converged`` (False when the fit
         did not converge, typically a group with no holders: its odds ratios
-        and intervals are not to be trusted).
+        and intervals are not to be trusted), ``adjusted_for`` (e.g. ``"ada+age"``,
+        ``""`` when unadjusted).  The confounders' own terms are rows too.
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
@@ -92,6 +103,10 @@ def product_logit(
 
     correction = check_correction(correction)
     _alpha(ci, "ci")
+    unknown = [a for a in adjust_for if a not in _ADJUST]
+    if unknown:
+        raise DataError(f"product_logit: 'adjust_for' must list some of {', '.join(_ADJUST)}, got {unknown}")
+    rhs = " + ".join([rhs, *(_ADJUST[a] for a in adjust_for)])
     cust, hold = _aligned(customers, holding, id_col, "product_logit")
     hold = _informative(hold) if products is None else hold.reindex(columns=list(products))
     if hold.isna().any().any():
@@ -121,6 +136,7 @@ def product_logit(
     if not frames:
         raise DataError(f"product_logit: no product has at least {min_events} holders and non-holders")
     out = pd.concat(frames, ignore_index=True)
+    out["adjusted_for"] = "+".join(adjust_for)
     out.insert(
         out.columns.get_loc("p_value") + 1, "p_adjusted", adjust_pvalues(out["p_value"].to_numpy(), method=correction)
     )
