@@ -82,7 +82,7 @@ def run_case(kind, sigma, n, *, reps: int, n_boot: int, population) -> list[dict
     widths = {m: [] for m in METHODS}
     for rep in range(reps):
         x = np.sort(draw(rng))
-        for m, (low, high) in gini_intervals(x, n_boot=n_boot, seed=rep).items():
+        for m, (low, high) in gini_intervals(x, methods=METHODS, n_boot=n_boot, seed=rep).items():
             hits[m] += bool(low <= truth <= high)
             widths[m].append(high - low)
     seconds = {}
@@ -133,7 +133,17 @@ def main(argv=None) -> None:
     parser.add_argument("--n-boot-large", type=int, default=200, help="n_boot at n >= 20,000")
     parser.add_argument("--cases", nargs="*", default=None, help="case names (default: all)")
     parser.add_argument("--out", default="gini_coverage")
+    parser.add_argument("--methods", nargs="*", default=None, help="methods (default: all)")
+    parser.add_argument("--tail-exponent", type=float, default=None, help="semiparametric: k = n ** this")
     args = parser.parse_args(argv)
+    global METHODS
+    if args.methods:
+        METHODS = tuple(args.methods)
+    if args.tail_exponent is not None:
+        import crmstudy.pareto_intervals as intervals
+        from crmstudy.pareto_tail import tail_size
+
+        intervals.tail_size = lambda n: tail_size(n, args.tail_exponent)
     chosen = cases() if not args.cases else {k: v for k, v in cases().items() if k in args.cases}
     population = asset_population() if any(kind == "assets" for kind, _, _ in chosen.values()) else None
     rows = []
@@ -144,7 +154,8 @@ def main(argv=None) -> None:
             rows.append({"case": name, **row})
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
     table = pd.DataFrame(rows)
-    text = f"reps {args.reps}, n_boot {args.n_boot} ({args.n_boot_large} at n = 20,000)\n\n" + to_markdown(table)
+    tail = f", tail exponent {args.tail_exponent}" if args.tail_exponent is not None else ""
+    text = f"reps {args.reps}{tail}, n_boot {args.n_boot} ({args.n_boot_large} at n = 20,000)\n\n" + to_markdown(table)
     print(text)
     RESULTS.mkdir(exist_ok=True)
     table.to_csv(RESULTS / f"{args.out}.csv", index=False)

@@ -241,12 +241,13 @@ def gini(
         interval.
     method : str
         One of :data:`METHODS` (see :mod:`crmstudy.pareto_intervals`). The
-        default, the bootstrap-t (``"studentized"``), covered best in every
-        case of ``benchmarks/gini_coverage.py`` (nominal 95%, 500 samples each):
-        lognormal(1.38) 89.6% / 94.0% / 95.0% at 200 / 1,400 / 20,000 customers,
-        where the percentile bootstrap gave 80.0% / 90.6% / 93.6%. Heavier tails
-        still under-cover: 90.8% at 1,400 for lognormal(2), 88.2% for the
-        generator's asset law (benchmarks/README.md).
+        default, the semi-parametric (Pareto-tail) bootstrap-t
+        (``"semiparametric"``, Davidson and Flachaire 2007), covered best at
+        branch and bank size in ``benchmarks/gini_coverage.py`` (nominal 95%,
+        500 samples each): lognormal(1.38) 92.4% / 94.4% / 94.8% at 200 / 1,400
+        / 20,000 customers (percentile bootstrap 80.0% / 90.6% / 93.6%);
+        lognormal(2) 91.4% / 94.2% at 1,400 / 20,000, the generator's asset law
+        89.8% / 96.6% (benchmarks/README.md).
 
     Returns
     -------

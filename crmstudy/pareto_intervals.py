@@ -67,7 +67,7 @@ METHODS: tuple[str, ...] = (
     "semiparametric",
 )
 #: The default, chosen by measured coverage (benchmarks/README.md, "Gini intervals").
-DEFAULT_METHOD = "studentized"
+DEFAULT_METHOD = "semiparametric"
 
 _BOOTSTRAP = frozenset(("percentile", "bca", "studentized", "studentized_logit", "semiparametric"))
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 ACTIONS = (
     "Footprints, not declarations, put these",  # value prospects to call
     "within 48 hours",  # every listed prospect or risk flag carries it
-    "so give each owner their list",  # cross-sell beats popularity
+    "give each owner their list",  # cross-sell beats popularity (and, before issue 13, upgrade lists)
     "more concentrated than",  # branch vs the rest of the bank
     "less concentrated than",
 )
@@ -42,6 +42,20 @@ def test_no_null_bank_report_tells_staff_to_act_on_noise(null_run):
         text = report_text((latest / f"{b}.html").read_text(encoding="utf-8"), stop_at=i18n.t("provenance.heading"))
         said = [a for a in ACTIONS if a in text]
         assert not said, f"{b}: {said}"
+
+
+def test_a_null_bank_upgrade_list_is_an_operational_list_beside_its_base_rate(null_run):
+    # about half of a half-year's candidates cross without any list: no sentence may present the
+    # list as work that moves customers
+    latest, branches = null_run
+    for b in branches:
+        text = report_text((latest / f"{b}.html").read_text(encoding="utf-8"), stop_at=i18n.t("provenance.heading"))
+        doc = json.loads((latest / f"{b}.findings.json").read_text(encoding="utf-8"))["sections"]["upgrades"]
+        if doc["total"]:
+            assert "This is an operational list of who is close to a bar" in text, b
+            rate = doc["evidence"].get("base_rate")
+            if rate is not None:
+                assert 0.2 < rate < 0.8 and "crossed it in" in text and "without a list" in text, (b, rate)
 
 
 def test_no_null_bank_branch_reports_a_finding_in_a_gated_section(null_run):

@@ -44,10 +44,11 @@ def test_the_reading_gives_the_true_total_and_the_number_listed(tiny_bank):
     assert total > 5 and above > 0 and s.summary["closed"] == 0  # the tiny bank has both kinds
     assert s.sentences[0] == (
         f"{total} customers average less than 10% below the next tier's bar and were still below it on the period's "
-        f"last day; the 5 listed need CNY {gap:,.0f} more average daily assets in all to cross this year: "
-        "give each owner their list."
+        f"last day; the 5 listed need CNY {gap:,.0f} more average daily assets in all to cross this year. "
+        "This is an operational list of who is close to a bar, not a forecast of who a call will move."
     )
     assert s.sentences[1].startswith("Base rate: of the ") and len(s.sentences) == 2
+    assert s.sentences[1].endswith("nothing in this report measures what a call adds.")
     assert s.blocks[-1].text == f"Not counted: {above} more who were already over their bar on the period's last day."
     (caption,) = [b.text for b in s.blocks if b.kind == "table"]
     # the ranking rule, stated
