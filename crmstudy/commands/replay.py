@@ -60,6 +60,14 @@ def run(args) -> int:
         f" {s['escalated_by_reason'] or ''}, {s['open_at_end']:,} still open; {s['contacts']:,} contacts,"
         f" {s['customers_over_caps']} customers over the caps, {s['events_without_owner']} events without an owner"
     )
+    cp = s["churn_prevented"]
+    for reading in ("estimated", "planted"):
+        if cp.get(reading):
+            x = cp[reading]
+            print(
+                f"churn prevented ({reading}, relative risk {x['relative_risk']}): {x['prevented']}"
+                f" (95% {x['low']} to {x['high']}) of {cp['customers_reached']:,} customers reached after a warning"
+            )
     if args.private_out:
         from ..events.actions import write_action_lists
 

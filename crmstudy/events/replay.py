@@ -28,6 +28,7 @@ from ..period import Period
 from ..results import Result
 from .detect import detect
 from .policy import PolicyResult, apply_policy
+from .prevented import churn_prevented
 from .store import write_day
 
 __all__ = ["ReplayResult", "cap_breaches", "compare", "replay", "summarize", "write_replay"]
@@ -103,7 +104,7 @@ def replay(
     t2 = time.perf_counter()
     summary = summarize(result, visits=visits, params=params.contact_policy, period=period)
     summary["seconds"] = {"detection": round(t1 - t0, 2), "policy": round(t2 - t1, 2)}
-    summary["churn_prevented"] = churn_prevented(bank, result)
+    summary["churn_prevented"] = churn_prevented(bank, result.events)
     return ReplayResult(result, summary, period)
 
 
@@ -190,21 +191,6 @@ def summarize(
     }
 
 
-def churn_prevented(bank: Bank, result: PolicyResult) -> dict:
-    """Churn prevented by the contacts, from the synthetic bank's planted contact effect, when it has one.
-
-    The planted effect lives in the synthetic bank's ``truth`` (documented in
-    docs/generative_model.md by the lifecycle work); a bank without it says so.
-    """
-    if not bank.has("truth"):
-        return {"status": "not_available", "why": "no truth table: a bank's own data has no planted effect"}
-    cols = set(bank.sql("DESCRIBE SELECT * FROM truth")["column_name"])
-    need = {"contact_effect"}
-    if not need <= cols:
-        return {"status": "not_available", "why": "the synthetic bank plants no contact effect (truth.contact_effect)"}
-    return {"status": "not_available", "why": "contact effect present but not read yet"}
-
-
 def write_replay(result: ReplayResult, out: str | Path, *, day_files: bool = True) -> dict[str, Path]:
     """Write the event log (one file per day), the action queue, the contacts and ``summary.json`` into ``out``."""
     out = Path(out)
@@ -252,4 +238,13 @@ def compare(a: dict, b: dict, *, names: tuple[str, str] = ("policy", "compare"))
         rows[f"escalated: {r}"] = (a["escalated_by_reason"].get(r, 0), b["escalated_by_reason"].get(r, 0))
     rows["contacts per customer, max"] = (a["contacts_per_customer"]["max"], b["contacts_per_customer"]["max"])
     rows["busiest assignee-day"] = (a["load"]["busiest_day"], b["load"]["busiest_day"])
+    for reading in ("estimated", "planted"):
+        pair = [(s.get("churn_prevented") or {}).get(reading) for s in (a, b)]
+        if all(pair):
+            rows[f"churn prevented ({reading}, 95% CI)"] = tuple(
+                f"{x['prevented']} ({x['low']} to {x['high']})" for x in pair
+            )
+    rows["customers reached in time after a warning"] = tuple(
+        (s.get("churn_prevented") or {}).get("customers_reached") for s in (a, b)
+    )
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(names))

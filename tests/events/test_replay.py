@@ -98,3 +98,39 @@ def test_a_second_policy_is_replayed_side_by_side(tiny_bank, tmp_path):
     assert b["escalated_by_reason"].get("capacity", 0) >= a["escalated_by_reason"].get("capacity", 0)
     table = compare(a, b)
     assert {"actioned_in_time", "escalated", "customers_over_caps"} <= set(table.index)
+    assert "customers reached in time after a warning" in table.index
+    assert "churn prevented (planted, 95% CI)" in table.index
+    # a tighter capacity reaches no more customers in time
+    assert b["churn_prevented"]["customers_reached"] <= a["churn_prevented"]["customers_reached"]
+
+
+def _reached(queue: pd.DataFrame) -> int:
+    from crmstudy.events.prevented import WARNING_KINDS
+
+    warn = queue[queue["kind"].isin(WARNING_KINDS) & (queue["status"] == "actioned")]
+    return int(warn["customer_id"].nunique())
+
+
+def test_churn_prevented_is_the_customers_reached_times_the_base_rate_times_the_effect(replayed):
+    out, _ = replayed
+    s = json.loads((out / "summary.json").read_text())
+    cp = s["churn_prevented"]
+    queue = pd.read_parquet(out / "action_queue.parquet")
+    assert cp["status"] == "ok" and cp["customers_reached"] == _reached(queue) > 0
+    p0 = cp["p0"]
+    assert p0["low"] <= p0["rate"] <= p0["high"] and p0["rate"] == pytest.approx(p0["left"] / p0["events"], abs=1e-4)
+    planted = cp["planted"]
+    assert planted["relative_risk"] == 0.6  # the tiny bank plants CONTACT_RR
+    want = cp["customers_reached"] * p0["left"] / p0["events"] * (1 - 0.6)
+    assert planted["prevented"] == pytest.approx(want, abs=0.06)
+    assert planted["low"] <= planted["prevented"] <= planted["high"]
+
+
+def test_a_null_bank_s_replay_prevents_nothing_planted_and_its_estimate_covers_zero(tiny_null_bank, tmp_path):
+    out = tmp_path / "out"
+    assert main(["replay", "--data", str(tiny_null_bank), "--out", str(out), "--start", "2025-03-01"]) == 0
+    cp = json.loads((out / "summary.json").read_text())["churn_prevented"]
+    assert cp["status"] == "ok" and cp["customers_reached"] > 0
+    assert cp["planted"]["relative_risk"] == 1.0 and cp["planted"]["prevented"] == 0
+    est = cp["estimated"]
+    assert est is None or (est["low"] <= 0 <= est["high"] and not cp["significant"])
