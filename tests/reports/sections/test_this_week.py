@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,7 +33,10 @@ def test_the_counts_are_true_totals_the_lists_ranked_and_masked_and_no_sentence_
     assert sm["events"] == len(ev) == sm["contacted"] + sm["due"] + sm["overdue"]
     assert sm["total"] == sm["due"] + sm["overdue"]
     assert sm["escalated"] == int((ev["status"] == "escalated").sum()) <= sm["due"]
-    assert sm["status"] == ("finding" if sm["total"] else "no_finding")
+    named = sm["churn_at_risk"] + sm["dormant_to_call"]
+    assert sm["status"] == ("finding" if sm["total"] or named else "no_finding")
+    if bank == "tiny_null_bank":  # neither list passes its evidence on a null bank
+        assert sm["churn_warning"] in ("not_used", "not_applicable") and sm["wake_up"] != "shown" and named == 0
     assert (ev["day"] >= pd.Timestamp(ctx.period.end) - pd.Timedelta(days=6)).all()
     assert set(ev["branch_id"]) <= {"B001"}
     due = ev[ev["state"] == "due"]
@@ -41,7 +45,7 @@ def test_the_counts_are_true_totals_the_lists_ranked_and_masked_and_no_sentence_
     assert sm["listed"] == min(top, sm["due"]) + min(top, sm["overdue"])
     customer = "Customer" if lang == "en" else "客户"
     lists = [t for t in s.tables if customer in t.columns]
-    assert sum(len(t) for t in lists) == sm["listed"]
+    assert sum(len(t) for t in lists) == sm["listed"] + sm["churn_listed"] + sm["dormant_listed"]
     for table in lists:
         assert table[customer].str.contains(r"\*\*\*").all(), "customer ids are masked"
     for sentence in s.sentences:
@@ -85,3 +89,44 @@ def test_an_event_past_its_deadline_without_a_contact_is_overdue(tmp_path):
     s = this_week.build(_ctx(tmp_path, "2025-03-06"))
     assert (s.summary["events"], s.summary["overdue"], s.summary["due"]) == (1, 1, 0)
     assert "passed the deadline with no contact logged" in s.sentences[0]
+
+
+def test_the_churn_list_is_every_customer_over_the_threshold_ranked_when_the_warning_passed(tiny_bank):
+    """A warning that passed (its scores given here) lists the branch's customers at or over the threshold."""
+    from dataclasses import replace
+
+    ctx = load_context(tiny_bank, "B001", {"events": {"top_n": 5}})
+    lw = this_week._bankwide(ctx)
+    ids = ctx.features["customer_id"].to_numpy()
+    p = np.linspace(0.0, 0.3, len(ids))
+    ctx.__dict__["lifecycle"] = replace(lw, reasons=(), scores=pd.DataFrame({"customer_id": ids, "p_churn_90d": p}))
+    if lw.evaluation is None:  # the tiny bank's warning may not be fitted: pretend it was
+        ctx.__dict__["lifecycle"] = replace(ctx.__dict__["lifecycle"], evaluation=object())
+    s = this_week.build(ctx)
+    want = int((p >= ctx.params.retention.risk_threshold).sum())
+    assert s.summary["churn_warning"] == "used" and s.summary["churn_at_risk"] == want > 5
+    assert s.summary["churn_listed"] == 5
+    listed = s.data["churn"].head(5)["p_churn_90d"].to_numpy()
+    assert (np.diff(listed) <= 0).all() and listed[0] == p.max()
+    assert any(f"{want} customers" in x for x in s.sentences)
+
+
+def test_without_a_passing_warning_no_customer_is_named_for_churn(tiny_bank):
+    from dataclasses import replace
+
+    ctx = load_context(tiny_bank, "B001", {})
+    ctx.__dict__["lifecycle"] = replace(this_week._bankwide(ctx), reasons=("baseline",), scores=None)
+    s = this_week.build(ctx)
+    assert s.summary["churn_warning"] == "not_used" and s.summary["churn_at_risk"] == 0 and "churn" not in s.data
+
+
+def test_the_week_read_from_the_bank_wide_detection_is_the_branch_s_own(tiny_bank):
+    """The week's events are detected once for every branch; each branch's share is its own detection."""
+    from datetime import timedelta
+
+    for b in ("B001", "B002"):
+        ctx = load_context(tiny_bank, b, {})
+        shared = this_week.week_events(ctx)
+        end = ctx.period.end
+        own = this_week.detect(ctx.bank, end - timedelta(days=this_week.DAYS - 1), end, branch=b)
+        assert len(own) > 0 and sorted(shared["event_id"]) == sorted(own["event_id"])
