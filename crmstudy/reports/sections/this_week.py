@@ -200,7 +200,7 @@ def _dormant_list(s: Section, ctx: BranchContext, lw) -> dict:
     w = None if lw is None else lw.wake
     if w is None or not w.n_contacted or not w.n_other or not np.isfinite(w.difference):
         return {"wake_up": "not_applicable", "dormant_to_call": 0, "dormant_listed": 0}
-    pts = lambda x: i18n.number(100 * x, lang)  # noqa: E731
+    pts = lambda x: i18n.number(100 * x, lang, digits=1)  # noqa: E731
     figures = {"diff": pts(w.difference), "low": pts(w.low), "high": pts(w.high)}
     if not lw.wake_up_works:
         s.say(i18n.t("this_week.dormant_not_shown", lang, **figures))
