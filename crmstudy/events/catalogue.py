@@ -275,7 +275,7 @@ def _third_party_surge(p: EventParams, lo: date, hi: date, start: date, tiers: T
     SELECT customer_id, day, 'third_party_surge' AS kind, week AS amount, rate AS base,
            CAST(NULL AS VARCHAR) AS detail
     FROM f
-    WHERE hit AND day BETWEEN {_d(first)} AND {_d(hi)} AND NOT (COALESCE(prev_hit, FALSE) AND day - prev_day < 7)"""
+    WHERE hit AND day BETWEEN {_d(first)} AND {_d(hi)} AND NOT (COALESCE(prev_hit, FALSE) AND prev_day > day - 7)"""
 
 
 def _month_ends(lo: date, hi: date) -> list[date]:
@@ -307,7 +307,7 @@ def _tier_cross(p: EventParams, lo: date, hi: date, start: date, tiers: TierPara
                           AND valid_from <= {_ts(max(ends))}),
     avg AS (
       SELECT b.customer_id, d.day,
-             SUM(b.balance * (LEAST(b.vt, d.day + 1) - GREATEST(b.vf, d.day - {w - 1}))) / {w} AS avg
+             SUM(b.balance * DATE_DIFF('day', GREATEST(b.vf, d.day - {w - 1}), LEAST(b.vt, d.day + 1))) / {w} AS avg
       FROM b JOIN d ON b.vf <= d.day AND b.vt > d.day - {w - 1}
       GROUP BY b.customer_id, d.day
     ), t AS (SELECT customer_id, day, CASE {case} ELSE 4 END AS tier, avg FROM avg),
