@@ -43,9 +43,11 @@ def test_the_reading_names_no_zero_count_and_asks_only_for_what_was_found(bank, 
 
 
 def test_on_the_tiny_bank_nobody_has_left_so_only_the_wrong_role_is_to_be_fixed(tiny_bank):
-    s = ownership.build(load_context(tiny_bank, "B003"))
-    assert s.sentences == [
-        "No customer's owner has left, but 6 customers sit with a role the rule does not give them: "
+    ctx = load_context(tiny_bank, "B003")
+    orphans, wrong = _expected(ctx)
+    assert orphans == 0 and wrong > 0, "the tiny bank's B003: no owner has left, some customers sit with the wrong role"
+    assert ownership.build(ctx).sentences == [
+        f"No customer's owner has left, but {wrong} customers sit with a role the rule does not give them: "
         "move them to the required role this week, starting with the largest."
     ]
 
@@ -58,12 +60,24 @@ def test_when_an_owner_has_left_the_reading_asks_to_reassign_their_customers(tin
     s = ownership.build(ctx)
     orphans = int((ctx.features["owner_staff_id"] == owner).sum())
     assert s.summary["orphaned"] == orphans > 0 and s.summary["status"] == "finding"
-    assert s.sentences == [
-        f"{orphans} customers belong to staff who have left; everyone else sits with the role the rule requires: "
-        f"reassign those {orphans} to staff still here this week, starting with the largest."
-    ]
+    wrong = _expected(ctx)[1]
+    if wrong:  # the branch also has customers with the wrong role: both groups are to move
+        want = (
+            f"{orphans} customers belong to staff who have left and {wrong} more sit with a role the rule does not "
+            "give them: reassign both groups this week, starting with the largest."
+        )
+    else:
+        want = (
+            f"{orphans} customers belong to staff who have left; everyone else sits with the role the rule requires: "
+            f"reassign those {orphans} to staff still here this week, starting with the largest."
+        )
+    assert s.sentences == [want]
 
 
 def test_the_chinese_reading_follows_the_same_finding(tiny_bank):
-    s = ownership.build(load_context(tiny_bank, "B002", {"language": "zh"}))
-    assert s.sentences == ["所有客户的维护人均在职，且维护岗位符合归属规则：无需重新分配。"]
+    ctx = load_context(tiny_bank, "B003", {"language": "zh"})
+    orphans, wrong = _expected(ctx)
+    assert orphans == 0 and wrong > 0
+    assert ownership.build(ctx).sentences == [
+        f"没有客户的维护人离职，但有{wrong}位客户的维护岗位不符合归属规则：本周内将其调整到规定岗位，从资产最大的客户开始。"
+    ]
