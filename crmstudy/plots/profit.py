@@ -16,16 +16,22 @@ def whale_plot(curve, *, ax=None, title: str | None = None, lang: str = "en"):
     others destroy.
     """
     ax = _axes(ax, (5.2, 3.8), lang)
-    ax.plot(curve["customer_share"], curve["cumulative_share"], lw=2.2, color=PALETTE["branch"])
-    ax.axhline(1.0, color="#bbbbbb", lw=0.8, ls="--", label=i18n.t("profit.plot.total", lang))
-    k = curve["cumulative_share"].idxmax()
-    ax.plot([curve.loc[k, "customer_share"]], [curve.loc[k, "cumulative_share"]], "o", color=PALETTE["bank"])
+    # a book that loses money in total has no share of the total: its curve is drawn in amounts
+    shares = curve["cumulative_share"].notna().any()
+    y = curve["cumulative_share"] if shares else curve["cumulative"]
+    ax.plot(curve["customer_share"], y, lw=2.2, color=PALETTE["branch"])
+    total = i18n.t("profit.plot.total", lang) if shares else None  # in amounts the dashed line is zero
+    ax.axhline(1.0 if shares else 0.0, color="#bbbbbb", lw=0.8, ls="--", label=total)
+    k = y.idxmax()
+    ax.plot([curve.loc[k, "customer_share"]], [y.loc[k]], "o", color=PALETTE["bank"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if shares:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(i18n.t("profit.plot.xlabel", lang))
     ax.set_ylabel(i18n.t("profit.plot.ylabel", lang))
     ax.set_xlim(0, 1)
-    ax.legend(frameon=False, loc="lower right")
+    if shares:
+        ax.legend(frameon=False, loc="lower right")
     if title:
         ax.set_title(title, loc="left")
     return ax
