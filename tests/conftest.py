@@ -33,6 +33,28 @@ def tiny_null_bank(tmp_path_factory) -> Path:
     return out
 
 
+#: The generator's wealth and channel law before the realism defaults (issue 16): median 30k, no Pareto
+#: top, no near-empty accounts, branch business kept at the branch.
+PRE_REALISM_LAW = {
+    "wealth_median": 30_000,
+    "wealth_top_share": 0.0,
+    "near_empty_share": 0.0,
+    "branch_channel_keep": 1.0,
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_footprint_bank(tmp_path_factory) -> Path:
+    """The tiny bank under :data:`PRE_REALISM_LAW`, where the footprint value card beats balances.
+
+    Under the realistic defaults the tiny bank's 1,500 customers are too few for footprints to add to
+    what balances say (the gate shows no list, rightly); tests of how a list reads use this bank.
+    """
+    out = tmp_path_factory.mktemp("tiny_footprint_bank")
+    synthesize(preset_spec("tiny", **PRE_REALISM_LAW), out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_tables() -> dict[str, pd.DataFrame]:
     """The tiny bank's tables in memory (including ``truth``); do not mutate, copy first."""

@@ -67,12 +67,12 @@ def _english_fragments() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tiny_bank):
-    """Both sections in both languages on the tiny bank: {(section, lang): (result, bundles)}."""
+def rendered(tiny_footprint_bank):
+    """Both sections in both languages on the tiny bank where footprints beat balances (a list to read)."""
     out = {}
     for lang in i18n.LANGUAGES:
         ctx = load_context(
-            tiny_bank, BRANCH, {"language": lang, "association": {"top_n": 10}, "prospects": {"top_n": 5}}
+            tiny_footprint_bank, BRANCH, {"language": lang, "association": {"top_n": 10}, "prospects": {"top_n": 5}}
         )
         out["association", lang] = _render(association, ctx)
         out["prospects", lang] = _render(prospects, ctx)
@@ -104,9 +104,11 @@ def test_the_check_for_leftover_english_would_catch_an_english_reading(rendered)
     assert any(f in text for f in _english_fragments()) and ENGLISH_RUN.search(text)
 
 
-def test_chinese_cross_sell_list_names_products_from_product_name_zh_and_tiers_in_chinese(rendered, tiny_bank):
+def test_chinese_cross_sell_list_names_products_from_product_name_zh_and_tiers_in_chinese(
+    rendered, tiny_footprint_bank
+):
     out, _ = rendered["association", "zh"]
-    names = _product_names(tiny_bank, "zh")
+    names = _product_names(tiny_footprint_bank, "zh")
     assert names["MOBILE_BANKING"] == "手机银行" and names["CREDIT_CARD"] == "信用卡"
     table = out["cross_sell"]
     assert list(table.columns) == [
@@ -131,7 +133,7 @@ def test_chinese_prospects_give_reasons_and_actions_in_chinese_and_amounts_in_yu
     assert "CNY" not in _text(bundles)
 
 
-def test_the_chinese_heatmap_draws_chinese_labels_in_a_cjk_font(rendered, tiny_bank):
+def test_the_chinese_heatmap_draws_chinese_labels_in_a_cjk_font(rendered, tiny_footprint_bank):
     if fonts.find_cjk_font() is None:
         pytest.fail(f"crmstudy: {fonts.INSTALL_HINT}")
     cells = rendered["association", "zh"][0]["association"].cells
@@ -139,7 +141,7 @@ def test_the_chinese_heatmap_draws_chinese_labels_in_a_cjk_font(rendered, tiny_b
         warnings.simplefilter("always")
         ax = residual_heatmap(
             cells,
-            labels=_product_names(tiny_bank, "zh"),
+            labels=_product_names(tiny_footprint_bank, "zh"),
             group_labels=_group_names("life_group", cells["group"], "zh"),
             lang="zh",
         )
@@ -216,20 +218,22 @@ def test_in_english_the_prospects_section_keeps_its_wording(rendered):
 
 
 @pytest.fixture(scope="module")
-def events(tiny_bank):
+def events(tiny_footprint_bank):
     """Training events of each scorecard on the tiny bank (a bar no bank reaches fits neither)."""
-    ctx = load_context(tiny_bank, BRANCH, {})
-    scores = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=10**9, strict=False)
+    ctx = load_context(tiny_footprint_bank, BRANCH, {})
+    scores = score_customers(tiny_footprint_bank, period=ctx.period, branch=BRANCH, min_events=10**9, strict=False)
     assert scores.value_card is None and scores.risk_card is None
     assert scores.scores["value_p"].isna().all() and scores.reasons.empty
     return scores.unfitted
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
-def test_value_prospects_are_listed_when_the_risk_scorecard_cannot_be_fitted(tiny_bank, events, lang):
+def test_value_prospects_are_listed_when_the_risk_scorecard_cannot_be_fitted(tiny_footprint_bank, events, lang):
     too_few = events["risk"] + 1  # one more delinquency than the bank had
     assert events["value"] >= too_few, "the tiny bank should see more moves up than delinquencies"
-    ctx = load_context(tiny_bank, BRANCH, {"language": lang, "prospects": {"top_n": 5, "min_events": too_few}})
+    ctx = load_context(
+        tiny_footprint_bank, BRANCH, {"language": lang, "prospects": {"top_n": 5, "min_events": too_few}}
+    )
     out, bundles = _render(prospects, ctx)
     assert out["scores"].risk_card is None and out["scores"].value_card is not None
     assert len(out["prospects"]) == 5 and out["risk_flags"].empty
@@ -240,20 +244,20 @@ def test_value_prospects_are_listed_when_the_risk_scorecard_cannot_be_fitted(tin
     assert any(b.get("text/html", "").count("<tr>") == 6 for b in bundles), "a value table of five rows"
 
 
-def test_when_neither_scorecard_can_be_fitted_the_section_says_why_for_each(tiny_bank, events):
+def test_when_neither_scorecard_can_be_fitted_the_section_says_why_for_each(tiny_footprint_bank, events):
     too_few = max(events.values()) + 1
-    ctx = load_context(tiny_bank, BRANCH, {"language": "zh", "prospects": {"min_events": too_few}})
+    ctx = load_context(tiny_footprint_bank, BRANCH, {"language": "zh", "prospects": {"min_events": too_few}})
     out, bundles = _render(prospects, ctx)
     assert out["prospects"].empty and out["risk_flags"].empty and set(out["unfitted"]) == {"value", "risk"}
     assert _prose(bundles)[1:] == [out["unfitted"]["value"], out["unfitted"]["risk"]]
     assert not any("text/html" in b for b in bundles), "no tables"
 
 
-def test_a_card_left_unfitted_does_not_change_the_other_cards_scores(tiny_bank, events):
-    ctx = load_context(tiny_bank, BRANCH, {})
-    both = score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=1)
+def test_a_card_left_unfitted_does_not_change_the_other_cards_scores(tiny_footprint_bank, events):
+    ctx = load_context(tiny_footprint_bank, BRANCH, {})
+    both = score_customers(tiny_footprint_bank, period=ctx.period, branch=BRANCH, min_events=1)
     value_only = score_customers(
-        tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1, strict=False
+        tiny_footprint_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1, strict=False
     )
     assert both.unfitted == {} and value_only.unfitted == {"risk": events["risk"]}
     cols = ["customer_id", "value_p", "value_points", "borrower"]
@@ -263,7 +267,7 @@ def test_a_card_left_unfitted_does_not_change_the_other_cards_scores(tiny_bank, 
         value_only.reasons.reset_index(drop=True), both.reasons[both.reasons["score"] == "value"].reset_index(drop=True)
     )
     with pytest.raises(TooFewEvents, match="first delinquencies"):
-        score_customers(tiny_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1)
+        score_customers(tiny_footprint_bank, period=ctx.period, branch=BRANCH, min_events=events["risk"] + 1)
 
 
 def test_a_period_too_short_for_footprints_is_said_in_the_readers_language(tiny_bank):

@@ -16,9 +16,9 @@ from crmstudy.reports.sections.prospects import prospects_tables
 
 
 @pytest.fixture(scope="module")
-def built(tiny_bank):
-    """The section on the tiny bank's B002 (five per list), with the text it shows."""
-    ctx = load_context(tiny_bank, "B002", {"prospects": {"top_n": 5}})
+def built(tiny_footprint_bank):
+    """The section on B002 of the tiny bank where footprints beat balances (five per list), with its text."""
+    ctx = load_context(tiny_footprint_bank, "B002", {"prospects": {"top_n": 5}})
     section = prospects.build(ctx)
     text = "\n".join(b.get("text/markdown") or b.get("text/plain") for b in section.bundles())
     return ctx, section, text
@@ -105,12 +105,12 @@ def test_on_the_null_bank_no_table_only_the_sentence_that_no_signal_beat_chance(
         assert "48 hours" not in " ".join(said)
 
 
-def test_split_scores_give_each_branch_the_lists_its_own_scoring_gives(built, tiny_bank):
+def test_split_scores_give_each_branch_the_lists_its_own_scoring_gives(built, tiny_footprint_bank):
     # the runner fits once on the whole bank and hands each branch only its own rows
     ctx, section, _ = built
     out = section.data
-    whole = fp.score_customers(tiny_bank, period=ctx.period, strict=False)  # ~9 delinquencies: no risk card
-    branch_of = pd.read_parquet(tiny_bank / "customers.parquet").set_index("customer_id")["branch_id"]
+    whole = fp.score_customers(tiny_footprint_bank, period=ctx.period, strict=False)  # ~9 delinquencies: no risk card
+    branch_of = pd.read_parquet(tiny_footprint_bank / "customers.parquet").set_index("customer_id")["branch_id"]
     parts = whole.split(branch_of)
     assert sum(len(p.scores) for p in parts.values()) == len(whole.scores)
     assert sum(len(p.reasons) for p in parts.values()) == len(whole.reasons)
