@@ -190,12 +190,17 @@ def _dormant(s: Section, ctx: BranchContext, wake, summary: dict) -> None:
             assets=i18n.money(float(book["dormant_assets"].sum()), lang),
         )
     )
+    # Contacts to dormant customers are not assigned at random (staff call whom they choose), so a
+    # wake-up difference is an association, never a finding that tells staff to act: on tiny null
+    # banks it excluded 0 in 2 of 6 seeds (8.3 points, 2.2 to 20.3) with nothing planted.
     wakes = wake.low > 0
-    summary["wake_up"] = "finding" if wakes else "no_finding"
-    summary.update(wake_difference=wake.difference, wake_low=wake.low, wake_high=wake.high)
+    summary["wake_up"] = "no_finding"
+    summary.update(
+        wake_association=bool(wakes), wake_difference=wake.difference, wake_low=wake.low, wake_high=wake.high
+    )
     s.say(
         i18n.t(
-            "retention.dormancy.wake_finding" if wakes else "retention.dormancy.wake_no_finding",
+            "retention.dormancy.wake_association" if wakes else "retention.dormancy.wake_no_finding",
             lang,
             rate_c=_pct(wake.rate_contacted, lang),
             rate_o=_pct(wake.rate_other, lang),

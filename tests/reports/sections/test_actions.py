@@ -93,8 +93,9 @@ def test_managers_outside_the_band_come_with_the_arithmetic_that_fixes_it(ctx):
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
-def test_with_nothing_to_do_the_box_says_so_and_instructs_nobody(tiny_bank, lang):
-    ctx = context.load_context(tiny_bank, "B002", {"bootstrap": {"n_boot": 0}})  # every owner in the right role
+def test_with_nothing_to_do_the_box_says_so_and_instructs_nobody(tiny_footprint_bank, lang):
+    # B002 of the pre-realism tiny bank: every owner in the right role, nobody has left
+    ctx = context.load_context(tiny_footprint_bank, "B002", {"bootstrap": {"n_boot": 0}})
     calm = dataclasses.replace(
         ctx,
         params=ctx.params.model_copy(update={"language": lang, "rm_band": type(ctx.params.rm_band)(min=1, max=10_000)}),
