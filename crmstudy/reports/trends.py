@@ -74,7 +74,7 @@ def monthly_lines(data, period: Period, *, branch: str | None = None) -> pd.Data
     where = "WHERE branch_id = $branch" if branch is not None else ""
     args = {"ends": ends, **({"branch": branch} if branch is not None else {})}
     with_tx = bank.available("transactions")
-    args |= {"start": period.start, "end": period.end}
+    args |= {"start": period.start, **({"end": period.end} if with_tx else {})}  # DuckDB refuses an unused one
     mine = "AND b.customer_id IN (SELECT customer_id FROM cust)" if branch else ""  # one branch's rows only
     # Two cheap passes instead of a per-customer range join (1M customers x 12 month ends x their
     # rows): balances join the dozen month ends on the interval, and transactions are first cut
