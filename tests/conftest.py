@@ -118,3 +118,17 @@ def fill(folder: Path) -> None:
             with contextlib.suppress(OSError):
                 while True:
                     f.write(b"\0" * size)
+
+
+#: Fixtures that generate or read a demo-size bank (20,000 customers or more): a test that needs one
+#: takes seconds to minutes, so it runs in ``./make.sh test`` and not in the fast lane.
+BANK_SCALE_FIXTURES = frozenset(
+    {"demo_bank", "demo_features", "demo_tables", "demo_null_bank", "null_oot", "null_cells"}
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that needs a demo-size bank (:data:`BANK_SCALE_FIXTURES`)."""
+    for item in items:
+        if BANK_SCALE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
