@@ -8,6 +8,7 @@ outputs and the bilingual text.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +18,7 @@ from ..curriculum import load_curriculum
 from ..errors import CrmStudyError
 from ..schema import find_bank
 from .course_page import write_course_page
+from .pipeline.cells import _ipc_kernel_manager
 from .pipeline.engines import BuiltinEngine
 from .pipeline.plan import on_disk
 from .pipeline.worker import one_line_error
@@ -72,6 +74,8 @@ def _run_lessons(
     work = out_dir / "_work"
     work.mkdir(parents=True, exist_ok=True)
     engine = BuiltinEngine(show_code=True)
+    # lessons' kernels on local IPC sockets, as the branch reports' (no "running over TCP" warning per lesson)
+    ipc = {"kernel_manager_class": _ipc_kernel_manager()} if os.name == "posix" else {}
     results = []
     for nb in books:
         t0 = time.perf_counter()
@@ -85,6 +89,7 @@ def _run_lessons(
                 progress_bar=False,
                 cwd=str(src),
                 execution_timeout=timeout,
+                **ipc,
             )
             title = _title(nb)
             engine.render(executed, out_dir / f"{nb.stem}.html", title=title, lang="zh" if "·" in title else "en")
