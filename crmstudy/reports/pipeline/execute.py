@@ -156,15 +156,7 @@ def run_worker(job_path: Path, timeout: float | None, *, log: Path | None = None
     dict or None, str
         The worker's result (None when it wrote none), and why there is none.
     """
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crmstudy.reports.pipeline.worker", str(job_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env=_worker_env(),
-    )
-    with _RUNNING_LOCK:
-        _RUNNING.add(proc)
+    proc = _spawn_worker(str(job_path))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -183,6 +175,24 @@ def run_worker(job_path: Path, timeout: float | None, *, log: Path | None = None
     return None, f"worker exited with code {proc.returncode}: {tail[-1] if tail else 'no message'}"
 
 
+def _spawn_worker(arg: str, *, stdin=None) -> subprocess.Popen:
+    """A branch worker (``python -m crmstudy.reports.pipeline.worker ARG``) in its own session.
+
+    It is registered in :data:`_RUNNING`, so that an interrupted run stops it and its kernel.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmstudy.reports.pipeline.worker", arg],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=_worker_env(),
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    return proc
+
+
 def _worker_env() -> dict:
     return {**os.environ, "CRMSTUDY_RUNNER_PID": str(os.getpid())}  # the worker dies with this runner
 
@@ -196,16 +206,7 @@ class _Slot:
         self.err: deque = deque(maxlen=20)
 
     def _start(self) -> None:
-        self.proc = proc = subprocess.Popen(
-            [sys.executable, "-m", "crmstudy.reports.pipeline.worker", "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            env=_worker_env(),
-        )
-        with _RUNNING_LOCK:
-            _RUNNING.add(proc)
+        self.proc = proc = _spawn_worker("--serve", stdin=subprocess.PIPE)
         self.lines, self.err = queue.Queue(), deque(maxlen=20)
         lines, err = self.lines, self.err
 
