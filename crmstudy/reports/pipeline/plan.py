@@ -101,8 +101,10 @@ def _check_overrides(params_file, valid: list[str]) -> None:
         )
 
 
-def _check_notebook(path: Path) -> None:
+def _check_notebook(path: Path) -> frozenset[str]:
+    """Check ``path`` is a notebook papermill can run; return the names its parameters cell declares."""
     import nbformat
+    from papermill.inspection import inspect_notebook
 
     try:
         nb = nbformat.read(path, as_version=4)
@@ -110,6 +112,10 @@ def _check_notebook(path: Path) -> None:
         raise CrmStudyError(f"{path}: not a readable Jupyter notebook ({type(e).__name__}: {e})") from None
     if not nb.metadata.get("kernelspec", {}).get("name"):
         raise CrmStudyError(f"{path}: the notebook names no kernel (metadata.kernelspec.name); papermill needs one")
+    try:
+        return frozenset(inspect_notebook(str(path)))
+    except Exception as e:  # a parameters cell papermill cannot read
+        raise CrmStudyError(f"{path}: its parameters cell cannot be read ({type(e).__name__}: {e})") from None
 
 
 def prepare_run(
@@ -145,6 +151,9 @@ class RunPlan:
     names: dict[str, str]  # branch id -> display name in the index's language
     title: str | None
     cell_timeout: int | None
+    #: The names the notebook's parameters cell declares: the run computes only the shared inputs it reads
+    #: (a notebook without ``scores_path`` gets no bank-wide scorecards fitted for it).
+    inputs: frozenset[str] = frozenset()
 
 
 def plan_run(
@@ -178,7 +187,7 @@ def plan_run(
     names = {b: branch_display_name(branch_table, b, index_lang) for b in branch_table["branch_id"]}
     if not notebook.exists():
         raise CrmStudyError(f"{notebook}: report notebook not found")
-    _check_notebook(notebook)
+    inputs = _check_notebook(notebook)
     return RunPlan(
         data_dir,
         bank,
@@ -194,6 +203,7 @@ def plan_run(
         names,
         title,
         cell_timeout,
+        inputs,
     )
 
 

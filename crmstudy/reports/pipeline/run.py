@@ -152,8 +152,9 @@ def _run(
     latest, previous, previous_dir = published
     results, jobs = plan_jobs(plan, run_dir, previous_dir or latest, previous, force=force)
     t_shared = time.perf_counter()
-    attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint)
-    attach_previous(jobs, previous_dir)  # read before publishing: "since the last report"
+    attach_shared(jobs, plan.bank, plan.params, run_dir, plan.fingerprint, wants=plan.inputs)
+    if "previous_report" in plan.inputs:
+        attach_previous(jobs, previous_dir)  # read before publishing: "since the last report"
     shared_seconds = time.perf_counter() - t_shared
     done: dict = {}
     try:

@@ -31,8 +31,19 @@ SHARED_IN_CHILD_ABOVE = 200_000
 _FEATURE_ROW_GROUP = 8192
 
 
-def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerprint: str) -> None:
+#: What a branch report reads from the run's shared work (the parameters of crmstudy/notebooks/branch_report.ipynb).
+REPORT_INPUTS = frozenset({"features_path", "scores_path", "standing", "previous_report"})
+
+
+def attach_shared(
+    jobs: list[dict], bank, params: dict, run_dir: Path, fingerprint: str, *, wants=REPORT_INPUTS
+) -> None:
     """Compute customer features and footprint scores once per distinct period; point each job at its slices.
+
+    ``wants`` is what the notebook's parameters cell declares: the features are computed only for a
+    notebook that reads ``features_path`` or ``standing``, the footprint scorecards and cross-sell
+    models only for one that reads ``scores_path``, the branch lines and ranks only for ``standing``
+    (a custom ``--notebook`` that reads none of them starts its branches at once).
 
     On a bank of more than :data:`SHARED_IN_CHILD_ABOVE` customers the work
     runs in a child process, so that the memory it needs (a few GB on a
@@ -42,26 +53,31 @@ def attach_shared(jobs: list[dict], bank, params: dict, run_dir: Path, fingerpri
     ``fingerprint`` the slices were made from, and the run's folder of bank-wide results
     (:mod:`crmstudy.runcache`: computed by the first branch that needs one, read by the others).
     """
+    wants = frozenset(wants)
     periods: dict[tuple, list[dict]] = {}
-    for job in jobs:  # one piece of shared work per period and scorecard bar (prospects.min_events)
+    reads_features = bool(wants & {"features_path", "scores_path", "standing"})
+    # one piece of shared work per period and scorecard bar (prospects.min_events)
+    for job in jobs if reads_features else ():
         p = params[job["branch_id"]]
         period = branch_period(bank, p)
         periods.setdefault((period.start, period.end, p.prospects.min_events), []).append(job)
     in_child = periods and _customer_count(bank) > SHARED_IN_CHILD_ABOVE
+    score = "scores_path" in wants
     for (start, end, min_events), group in periods.items():
         ids = sorted({j["branch_id"] for j in group})
         if in_child:
             features, scores = _shared_in_child(
-                str(bank.root), str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events
+                str(bank.root), str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events, scores=score
             )
         else:
             features, scores = shared_slices(
-                bank, str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events
+                bank, str(start), str(end), str(run_dir / "_work"), ids, min_events=min_events, scores=score
             )
-        standing = branch_standing(bank, Period.of(start, end), features)
+        standing = branch_standing(bank, Period.of(start, end), features) if "standing" in wants else {}
         for job in group:
             job["features_path"] = features
-            job["standing"] = standing.get(job["branch_id"], {})
+            if "standing" in wants:
+                job["standing"] = standing.get(job["branch_id"], {})
             if job["branch_id"] in scores:
                 job["scores_path"] = scores[job["branch_id"]]
         if scores:  # the cross-sell models, once per run: each branch reads them beside its scores
@@ -145,7 +161,7 @@ def _customer_count(bank: Bank) -> int:
 
 
 def _shared_in_child(
-    data_dir: str, start: str, end: str, work: str, branches: list[str], *, min_events: int = 10
+    data_dir: str, start: str, end: str, work: str, branches: list[str], *, min_events: int = 10, scores: bool = True
 ) -> tuple[str, dict[str, str]]:
     """:func:`shared_slices` in a child process (``python -m crmstudy.reports.pipeline.worker --shared``).
 
@@ -163,6 +179,7 @@ def _shared_in_child(
                 "work": work,
                 "branches": branches,
                 "min_events": min_events,
+                "scores": scores,
             }
         ),
     )
@@ -184,12 +201,12 @@ def _shared_in_child(
 
 
 def shared_slices(
-    data, start, end, work: str, branches: list[str], *, min_events: int = 10
+    data, start, end, work: str, branches: list[str], *, min_events: int = 10, scores: bool = True
 ) -> tuple[str, dict[str, str]]:
     """Write the period's features (one file, sorted by branch) and each branch's footprint scores.
 
     ``data`` is the run's Bank (or a bank folder, in the child process); ``min_events`` the
-    scorecards' bar (``prospects.min_events``).
+    scorecards' bar (``prospects.min_events``); ``scores=False`` writes the features only.
 
     Returns
     -------
@@ -214,6 +231,8 @@ def shared_slices(
         features.to_parquet(tmp, index=False, row_group_size=_FEATURE_ROW_GROUP)
     branch_of = features.set_index("customer_id")["branch_id"]
     del features
+    if not scores:
+        return str(path), {}
     folder = Path(work) / f"footprint_{start}_{end}_{min_events}"
     return str(path), _footprint_scores(bank, period, folder, branch_of, branches, min_events=min_events)
 

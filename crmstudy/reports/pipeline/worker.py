@@ -198,6 +198,7 @@ def run_shared(spec_path: Path) -> int:
             spec["work"],
             spec["branches"],
             min_events=spec.get("min_events", 10),
+            scores=spec.get("scores", True),
         )
         result, code = {"features": features, "scores": scores}, 0
     except CrmStudyError as exc:

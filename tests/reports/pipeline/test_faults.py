@@ -49,6 +49,7 @@ def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_pa
     wait_until(ready.exists, victim, "a branch running")
     assert processes_holding(str(ready)), "the held branch's processes are found by the marker"
     assert (out / "runs" / "r2" / "_work").stat().st_mode & 0o077 == 0, "work files are the owner's only"
+    assert unmasked(out), "the running run holds its unmasked features (what must not outlive it)"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     assert wait_gone(str(ready)) == [], "a worker or kernel outlived the killed runner"
@@ -64,6 +65,7 @@ def test_ctrl_c_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_le
     ready, release = tmp_path / "ready-int", tmp_path / "release-int"
     victim = start_cli(out, bank, "--run-id", "r1", "--workers", "1", env=hold(ready, release))
     wait_until(ready.exists, victim, "a branch running")
+    assert unmasked(out), "the running run holds its unmasked features (what must not outlive it)"
     victim.send_signal(signal.SIGINT)
     _, err = victim.communicate(timeout=60)
     assert victim.returncode == 130, err
