@@ -27,7 +27,7 @@ from ..errors import DataError
 from ..params import ReportParams
 from . import churn, contact_effect, dormancy
 
-__all__ = ["Bankwide", "bankwide", "cached_bankwide", "warning_reasons"]
+__all__ = ["Bankwide", "bankwide", "cached_bankwide", "judged", "warning_reasons"]
 
 #: Days of the report's week: the period's last day and the six before it.
 WEEK_DAYS = 7
@@ -75,17 +75,35 @@ def warning_reasons(ev: churn.ChurnEvaluation | None, slope_band: tuple[float, f
     return tuple(reasons)
 
 
+@runcache.bankwide(maxsize=4)  # once per run: This week and Retention both read it
+def _judged(root: str, fingerprint: str, n_boot: int, min_drop: float, deadline: int, horizon: int):
+    bank = Bank.open(root)
+    try:
+        ev = churn.evaluate(bank, n_boot=n_boot)
+    except DataError:  # too few departures before the split to fit: the sections say so
+        ev = None
+    drains = contact_effect.drain_events(bank, min_drop=min_drop)
+    ce = contact_effect.contact_effect(bank, drains, deadline_days=deadline, horizon=horizon)
+    return ev, ce, dormancy.wake_up(bank)
+
+
+def judged(
+    bank: Bank, params: ReportParams
+) -> tuple[churn.ChurnEvaluation | None, contact_effect.ContactEffect, dormancy.WakeUp]:
+    """The bank's churn warning judged out of time (None when it cannot be fitted), contact effect and wake-up.
+
+    Computed once per report run for the retention knobs (``retention.n_boot``, ``min_drop``,
+    ``deadline_days``, ``horizon_days``) and shared by every section and branch that needs them.
+    """
+    rp = params.retention
+    return _judged(str(bank.root), bank.fingerprint, rp.n_boot, rp.min_drop, rp.deadline_days, rp.horizon_days)
+
+
 def bankwide(bank: Bank, end: date, params: ReportParams, *, week: bool = True) -> Bankwide:
     """Compute the bank-wide lifecycle results for the period ending ``end`` (see the module's note)."""
     rp = params.retention
-    try:
-        ev = churn.evaluate(bank, n_boot=rp.n_boot)
-    except DataError:  # too few departures before the split to fit: the sections say so
-        ev = None
+    ev, ce, wake = judged(bank, params)
     reasons = warning_reasons(ev, tuple(rp.slope_band))
-    drains = contact_effect.drain_events(bank, min_drop=rp.min_drop)
-    ce = contact_effect.contact_effect(bank, drains, deadline_days=rp.deadline_days, horizon=rp.horizon_days)
-    wake = dormancy.wake_up(bank)
     scores = churn.score(bank, end) if not reasons else None
     events = None
     if week and bank.available("transactions") and bank.available("staff"):

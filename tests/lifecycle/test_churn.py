@@ -45,3 +45,27 @@ def test_null_bank_warning_is_no_better_than_chance(tiny_null_bank):
     ev = churn.evaluate(tiny_null_bank, n_boot=50)
     est, low, high = ev.value("auc_90")
     assert low < 0.5 < high or np.isnan(est)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_bootstrap_auc_is_sklearns_roc_auc_ties_included(seed):
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 400)
+    score = np.round(rng.random(400) + 0.3 * y, 1)  # rounded: many ties
+    assert churn._auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+
+
+@pytest.mark.parametrize("slope,intercept", [(1.0, 0.0), (0.6, -0.4), (1.5, 0.3)])
+def test_the_bootstrap_recalibration_is_statsmodels_binomial_glm(slope, intercept):
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.01, 0.4, 3000)
+    lp = np.log(p / (1 - p))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(intercept + slope * lp)))).astype(int)
+    glm = sm.GLM(y, sm.add_constant(lp), family=sm.families.Binomial()).fit()
+    got = churn._calibration(y, p)
+    assert got == pytest.approx((glm.params[1], glm.params[0]), abs=1e-8)
+    assert got[0] == pytest.approx(slope, abs=0.25), "and it recovers the planted miscalibration"

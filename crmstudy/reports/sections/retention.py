@@ -16,9 +16,7 @@ import math
 import pandas as pd
 
 from ... import i18n
-from ...bank import Bank
-from ...errors import DataError
-from ...lifecycle import churn, contact_effect, dormancy, migration
+from ...lifecycle import churn, dormancy, migration, weekly
 from ...privacy import mask_customers
 from ...runcache import bankwide
 from ...tiers import TIERS
@@ -27,18 +25,6 @@ from .base import Section
 
 REQUIRES = ("transactions", "holdings", "staff", "customers.owner_staff_id")
 _RANK = {t: k for k, t in enumerate(TIERS)}
-
-
-@bankwide(maxsize=4)  # once per run, shared by every branch's process (crmstudy.runcache)
-def _bankwide(root: str, fingerprint: str, n_boot: int, min_drop: float, deadline: int, horizon: int):
-    bank = Bank.open(root)
-    try:
-        ev = churn.evaluate(bank, n_boot=n_boot)
-    except DataError:  # too few departures before the split to fit: the section says so
-        ev = None
-    events = contact_effect.drain_events(bank, min_drop=min_drop)
-    ce = contact_effect.contact_effect(bank, events, deadline_days=deadline, horizon=horizon)
-    return ev, ce, dormancy.wake_up(bank)
 
 
 #: Every customer's churn score on a day, once per run (the branch takes its own rows).
@@ -244,13 +230,11 @@ def build(ctx: BranchContext) -> Section:
     risk), ``listed``, the warning's metrics, the effects with intervals, ``dormant`` and the
     migration counts.
     """
-    lang, rp = ctx.lang, ctx.params.retention
+    lang = ctx.lang
     s = Section("retention")
     s.heading(i18n.t("retention.heading", lang))
     summary: dict = {}
-    ev, ce, wake = _bankwide(
-        str(ctx.bank.root), ctx.bank.fingerprint, rp.n_boot, rp.min_drop, rp.deadline_days, rp.horizon_days
-    )
+    ev, ce, wake = weekly.judged(ctx.bank, ctx.params)  # once per run, shared with This week
     _warning(s, ctx, ev, summary)
     _contact(s, ctx, ce, summary)
     _dormant(s, ctx, wake, summary)
