@@ -17,20 +17,49 @@ from crmstudy.features import customer_features
 from crmstudy.synth import generate_bank, preset_spec, synthesize
 
 
+def shared_bank(tmp_path_factory, preset: str, **spec) -> Path:
+    """The bank of ``preset_spec(preset, **spec)``, generated once for the whole test run.
+
+    pytest-xdist runs a session fixture once per worker; the workers share the parent of their
+    base temporary folders, so the first worker to need a bank generates it there (under a file
+    lock, into a temporary folder renamed into place) and the others read it.  The bank is
+    read-only by convention, like every session fixture: copy it before changing it.
+    """
+    import fcntl
+    import os
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared_banks"
+    root.mkdir(exist_ok=True)
+    name = "-".join([preset, *(f"{k}={v}" for k, v in sorted(spec.items()))]).replace("/", "_")
+    folder = root / name
+    with open(root / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "bank.json").exists():
+            tmp = root / f".{name}.{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            synthesize(preset_spec(preset, **spec), tmp)
+            os.replace(tmp, folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_bank(tmp_path_factory) -> Path:
     """A tiny synthetic bank written as Parquet: ``<dir>/<table>.parquet`` + ``bank.json``."""
-    out = tmp_path_factory.mktemp("tiny_bank")
-    synthesize(preset_spec("tiny"), out)
-    return out
+    return shared_bank(tmp_path_factory, "tiny")
 
 
 @pytest.fixture(scope="session")
 def tiny_null_bank(tmp_path_factory) -> Path:
     """The tiny bank with every planted effect switched off (``null=True``)."""
-    out = tmp_path_factory.mktemp("tiny_null_bank")
-    synthesize(preset_spec("tiny", null=True), out)
-    return out
+    return shared_bank(tmp_path_factory, "tiny", null=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_null_banks(tmp_path_factory):
+    """``tiny_null_banks(seed)``: the tiny null bank of that seed, generated once for the test run."""
+    return lambda seed: shared_bank(tmp_path_factory, "tiny", null=True, seed=seed)
 
 
 #: The generator's wealth and channel law before the realism defaults (issue 16): median 30k, no Pareto
@@ -50,9 +79,7 @@ def tiny_footprint_bank(tmp_path_factory) -> Path:
     Under the realistic defaults the tiny bank's 1,500 customers are too few for footprints to add to
     what balances say (the gate shows no list, rightly); tests of how a list reads use this bank.
     """
-    out = tmp_path_factory.mktemp("tiny_footprint_bank")
-    synthesize(preset_spec("tiny", **PRE_REALISM_LAW), out)
-    return out
+    return shared_bank(tmp_path_factory, "tiny", **PRE_REALISM_LAW)
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +91,13 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="session")
 def demo_bank(tmp_path_factory) -> Path:
     """The demo bank (20,000 customers) written once per session."""
-    out = tmp_path_factory.mktemp("demo_bank")
-    synthesize(preset_spec("demo"), out)
-    return out
+    return shared_bank(tmp_path_factory, "demo")
+
+
+@pytest.fixture(scope="session")
+def demo_null_bank(tmp_path_factory) -> Path:
+    """The demo bank with every planted effect switched off, written once for the test run."""
+    return shared_bank(tmp_path_factory, "demo", null=True)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import pytest
 
 from crmstudy.association import propensity as P
 from crmstudy.reports.sections._offers import eligible, top_offers
-from crmstudy.synth import preset_spec, synthesize
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +68,6 @@ def test_tier_rules_blank_the_products_a_tier_is_not_offered_and_top_offers_rank
     top = top_offers(e, k=2)
     assert top[top.customer_id == "c1"].product_id.tolist() == ["A"]
     assert top[top.customer_id == "c2"].product_id.tolist() == ["A", "C"]
-
-
-@pytest.fixture(scope="module")
-def demo_null_bank(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_null_bank")
-    synthesize(preset_spec("demo", null=True), out)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from crmstudy import footprint as fp
-from crmstudy.synth import preset_spec, synthesize
 
 from .test_design import (
     IRRELEVANT,
@@ -77,7 +76,7 @@ def test_on_the_demo_bank_both_lists_add_to_what_balances_and_declarations_say(d
 
 
 @pytest.mark.slow
-def test_on_twenty_tiny_null_banks_each_card_selects_a_signal_in_at_most_two(tmp_path):
+def test_on_twenty_tiny_null_banks_each_card_selects_a_signal_in_at_most_two(tiny_null_banks):
     # Nothing is planted, so a card that selects any signal has fitted noise.  The permutation
     # test holds the chance of that at 5 % per card, so ≤ 2 of 20 (1 expected).  Every card is
     # fitted (min_events=1: 3–11 delinquencies, ~90 moves up a bank).  Measured: value 1/20, risk
@@ -85,8 +84,7 @@ def test_on_twenty_tiny_null_banks_each_card_selects_a_signal_in_at_most_two(tmp
     # About 45 s on two busy cores.
     found = {"value": [], "risk": []}
     for seed in range(1, 21):
-        synthesize(preset_spec("tiny", seed=seed, null=True), tmp_path / str(seed))
-        s = fp.score_customers(tmp_path / str(seed), min_events=1, strict=False)
+        s = fp.score_customers(tiny_null_banks(seed), min_events=1, strict=False)
         assert not s.unfitted
         for side in found:
             if s.status(side) == "finding":

@@ -11,17 +11,9 @@ import pytest
 
 from crmstudy.errors import DataError
 from crmstudy.lifecycle import churn, contact_effect, dormancy
-from crmstudy.synth import preset_spec, synthesize
 from crmstudy.synth.lifecycle import CONTACT_RR
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_null_bank(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_null_bank")
-    synthesize(preset_spec("demo", null=True), out)
-    return out
 
 
 def test_the_warning_beats_the_naive_baseline_out_of_time_and_is_calibrated(demo_bank):
@@ -56,11 +48,10 @@ def test_the_null_demo_bank_is_clean(demo_null_bank):
     assert wake.low <= 0 <= wake.high
 
 
-def test_no_driver_is_selected_in_at_least_90_percent_of_20_tiny_null_banks(tmp_path):
+def test_no_driver_is_selected_in_at_least_90_percent_of_20_tiny_null_banks(tiny_null_banks):
     clean = 0
     for seed in range(20):
-        out = tmp_path / f"null{seed}"
-        synthesize(preset_spec("tiny", null=True, seed=seed), out)
+        out = tiny_null_banks(seed)
         try:
             drivers = churn.evaluate(out, n_boot=0).model.drivers()
         except DataError as err:  # too few departures to fit: nothing selected

@@ -8,7 +8,6 @@ import pytest
 from crmstudy import i18n
 from crmstudy.reports.context import load_context
 from crmstudy.reports.sections import concentration
-from crmstudy.synth import preset_spec, synthesize
 
 KEYS = {"status", "p_value", "difference", "low", "high"}
 
@@ -60,7 +59,7 @@ def test_both_languages_have_the_new_messages_with_the_same_placeholders():
 
 
 @pytest.mark.slow
-def test_the_null_bank_stays_silent(tmp_path):
+def test_the_null_bank_stays_silent(tiny_null_banks):
     """Tiny null banks, seeds 1-10, 3 branches each: "more"/"less" in at most 2 of the 30 branch-sections.
 
     At the default level (``concentration.alpha`` = 1 %: every branch of a bank is tested). At 5 % this
@@ -69,8 +68,7 @@ def test_the_null_bank_stays_silent(tmp_path):
     """
     findings = []
     for seed in range(1, 11):
-        folder = tmp_path / f"null{seed}"
-        synthesize(preset_spec("tiny", seed=seed, null=True), folder)
+        folder = tiny_null_banks(seed)
         for branch in ("B001", "B002", "B003"):
             section = concentration.build(load_context(folder, branch))
             _check(section)
