@@ -130,8 +130,62 @@ local function keep_figure_with_reading(doc)
   return doc
 end
 
+-- In the PDF every table goes through report.typ's crm-table with what belongs
+-- with it: the heading and the sentence right before it, the download line right
+-- after it.  crm-table sets a table too wide for a portrait page on a landscape
+-- page, and those blocks with it, so a heading is never left alone on the page before.
+local function is_table(b)
+  if b.t == "Table" then return true end
+  if b.t ~= "Figure" then return false end
+  local found = false
+  b:walk({ Table = function() found = true end })
+  return found
+end
+
+local function is_download(b)
+  if b == nil or b.t ~= "Para" then return false end
+  local found = false
+  b:walk({ Link = function(l) if l.target:match("%.csv$") or l.target:match("%.xlsx$") then found = true end end })
+  return found
+end
+
+local function group_tables(doc)
+  if FORMAT ~= "typst" then return nil end
+  local out, blocks = pandoc.Blocks({}), doc.blocks
+  local raw = function(text) return pandoc.RawBlock("typst", text) end
+  local i = 1
+  while i <= #blocks do
+    local b = blocks[i]
+    if is_table(b) then
+      local before = pandoc.Blocks({})
+      local last = out[#out]
+      if last and (last.t == "BlockQuote" or last.t == "Para") then
+        before:insert(1, out:remove())
+        last = out[#out]
+      end
+      if last and last.t == "Header" then before:insert(1, out:remove()) end
+      out:insert(raw("#crm-table(["))
+      out:extend(before)
+      out:insert(raw("], ["))
+      out:insert(b)
+      out:insert(raw("], ["))
+      if is_download(blocks[i + 1]) then
+        out:insert(blocks[i + 1])
+        i = i + 1
+      end
+      out:insert(raw("])"))
+    else
+      out:insert(b)
+    end
+    i = i + 1
+  end
+  doc.blocks = out
+  return doc
+end
+
 return {
   { Div = Div },
   { Table = bold_header, Pandoc = unique_ids },
   { Pandoc = keep_figure_with_reading },
+  { Pandoc = group_tables },
 }

@@ -432,3 +432,74 @@ def test_display_helpers_in_a_papermill_run_render_to_a_clean_report(tmp_path, m
     assert 'src="data:image/png;base64,' in html and "Numbers go up." in html
     for hidden in ("KERNEL_STDERR", "import pandas", "B000", "injected", "show_table"):
         assert hidden not in html
+
+
+# --------------------------------------------------------------------------
+# builtin engine: a table too wide for a portrait page goes on a landscape one
+
+
+def _wide_table_notebook() -> nbformat.NotebookNode:
+    """A heading, its sentence, a table of prose columns far wider than a portrait page, its download line, a narrow table."""
+    import pandas as pd
+
+    why = "Trailing average assets fell to CNY 49.1k, from the General tier to the Potential tier, this month."
+    todo = "Ask what prompted it and what would keep the money here; offer a rate or a product review."
+    wide = pd.DataFrame(
+        {
+            "Customer": [f"C***{i:04d}" for i in range(3)],
+            "Event": ["Moved down a tier"] * 3,
+            "Why": [why] * 3,
+            "What to do": [todo] * 3,
+            "Owner": ["B002-CU01"] * 3,
+            "Deadline": ["2026-01-03 00:00"] * 3,
+            "Channel": ["visit"] * 3,
+            "Status": ["planned"] * 3,
+        }
+    )
+    out = lambda data: nbformat.v4.new_output("display_data", data=data)  # noqa: E731
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        out(_markdown(display.heading_markdown("Due events"))),
+        out(_markdown(display.reading_markdown("WIDELEAD the three events to act on first."))),
+        out(display.table_bundle(wide, caption="Due events, highest priority first")),
+        out(_markdown("WIDEDOWNLOAD all 3 rows: [CSV](B042.events.csv) · [Excel](B042.events.xlsx)")),
+        out(_markdown(display.heading_markdown("Tiers"))),
+        out(display.table_bundle(TIERS, caption="NARROWTABLE customers by tier")),
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells.append(cell)
+    return nb
+
+
+def _pdf_pages(pdf: Path) -> list[dict]:
+    """Each page's size and words with their box heights (pdftotext -bbox)."""
+    assert shutil.which("pdftotext"), "pdftotext is needed (Debian: poppler-utils; ./make.sh test installs it)"
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        w, h = (float(x) for x in re.match(r'width="([\d.]+)" height="([\d.]+)"', page).groups())
+        words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)
+        pages.append({"landscape": w > h, "words": [(float(y1) - float(y0), t) for y0, y1, t in words]})
+    return pages
+
+
+@pytest.mark.pdf
+def test_a_table_too_wide_for_portrait_is_set_landscape_with_its_heading_sentence_and_download_line(tmp_path):
+    nb = tmp_path / "B042.ipynb"
+    nbformat.write(_wide_table_notebook(), nb)
+    BuiltinEngine().render(nb, tmp_path / "B042.html", title="Branch B042", pdf_out=tmp_path / "B042.pdf")
+    pages = _pdf_pages(tmp_path / "B042.pdf")
+    on = lambda word: [n for n, p in enumerate(pages) if any(word in t for _, t in p["words"])]  # noqa: E731
+    (wide,) = on("C***0001")
+    assert pages[wide]["landscape"], "the wide table is on a landscape page"
+    assert on("WIDELEAD") == [wide] and on("WIDEDOWNLOAD") == [wide], "its sentence and download line go with it"
+    assert wide in on("Due"), "and its heading"
+    (narrow,) = on("NARROWTABLE")
+    assert not pages[narrow]["landscape"], "a table that fits stays on a portrait page"
+    assert not pages[0]["landscape"], "the report starts portrait"
+    # table text is 8.5 pt where a table fits (the narrow one); the wide one keeps at least 8 pt of it,
+    # where on a portrait page it would have been shrunk to 7 pt
+    unscaled = max(h for h, t in pages[narrow]["words"] if t == "Private")
+    smallest = min(h for h, t in pages[wide]["words"] if t.startswith("C***"))
+    assert smallest / unscaled >= 8 / 8.5 - 0.01, f"wide table text at {8.5 * smallest / unscaled:.2f} pt"
