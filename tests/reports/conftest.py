@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,25 +10,38 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: The period of the run before ``published``: its reports are the "last report" the published ones compare with.
+EARLIER_END = "2025-09-30"
+
+
 @pytest.fixture(scope="session")
 def published(tiny_bank, tmp_path_factory) -> Path:
-    """``latest/`` of a run over the tiny bank: B001 in Chinese, B002 in English, HTML and PDF, and the index."""
+    """``latest/`` of a run over the tiny bank: B001 in Chinese, B002 in English, HTML and PDF, and the index.
+
+    It is the second run on its folder: the first (``runs/before/``, HTML only) covered the year to
+    :data:`EARLIER_END`, so each report and the index compare the branch with that report.
+    """
     from crmstudy.reports.pipeline import run_reports
 
     out = tmp_path_factory.mktemp("published")
-    params = out / "params"
-    (params / "branches").mkdir(parents=True)
-    shutil.copy(ROOT / "params" / "defaults.yaml", params / "defaults.yaml")
-    (params / "branches" / "B001.yaml").write_text(yaml.safe_dump({"language": "zh"}), encoding="utf-8")
-    summary = run_reports(
-        tiny_bank,
-        out / "reports",
-        branches="B001,B002",
-        workers=2,
-        engine="builtin",
-        formats=("html", "pdf"),
-        progress=False,
-        params_file=params / "defaults.yaml",
-    )
-    assert not summary.failed, summary.table()
+    for name, end in (("params_before", EARLIER_END), ("params", None)):
+        params = out / name
+        (params / "branches").mkdir(parents=True)
+        defaults = yaml.safe_load((ROOT / "params" / "defaults.yaml").read_text(encoding="utf-8"))
+        defaults["period"]["end"] = end
+        (params / "defaults.yaml").write_text(yaml.safe_dump(defaults, allow_unicode=True), encoding="utf-8")
+        (params / "branches" / "B001.yaml").write_text(yaml.safe_dump({"language": "zh"}), encoding="utf-8")
+    for run_id, params, formats in (("before", "params_before", ("html",)), ("now", "params", ("html", "pdf"))):
+        summary = run_reports(
+            tiny_bank,
+            out / "reports",
+            branches="B001,B002",
+            workers=2,
+            engine="builtin",
+            formats=formats,
+            progress=False,
+            run_id=run_id,
+            params_file=out / params / "defaults.yaml",
+        )
+        assert not summary.failed, summary.table()
     return out / "reports" / "latest"

@@ -84,3 +84,54 @@ def test_the_check_catches_a_broken_image_a_dead_link_overflow_and_a_hidden_colu
     assert page.content_width > 1280
     assert page.dead_links == ["#nowhere"]
     assert "hidden" in page.clipped_cells
+
+
+def test_clicking_a_header_sorts_the_branches_by_it_and_again_reverses_them(published):
+    """The rank and change columns sort like the others: by their numbers, the totals row staying last."""
+    from playwright.sync_api import sync_playwright
+
+    from crmstudy import i18n
+    from crmstudy.reports.browser import CHROMIUM_ARGS, find_chromium
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": DESK[0], "height": DESK[1]})
+        page.goto((published / "index.html").resolve().as_uri())
+        for key in ("index.rank", "index.change"):
+            label = i18n.t(key, "en")
+            header = page.locator("thead th", has_text=label)
+            cells = page.locator(f'tbody td[data-label="{label}"]')
+            orders = []
+            for _ in range(2):
+                header.locator("button").click()
+                orders.append([float(k) for k in cells.evaluate_all("cs => cs.map(c => c.dataset.sort)")])
+            assert orders[0] == sorted(orders[0], reverse=True) and orders[1] == sorted(orders[1]), (label, orders)
+            assert len(set(orders[0])) == len(orders[0]), f"{label}: the branches differ, so the order is tested"
+        assert page.locator("tfoot tr").count() == 1
+        browser.close()
+
+
+def test_a_cell_without_a_number_sorts_below_the_numbers_either_way(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from crmstudy.reports.browser import CHROMIUM_ARGS, find_chromium
+    from crmstudy.reports.pipeline import render_index
+
+    rows = [("B001", "first report", None), ("B002", "▲ 1.0%", 0.01), ("B003", "▼ 2.0%", -0.02), ("B004", "–", None)]
+    out = render_index(
+        [{"branch": b, "change": text, "_sort": {} if key is None else {"change": key}} for b, text, key in rows],
+        tmp_path / "index.html",
+        title="Index",
+        columns=[("branch", "Branch"), ("change", "Change")],
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(out.resolve().as_uri())
+        orders = []
+        for _ in range(2):
+            page.locator("thead th button", has_text="Change").click()
+            orders.append(page.locator('tbody td[data-label="Branch"]').all_inner_texts())
+        browser.close()
+    assert orders[0][:2] == ["B002", "B003"] and orders[1][:2] == ["B003", "B002"]
+    assert set(orders[0][2:]) == set(orders[1][2:]) == {"B001", "B004"}, "texts below the numbers both ways"

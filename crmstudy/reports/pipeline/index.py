@@ -25,6 +25,9 @@ _INDEX_KEYS = [
     ("branch", "branch"),
     ("customers", "customers"),
     ("ada_text", "assets"),
+    # the branch among the bank's branches and against its last report (crmstudy.reports.sections.trend)
+    ("rank_text", "rank"),
+    ("change_text", "change"),
     ("gini", "gini"),
     ("top20_share_pct", "top20_share"),
     ("key_customers", "key_customers"),
@@ -130,8 +133,12 @@ def _entry(branch: str, m: dict, folder: Path, lang: str, currency: str | None =
             "dormant_share_pct": h["dormant_share"],
         }
     if m.get("files"):
-        e.update(_alerts(folder / f"{branch}.findings.json"))
-        earned = _earnings(folder / f"{branch}.findings.json")
+        doc = _findings(folder / f"{branch}.findings.json")
+        e.update(_alerts(doc))
+        standing = _standing(doc, lang, currency)
+        e.setdefault("_sort", {}).update(standing.pop("_sort", {}))
+        e.update(standing)
+        earned = _earnings(doc)
         if earned:
             e.update(earned)
             e["profit_text"] = i18n.money(earned["contribution_cents"] / 100, lang, currency=currency)
@@ -144,15 +151,25 @@ def _entry(branch: str, m: dict, folder: Path, lang: str, currency: str | None =
     return e
 
 
-def _alerts(path: Path) -> dict:
-    """The action box's counts from a branch's findings.json (empty for an older report without it)."""
+def _findings(path: Path) -> dict:
+    """A branch's findings.json (:mod:`crmstudy.reports.findings`); empty when it is missing or unreadable."""
     import json
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    evidence = doc.get("sections", {}).get("actions", {}).get("evidence", {})
+    return doc if isinstance(doc, dict) else {}
+
+
+def _evidence(doc: dict, section: str) -> dict:
+    evidence = (doc.get("sections") or {}).get(section, {}).get("evidence")
+    return evidence if isinstance(evidence, dict) else {}
+
+
+def _alerts(doc: dict) -> dict:
+    """The action box's counts from a branch's findings (empty for an older report without them)."""
+    evidence = _evidence(doc, "actions")
     return {k: int(evidence[k]) for k in ALERTS if isinstance(evidence.get(k), int | float)}
 
 
@@ -160,16 +177,56 @@ def _alerts(path: Path) -> dict:
 EARNINGS = ("contribution_cents", "revenue_cents", "operating_cost_cents")
 
 
-def _earnings(path: Path) -> dict:
-    """The earnings section's sums from a branch's findings.json (empty without it or without profit data)."""
-    import json
-
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    evidence = doc.get("sections", {}).get("earnings", {}).get("evidence", {})
+def _earnings(doc: dict) -> dict:
+    """The earnings section's sums from a branch's findings (empty without them or without profit data)."""
+    evidence = _evidence(doc, "earnings")
     return {k: int(evidence[k]) for k in EARNINGS if isinstance(evidence.get(k), int | float)}
+
+
+def _standing(doc: dict, lang: str, currency: str | None = None) -> dict:
+    """Rank by assets among the bank's branches, and the change in assets since the branch's last report.
+
+    Both are what the branch's own report says (its trend section, :mod:`crmstudy.reports.trends`):
+    the rank computed in the run's shared step over every branch of the bank, the change against
+    the last published report of the branch.  The change is shown as a share of the assets then
+    (the amount and the report's date in the cell's title), ``first report`` when there was none;
+    an older report without a trend section gives neither column.
+    """
+    trend = _evidence(doc, "trend")
+    if not trend:
+        return {}
+    out: dict[str, Any] = {"_sort": {}}
+    ranks = trend.get("ranks") or {}
+    rank, of = ranks.get("total_ada"), ranks.get("of")
+    if isinstance(rank, int) and isinstance(of, int) and of > 1:
+        n, total = i18n.integer(rank, lang), i18n.integer(of, lang)
+        out["rank"] = rank
+        out["rank_text"] = i18n.t("index.rank_of", lang, rank=n, of=total)
+        title = html.escape(i18n.t("index.rank_title", lang, rank=n, of=total), quote=True)
+        out["rank_text_html"] = f'<span title="{title}">{html.escape(out["rank_text"])}</span>'
+        out["_sort"]["rank_text"] = rank
+    change = (trend.get("changes") or {}).get("total_ada")
+    now = _evidence(doc, "headline").get("total_ada")
+    if not trend.get("previous_report"):
+        out["change_text"] = i18n.t("index.first_report", lang)
+    elif isinstance(change, int | float) and isinstance(now, int | float):
+        before = now - change
+        out["ada_change"] = change
+        sign = "up" if change > 0 else ("down" if change < 0 else "same")
+        mark = {"up": "▲", "down": "▼", "same": "±"}[sign]
+        if before > 0:
+            share = change / before
+            shown = i18n.percent(abs(share), lang)
+            out["_sort"]["change_text"] = share
+        else:  # nothing held before: the amount itself
+            shown = i18n.money(abs(change), lang, currency=currency)
+        out["change_text"] = f"{mark} {shown}"
+        amount = i18n.money(abs(change), lang, currency=currency)
+        when = str(trend["previous_report"])[:10]
+        title = i18n.t(f"index.change_title.{sign}", lang, amount=amount, date=i18n.date(when, lang))
+        title, text = html.escape(title, quote=True), html.escape(out["change_text"])
+        out["change_text_html"] = f'<span class="change {sign}" title="{title}">{text}</span>'
+    return out
 
 
 def _status(m: dict, folder: Path, lang: str) -> tuple[str, str]:
@@ -269,8 +326,9 @@ def render_index(
         raise RenderError(f"{out_path}: render_index needs at least one column")
     has_pdf = any(e.get("pdf") for e in entries)
     labels = [label for _, label in columns]
-    head = "".join(
-        f'<th scope="col" data-col="{i}"><button type="button">{html.escape(str(label))}</button></th>'
+    head = "".join(  # a header may wrap after a slash ("Cost/income"): a narrower column
+        f'<th scope="col" data-col="{i}"><button type="button">{html.escape(str(label)).replace("/", "/<wbr>")}'
+        "</button></th>"
         for i, label in enumerate(labels)
     )
     rows = [_row(entry, columns, labels, out_path, has_pdf) for entry in entries]
@@ -306,7 +364,8 @@ def _row(entry: dict, columns, labels, out_path: Path, has_pdf: bool, *, tag: st
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-# Click a header to sort by it (numbers as numbers, then text); click again to reverse.
+# Click a header to sort by it (numbers as numbers, then text); click again to reverse.  A cell
+# without a number ("–", "first report") goes below the numbers either way.
 _SORT_JS = """(function () {
   var table = document.querySelector("table.index-table");
   if (!table) return;
@@ -319,6 +378,7 @@ _SORT_JS = """(function () {
       var key = function (r) { var c = r.cells[col]; return c ? c.getAttribute("data-sort") || "" : ""; };
       rows.sort(function (a, b) {
         var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+        if (isNaN(nx) !== isNaN(ny)) return isNaN(nx) ? 1 : -1;
         var d = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
         return down ? -d : d;
       });

@@ -439,7 +439,7 @@ def test_display_helpers_in_a_papermill_run_render_to_a_clean_report(tmp_path, m
 
 
 def _wide_table_notebook() -> nbformat.NotebookNode:
-    """A heading, its sentence, a table of prose columns far wider than a portrait page, its download line, a narrow table."""
+    """A heading, its sentence, a table of prose columns far wider than a page, its download line, a narrow table."""
     import pandas as pd
 
     why = "Trailing average assets fell to CNY 49.1k, from the General tier to the Potential tier, this month."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crmstudy.reports.pipeline import render_index
 
 
@@ -111,3 +113,109 @@ def test_profit_and_cost_to_income_columns_in_the_banks_currency_and_the_total_r
     # a branch report from before the earnings section has no such columns, and the total leaves them blank
     old = _entry("B003", m, tmp_path / "none", "en", "EUR")
     assert "profit_text" not in old and "profit_text" not in bank_totals([old], "en", "EUR")
+
+
+def _trend_doc(*, total_ada=1.1e6, rank=2, of=3, previous="2025-03-01T08:00:00Z", change=1e5):
+    return {
+        "sections": {
+            "headline": {"evidence": {"total_ada": total_ada}},
+            "trend": {
+                "evidence": {
+                    "ranks": {"of": of, "total_ada": rank, "customers": 1, "dormant_share": 3},
+                    "previous_report": previous,
+                    "changes": None
+                    if previous is None
+                    else {"total_ada": change, "customers": 5, "dormant_share": 0.0},
+                }
+            },
+        }
+    }
+
+
+def test_rank_and_change_since_the_last_report_come_from_the_branchs_trend_section(tmp_path):
+    import json
+
+    from crmstudy.reports.pipeline.index import _entry, bank_totals, index_columns
+
+    head = {"customers": 10, "total_ada": 1.1e6, "top20_share": 0.8, "dormant_share": 0.1, "gini": 0.5}
+    m = {"files": [{"path": "x.html"}], "headline": head}
+    docs = {
+        "B001": _trend_doc(),  # 1.0M then, 1.1M now: up 10 %
+        "B002": _trend_doc(rank=3, change=-3.3e5),  # 1.43M then: down 23.1 %
+        "B003": _trend_doc(rank=1, previous=None),  # nothing before
+    }
+    for b, doc in docs.items():
+        (tmp_path / f"{b}.findings.json").write_text(json.dumps(doc))
+    rows = {b: _entry(b, m, tmp_path, "en") for b in docs}
+    assert rows["B001"]["rank_text"] == "2/3" and rows["B001"]["_sort"]["rank_text"] == 2
+    assert rows["B001"]["change_text"] == "▲ 10.0%" and abs(rows["B001"]["_sort"]["change_text"] - 0.1) < 1e-12
+    assert "up CNY 100k since the report of Mar 1, 2025" in rows["B001"]["change_text_html"]
+    assert rows["B002"]["change_text"] == "▼ 23.1%" and 'class="change down"' in rows["B002"]["change_text_html"]
+    assert rows["B003"]["change_text"] == "first report" and "change_text" not in rows["B003"]["_sort"]
+    assert rows["B001"]["_sort"]["ada_text"] == 1.1e6, "the headline's sort keys are kept"
+    zh = _entry("B002", m, tmp_path, "zh")
+    assert zh["rank_text"] == "3/3" and "减少" in zh["change_text_html"]
+    assert _entry("B003", m, tmp_path, "zh")["change_text"] == "首份报告"
+    keys = [k for k, _ in index_columns("zh")]
+    assert keys.index("rank_text") == keys.index("ada_text") + 1 and "change_text" in keys
+    total = bank_totals(list(rows.values()), "en")
+    assert "rank_text" not in total and "change_text" not in total  # ranks and changes of branches do not add up
+    # a report from before the trend section: neither column; a bank of one branch: no rank
+    (tmp_path / "B004.findings.json").write_text(json.dumps({"sections": {}}))
+    (tmp_path / "B005.findings.json").write_text(json.dumps(_trend_doc(rank=1, of=1, previous=None)))
+    assert "rank_text" not in _entry("B004", m, tmp_path, "en") and "change_text" not in _entry(
+        "B004", m, tmp_path, "en"
+    )
+    assert "rank_text" not in _entry("B005", m, tmp_path, "en")
+
+
+def _index_cells(index) -> dict[str, dict[str, tuple[str, str]]]:
+    """Branch id -> column label -> (the cell's text, its sort key), from the published index's body rows."""
+    import re
+    from html import unescape
+
+    page = index.read_text(encoding="utf-8")
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
+        cells = re.findall(r'<td[^>]* data-label="([^"]*)" data-sort="([^"]*)">(.*?)</td>', row, flags=re.S)
+        got = {
+            unescape(label): (unescape(re.sub(r"<[^>]+>", "", text)).strip(), unescape(key))
+            for label, key, text in cells
+        }
+        rows[got[next(iter(got))][0].split()[0]] = got
+    return rows
+
+
+@pytest.mark.slow
+def test_the_index_ranks_each_branch_as_the_data_does_and_shows_its_change_since_the_last_run(published, tiny_bank):
+    """Two runs on the tiny bank (the first to Sep 30, the second the whole year): the published index
+    shows each branch's rank by assets among all the bank's branches, as computed here from the
+    customers, and its change since the first run's report."""
+    import json
+
+    from crmstudy import i18n
+    from crmstudy.bank import Bank
+    from crmstudy.features import customer_features
+    from crmstudy.reports.context import open_in_period
+
+    bank = Bank.open(tiny_bank)
+    f = customer_features(bank, bank.period)
+    f = f[open_in_period(f, bank.period)]
+    assets = f["ada"].clip(lower=0).groupby(f["branch_id"]).sum()  # every branch, not only the two rendered
+    rank = {b: int((assets > assets[b]).sum() + 1) for b in assets.index}
+    before = json.loads((published.parent / "runs" / "before" / "manifest.json").read_text())["branches"]
+    now = json.loads((published / "manifest.json").read_text())["branches"]
+    rows = _index_cells(published / "index.html")
+    assert set(rows) == {"B001", "B002"}
+    rank_label, change_label = i18n.t("index.rank", "en"), i18n.t("index.change", "en")  # the index is in English
+    for b, cells in rows.items():
+        assert cells[rank_label] == (f"{rank[b]}/{len(assets)}", str(rank[b])), b
+        was, is_ = before[b]["headline"]["total_ada"], now[b]["headline"]["total_ada"]
+        assert abs(is_ - assets[b]) <= 1e-6 * assets[b]  # the report's own headline is the data's
+        share = (is_ - was) / was
+        mark = "▲" if share > 0 else "▼"
+        assert cells[change_label][0] == f"{mark} {i18n.percent(abs(share), 'en')}", b
+        assert abs(float(cells[change_label][1]) - share) < 1e-9, b
+    first = _index_cells(published.parent / "runs" / "before" / "index.html")
+    assert {cells[change_label][0] for cells in first.values()} == {"first report"}
