@@ -134,6 +134,8 @@ end
 -- with it: the heading and the sentence right before it, the download line right
 -- after it.  crm-table sets a table too wide for a portrait page on a landscape
 -- page, and those blocks with it, so a heading is never left alone on the page before.
+-- Tables that follow one another (nothing between but the next one's heading and
+-- sentence) go into one crm-table call, so they share a landscape page.
 local function is_table(b)
   if b.t == "Table" then return true end
   if b.t ~= "Figure" then return false end
@@ -153,18 +155,22 @@ local function group_tables(doc)
   if FORMAT ~= "typst" then return nil end
   local out, blocks = pandoc.Blocks({}), doc.blocks
   local raw = function(text) return pandoc.RawBlock("typst", text) end
-  local i = 1
+  local i, closed_at = 1, nil -- closed_at: where the last crm-table call ends in out
   while i <= #blocks do
     local b = blocks[i]
     if is_table(b) then
       local before = pandoc.Blocks({})
       local last = out[#out]
-      if last and (last.t == "BlockQuote" or last.t == "Para") then
+      if last and (last.t == "BlockQuote" or last.t == "Para") and #out ~= closed_at then
         before:insert(1, out:remove())
         last = out[#out]
       end
-      if last and last.t == "Header" then before:insert(1, out:remove()) end
-      out:insert(raw("#crm-table(["))
+      if last and last.t == "Header" and #out ~= closed_at then before:insert(1, out:remove()) end
+      if closed_at ~= nil and #out == closed_at then
+        out[#out] = raw("], [") -- the call before goes on with this table
+      else
+        out:insert(raw("#crm-table(["))
+      end
       out:extend(before)
       out:insert(raw("], ["))
       out:insert(b)
@@ -174,6 +180,7 @@ local function group_tables(doc)
         i = i + 1
       end
       out:insert(raw("])"))
+      closed_at = #out
     else
       out:insert(b)
     end

@@ -439,7 +439,7 @@ def test_display_helpers_in_a_papermill_run_render_to_a_clean_report(tmp_path, m
 
 
 def _wide_table_notebook() -> nbformat.NotebookNode:
-    """A heading, its sentence, a table of prose columns far wider than a page, its download line, a narrow table."""
+    """A heading and sentence, two tables of prose far wider than a page, a download line, a narrow table."""
     import pandas as pd
 
     why = "Trailing average assets fell to CNY 49.1k, from the General tier to the Potential tier, this month."
@@ -463,6 +463,8 @@ def _wide_table_notebook() -> nbformat.NotebookNode:
         out(_markdown(display.reading_markdown("WIDELEAD the three events to act on first."))),
         out(display.table_bundle(wide, caption="Due events, highest priority first")),
         out(_markdown("WIDEDOWNLOAD all 3 rows: [CSV](B042.events.csv) · [Excel](B042.events.xlsx)")),
+        out(_markdown(display.reading_markdown("WIDESECOND the events past their deadline."))),
+        out(display.table_bundle(wide.assign(Customer=[f"C***{i:04d}" for i in range(1000, 1003)]), caption="Overdue")),
         out(_markdown(display.heading_markdown("Tiers"))),
         out(display.table_bundle(TIERS, caption="NARROWTABLE customers by tier")),
     ]
@@ -495,6 +497,7 @@ def test_a_table_too_wide_for_portrait_is_set_landscape_with_its_heading_sentenc
     assert pages[wide]["landscape"], "the wide table is on a landscape page"
     assert on("WIDELEAD") == [wide] and on("WIDEDOWNLOAD") == [wide], "its sentence and download line go with it"
     assert wide in on("Due"), "and its heading"
+    assert on("C***1001") == [wide] and on("WIDESECOND") == [wide], "a wide table right after shares the page"
     (narrow,) = on("NARROWTABLE")
     assert not pages[narrow]["landscape"], "a table that fits stays on a portrait page"
     assert not pages[0]["landscape"], "the report starts portrait"
