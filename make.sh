@@ -9,6 +9,8 @@
 # Each creates (or reuses) a local virtual environment in .venv by itself.
 set -euo pipefail
 cd "$(dirname "$0")"
+blas_one_thread() { export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} \
+    MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}; }
 
 PY=${PYTHON:-python3}
 VENV=.venv
@@ -58,11 +60,14 @@ case "${1:-}" in
         shift
         # one pytest worker per core (TEST_WORKERS=0 runs every test in this process); a file's tests stay on one
         # worker, so a module's fixtures (a rendered bank, a Spark session) are built once
+        # one BLAS/OpenMP thread per pytest worker: a thread per core in each worker oversubscribes the cores
+        blas_one_thread
         "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile "$@"
         ;;
     test-fast)
         setup test
         shift
+        blas_one_thread
         "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile \
             -m "not slow and not spark and not browser and not pdf" "$@"
         ;;

@@ -67,3 +67,19 @@ def test_the_kernel_talks_over_local_sockets_with_no_tcp_warning(bank, tmp_path,
     job |= {"engine": "builtin", "formats": ["html"], "notebook": str(FAST), "cwd": str(tmp_path), "title": "t"}
     assert run_job(job)["status"] == "ok"
     assert "without encryption" not in capfd.readouterr().err, "the kernel's stderr (this process's) has no warning"
+
+
+def test_each_worker_gets_its_share_of_the_cores_for_numerical_threads(monkeypatch):
+    import os
+
+    from crmstudy.reports.pipeline import execute
+
+    for name in execute.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setitem(execute._THREADS, "per_worker", None)
+    execute.share_cores(4)
+    env = execute._worker_env()
+    assert all(env[name] == "2" for name in execute.THREAD_VARIABLES), "8 cores among 4 workers: 2 threads each"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert execute._worker_env()["OPENBLAS_NUM_THREADS"] == "3", "a value the user set is kept"
