@@ -1,8 +1,8 @@
 """Confidence intervals of the Gini coefficient, and branch against the rest of the bank as a test.
 
 The Gini's sampling distribution is skewed and, for asset data, heavy-tailed, so
-the percentile bootstrap under-covers at branch size (about 77% for a nominal
-95% at 200 customers of a lognormal with sigma 1.38).  This module holds the
+the percentile bootstrap under-covers at branch size (80% for a nominal 95% at
+200 customers of a lognormal with sigma 1.38, benchmarks/README.md).  This module holds the
 interval methods :func:`crmstudy.pareto.gini` offers and :func:`compare_gini`,
 the two-sample test.  Every method works on values sorted once, with frequency
 weights; the bootstrap resamples rows as multinomial counts
@@ -25,8 +25,14 @@ Methods (``method=``):
 ``"semiparametric"``
     Bootstrap-t on the semi-parametric law of :mod:`crmstudy.pareto_tail`
     (the top ~sqrt(n) values replaced by a fitted Pareto tail, Davidson and
-    Flachaire 2007), centred on that law's Gini.  With frequency weights, or
-    too few rows for a tail, it is the plain ``"studentized"`` interval.
+    Flachaire 2007), each resample with its own tail index drawn as uncertain
+    as the Hill estimate and centred on the Gini of its law.  With frequency
+    weights, or too few rows for a tail, it is the plain ``"studentized"``
+    interval.
+``"semiparametric_fixed_tail"``
+    The same with the tail index fixed at the Hill estimate (Davidson and
+    Flachaire's law as they give it; the default until it was measured to
+    under-cover heavy tails at branch size).
 
 ``benchmarks/gini_coverage.py`` measures their coverage; the default
 (:data:`DEFAULT_METHOD`) is the one that kept it best.
@@ -41,7 +47,7 @@ import numpy as np
 from scipy import special, stats
 
 from .errors import DataError
-from .pareto_tail import hill, semiparametric_gini, semiparametric_resamples, tail_size
+from .pareto_tail import semiparametric_gini, semiparametric_resamples, tail_size
 from .results import Result
 from .stats import bootstrap_counts
 
@@ -54,7 +60,16 @@ __all__ = [
     "gini_se",
 ]
 
-IntervalMethod = Literal["percentile", "bca", "normal", "logit", "studentized", "studentized_logit", "semiparametric"]
+IntervalMethod = Literal[
+    "percentile",
+    "bca",
+    "normal",
+    "logit",
+    "studentized",
+    "studentized_logit",
+    "semiparametric",
+    "semiparametric_fixed_tail",
+]
 
 #: Every interval method of :func:`crmstudy.pareto.gini`.
 METHODS: tuple[str, ...] = (
@@ -65,11 +80,13 @@ METHODS: tuple[str, ...] = (
     "studentized",
     "studentized_logit",
     "semiparametric",
+    "semiparametric_fixed_tail",
 )
 #: The default, chosen by measured coverage (benchmarks/README.md, "Gini intervals").
 DEFAULT_METHOD = "semiparametric"
 
-_BOOTSTRAP = frozenset(("percentile", "bca", "studentized", "studentized_logit", "semiparametric"))
+_SEMI = {"semiparametric": True, "semiparametric_fixed_tail": False}  # method -> tail index drawn per resample
+_BOOTSTRAP = frozenset(("percentile", "bca", "studentized", "studentized_logit", *_SEMI))
 
 
 def check_interval_method(method: str, *, caller: str) -> str:
@@ -206,16 +223,61 @@ def _bootstrap(x, w, *, n_boot: int, seed, studentize: bool) -> tuple[np.ndarray
     return boot, ses
 
 
-def _semiparametric_t(x, estimate, se, alphas, *, n_boot: int, seed) -> tuple[float, float] | None:
-    """Bootstrap-t interval on the semi-parametric (Pareto-tail) law; None when the sample is too small."""
+def _semiparametric_t(x, estimate, se, alphas, *, n_boot: int, seed, tail_uncertainty: bool):
+    """Bootstrap-t interval on the semi-parametric (Pareto-tail) law; None when the sample is too small.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Values sorted ascending (unweighted rows).
+    estimate, se : float
+        The sample's plug-in Gini and its influence-function standard error.
+    alphas : np.ndarray
+        The two tail levels of the interval, e.g. (0.025, 0.975).
+    n_boot : int
+        Resamples.
+    seed : int or np.random.Generator
+        Seed of the resamples (and of the drawn tail indices).
+    tail_uncertainty : bool
+        Draw each resample's tail index (:func:`crmstudy.pareto_tail.tail_index_draws`) rather
+        than fixing it at the Hill estimate.
+
+    Returns
+    -------
+    (float, float) or None
+        ``estimate - q_hi * se, estimate - q_lo * se`` with q the quantiles of the resamples'
+        t statistics; None with too few rows for a tail (the caller falls back on the plain
+        bootstrap-t).
+
+    Notes
+    -----
+    The law: the sample below the top k = ceil(sqrt n) values, each with mass 1/n, and a
+    Pareto tail of mass k/n above the k+1-th largest value (Davidson and Flachaire 2007).
+    A resample's t statistic is its plug-in Gini minus the Gini of the law it was drawn from
+    (closed form, :func:`crmstudy.pareto_tail.semiparametric_gini`), over its own
+    influence-function standard error.  With ``tail_uncertainty`` every resample's law has its
+    own tail index, drawn from the Gamma(k, sum of log excesses) law of the index given the
+    top k, so the t statistic's spread includes the tail-index term of the semi-parametric
+    estimator's variance (Cowell and Flachaire 2007) and the bootstrap world is not surer of
+    the tail than the sample is.  ``benchmarks/gini_coverage.py`` measures both variants.
+
+    References
+    ----------
+    R. Davidson and E. Flachaire (2007), "Asymptotic and bootstrap inference for inequality
+    and poverty measures", *Journal of Econometrics* 141(1), 141-166.
+
+    F. A. Cowell and E. Flachaire (2007), "Income distribution and inequality measurement:
+    the problem of extreme values", *Journal of Econometrics* 141(2), 1044-1072.
+    """
     k = tail_size(x.size)
     if k == 0 or x[-k - 1] <= 0:
         return None
+    body, threshold = x[: x.size - k], float(x[-k - 1])
     t = np.empty(n_boot)
-    centre = None
-    for start, values, weights in semiparametric_resamples(x, k, n_boot, seed=seed):
-        if centre is None:
-            centre = semiparametric_gini(x[: x.size - k], x.size, *hill(x, k))
+    for start, values, weights, tail_alpha in semiparametric_resamples(
+        x, k, n_boot, seed=seed, tail_uncertainty=tail_uncertainty
+    ):
+        centre = semiparametric_gini(body, x.size, tail_alpha, threshold)
         g, infl = _influence(values, weights)
         with np.errstate(invalid="ignore", divide="ignore"):
             s = np.sqrt((weights * infl**2).sum(axis=1)) / weights.sum(axis=1)
@@ -283,19 +345,19 @@ def gini_intervals(
     if se == 0:  # all values equal (or one row): nothing varies
         return {m: (estimate, estimate) for m in methods}
     out: dict[str, tuple[float, float]] = {}
-    semi = None
-    if "semiparametric" in methods and w is None:
-        semi = _semiparametric_t(x, estimate, se, alphas, n_boot=n_boot, seed=seed)
-    plain = {m for m in methods if m != "semiparametric" or semi is None}
+    semi: dict[str, tuple[float, float] | None] = {}
+    for m in _SEMI.keys() & set(methods) if w is None else ():
+        semi[m] = _semiparametric_t(x, estimate, se, alphas, n_boot=n_boot, seed=seed, tail_uncertainty=_SEMI[m])
+    plain = {m for m in methods if semi.get(m) is None}
     boot = ses = None
     if _BOOTSTRAP.intersection(plain):
-        studentize = any(m.startswith("studentized") or m == "semiparametric" for m in plain)
+        studentize = any(m.startswith("studentized") or m in _SEMI for m in plain)
         boot, ses = _bootstrap(x, w, n_boot=n_boot, seed=seed, studentize=studentize)
     z = stats.norm.ppf(alphas[1])
     nan = (float("nan"), float("nan"))
     for m in methods:
-        if m == "semiparametric" and semi is not None:
-            bounds = semi
+        if semi.get(m) is not None:
+            bounds = semi[m]
         elif m == "normal":
             bounds = (estimate - z * se, estimate + z * se)
         elif m == "logit":
@@ -307,7 +369,7 @@ def gini_intervals(
             bounds = tuple(np.nanquantile(boot, alphas))
         elif m == "bca":
             bounds = tuple(_bca(boot[np.isfinite(boot)], estimate, gini_jackknife(x, w), alphas))
-        elif m in ("studentized", "semiparametric"):
+        elif m == "studentized" or m in _SEMI:
             t = (boot - estimate) / ses
             q = np.nanquantile(t[np.isfinite(t)], alphas[::-1])
             bounds = tuple(estimate - q * se)

@@ -82,6 +82,7 @@ def test_the_default_is_the_semiparametric_bootstrap_and_unknown_methods_fail():
     x = np.random.default_rng(8).lognormal(0, 1.38, 300)
     assert gini(x, n_boot=50) == gini(x, n_boot=50, method="semiparametric")
     assert gini(x, n_boot=50) != gini(x, n_boot=50, method="studentized")
+    assert gini(x, n_boot=50) != gini(x, n_boot=50, method="semiparametric_fixed_tail")
     # too few rows for a tail: the plain bootstrap-t
     assert gini([1, 2, 3, 4, 10], n_boot=50) == gini([1, 2, 3, 4, 10], n_boot=50, method="studentized")
     with pytest.raises(DataError, match="unknown interval method"):
@@ -111,6 +112,24 @@ def test_compare_gini_holds_its_level_when_the_labels_do_not_matter():
     assert np.mean(np.array(p) < 0.05) <= 0.12
 
 
+def test_the_default_interval_is_the_same_for_a_seed_and_moves_with_it():
+    x = np.random.default_rng(12).lognormal(0, 2, 2_000)
+    assert gini(x, n_boot=200, seed=3) == gini(x, n_boot=200, seed=3)
+    assert gini(x, n_boot=200, seed=3) != gini(x, n_boot=200, seed=4)
+
+
+def test_a_drawn_tail_index_widens_the_interval_of_a_heavy_tail_upwards():
+    # tail-index uncertainty: the bootstrap world may have a heavier tail than the Hill estimate,
+    # so the upper bound rises on average over samples (the fixed-tail law kept it too low)
+    rng = np.random.default_rng(13)
+    rise = []
+    for rep in range(10):
+        x = np.sort(rng.pareto(1.55, 1_400) + 1.0)
+        both = gini_intervals(x, methods=["semiparametric", "semiparametric_fixed_tail"], n_boot=200, seed=rep)
+        rise.append(both["semiparametric"][1] - both["semiparametric_fixed_tail"][1])
+    assert np.mean(rise) > 0
+
+
 @pytest.mark.slow
 def test_the_default_interval_keeps_its_coverage_at_branch_size():
     sigma, n, reps = 1.38, 1_400, 300
@@ -123,13 +142,21 @@ def test_the_default_interval_keeps_its_coverage_at_branch_size():
     assert hits / reps >= 0.90  # the benchmark's 500 samples: 94.4% (percentile bootstrap 90.6%)
 
 
-def test_the_semiparametric_law_has_the_closed_form_gini():
-    # body atoms and a Pareto tail: the closed form against a large draw from the same law
-    from crmstudy.pareto_tail import hill, semiparametric_gini, semiparametric_resamples, tail_size
-
-    x = np.sort(np.random.default_rng(9).lognormal(0, 1.5, 2_000))
-    k = tail_size(x.size)
-    exact = semiparametric_gini(x[: x.size - k], x.size, *hill(x, k))
-    _, values, weights = next(semiparametric_resamples(x, k, 40, seed=1))
-    pooled = np.concatenate([np.repeat(v, w.astype(int)) for v, w in zip(values, weights, strict=True)])
-    assert gini(pooled, ci=None).estimate == pytest.approx(exact, abs=0.02)
+@pytest.mark.slow
+@pytest.mark.parametrize("law", ["lognormal-2", "pareto-1.55"])
+def test_the_default_interval_keeps_its_coverage_on_heavy_tails_at_branch_size(law):
+    # closed-form truths: lognormal(2) 2 Phi(sqrt 2) - 1 = 0.843; Pareto(1.55) 1 / (2 * 1.55 - 1) = 0.476
+    # (the generator's top 5.5% is a Pareto with index 1.55: infinite variance)
+    n, reps = 1_400, 200
+    rng = np.random.default_rng(14)
+    if law == "lognormal-2":
+        truth, draw = 2 * stats.norm.cdf(2 / np.sqrt(2)) - 1, lambda: rng.lognormal(0, 2, n)
+    else:
+        truth, draw = 1 / (2 * 1.55 - 1), lambda: rng.pareto(1.55, n) + 1.0
+    hits = 0
+    for rep in range(reps):
+        r = gini(draw(), n_boot=500, seed=rep)
+        hits += r.low <= truth <= r.high
+    # benchmarks/README.md (500 samples): lognormal(2) at 1,400 93.x%, fixed tail 91.4%; 200 samples
+    # have a standard error of 1.7 points, so 90% is about two below what was measured
+    assert hits / reps >= 0.90
