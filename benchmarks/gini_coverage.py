@@ -18,6 +18,11 @@ a few samples apart from the coverage loop.
 
 The table (method x case -> coverage, mean width, seconds) is printed and
 written to ``benchmarks/results/gini_coverage.md`` and ``.csv``.
+
+``--timing 2000`` instead times each method at one size (lognormal sigma 2 samples,
+``n_boot`` 1,000, :func:`crmstudy.pareto.gini`'s default, and 500, the reports'), the
+methods interleaved and repeated, and prints the median seconds and the ratio to the
+first method given.
 """
 
 from __future__ import annotations
@@ -125,6 +130,25 @@ def _md(frame: pd.DataFrame) -> list[str]:
     return [head, rule] + ["| " + str(i) + " | " + " | ".join(map(str, r)) + " |" for i, r in frame.iterrows()]
 
 
+def timing(n: int, methods, *, repeats: int = 15) -> str:
+    """Median seconds of one call per method at size ``n``, interleaved, and ratios to the first."""
+    rng = np.random.default_rng(7)
+    samples = [np.sort(rng.lognormal(0.0, 2.0, n)) for _ in range(repeats)]
+    lines = [f"n = {n:,}, {repeats} samples, median seconds per call (ratio to {methods[0]})", ""]
+    for n_boot in (1_000, 500):
+        times = {m: [] for m in methods}
+        for seed, x in enumerate(samples):
+            for m in methods:
+                start = time.perf_counter()
+                gini(x, n_boot=n_boot, method=m, seed=seed)
+                times[m].append(time.perf_counter() - start)
+        base = float(np.median(times[methods[0]]))
+        for m in methods:
+            med = float(np.median(times[m]))
+            lines.append(f"n_boot {n_boot:>5}: {m:28s} {med:.3f} s ({med / base:.2f}x)")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> None:
     """Run the cases, print the table, write it to benchmarks/results/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -135,10 +159,14 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default="gini_coverage")
     parser.add_argument("--methods", nargs="*", default=None, help="methods (default: all)")
     parser.add_argument("--tail-exponent", type=float, default=None, help="semiparametric: k = n ** this")
+    parser.add_argument("--timing", type=int, default=None, help="only time the methods at this n")
     args = parser.parse_args(argv)
     global METHODS
     if args.methods:
         METHODS = tuple(args.methods)
+    if args.timing:
+        print(timing(args.timing, METHODS))
+        return
     if args.tail_exponent is not None:
         import crmstudy.pareto_intervals as intervals
         from crmstudy.pareto_tail import tail_size
