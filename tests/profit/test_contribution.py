@@ -129,3 +129,105 @@ def test_the_null_bank_keeps_the_accounting(null_profit):
         pf.check_additive(null_profit, pf.rollups(null_profit, ["branch", "tier"]))["contribution"]
         == null_profit.total()
     )
+
+
+def _margin_cells(inputs, profit) -> pd.DataFrame:
+    """Per product × term with a customer rate: the margin the profit lines earn and the list margin planted.
+
+    A deposit's margin is interest / balance-years (FTP − rate); a loan's or card's is interest /
+    drawn-years (rate − FTP), drawn = amount × the list's drawn share.  ``se`` is the standard error
+    of that exposure-weighted mean under the planted contract spread (independent, SD
+    ``RATE_SPREAD_SD``): SD × sqrt(sum of squared weights), so a cell one large account dominates
+    gets the wide interval it should.
+    """
+    from crmstudy.synth.economics import RATE_SPREAD_SD
+
+    price = pricing_table().set_index(["product_id", "term_months"])
+    kinds = inputs.products.set_index("product_id")["kind"]
+    a = inputs.accounts.assign(interest=profit.lines["interest"].to_numpy() / 100)
+    rows = []
+    for (product, term), g in a.groupby(["product_id", "term_months"], observed=True):
+        r = price.loc[(product, term)]
+        if r["customer_rate"] == 0:
+            continue
+        credit = kinds[product] == "credit"
+        g = g.assign(e=g["amount"] * r["drawn_share"] * g["held_days"] / 365 if credit else g["balance_days"] / 365)
+        acc = g.groupby("customer_id", observed=True)[["interest", "e"]].sum()
+        acc = acc[acc["e"] > 0]
+        w = acc["e"] / acc["e"].sum()
+        planted = r["customer_rate"] - r["ftp_rate"] if credit else r["ftp_rate"] - r["customer_rate"]
+        rows.append(
+            {
+                "product_id": product,
+                "term_months": term,
+                "accounts": len(acc),
+                "margin": acc["interest"].sum() / acc["e"].sum(),
+                "planted": planted,
+                "se": RATE_SPREAD_SD * float(np.sqrt((w**2).sum())),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("which", ["tiny", "null"])
+def test_every_product_and_term_earns_its_planted_ftp_margin_deposits_and_credit(which, request):
+    """All 15 rated product × terms of the price list, deposits and credit, within 3.5 standard errors.
+
+    The null bank keeps the accounting (only planted effects are off), so it must pass too.
+    """
+    inputs, profit = (request.getfixturevalue(f"{which}_inputs"), request.getfixturevalue(f"{which}_profit"))
+    cells = _margin_cells(inputs, profit)
+    assert len(cells) >= 12 and (cells["accounts"] >= 10).all()
+    off = cells[(cells["margin"] - cells["planted"]).abs() > 3.5 * cells["se"] + 0.00002]  # + rounding to the cent
+    assert off.empty, off.to_string()
+
+
+def channel_unit_costs(bank, inputs, profit) -> pd.Series:
+    """Cost per transaction by channel, estimated from the bank's transactions and the profit lines (CNY).
+
+    Least squares of each customer-month's cost to serve (summed over its lines) on its number of
+    transactions in each channel, counted straight from ``transactions``, and on its held-years of
+    each product (the account-keeping cost, a nuisance here).  The model charges exactly
+    ``count × unit cost`` a customer-month, rounded to the cent once, so the fit is exact but for
+    rounding.
+    """
+    from crmstudy.bank import Bank
+
+    bank = Bank.of(bank)
+    lines = profit.lines.assign(held=inputs.accounts["held_days"].to_numpy() / 365)
+    lines["customer_id"] = lines["customer_id"].astype(str)
+    key = ["customer_id", "month"]
+    y = lines.groupby(key)["cost_to_serve"].sum() / 100
+    held = lines.pivot_table(index=key, columns="product_id", values="held", aggfunc="sum", fill_value=0, observed=True)
+    p = bank.period
+    tx = bank.sql(
+        "SELECT customer_id, date_trunc('month', ts) AS month, channel, COUNT(*) AS n FROM transactions "
+        f"WHERE ts >= TIMESTAMP '{p.start}' AND ts < TIMESTAMP '{p.end_exclusive}' GROUP BY ALL"
+    )
+    tx["month"] = tx["month"].astype(lines["month"].dtype)
+    counts = tx.pivot_table(index=key, columns="channel", values="n", aggfunc="sum", fill_value=0)
+    design = pd.concat([counts, held.add_prefix("held:")], axis=1).reindex(y.index).fillna(0.0)
+    coef, *_ = np.linalg.lstsq(design.to_numpy(float), y.to_numpy(float), rcond=None)
+    return pd.Series(coef, index=design.columns)[list(counts.columns)]
+
+
+@pytest.mark.parametrize("which", ["tiny", "null"])
+def test_the_planted_cost_per_transaction_of_every_channel_is_recovered_from_the_data(which, request):
+    """Transactions × profit lines give back the generator's channel costs to a fifth of a fen; null bank too."""
+    from crmstudy.synth.economics import CHANNEL_COSTS
+
+    bank = request.getfixturevalue("tiny_bank" if which == "tiny" else "tiny_null_bank")
+    inputs, profit = (request.getfixturevalue(f"{which}_inputs"), request.getfixturevalue(f"{which}_profit"))
+    got = channel_unit_costs(bank, inputs, profit)
+    assert len(got) >= 8  # every channel of the ledger is used in the tiny bank
+    for channel, cost in got.items():
+        assert cost == pytest.approx(CHANNEL_COSTS[channel][0], abs=0.002), channel
+    assert got["counter"] > 40 * got["mobile_app"]  # counter far above mobile (issue 16 §1)
+
+
+def test_the_channel_cost_estimate_sees_a_change_of_the_cost_model(tiny_bank, tiny_inputs):
+    """Half the counter's transactions priced at the app's cost: the counter's estimate is (15 + 0.30) / 2."""
+    moved = pf.contribution(tiny_inputs, pf.Scenario(counter_to_mobile=0.5))
+    got = channel_unit_costs(tiny_bank, tiny_inputs, moved)
+    assert got["counter"] == pytest.approx((15.0 + 0.3) / 2, abs=0.002)
+    assert got["mobile_app"] == pytest.approx(0.3, abs=0.002)
