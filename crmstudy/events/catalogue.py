@@ -211,7 +211,23 @@ def _gap_rule(kind: str, where: str, gap: int, min_before: int, lo: date, hi: da
     FROM n WHERE n_recent >= {min_before}"""
 
 
+def _stored_gap_rule(kind: str, rule: str, gap: int, min_before: int, lo: date, hi: date, gaps: str) -> str:
+    """:func:`_gap_rule` read from a day store's ``gaps`` (:mod:`crmstudy.events.daystore`): one day's rows.
+
+    The store holds, per customer-day, the day's largest amount, the next like day and the count of
+    like days in the 100 days up to it, so the look-back is already summed.
+    """
+    return f"""
+    SELECT customer_id, day + {gap} AS day, '{kind}' AS kind, amount, CAST(n_recent AS DOUBLE) AS base,
+           CAST(NULL AS VARCHAR) AS detail
+    FROM {gaps}
+    WHERE rule = '{rule}' AND day BETWEEN {_d(lo - timedelta(days=gap))} AND {_d(hi - timedelta(days=gap))}
+      AND (next_day IS NULL OR next_day > day + {gap}) AND n_recent >= {min_before}"""
+
+
 def _salary_stop(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
+    if "gaps" in src:
+        return _stored_gap_rule("salary_stop", "salary", p.salary_gap, p.salary_history, lo, hi, src["gaps"])
     return _gap_rule(
         "salary_stop", "merchant_category = 'payroll_in'", p.salary_gap, p.salary_history, lo, hi, src["transactions"]
     )
@@ -219,6 +235,8 @@ def _salary_stop(p: EventParams, lo: date, hi: date, start: date, tiers: TierPar
 
 def _dormancy_onset(p: EventParams, lo: date, hi: date, start: date, tiers: TierParams, src: dict) -> str:
     # a salary arriving is not business the customer does (as features.last_active_ts)
+    if "gaps" in src:
+        return _stored_gap_rule("dormancy_onset", "dormancy", p.dormant_days, 1, lo, hi, src["gaps"])
     return _gap_rule(
         "dormancy_onset", "merchant_category <> 'payroll_in'", p.dormant_days, 1, lo, hi, src["transactions"]
     )
@@ -356,7 +374,9 @@ def rule_sql(
 
     ``tables`` names the tables the rule reads in place of ``transactions`` and
     ``balances`` (:func:`crmstudy.events.detect.detect` passes slices of them
-    holding every row the rules can use for those days).
+    holding every row the rules can use for those days), and ``gaps``, a day
+    store's summed look-back that the salary-stop and dormancy rules then read
+    instead of ``transactions`` (:mod:`crmstudy.events.daystore`).
 
     Examples
     --------

@@ -133,3 +133,58 @@ def test_the_rules_on_their_slices_give_the_events_of_the_whole_tables(tiny_bank
     whole = detect(bank, lo, hi, sliced=False)
     assert len(whole) > 0
     pd.testing.assert_frame_equal(sliced, whole)
+
+
+@pytest.mark.parametrize(
+    "lo, hi",
+    [
+        ("2025-06-17", "2025-06-17"),
+        ("2025-06-30", "2025-06-30"),
+        ("2025-09-01", "2025-10-15"),
+        ("2025-01-01", None),
+        ("2025-01-01", "2025-12-31"),
+    ],
+)
+def test_the_day_ordered_store_gives_the_events_of_the_whole_tables(tiny_bank, tmp_path_factory, lo, hi):
+    """The day store (a day reads its own row groups; the gap rules a summed look-back): same events, every column."""
+    bank = Bank.open(tiny_bank)
+    root = tmp_path_factory.getbasetemp() / "daystore_tiny"  # one store for every case: built once
+    stored = detect(bank, lo, hi, store=root)
+    whole = detect(bank, lo, hi, sliced=False)
+    assert len(whole) > 0
+    pd.testing.assert_frame_equal(stored, whole, check_exact=True)  # to the last bit of every amount
+
+
+def test_the_day_store_of_the_hand_bank_gives_its_planted_events(hand_bank, year, tmp_path):
+    pd.testing.assert_frame_equal(detect(hand_bank, "2025-01-01", "2025-12-31", store=tmp_path), year, check_exact=True)
+
+
+def test_the_day_store_is_built_once_per_version_of_the_bank_s_files(tiny_bank, tmp_path):
+    from crmstudy.events.daystore import open_store
+
+    bank = Bank.open(tiny_bank)
+    first = open_store(bank, tmp_path)
+    assert first.built_seconds > 0 and (first.path / "store.json").exists()
+    again = open_store(Bank.open(tiny_bank), tmp_path)
+    assert again.path == first.path and again.built_seconds == 0.0
+    assert [p.name for p in tmp_path.iterdir()] == [first.path.name]  # no temporary folder left behind
+
+
+def test_a_changed_bank_gets_a_new_day_store_and_its_own_events(tiny_bank, tmp_path):
+    """The cut bank of 30 June has other files: its own store, the same day's events as the whole bank's."""
+    from crmstudy.events.daystore import open_store
+
+    day = pd.Timestamp("2025-06-30")
+    cut = day + pd.Timedelta(days=1)
+    bank = Bank.open(tiny_bank)
+    tables = {t: bank.read(t, validate=False) for t in ("branches", "staff", "customers", "products", "holdings")}
+    b = bank.read("balances", validate=False)
+    b = b[b["valid_from"] < cut].copy()
+    b["valid_to"] = b["valid_to"].clip(upper=cut)
+    tx = bank.read("transactions", validate=False)
+    tables.update(balances=b, transactions=tx[tx["ts"] < cut])
+    folder = write_bank(tmp_path / "cut", tables)
+    root = tmp_path / "store"
+    whole_store = open_store(bank, root).path
+    pd.testing.assert_frame_equal(detect(folder, day, store=root), detect(bank, day, sliced=False))
+    assert [p.name for p in root.iterdir()] != [whole_store.name]
