@@ -16,8 +16,9 @@ One process: the profit lines are priced once (:func:`crmstudy.profit.profit_inp
   lines already registered.
 
 The roll-up must agree with the hand-written query to the cent at every level, and every
-level must add up to the lines' total to the cent (:func:`crmstudy.profit.rollup.check_additive`);
-the run fails otherwise.  Writes ``benchmarks/results/profit_<bank>.json`` and prints a
+level must add up to the lines' total to the cent (:func:`crmstudy.profit.rollup.check_additive`),
+hold every line once, and have each group's contribution equal its interest + fees less its
+costs; the run fails otherwise (exit 1).  Writes ``benchmarks/results/profit_<bank>.json`` and prints a
 markdown table with the load average.
 """
 
@@ -115,8 +116,25 @@ def main(argv=None) -> int:
         rows.append({"level": name, "groups": len(rolled[name]), **b, "ratio": b["rollup"] / b["hand"]})
     t = time.perf_counter()
     totals = check_additive(profit, rolled)  # raises DataError naming the level and measure
+    # and, level by level, to the cent: each group's contribution is its interest + fees less its
+    # costs, the groups hold every line once, and the hand-written SQL's groups add up to the same totals
+    additive = {}
+    for name in LEVELS:
+        df = rolled[name]
+        identity = df["interest"] + df["fees"] - df["cost_to_serve"] - df["rm_cost"] - df["expected_loss"]
+        bad = int((identity != df["contribution"]).sum())
+        hand_totals = {m: int(refs[name][m].astype("int64").sum()) for m in MEASURES}
+        if bad or int(df["lines"].sum()) != len(lines) or hand_totals != totals:
+            print(f"run_profit: level '{name}' does not add up to the cent ({bad} groups off)", file=sys.stderr)
+            return 1
+        additive[name] = {
+            "groups": len(df),
+            "contribution": int(df["contribution"].sum()),
+            "lines": int(df["lines"].sum()),
+        }
     out["additive_s"] = time.perf_counter() - t
     out["totals_cents"] = totals
+    out["additive"] = additive
     out["levels"] = rows
     out["peak_rss_mb"] = _rss_mb()
     out["load_after"] = os.getloadavg()
@@ -128,7 +146,11 @@ def main(argv=None) -> int:
         f"bank {bank}: {out['lines']:,} profit lines; inputs {out['inputs_s']:.1f} s, pricing {out['price_s']:.1f} s; "
         f"peak RSS {out['peak_rss_mb']:,.0f} MB; load {out['load_before'][0]:.1f} -> {out['load_after'][0]:.1f}"
     )
-    print(f"additive to the cent at every level: contribution {totals['contribution']:,} cents")
+    print(
+        f"additive to the cent at every level ({', '.join(LEVELS)}): each sums to contribution "
+        f"{totals['contribution']:,} cents over {len(lines):,} lines, every group's contribution is its "
+        "interest + fees - costs, and the hand-written SQL's groups give the same totals"
+    )
     a = out["all_levels"]
     print(
         f"all {len(LEVELS)} levels, one call each way: roll-up {a['rollup']:.2f} s, "
