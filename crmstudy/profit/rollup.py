@@ -62,7 +62,7 @@ def _lines(profit: Profit | pd.DataFrame) -> pd.DataFrame:
 
 def _ints(df: pd.DataFrame) -> pd.DataFrame:
     # DuckDB sums BIGINT into HUGEINT, which pandas receives as float64: exact below 2**53 cents
-    for m in MEASURES:
+    for m in (*MEASURES, "lines"):
         if m in df and df[m].dtype != "int64":
             if (df[m].abs() >= 2**53).any():
                 raise DataError(f"profit roll-up: '{m}' is beyond exact float range")
@@ -70,19 +70,31 @@ def _ints(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _bind(profit, engine):
-    """The profit lines as an Ibis table on ``engine`` (a fresh DuckDB connection by default), and a runner."""
+def _ibis_table(con, name: str) -> ir.Table:
+    # categoricals arrive as ENUMs. DuckDB groups and counts them as they are (a cast to
+    # VARCHAR in a view made every query about twice as slow as the hand-written SQL);
+    # Ibis sees them as strings and the (small) result's key columns are made plain text.
+    schema = con.sql(f"SELECT * FROM {name} LIMIT 0").to_arrow_table().schema
+    plain = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f for f in schema])
+    return ibis.table(ibis.Schema.from_pyarrow(plain), name=name)
+
+
+def _bind(profit, engine, *, accounts: bool = False):
+    """The profit lines as an Ibis table on ``engine`` (a fresh DuckDB connection by default), and a runner.
+
+    With ``accounts`` (DuckDB only), the table is the lines summed over the months once
+    (:func:`_accounts_sql`), with their number in ``lines``: every level is a sum of those.
+    """
     df = _lines(profit)
     text = [c for c in _DIMS if c in df and c != "month"]
     if engine is None or engine.name == "duckdb":
         con = duckdb.connect(":memory:")
         con.register("profit_lines", df)
-        # categoricals arrive as ENUMs. DuckDB groups and counts them as they are (a cast to
-        # VARCHAR in a view made every query about twice as slow as the hand-written SQL);
-        # Ibis sees them as strings and the (small) result's key columns are made plain text.
-        schema = con.sql("SELECT * FROM profit_lines LIMIT 0").to_arrow_table().schema
-        plain = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f for f in schema])
-        table = ibis.table(ibis.Schema.from_pyarrow(plain), name="profit_lines")
+        name = "profit_lines"
+        if accounts:
+            con.execute(f"CREATE TEMP TABLE profit_accounts AS {_accounts_sql(text)}")
+            name = "profit_accounts"
+        table = _ibis_table(con, name)
 
         def run(expr):
             out = con.execute(ibis.to_sql(expr, dialect="duckdb")).df()
@@ -116,13 +128,41 @@ def rollup(profit: Profit | pd.DataFrame, by, *, engine=None) -> pd.DataFrame:
     return run(rollup_expr(table, cols)).sort_values(list(cols), ignore_index=True)
 
 
+def _accounts_sql(dims: list[str]) -> str:
+    """The lines summed over the months: one row per combination of the other columns, and its line count.
+
+    No level groups by month, and every level's columns are among ``dims``, so a level summed
+    from these rows has the same cents, line counts and distinct customers (``customer_id`` is
+    one of ``dims``) as from the lines: integers, added in another order.
+    """
+    by = ", ".join(dims)
+    sums = ", ".join(f"SUM({m})::BIGINT AS {m}" for m in MEASURES)
+    return f"SELECT {by}, {sums}, COUNT(*)::BIGINT AS lines FROM profit_lines GROUP BY {by}"
+
+
+def _summed_expr(acc: ir.Table, by) -> ir.Table:
+    """:func:`rollup_expr` over :func:`_accounts_sql`'s rows: sums of sums, lines summed."""
+    sums = {m: acc[m].sum().cast("int64") for m in MEASURES}
+    return (
+        acc.group_by(list(by))
+        .aggregate(**sums, lines=acc.lines.sum().cast("int64"), customers=acc.customer_id.nunique())
+        .order_by(list(by))
+    )
+
+
 def rollups(profit: Profit | pd.DataFrame, levels=None, *, engine=None) -> dict[str, pd.DataFrame]:
-    """Every level of :data:`LEVELS` (or those named), on one connection."""
-    table, run = _bind(profit, engine)
+    """Every level of :data:`LEVELS` (or those named), on one connection.
+
+    On DuckDB the lines are first summed over the months, once (an account's twelve
+    months become one row), and every level sums those rows: the same integers as
+    :func:`rollup` level by level, in a fraction of the time on a large bank.
+    """
     names = list(levels or LEVELS)
-    return {
-        name: run(rollup_expr(table, LEVELS[name])).sort_values(list(LEVELS[name]), ignore_index=True) for name in names
-    }
+    df = _lines(profit)
+    summed = (engine is None or engine.name == "duckdb") and "customer_id" in df and len(names) > 1
+    table, run = _bind(profit, engine, accounts=summed)
+    expr = _summed_expr if summed else rollup_expr
+    return {name: run(expr(table, LEVELS[name])).sort_values(list(LEVELS[name]), ignore_index=True) for name in names}
 
 
 def check_additive(profit: Profit | pd.DataFrame, rolled: dict[str, pd.DataFrame]) -> dict[str, int]:

@@ -51,3 +51,20 @@ def test_the_contribution_is_interest_plus_fees_less_every_cost_at_every_level(t
     assert (
         b["contribution"] == b["interest"] + b["fees"] - b["cost_to_serve"] - b["rm_cost"] - b["expected_loss"]
     ).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 300))
+def test_all_levels_at_once_summed_over_the_months_first_equal_each_level_on_its_own(seed, n):
+    """rollups sums the months away once, then every level: the same integers as rollup level by level."""
+    lines = random_lines(seed, n)
+    lines["month"] = pd.to_datetime(np.where(np.arange(n) % 2, "2025-01-01", "2025-02-01"))
+    together = pf.rollups(lines)
+    for name in pf.LEVELS:
+        pd.testing.assert_frame_equal(together[name], pf.rollup(lines, name), check_exact=True)
+
+
+def test_the_tiny_bank_s_levels_at_once_equal_each_level_on_its_own(tiny_profit):
+    together = pf.rollups(tiny_profit)
+    for name in pf.LEVELS:
+        pd.testing.assert_frame_equal(together[name], pf.rollup(tiny_profit, name), check_exact=True)
