@@ -42,6 +42,8 @@ def _apply(tables, edit) -> None:
     columns = TABLE_COLUMNS[table]
     col = columns[col_i % len(columns)]
     df = tables[table].copy()
+    if col not in df.columns:  # dropped by an earlier edit: it stays dropped
+        return
     if kind == "drop":
         df = df.drop(columns=col)
     elif kind == "empty_column":
