@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from .slices import balance_slices
+
 __all__ = ["DayStore", "ROW_GROUP", "VERSION", "open_store", "store_key", "store_slices"]
 
 #: Rows per Parquet row group: a day of a 1M-customer bank (~150,000 transactions) is a few.
@@ -193,21 +195,7 @@ def store_slices(con, store: DayStore, p, lo: date, hi: date) -> dict[str, str]:
         SELECT {_TX} FROM {tp} WHERE ts >= {_ts(back)} AND ts < {_ts(lo)}
           AND customer_id IN (SELECT customer_id FROM {tp} WHERE ts >= {_ts(lo)} AND ts < {_ts(end)})"""
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE ev_bal AS
-        SELECT customer_id, valid_from, valid_to, balance FROM {store.file("balances")}
-        WHERE valid_to > {_ts(lo - timedelta(days=p.drop_days + 3))} AND valid_from < {_ts(end)}
-        ORDER BY rn"""
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE ev_bal_drop AS
-        SELECT * FROM ev_bal WHERE customer_id IN (
-          SELECT customer_id FROM ev_bal
-          WHERE (valid_from >= {_ts(lo)} AND valid_from < {_ts(end)})
-             OR (valid_to >= {_ts(lo)} AND valid_to < {_ts(end)}))"""
-    )
+    balance_slices(con, store.file("balances"), lo, end, p.drop_days, order="ORDER BY rn")
     return {
         "transactions": "ev_tx",
         "balances": "ev_bal",

@@ -68,11 +68,22 @@ def make_slices(con, p: EventParams, lo: date, hi: date) -> dict[str, str]:
           AND (ts >= {_ts(lo)} OR customer_id IN (SELECT customer_id FROM ev_cand))"""
     )
     # segments in force on some day of [lo - drop_days - 2, hi]: the drops' look-back and the events' assets
+    balance_slices(con, "balances", lo, end, p.drop_days)
+    return {"transactions": "ev_tx", "balances": "ev_bal", "drop_balances": "ev_bal_drop"}
+
+
+def balance_slices(con, source: str, lo, end, drop_days: int, *, order: str = "") -> None:
+    """``ev_bal`` (segments of ``source`` in force on a day of the look-back to ``end``) and ``ev_bal_drop``.
+
+    ``ev_bal_drop`` holds the segments of the customers whose balance changed in ``[lo, end)``: the only
+    customers a balance drop can fire for.  ``order`` (e.g. ``"ORDER BY rn"``) keeps a store's row order.
+    """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE ev_bal AS
-        SELECT customer_id, valid_from, valid_to, balance FROM balances
-        WHERE valid_to > {_ts(lo - timedelta(days=p.drop_days + 3))} AND valid_from < {_ts(end)}"""
+        SELECT customer_id, valid_from, valid_to, balance FROM {source}
+        WHERE valid_to > {_ts(lo - timedelta(days=drop_days + 3))} AND valid_from < {_ts(end)}
+        {order}"""
     )
     con.execute(
         f"""
@@ -82,7 +93,6 @@ def make_slices(con, p: EventParams, lo: date, hi: date) -> dict[str, str]:
           WHERE (valid_from >= {_ts(lo)} AND valid_from < {_ts(end)})
              OR (valid_to >= {_ts(lo)} AND valid_to < {_ts(end)}))"""
     )
-    return {"transactions": "ev_tx", "balances": "ev_bal", "drop_balances": "ev_bal_drop"}
 
 
 def drop_slices(con) -> None:
