@@ -107,7 +107,13 @@ def branch_offers(ctx) -> dict:
     if model is None:
         return {"evaluation": evaluation, "model_used": False, "offers": empty}
     try:
-        now = take_up_data(ctx.bank, end, customer_ids=ctx.features["customer_id"])
+        now = take_up_data(
+            ctx.bank,
+            end,
+            customer_ids=ctx.features["customer_id"],
+            horizon_months=knobs.horizon_months,
+            branch=ctx.branch_id,
+        )
     except DataError:
         return {"evaluation": evaluation, "model_used": False, "offers": empty}
     used = evaluation is not None and evaluation.beats_baseline
