@@ -129,17 +129,17 @@ def test_on_the_demo_bank_planted_irrelevant_signals_have_iv_near_zero(demo_oot,
         assert (iv["iv"] < 0.1).all() and (iv["p_perm"] > 0.05).all(), iv
 
 
-@pytest.mark.xfail(
-    reason=(
-        "passed on the lifecycle bank (proxies named, commit 3846e63); after the wealth law of 2026-12-02 "
-        "(main 05faf8d) the risk card also selects luxury_share: not re-measured before the stop (issue 13)"
-    ),
-    strict=False,
-)
 def test_on_the_demo_bank_the_cards_select_planted_signals_and_no_irrelevant_one(demo_oot):
-    # measured: risk selects internet_lender_share, external_credit_lines and the third-party share
-    # that falls as they rise; value keeps litres_per_fill and txn_amount (the other strong ones beat
-    # the shuffles but add nothing once these two are in), dining_share, txn_frequency and two proxies
+    # measured (wealth law of 2026-12-02): risk selects internet_lender_share, external_credit_lines
+    # and cash_share; value keeps txn_amount, litres_per_fill, premium_fuel_share (the other strong
+    # ones beat the shuffles but add nothing once these are in), dining_share, rail_trips,
+    # visit_positive_share and one proxy (cash_share).  luxury_share no longer enters the risk card:
+    # its adjusted p-value is about 0.051 (0.047 / 0.054 / 0.0525 after 2,000 shuffles, three seeds;
+    # 0.045 after the 200 that selected it), it is unrelated to the planted risk (Spearman -0.008,
+    # and given it its coefficient's interval holds 0) and its bin reverses out of time (delinquency
+    # above a 5.3% luxury share 1.6% vs 4.0% in training, 5.1% vs 3.6% in the test window): chance
+    # at the selection's level, now rejected because the selection waits until Monte Carlo error
+    # cannot carry a p-value under the level (Scorecard.max_permutations)
     value, risk = demo_oot.card("value").selected_, demo_oot.card("risk").selected_
     assert STRONG_RISK <= set(risk) <= PLANTED_RISK | RISK_PROXIES, risk
     assert len(set(value) & STRONG_VALUE) >= 2 and set(value) <= PLANTED_VALUE | VALUE_PROXIES, value

@@ -36,14 +36,9 @@ def test_scoring_the_demo_bank_scores_its_current_customers(demo_scores):
     assert len(s.scores) > 10_000 and s.scores["value_p"].between(0, 1).all()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "passed on the lifecycle bank (proxies named, commit 3846e63); after the wealth law of 2026-12-02 "
-        "(main 05faf8d) the risk card also selects luxury_share: not re-measured before the stop (issue 13)"
-    ),
-    strict=False,
-)
 def test_on_the_demo_bank_the_deployed_cards_select_planted_signals_past_the_permutation_test(demo_scores):
+    # wealth law of 2026-12-02: the risk card keeps internet_lender_share, external_credit_lines and
+    # cash_share; luxury_share (p about 0.051, chance: test_design) no longer enters.
     # measured (seed of the demo preset, lifecycle bank): value keeps litres_per_fill, txn_amount,
     # dining_share, txn_frequency and two proxies of the spending mix (cash_share,
     # third_party_out_share: test_design.VALUE_PROXIES); premium_fuel_share, air_trips and
