@@ -39,6 +39,9 @@ name below is importable from ``crmstudy.association`` itself):
   :func:`next_best_products`, :func:`evaluate_next_best`: KMeans look-alikes,
   next-best-product ranking, and its hidden-product evaluation against a
   popularity baseline.
+* :mod:`~crmstudy.association.history` — :func:`history_features`: what a
+  customer did in the months up to a cut (footprints, balance trend and peak,
+  recent openings), read from nothing after it: the take-up model's history.
 * :mod:`~crmstudy.association.propensity` — :class:`PropensityModel`,
   :func:`evaluate_propensity`, :func:`bank_judgement`: per-product take-up
   within a horizon (logistic, scikit-learn), judged on a time hold-out against
@@ -71,6 +74,7 @@ from .contingency import (
 )
 from .depth import low_coverage_customers, relationship_depth
 from .groups import GroupProductAssociation, group_product_association
+from .history import history_features
 from .holdings import holding_matrix, read_holding_matrix
 from .logit import product_logit
 from .next_best import (
@@ -110,6 +114,7 @@ __all__ = [
     "deployed_model",
     "evaluate_propensity",
     "take_up_data",
+    "history_features",
     "adjust_pvalues",
     "adjusted_residuals",
     "adjusted_residuals_2col",
