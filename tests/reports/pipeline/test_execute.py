@@ -83,3 +83,55 @@ def test_each_worker_gets_its_share_of_the_cores_for_numerical_threads(monkeypat
     assert all(env[name] == "2" for name in execute.THREAD_VARIABLES), "8 cores among 4 workers: 2 threads each"
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
     assert execute._worker_env()["OPENBLAS_NUM_THREADS"] == "3", "a value the user set is kept"
+
+
+async def _started_kernel():
+    from crmstudy.reports.pipeline.cells import _ipc_kernel_manager
+
+    km = _ipc_kernel_manager()(kernel_name="python3")
+    await km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    return km, kc
+
+
+def test_an_idle_kernel_is_shut_down_without_an_interrupt(monkeypatch):
+    # the interrupt jupyter_client sends first printed "KeyboardInterrupt caught in kernel." on the console
+    # whenever it reached a kernel inside a message handler
+    import asyncio
+
+    sent = []
+
+    async def scenario():
+        km, kc = await _started_kernel()
+        signal_kernel = type(km)._async_signal_kernel
+
+        async def record(self, signum):
+            sent.append(signum)
+            await signal_kernel(self, signum)
+
+        monkeypatch.setattr(type(km), "_async_signal_kernel", record)
+        await kc.execute_interactive("x = 1", timeout=30)
+        kc.stop_channels()
+        await km.shutdown_kernel()
+        return await km.is_alive()
+
+    assert not asyncio.run(scenario()) and sent == [], sent
+
+
+def test_a_kernel_busy_in_a_cell_still_ends_at_shutdown():
+    import asyncio
+    import time
+
+    async def scenario():
+        km, kc = await _started_kernel()
+        kc.execute("import time; time.sleep(600)")
+        await asyncio.sleep(1)
+        t0 = time.perf_counter()
+        kc.stop_channels()
+        await km.shutdown_kernel()
+        return await km.is_alive(), time.perf_counter() - t0
+
+    alive, seconds = asyncio.run(scenario())
+    assert not alive and seconds < 10, seconds
