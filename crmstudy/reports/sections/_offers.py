@@ -125,20 +125,24 @@ def branch_offers(ctx) -> dict:
 
 def cross_sell_list(ctx, offers: pd.DataFrame, names: dict[str, str], *, top_n: int, lang: str) -> pd.DataFrame:
     """Highest tiers first, then the surest first offer; in brackets the chance; ids masked."""
-    wide = offers.assign(
+    first = offers[offers["rank"] == 1].set_index("customer_id")["chance"].rename("first")
+    f = ctx.features.assign(tier=ctx.tiers).set_index("customer_id")
+    cols = [c for c in ("masked_name", "tier", "owner_staff_id") if c in f]
+    out = f[cols].join(first, how="inner")
+    out = out.sort_values(["tier", "first"], ascending=[True, False]).head(top_n).drop(columns="first")
+    # only the listed customers' offers are worded (a branch has thousands of customers with offers)
+    shown = offers[offers["customer_id"].isin(out.index)]
+    wide = shown.assign(
         offer=[
             i18n.t(
                 "association.cross_sell.offer", lang, product=names.get(p, p), take_up=i18n.percent(c, lang, digits=1)
             )
-            for p, c in zip(offers["product_id"], offers["chance"], strict=True)
+            for p, c in zip(shown["product_id"], shown["chance"], strict=True)
         ]
     )
     table = wide.pivot(index="customer_id", columns="rank", values="offer")
-    first = offers[offers["rank"] == 1].set_index("customer_id")["chance"].rename("first")
-    f = ctx.features.assign(tier=ctx.tiers).set_index("customer_id")
-    cols = [c for c in ("masked_name", "tier", "owner_staff_id") if c in f]
-    out = f[cols].join(first, how="inner").join(table, how="left")
-    out = out.sort_values(["tier", "first"], ascending=[True, False]).head(top_n).drop(columns="first").reset_index()
+    table = table.reindex(columns=sorted(offers["rank"].unique()))  # every rank any customer has, as before
+    out = out.join(table, how="left").reset_index()
     out["tier"] = [i18n.t(f"tier.{t}", lang) for t in out["tier"].astype(str)]
     out = mask_customers(out)
     return out.rename(columns={c: i18n.t(f"association.cross_sell.{k}", lang) for c, k in COLUMNS.items()})
