@@ -105,6 +105,13 @@ class Bank:
         return data_fingerprint(self._files)
 
     @functools.cached_property
+    def _passed_checks(self) -> bool:
+        """These bytes passed every check before (the run's planning): reads coerce types, not re-check values."""
+        from .bank_checks import passed_checks
+
+        return passed_checks(self)
+
+    @functools.cached_property
     def con(self) -> duckdb.DuckDBPyConnection:
         """The bank's one in-memory DuckDB connection, one view per table."""
         from .feature_defs import duckdb_connection
@@ -181,7 +188,7 @@ class Bank:
         if not self.has(table) and table != "truth":
             df = empty_table(table)
             return df[columns] if columns else df
-        return read_table(self._files, table, columns=columns, validate=validate)
+        return read_table(self._files, table, columns=columns, validate=validate, checked=self._passed_checks)
 
     def sql(self, query: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run SQL on the bank's connection (one view per table) and return a DataFrame."""

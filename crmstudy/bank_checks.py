@@ -195,15 +195,7 @@ def check_bank_once(bank) -> None:
     (``$XDG_CACHE_HOME/crmstudy/checked/``), never in the bank or the reports folder; when
     that folder cannot be written the checks simply run every time.
     """
-    import hashlib
-    import json
-
-    from . import __version__, checks, schema
-
-    code = b"".join(Path(m.__file__).read_bytes() for m in (checks, schema)) + Path(__file__).read_bytes()
-    meta = json.dumps(bank.meta, sort_keys=True, default=str)  # bank.json's period and currency are checked too
-    key = hashlib.sha256(f"{bank.fingerprint}:{__version__}:{meta}:".encode() + code).hexdigest()[:32]
-    mark = _cache_dir() / key
+    mark = _mark(bank, bank.fingerprint)
     if mark.exists():
         return
     check_bank(bank)
@@ -212,3 +204,32 @@ def check_bank_once(bank) -> None:
         mark.touch()
     except OSError:  # a read-only home: check every time
         pass
+
+
+def _mark(bank, fingerprint: str) -> Path:
+    """The file whose presence says these bytes passed these checks (see :func:`check_bank_once`)."""
+    import hashlib
+    import json
+
+    from . import __version__, checks, schema
+
+    code = b"".join(Path(m.__file__).read_bytes() for m in (checks, schema)) + Path(__file__).read_bytes()
+    meta = json.dumps(bank.meta, sort_keys=True, default=str)  # bank.json's period and currency are checked too
+    key = hashlib.sha256(f"{fingerprint}:{__version__}:{meta}:".encode() + code).hexdigest()[:32]
+    return _cache_dir() / key
+
+
+def passed_checks(bank) -> bool:
+    """Whether ``bank``'s bytes passed :func:`check_bank` before, judged without hashing them.
+
+    True only when this process already knows the files' fingerprint (a report's kernel gets it
+    from the runner, which ran :func:`check_bank_once` on those bytes) and the mark of that pass
+    exists; a bank whose fingerprint is not known yet is never hashed just to ask.
+    """
+    from .schema import known_fingerprint
+
+    fingerprint = known_fingerprint(bank._files)
+    try:
+        return fingerprint is not None and _mark(bank, fingerprint).exists()
+    except OSError:  # pragma: no cover - an unreadable cache folder: check again
+        return False

@@ -400,8 +400,14 @@ def find_bank(root: str | Path) -> BankFiles:
     return BankFiles(root=root, files=files, meta=meta)
 
 
-def read_table(bank: BankFiles, table: str, *, validate: bool = True, columns=None) -> pd.DataFrame:
-    """Read one table from disk (every part of a folder of parts), checked against its schema."""
+def read_table(
+    bank: BankFiles, table: str, *, validate: bool = True, columns=None, checked: bool = False
+) -> pd.DataFrame:
+    """Read one table from disk (every part of a folder of parts), checked against its schema.
+
+    ``checked``: these bytes already passed every check (:func:`crmstudy.bank_checks.passed_checks`);
+    the types are still coerced, but pandera's value checks are not run again.
+    """
     from .checks import coerce_table, parts_of, raise_problems, read_raw
 
     path = bank.path(table)
@@ -412,7 +418,7 @@ def read_table(bank: BankFiles, table: str, *, validate: bool = True, columns=No
         if df is None:
             continue
         if validate and columns is None:
-            df, found = coerce_table(df, table, part)
+            df, found = coerce_table(df, table, part, checked=checked)
             problems += found
         frames.append(df if columns is None else df[[c for c in columns if c in df.columns]])
     raise_problems(problems, path)
@@ -461,6 +467,11 @@ def _stat_key(parts: list[tuple[str, Path]]) -> tuple:
 def remember_fingerprint(bank: BankFiles, fingerprint: str) -> None:
     """Record the fingerprint the caller already computed for ``bank`` (as long as its files are unchanged)."""
     _FINGERPRINTS[_stat_key(_table_parts(bank))] = fingerprint
+
+
+def known_fingerprint(bank: BankFiles) -> str | None:
+    """The fingerprint this process already has for ``bank``'s unchanged files, or None (nothing is hashed)."""
+    return _FINGERPRINTS.get(_stat_key(_table_parts(bank)))
 
 
 def data_fingerprint(bank: BankFiles) -> str:
