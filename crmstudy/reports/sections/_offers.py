@@ -102,6 +102,7 @@ def branch_offers(ctx) -> dict:
         group=knobs.by,
         seed=knobs.seed,
         max_fit=knobs.fit_customers,
+        cache_dir=work_dir(ctx),  # in a report run, what the shared step judged (judge_for_run); else here
     )
     empty = pd.DataFrame(columns=["customer_id", "rank", "product_id", "chance"])
     if model is None:

@@ -112,3 +112,26 @@ def test_the_model_is_offered_only_when_the_whole_interval_is_above_zero(low, hi
     assert ("the list shows the baseline" in text) == (not beats)
     assert "holdings on 2025-08-31" in text and "of the 500 customers who opened one" in text
     assert _offers.reading(ev, 4, "zh").startswith("在全行的时间留出检验中")
+
+
+def test_in_a_report_run_a_branch_reads_the_judgement_the_shared_step_made_and_judges_nothing_itself(
+    tiny_bank, tmp_path, monkeypatch
+):
+    # a warm kernel clears the package's caches between branches: without the run's copy every branch
+    # re-judged the cross-sell models of the whole bank (~30 s a branch on the demo bank)
+    import dataclasses
+
+    from crmstudy.association import propensity
+
+    ctx = load_context(tiny_bank, "B001")
+    work = tmp_path / "_work"
+    _offers.judge_for_run(ctx.bank, ctx.period.end, ctx.params.association, work)
+    in_run = dataclasses.replace(ctx, scores_path=str(work / "footprint_period" / "B001.pkl"))
+    assert _offers.work_dir(in_run) == work
+
+    def judge_again(*args):
+        raise AssertionError("the branch judged the bank's models again")
+
+    monkeypatch.setattr(propensity, "_bank_judgement", judge_again)
+    offers = _offers.branch_offers(in_run)
+    assert len(offers["offers"]) > 0
