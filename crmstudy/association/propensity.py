@@ -194,6 +194,47 @@ def _cv_options(cls) -> dict:
     return {}
 
 
+class MedianImputer:
+    """Missing covariates (NaN) set to their training median; a column never observed is dropped.
+
+    What ``sklearn.impute.SimpleImputer(strategy="median")`` does, with :func:`numpy.nanmedian`
+    instead of a masked-array median of the whole matrix (0.10 s per fit on the demo bank's 20,000
+    customers and 54 covariates, 30 fits per report run); the same statistics and the same
+    imputed matrix, to the bit (``tests/association/test_propensity.py``).
+
+    Attributes
+    ----------
+    statistics_ : np.ndarray
+        Each column's median over its observed values (NaN where none was observed).
+    """
+
+    def fit(self, x, y=None) -> MedianImputer:
+        """Learn each column's median over its non-missing values."""
+        import warnings
+
+        x = np.asarray(x, dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: its median is NaN
+            self.statistics_ = np.nanmedian(x, axis=0) if len(x) else np.full(x.shape[1], np.nan)
+        return self
+
+    def transform(self, x) -> np.ndarray:
+        """The columns observed in training, their missing values set to the training median."""
+        # a copy in the input's memory layout, as scikit-learn's: the scaler and the regression then
+        # add up in the same order (a data frame's values are column-major; C order changes the last bit)
+        out = np.array(x, dtype=float)
+        keep = ~np.isnan(self.statistics_)
+        if not keep.all():
+            out = out[:, np.flatnonzero(keep)]
+        rows, cols = np.nonzero(np.isnan(out))
+        out[rows, cols] = self.statistics_[keep][cols]
+        return out
+
+    def fit_transform(self, x, y=None) -> np.ndarray:
+        """:meth:`fit`, then :meth:`transform` of the same rows."""
+        return self.fit(x).transform(x)
+
+
 class PropensityModel:
     """One logistic regression per product: the chance of opening it within the window, if not held.
 
@@ -209,7 +250,6 @@ class PropensityModel:
 
     def fit(self, data: TakeUpData) -> PropensityModel:
         """Fit every product's model on customers who did not hold it at the cut."""
-        from sklearn.impute import SimpleImputer
         from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
         from sklearn.model_selection import StratifiedKFold
         from sklearn.pipeline import make_pipeline
@@ -243,9 +283,7 @@ class PropensityModel:
                 )
             else:
                 fit = LogisticRegression(C=self.c, solver="newton-cholesky", max_iter=200)
-            self.models_[p] = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), fit).fit(
-                x[eligible[p].to_numpy()], y
-            )
+            self.models_[p] = make_pipeline(MedianImputer(), StandardScaler(), fit).fit(x[eligible[p].to_numpy()], y)
         return self
 
     def _key(self, data: TakeUpData) -> pd.Series | None:
@@ -383,15 +421,28 @@ def evaluate_propensity(
 
     ``customer_ids`` restricts the *test* customers (a branch); the model learns from the bank.
     """
-    from scipy.special import logit
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
+    return _evaluate(
+        bank, end=end, horizon_months=horizon_months, k=k, group=group, n_boot=n_boot, ci=ci, seed=seed,
+        customer_ids=customer_ids, max_fit=max_fit,
+    )[0]  # fmt: skip
 
+
+def _evaluate(bank, *, end, horizon_months, k, group, n_boot, ci, seed, customer_ids, max_fit):
+    """:func:`evaluate_propensity` and the test window's data (:class:`TakeUpData`) it was judged on."""
     t0, t1, t2 = windows(end, horizon_months)
     train = take_up_data(bank, t0, t1, max_fit=max_fit, seed=seed, horizon_months=horizon_months)
     test = take_up_data(
         bank, t1, t2, customer_ids=customer_ids, max_fit=max_fit, seed=seed + 1, horizon_months=horizon_months
     )
+    return _judge(train, test, k=k, group=group, n_boot=n_boot, ci=ci, seed=seed, cuts=(t0, t1, t2)), test
+
+
+def _judge(train, test, *, k, group, n_boot, ci, seed, cuts) -> tuple[PropensityEvaluation, PropensityModel]:
+    """:func:`evaluate_propensity` on its two windows' data."""
+    from scipy.special import logit
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
     model = PropensityModel(group=group).fit(train)
     ranked = {
         "model": model.scores(test),
@@ -437,18 +488,30 @@ def evaluate_propensity(
             observed=float(y.mean()),
             slope=slope,
             ci=ci,
-            cuts=tuple(str(t.date()) for t in (t0, t1, t2)),
+            cuts=tuple(str(t.date()) for t in cuts),
         ),
         model,
     )
 
 
 def deployed_model(
-    bank, *, end, horizon_months: int = 4, group: str = "life_group", seed: int = 0, max_fit: int | None = MAX_FIT
+    bank,
+    *,
+    end,
+    horizon_months: int = 4,
+    group: str = "life_group",
+    seed: int = 0,
+    max_fit: int | None = MAX_FIT,
+    data: TakeUpData | None = None,
 ) -> PropensityModel:
-    """The model fitted on the latest complete window (holdings at end - h, openings up to ``end``)."""
-    _, t1, t2 = windows(end, horizon_months)
-    data = take_up_data(bank, t1, t2, max_fit=max_fit, seed=seed, horizon_months=horizon_months)
+    """The model fitted on the latest complete window (holdings at end - h, openings up to ``end``).
+
+    ``data``: that window's :func:`take_up_data` when the caller already has it (the same
+    arguments), so that it is not read twice.
+    """
+    if data is None:
+        _, t1, t2 = windows(end, horizon_months)
+        data = take_up_data(bank, t1, t2, max_fit=max_fit, seed=seed, horizon_months=horizon_months)
     return PropensityModel(group=group).fit(data)
 
 
@@ -456,14 +519,21 @@ def deployed_model(
 def _bank_judgement(root: str, generation: str, end: str, horizon_months: int, group: str, seed: int, max_fit: int):
     """Hold-out judgement and deployed model of one bank, once per process (every branch shares them)."""
     bank = Bank.open(root)
+    latest = None
     try:
-        evaluation, _ = evaluate_propensity(
-            bank, end=end, horizon_months=horizon_months, group=group, seed=seed, max_fit=max_fit
-        )
+        (evaluation, _), test = _evaluate(
+            bank, end=end, horizon_months=horizon_months, k=3, group=group, n_boot=2000, ci=0.95, seed=seed,
+            customer_ids=None, max_fit=max_fit,
+        )  # fmt: skip
+        # the deployed model learns from the hold-out's test window: the same customers (and so the same
+        # data) when that window has fewer than max_fit of them, none drawn; otherwise its own draw
+        latest = test if len(test.held) < max_fit else None
     except DataError:
         evaluation = None
     try:
-        deployed = deployed_model(bank, end=end, horizon_months=horizon_months, group=group, seed=seed, max_fit=max_fit)
+        deployed = deployed_model(
+            bank, end=end, horizon_months=horizon_months, group=group, seed=seed, max_fit=max_fit, data=latest
+        )
     except DataError:
         deployed = None
     return evaluation, deployed

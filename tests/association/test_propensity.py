@@ -6,6 +6,8 @@ interval above 0; the demo null bank does not) is one slow test; the rest run on
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,6 +62,52 @@ def test_the_model_gives_chances_only_for_products_not_held_and_the_baselines_ar
     assert fitted
     for p in fitted:
         assert s[p].mean() == pytest.approx(rate[p], rel=0.1)
+
+
+def test_the_median_imputer_gives_scikit_learns_statistics_matrix_and_chances_to_the_bit(tiny_window, monkeypatch):
+    import warnings
+
+    from sklearn.impute import SimpleImputer
+
+    ours = P.PropensityModel().fit(tiny_window).scores(tiny_window)
+    monkeypatch.setattr(P, "MedianImputer", lambda: SimpleImputer(strategy="median"))
+    theirs = P.PropensityModel().fit(tiny_window).scores(tiny_window)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+
+    x = tiny_window.covariates.to_numpy(dtype=float)
+    assert np.isnan(x).any()  # the history leaves gaps to impute
+    eligible = tiny_window.held == 0
+    for p in tiny_window.held.columns:  # each product's model learns from the customers not holding it
+        rows = x[eligible[p].to_numpy()]
+        if len(rows):
+            ours, theirs = P.MedianImputer().fit(rows), SimpleImputer(strategy="median").fit(rows)
+            np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
+            mine, sk = ours.transform(x), theirs.transform(x)
+            np.testing.assert_array_equal(mine, sk)
+            assert mine.flags["F_CONTIGUOUS"] == sk.flags["F_CONTIGUOUS"]  # the same layout, the same sums
+    # a column never observed is dropped; a gap in new rows takes the training median (even counts average)
+    train = np.array([[1.0, np.nan, 3.0], [2.0, np.nan, np.nan], [4.0, np.nan, 5.0], [8.0, np.nan, 7.0]])
+    new = np.array([[np.nan, 1.0, np.nan], [0.5, np.nan, 6.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # scikit-learn says it drops the empty column
+        theirs = SimpleImputer(strategy="median").fit(train).transform(new)
+    np.testing.assert_array_equal(P.MedianImputer().fit(train).transform(new), theirs)
+    np.testing.assert_array_equal(theirs, [[3.0, 5.0], [0.5, 6.0]])
+
+
+@pytest.mark.parametrize("max_fit", [60_000, 1_000])
+def test_the_runs_judgement_is_the_hold_out_and_the_deployed_model_computed_apart(tiny_bank, max_fit):
+    # bank_judgement hands the hold-out's test window to the deployed fit when no sample was drawn
+    # from it; with a sample each draws its own, as when computed apart
+    held = len(P.take_up_data(tiny_bank, "2025-08-31", history_months=None).held)
+    assert (held < max_fit) == (max_fit > 1_000)  # one case shares the window, the other draws samples
+    P._bank_judgement.cache_clear()
+    evaluation, deployed = P.bank_judgement(tiny_bank, end="2025-12-31", max_fit=max_fit)
+    alone, _ = P.evaluate_propensity(tiny_bank, end="2025-12-31", max_fit=max_fit)
+    np.testing.assert_equal(dataclasses.astuple(evaluation), dataclasses.astuple(alone))
+    apart = P.deployed_model(tiny_bank, end="2025-12-31", max_fit=max_fit)
+    now = P.take_up_data(tiny_bank, "2025-12-31")
+    pd.testing.assert_frame_equal(deployed.scores(now), apart.scores(now), check_exact=True)
 
 
 def test_tier_rules_blank_the_products_a_tier_is_not_offered_and_top_offers_rank_them():
