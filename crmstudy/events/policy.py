@@ -200,6 +200,9 @@ def apply_policy(
                 zip(ev["priority"], ev["deadline"], ev["assets"].fillna(0.0), ev["event_id"])
             )
         }
+        # plain lists: a DataFrame cell lookup (ev.at) costs microseconds, and the loop makes one per event-day
+        customer, assignee = ev["customer_id"].tolist(), ev["assigned_to"].tolist()
+        last_day, queued = ev["last_day"].tolist(), ev["queue"].tolist()
         open_: list[int] = []
         t = first
         while t <= last:
@@ -211,7 +214,7 @@ def apply_policy(
                 status[i], esc_on[i], reason[i] = "escalated", t, why
 
             for i in open_:
-                c, who, deadline_day = ev.at[i, "customer_id"], ev.at[i, "assigned_to"], ev.at[i, "last_day"]
+                c, who, deadline_day = customer[i], assignee[i], last_day[i]
                 if c in done_today:
                     k = done_today[c]
                     status[i], action_day[i], contact[i], channel[i] = "actioned", t, k, contacts[k]["channel"]
@@ -233,7 +236,7 @@ def apply_policy(
                         escalate(i, "cap")
                     continue
                 if who not in left:
-                    left[who] = p.queue_capacity if ev.at[i, "queue"] else p.capacity
+                    left[who] = p.queue_capacity if queued[i] else p.capacity
                 if left[who] <= 0:
                     if t >= deadline_day:
                         escalate(i, "capacity")
@@ -255,12 +258,12 @@ def apply_policy(
                 status[i], action_day[i], contact[i], channel[i] = "actioned", t, k, contacts[k]["channel"]
             # an event of a customer contacted later in the day's order is dealt with by that contact
             for i in open_:
-                c = ev.at[i, "customer_id"]
+                c = customer[i]
                 if status[i] == "pending" and c in done_today:
                     k = done_today[c]
                     status[i], action_day[i], contact[i], channel[i] = "actioned", t, k, contacts[k]["channel"]
                     contacts[k]["events"] += 1
-                elif status[i] == "pending" and t >= ev.at[i, "last_day"]:
+                elif status[i] == "pending" and t >= last_day[i]:
                     escalate(i, "capacity")
             open_ = [i for i in open_ if status[i] == "pending"]
             t += _ONE

@@ -7,6 +7,8 @@ import stat
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmstudy.cli import main
 from crmstudy.events.replay import cap_breaches, compare
@@ -134,3 +136,44 @@ def test_a_null_bank_s_replay_prevents_nothing_planted_and_its_estimate_covers_z
     assert cp["planted"]["relative_risk"] == 1.0 and cp["planted"]["prevented"] == 0
     est = cp["estimated"]
     assert est is None or (est["low"] <= 0 <= est["high"] and not cp["significant"])
+
+
+def _cap_breaches_by_loop(contacts: pd.DataFrame, visits: pd.DataFrame | None, params) -> int:
+    """The recount as first written: for each contact, every known contact looked at one by one."""
+    breached = set()
+    log = (
+        {} if visits is None else {c: sorted(pd.to_datetime(g)) for c, g in visits.groupby("customer_id")["visit_date"]}
+    )
+    for c, days in contacts.groupby("customer_id")["day"]:
+        mine = sorted(pd.to_datetime(days))
+        for t in mine:
+            known = [d for d in log.get(c, []) if d < t] + [d for d in mine if d <= t]
+            week = sum(t - pd.Timedelta(days=6) <= d for d in known)
+            month = sum(d.year == t.year and d.month == t.month for d in known)
+            if week > params.max_per_week or month > params.max_per_month:
+                breached.add(c)
+    return len(breached)
+
+
+_day = st.integers(min_value=0, max_value=75).map(lambda k: pd.Timestamp("2025-01-20") + pd.Timedelta(days=k))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    contacts=st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]), _day), max_size=25),
+    visits=st.lists(st.tuples(st.sampled_from(["C1", "C2", "C4"]), _day, st.booleans()), max_size=25),
+    week=st.integers(1, 3),
+    month=st.integers(1, 5),
+)
+def test_the_cap_recount_is_the_contact_by_contact_loop(contacts, visits, week, month):
+    """Any contacts and visit log (visits at a time of day, or with no date), any caps: the same customers over them."""
+    from crmstudy.params import ContactPolicyParams
+
+    con = pd.DataFrame(contacts, columns=["customer_id", "day"])
+    rows = [(c, d + pd.Timedelta(hours=15) if timed else d) for c, d, timed in visits]
+    vis = pd.DataFrame(rows, columns=["customer_id", "visit_date"])
+    if len(vis):
+        vis.loc[vis.index[::7], "visit_date"] = pd.NaT
+    p = ContactPolicyParams(max_per_week=week, max_per_month=month)
+    assert cap_breaches(con, vis, p) == _cap_breaches_by_loop(con, vis, p)
+    assert cap_breaches(con, None, p) == _cap_breaches_by_loop(con, None, p)
