@@ -1,4 +1,4 @@
-"""The customer lifecycle: churn early warning, dormancy and wake-up, tier migration, contact effect.
+"""The customer lifecycle: churn early warning (and its rolling-origin judgement), dormancy, migration, contact.
 
 >>> from crmstudy.lifecycle import churn
 >>> churn.score  # doctest: +ELLIPSIS
@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
-from . import churn, contact_effect, dormancy, migration, panel
+from . import churn, contact_effect, dormancy, migration, panel, rolling
 from .churn import ChurnEvaluation, ChurnModel, HazardModel, evaluate, fit_churn, score
 from .panel import BASELINE, COVARIATES, snapshots
+from .rolling import RollingOrigin, rolling_origin
 
 __all__ = [
     "BASELINE",
@@ -24,6 +25,9 @@ __all__ = [
     "evaluate",
     "fit_churn",
     "panel",
+    "rolling",
+    "rolling_origin",
+    "RollingOrigin",
     "score",
     "snapshots",
 ]

@@ -17,7 +17,8 @@ baseline-hazard estimate on top.
 
 The model is fitted on the months whose 30-day outcomes are known by a cut-off and
 judged on the months after it (:func:`evaluate`), against the naive baseline of
-recency and balance trend (:data:`~crmstudy.lifecycle.panel.BASELINE`).
+recency and balance trend (:data:`~crmstudy.lifecycle.panel.BASELINE`); at several
+consecutive cut-offs by :func:`crmstudy.lifecycle.rolling.rolling_origin`.
 """
 
 from __future__ import annotations
@@ -38,7 +39,16 @@ from ..runcache import bankwide
 from ..stats import adjust_pvalues
 from .panel import BASELINE, COVARIATES, month_ends, snapshots
 
-__all__ = ["HazardModel", "ChurnModel", "fit_hazard", "fit_churn", "score", "ChurnEvaluation", "evaluate"]
+__all__ = [
+    "HazardModel",
+    "ChurnModel",
+    "fit_hazard",
+    "fit_churn",
+    "score",
+    "ChurnEvaluation",
+    "cluster_resamples",
+    "evaluate",
+]
 
 #: Fewest departures in a fitting window; with fewer the model is not fitted (scores are empty).
 MIN_EVENTS = 10
@@ -364,16 +374,7 @@ def evaluate(
     y = judge["left_90"].to_numpy()
     p, q = model.p_within(judge, 90), base.p_within(judge, 90)
     point = _metrics(y, p, q)
-    rng = np.random.default_rng(seed)
-    codes, uniq = pd.factorize(judge["customer_id"])
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(uniq)))
-    sizes = np.bincount(codes, minlength=len(uniq))
-    boots = []
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(uniq), size=len(uniq))
-        idx = order[np.repeat(starts[pick], sizes[pick]) + _ranges(sizes[pick])]
-        boots.append(_metrics(y[idx], p[idx], q[idx]))
+    boots = [_metrics(y[i], p[i], q[i]) for i in cluster_resamples(judge["customer_id"].to_numpy(), n_boot, seed)]
     boot = pd.DataFrame(boots, columns=list(point))
     metrics = pd.DataFrame(
         {
@@ -387,6 +388,22 @@ def evaluate(
     fit_months = tuple(sorted(set(fit["as_of"])))
     judge_months = tuple(sorted(set(judge["as_of"])))
     return ChurnEvaluation(metrics, model, base, fit_months, judge_months, len(judge), int(y.sum()), scored)
+
+
+def cluster_resamples(customers: np.ndarray, n_boot: int, seed: int = 0):
+    """``n_boot`` bootstrap resamples of the rows, drawn by customer: yields row-index arrays.
+
+    Each resample draws as many customers as there are, with replacement, and takes all the
+    rows of each draw, so that a customer's months move together (they are not independent).
+    """
+    rng = np.random.default_rng(seed)
+    codes, uniq = pd.factorize(customers)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(uniq)))
+    sizes = np.bincount(codes, minlength=len(uniq))
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(uniq), size=len(uniq))
+        yield order[np.repeat(starts[pick], sizes[pick]) + _ranges(sizes[pick])]
 
 
 def _ranges(sizes: np.ndarray) -> np.ndarray:
