@@ -286,7 +286,8 @@ def _calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     y = np.asarray(y, dtype=float)
     beta = np.zeros(2)  # intercept, slope
     for _ in range(50):
-        mu = 1.0 / (1.0 + np.exp(-(beta[0] + beta[1] * x)))
+        with np.errstate(over="ignore"):  # exp overflows to inf for a far-off logit: mu is then 0, as it should be
+            mu = 1.0 / (1.0 + np.exp(-(beta[0] + beta[1] * x)))
         w = mu * (1.0 - mu)
         grad = np.array([np.sum(y - mu), np.sum((y - mu) * x)])
         hess = np.array([[np.sum(w), np.sum(w * x)], [np.sum(w * x), np.sum(w * x * x)]])
