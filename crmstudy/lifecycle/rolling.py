@@ -56,9 +56,9 @@ def default_origins(period: Period, *, step_months: int = 1) -> list[date]:
 
     Examples
     --------
-    >>> default_origins(Period(date(2025, 1, 1), date(2025, 12, 31)))
-    [datetime.date(2025, 5, 1), datetime.date(2025, 6, 1), datetime.date(2025, 7, 1), datetime.date(2025, 8, 1), datetime.date(2025, 9, 1)]
-    """  # noqa: E501
+    >>> [o.isoformat() for o in default_origins(Period(date(2025, 1, 1), date(2025, 12, 31)))]
+    ['2025-05-01', '2025-06-01', '2025-07-01', '2025-08-01', '2025-09-01']
+    """
     if step_months < 1:
         raise DataError(f"rolling origins: 'step_months' must be at least 1, got {step_months}")
     from .panel import month_ends
@@ -151,10 +151,10 @@ class RollingOrigin(Result):
 
     ``table`` has one row per origin and model (``hazard``, ``baseline``): ``origin``,
     ``fit_through`` (the last day the fit reads), ``judge_from`` / ``judge_to``, ``fit_months``
-    (month ends whose next month is known by then),
-    ``n_fit`` / ``n_fit_left`` (next month's hazard's rows and departures), ``n_judged`` /
-    ``n_left``, ``status`` (``ok``, ``too_few_departures`` to fit, ``none_left`` in the window),
-    each of :data:`METRICS` with ``_low`` / ``_high``, and ``beats_baseline`` (the hazard's paired
+    (month ends whose next month is known by then), ``n_fit`` / ``n_fit_left`` (next month's
+    hazard's rows and departures), ``n_judged`` / ``n_left``, ``level``, ``status`` (``ok``,
+    ``too_few_departures`` to fit, ``none_left`` in the window), each of :data:`METRICS` with
+    ``_low`` / ``_high`` (intervals at ``level``), and ``beats_baseline`` (the hazard's paired
     AUC-gain interval above 0).  ``models[origin]`` is ``{"hazard": ChurnModel, "baseline": ...}``,
     absent where the fit was not possible (present when nobody left in the window to judge it by).
     """
@@ -231,6 +231,7 @@ def rolling_origin(
             "n_fit_left": int(first["left_30"].sum()),
             "n_judged": len(window),
             "n_left": int(window["left_90"].sum()),
+            "level": level,
         }
         try:
             fitted = {name: fit_at_origin(snaps, o, cov) for name, cov in MODELS.items()}
