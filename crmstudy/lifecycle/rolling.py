@@ -9,7 +9,11 @@ hazards and the baseline are fitted on the month ends before ``o`` with the
 outcomes known by the end of ``o``'s eve, and judged on the month ends of the
 window ``[o, o + step)`` whose 90-day outcome lies inside the data.  Nothing on
 or after ``o`` enters that origin's fit (``tests/lifecycle/test_rolling.py``
-alters the data from the origin on and finds the same model).
+alters the data from the origin on and finds the same model).  One exception, of
+the panel's: who has left is read from the whole ``holdings`` table
+(:mod:`~crmstudy.lifecycle.panel`), so a customer who closed everything before the
+origin and opened again after it counts as still there; in the synthetic bank a
+departure is final (docs/generative_model.md), in a bank's own data it may not be.
 
 Each origin's metrics (AUC at 90 days, Brier score, calibration slope and
 intercept, and the paired AUC gain over the baseline) carry a percentile
