@@ -42,10 +42,13 @@ name below is importable from ``crmstudy.association`` itself):
 * :mod:`~crmstudy.association.history` — :func:`history_features`: what a
   customer did in the months up to a cut (footprints, balance trend and peak,
   recent openings), read from nothing after it: the take-up model's history.
-* :mod:`~crmstudy.association.propensity` — :class:`PropensityModel`,
+* :mod:`~crmstudy.association.takeup_model` — :class:`PropensityModel`: one
+  L2 logistic regression per product (scikit-learn, its strength chosen by
+  cross-validation on the training window) and the baselines' rates.
+* :mod:`~crmstudy.association.propensity` — :func:`take_up_data`,
   :func:`evaluate_propensity`, :func:`bank_judgement`: per-product take-up
-  within a horizon (logistic, scikit-learn), judged on a time hold-out against
-  popularity and popularity within group and tenure; what the report offers.
+  within a horizon, judged on a time hold-out against popularity and
+  popularity within group and tenure; what the report offers.
 
 The charts (:func:`crmstudy.plots.residual_heatmap`) are in :mod:`crmstudy.plots`.
 

@@ -70,7 +70,9 @@ def test_the_median_imputer_gives_scikit_learns_statistics_matrix_and_chances_to
     from sklearn.impute import SimpleImputer
 
     ours = P.PropensityModel().fit(tiny_window).scores(tiny_window)
-    monkeypatch.setattr(P, "MedianImputer", lambda: SimpleImputer(strategy="median"))
+    from crmstudy.association import takeup_model
+
+    monkeypatch.setattr(takeup_model, "MedianImputer", lambda: SimpleImputer(strategy="median"))
     theirs = P.PropensityModel().fit(tiny_window).scores(tiny_window)
     pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
 
