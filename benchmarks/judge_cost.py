@@ -17,14 +17,11 @@ import sys
 import tempfile
 import time
 
-import pandas as pd
-
 
 def main(argv=None) -> None:
-    from crmstudy.association.propensity import bank_judgement
     from crmstudy.bank import Bank
     from crmstudy.params import ReportParams
-    from crmstudy.reports.sections._offers import judge_for_run
+    from crmstudy.reports.sections._offers import judge_for_run, judged
 
     bank = Bank.open((argv or sys.argv[1:])[0])
     knobs = ReportParams().association
@@ -33,15 +30,7 @@ def main(argv=None) -> None:
         t0 = time.perf_counter()
         judge_for_run(bank, end, knobs, work)
         seconds = time.perf_counter() - t0
-        ev, model = bank_judgement(
-            bank,
-            end=pd.Timestamp(end),
-            horizon_months=knobs.horizon_months,
-            group=knobs.by,
-            seed=knobs.seed,
-            max_fit=knobs.fit_customers,
-            cache_dir=work,
-        )
+        ev, model = judged(bank, end, knobs, work)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"judge_for_run {seconds:.2f} s, peak RSS {peak:.0f} MB, end {end}")
     if ev is not None:

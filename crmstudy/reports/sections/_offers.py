@@ -71,17 +71,25 @@ def work_dir(ctx):
     return Path(ctx.scores_path).parents[1] if ctx.scores_path else None
 
 
-def judge_for_run(bank, end, knobs, work) -> None:
-    """The run's shared step: judge and fit the propensity models once, into ``work``, before the branches."""
-    bank_judgement(
+def judged(bank, end, knobs, cache_dir=None):
+    """The bank's cross-sell judgement and deployed model for the report's knobs (``params.association``).
+
+    ``cache_dir``: a report run's private work folder, where the shared step leaves it for the branches.
+    """
+    return bank_judgement(
         bank,
         end=pd.Timestamp(end),
         horizon_months=knobs.horizon_months,
         group=knobs.by,
         seed=knobs.seed,
         max_fit=knobs.fit_customers,
-        cache_dir=work,
+        cache_dir=cache_dir,
     )
+
+
+def judge_for_run(bank, end, knobs, work) -> None:
+    """The run's shared step: judge and fit the propensity models once, into ``work``, before the branches."""
+    judged(bank, end, knobs, work)
 
 
 def branch_offers(ctx) -> dict:
@@ -95,15 +103,8 @@ def branch_offers(ctx) -> dict:
     """
     knobs = ctx.params.association
     end = pd.Timestamp(ctx.period.end)
-    evaluation, model = bank_judgement(
-        ctx.bank,
-        end=end,
-        horizon_months=knobs.horizon_months,
-        group=knobs.by,
-        seed=knobs.seed,
-        max_fit=knobs.fit_customers,
-        cache_dir=work_dir(ctx),  # in a report run, what the shared step judged (judge_for_run); else here
-    )
+    # in a report run, what the shared step judged (judge_for_run); else judged here
+    evaluation, model = judged(ctx.bank, end, knobs, work_dir(ctx))
     empty = pd.DataFrame(columns=["customer_id", "rank", "product_id", "chance"])
     if model is None:
         return {"evaluation": evaluation, "model_used": False, "offers": empty}
