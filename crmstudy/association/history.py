@@ -52,11 +52,18 @@ HISTORY_SIGNALS = (
 LOG_SIGNALS = ("txn_amount", "txn_count", "rail_trips", "air_trips")
 
 
-def _assets_on(con, day) -> pd.Series:
-    """Each customer's total balance at the end of ``day`` (the take-up data's assets, on another day)."""
-    from .propensity import _assets_at
-
-    return _assets_at(con, day).set_index("customer_id")["assets"]
+def assets_on(con, day) -> pd.Series:
+    """Each customer's total balance at the end of ``day`` (indexed by ``customer_id``, named ``assets``)."""
+    day = pd.Timestamp(day).date()
+    return (
+        con.execute(
+            "SELECT customer_id, SUM(balance) AS assets FROM balances "
+            "WHERE valid_from <= ? AND valid_to > ? GROUP BY 1",
+            [day, day],
+        )
+        .df()
+        .set_index("customer_id")["assets"]
+    )
 
 
 def history_features(
@@ -117,7 +124,7 @@ def history_features(
     if days[-1] != cut:
         days.append(cut)
     assets = pd.concat(
-        [_assets_on(b.con, d.date()).reindex(index).fillna(0.0).clip(lower=0) for d in days], axis=1
+        [assets_on(b.con, d.date()).reindex(index).fillna(0.0).clip(lower=0) for d in days], axis=1
     ).to_numpy()
     x["asset_trend"] = np.log1p(assets[:, -1]) - np.log1p(assets[:, 0])
     x["log_peak_assets"] = np.log1p(assets.max(axis=1))

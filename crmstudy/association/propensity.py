@@ -35,7 +35,7 @@ import pandas as pd
 from ..bank import Bank
 from ..errors import DataError
 from ..results import Result
-from .history import history_features
+from .history import assets_on, history_features
 from .holdings import holding_matrix
 from .next_best import paired_bootstrap_interval
 from .takeup_model import C_GRID, MIN_EVENTS, PRIOR, MedianImputer, PropensityModel  # noqa: F401  (re-exported)
@@ -82,14 +82,6 @@ class TakeUpData:
     opened: pd.DataFrame | None
     groups: pd.DataFrame
     assets: pd.Series
-
-
-def _assets_at(con, cut) -> pd.DataFrame:
-    day = pd.Timestamp(cut).date()
-    return con.execute(
-        "SELECT customer_id, SUM(balance) AS assets FROM balances WHERE valid_from <= ? AND valid_to > ? GROUP BY 1",
-        [day, day],
-    ).df()
 
 
 def take_up_data(
@@ -141,7 +133,7 @@ def take_up_data(
     if held.empty:
         raise DataError(f"take_up_data: no customer holds a product on {pd.Timestamp(cut).date()}")
     customers = b.read("customers").set_index("customer_id").reindex(held.index)
-    assets = _assets_at(b.con, cut).set_index("customer_id")["assets"].reindex(held.index).fillna(0.0).clip(lower=0)
+    assets = assets_on(b.con, cut).reindex(held.index).fillna(0.0).clip(lower=0)
     cut_ts = pd.Timestamp(cut)
     x = pd.DataFrame(index=held.index)
     x["log_assets"] = np.log1p(assets.to_numpy())
