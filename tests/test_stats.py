@@ -83,3 +83,21 @@ def test_negative_values_are_refused_in_one_line_naming_the_caller():
         nonnegative_array([1.0, -2.0], caller="gini", what="values")
     with pytest.raises(DataError, match=r"^gini: values must be >= 0, found 1 negative values$"):
         pareto.gini([1.0, -2.0])
+
+
+def test_fit_logit_is_statsmodels_newton_fit_and_falls_back_to_bfgs_on_separation():
+    import statsmodels.api as sm
+
+    from crmstudy.stats import fit_logit
+
+    rng = np.random.default_rng(1)
+    x = sm.add_constant(rng.normal(size=(3000, 3)))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(x @ np.array([-1.0, 0.8, -0.5, 0.0]))))).astype(int)
+    got = fit_logit(y, x)
+    with pytest.warns(Warning):  # the reference: BFGS to a tight gradient (it says it did not converge)
+        want = sm.Logit(y, x).fit(disp=0, method="bfgs", maxiter=500, gtol=1e-10)
+    assert got.mle_settings["optimizer"] == "newton"
+    np.testing.assert_allclose(got.params, want.params, atol=1e-6)
+    separated = (x[:, 1] > 0).astype(int)  # perfectly separated: Newton diverges
+    res = fit_logit(separated, x)
+    assert res.mle_settings["optimizer"] == "bfgs" and np.isfinite(res.params).all()

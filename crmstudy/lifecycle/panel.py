@@ -13,7 +13,6 @@ churn, they are the dormancy analysis's business.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import count
 
 import numpy as np
 import pandas as pd
@@ -38,8 +37,6 @@ BASELINE = ("recency", "balance_trend")
 #: A customer idle this long is dormant, not a churn prospect (source 001/003: 180 days).
 ACTIVE_DAYS = 180
 
-_names = count()
-
 
 def month_ends(period: Period, *, lead: int = 89, tail: int = 90) -> list[date]:
     """Month ends at least ``lead`` days after the period's start and ``tail`` days before its end."""
@@ -48,8 +45,26 @@ def month_ends(period: Period, *, lead: int = 89, tail: int = 90) -> list[date]:
     return [d.date() for d in ends if first <= d.date() <= last]
 
 
+def known_by(as_of: pd.Series, days: int, limit: date) -> np.ndarray:
+    """Whether each as-of date plus ``days`` falls on or before ``limit`` (its outcome is known by then).
+
+    One comparison per distinct date: a panel of a million customers has a dozen.
+
+    Examples
+    --------
+    >>> known_by(pd.Series([date(2025, 1, 31), date(2025, 2, 28)]), 30, date(2025, 3, 15)).tolist()
+    [True, False]
+    """
+    codes, dates = pd.factorize(as_of)
+    ok = np.array([d + timedelta(days=days) <= limit for d in dates], dtype=bool)
+    return ok[codes] if len(dates) else np.zeros(len(as_of), dtype=bool)
+
+
+# One as-of date per query: a range join of every month end with the transactions compared each
+# transaction with each of a customer's dates (8 dates x 55M rows on a million customers, 6 min);
+# a date's windows are plain filters, so each month end is one scan, grouped by customer.
 _SQL = """
-WITH s AS (SELECT CAST(as_of AS TIMESTAMP) + INTERVAL 1 DAY AS t0, CAST(as_of AS DATE) AS as_of FROM {snaps}),
+WITH s AS (SELECT TIMESTAMP '{t0}' AS t0, DATE '{as_of}' AS as_of),
 gone AS (
     SELECT customer_id, CASE WHEN COUNT(*) = COUNT(close_date) THEN MAX(close_date) END AS left_date
     FROM holdings GROUP BY customer_id
@@ -62,32 +77,32 @@ base AS (
     WHERE c.open_date <= s.t0 - INTERVAL 30 DAY AND (g.left_date IS NULL OR g.left_date >= s.t0)
 ),
 tx AS (
-    SELECT b.customer_id, b.t0,
+    SELECT t.customer_id,
         MAX(t.ts) FILTER (WHERE t.merchant_category <> 'payroll_in') AS last_ts,
-        COUNT(*) FILTER (WHERE t.ts >= b.t0 - INTERVAL 30 DAY AND t.merchant_category <> 'payroll_in') AS n30,
-        SUM(t.amount) FILTER (WHERE t.ts >= b.t0 - INTERVAL 30 DAY AND t.direction = 'out') AS out30,
-        SUM(t.amount) FILTER (WHERE t.ts >= b.t0 - INTERVAL 30 DAY
+        COUNT(*) FILTER (WHERE t.ts >= s.t0 - INTERVAL 30 DAY AND t.merchant_category <> 'payroll_in') AS n30,
+        SUM(t.amount) FILTER (WHERE t.ts >= s.t0 - INTERVAL 30 DAY AND t.direction = 'out') AS out30,
+        SUM(t.amount) FILTER (WHERE t.ts >= s.t0 - INTERVAL 30 DAY
                               AND t.merchant_category = 'third_party_transfer') AS tp30,
-        SUM(t.amount) FILTER (WHERE t.ts < b.t0 - INTERVAL 30 DAY AND t.direction = 'out') AS out_prev,
-        SUM(t.amount) FILTER (WHERE t.ts < b.t0 - INTERVAL 30 DAY
+        SUM(t.amount) FILTER (WHERE t.ts < s.t0 - INTERVAL 30 DAY AND t.direction = 'out') AS out_prev,
+        SUM(t.amount) FILTER (WHERE t.ts < s.t0 - INTERVAL 30 DAY
                               AND t.merchant_category = 'third_party_transfer') AS tp_prev,
-        COUNT(*) FILTER (WHERE t.ts >= b.t0 - INTERVAL 45 DAY AND t.merchant_category = 'payroll_in') AS pay_recent,
-        COUNT(*) FILTER (WHERE t.ts < b.t0 - INTERVAL 45 DAY AND t.ts >= b.t0 - INTERVAL 120 DAY
+        COUNT(*) FILTER (WHERE t.ts >= s.t0 - INTERVAL 45 DAY AND t.merchant_category = 'payroll_in') AS pay_recent,
+        COUNT(*) FILTER (WHERE t.ts < s.t0 - INTERVAL 45 DAY AND t.ts >= s.t0 - INTERVAL 120 DAY
                          AND t.merchant_category = 'payroll_in') AS pay_before
-    FROM base b JOIN transactions t
-      ON t.customer_id = b.customer_id AND t.ts < b.t0 AND t.ts >= b.t0 - INTERVAL {active} DAY
-    GROUP BY b.customer_id, b.t0
+    FROM transactions t CROSS JOIN s
+    WHERE t.ts < s.t0 AND t.ts >= s.t0 - INTERVAL {active} DAY
+    GROUP BY t.customer_id
 ),
 bal AS (
-    SELECT b.customer_id, b.t0,
-        SUM(x.balance * GREATEST(0, date_diff('day', GREATEST(x.valid_from, b.t0 - INTERVAL 30 DAY),
-                                                  LEAST(x.valid_to, b.t0)))) / 30.0 AS ada30,
-        SUM(x.balance * GREATEST(0, date_diff('day', GREATEST(x.valid_from, b.t0 - INTERVAL 90 DAY),
-                                                  LEAST(x.valid_to, b.t0 - INTERVAL 30 DAY)))) / 60.0 AS ada_prev,
-        SUM(x.balance) FILTER (WHERE x.valid_from < b.t0 AND x.valid_to >= b.t0) AS bal_now
-    FROM base b JOIN balances x
-      ON x.customer_id = b.customer_id AND x.valid_to > b.t0 - INTERVAL 90 DAY AND x.valid_from < b.t0
-    GROUP BY b.customer_id, b.t0
+    SELECT x.customer_id,
+        SUM(x.balance * GREATEST(0, date_diff('day', GREATEST(x.valid_from, s.t0 - INTERVAL 30 DAY),
+                                                  LEAST(x.valid_to, s.t0)))) / 30.0 AS ada30,
+        SUM(x.balance * GREATEST(0, date_diff('day', GREATEST(x.valid_from, s.t0 - INTERVAL 90 DAY),
+                                                  LEAST(x.valid_to, s.t0 - INTERVAL 30 DAY)))) / 60.0 AS ada_prev,
+        SUM(x.balance) FILTER (WHERE x.valid_from < s.t0 AND x.valid_to >= s.t0) AS bal_now
+    FROM balances x CROSS JOIN s
+    WHERE x.valid_to > s.t0 - INTERVAL 90 DAY AND x.valid_from < s.t0
+    GROUP BY x.customer_id
 )
 SELECT b.as_of, b.customer_id, b.branch_id, b.open_date, b.owner_leave, b.left_date,
        date_diff('day', b.open_date, b.t0) AS tenure_days,
@@ -98,10 +113,12 @@ SELECT b.as_of, b.customer_id, b.branch_id, b.open_date, b.owner_leave, b.left_d
        CAST(date_diff('day', b.t0, b.left_date) AS INTEGER) AS days_to_leave,
        CAST(date_diff('day', COALESCE(tx.last_ts, b.open_date), b.t0) AS INTEGER) AS idle_days
 FROM base b
-LEFT JOIN tx ON tx.customer_id = b.customer_id AND tx.t0 = b.t0
-LEFT JOIN bal ON bal.customer_id = b.customer_id AND bal.t0 = b.t0
-ORDER BY b.as_of, b.customer_id
+LEFT JOIN tx ON tx.customer_id = b.customer_id
+LEFT JOIN bal ON bal.customer_id = b.customer_id
+ORDER BY b.customer_id
 """
+#: The query's columns and types, no rows (no as-of date asked).
+_EMPTY = "SELECT * FROM (" + _SQL.format(t0="1900-01-02", as_of="1900-01-01", active="{active}") + ") LIMIT 0"
 
 
 def snapshots(data, as_of: list[date] | date, *, branch: str | None = None) -> pd.DataFrame:
@@ -133,13 +150,18 @@ def snapshots(data, as_of: list[date] | date, *, branch: str | None = None) -> p
         day after ``as_of``; NaN for customers who stay).
     """
     bank = Bank.of(data)
-    dates = [as_of] if isinstance(as_of, date) else list(as_of)
-    name = f"_snaps_{next(_names)}"
-    bank.con.register(name, pd.DataFrame({"as_of": pd.to_datetime(dates)}))
-    try:
-        df = bank.con.execute(_SQL.format(snaps=name, active=ACTIVE_DAYS)).df()
-    finally:
-        bank.con.unregister(name)
+    dates = sorted({as_of} if isinstance(as_of, date) else set(as_of))
+    return derive(_raw(bank, dates), bank.period.end, branch=branch)
+
+
+def _raw(bank: Bank, dates: list[date]) -> pd.DataFrame:
+    """The query's rows for each date, in date then customer order."""
+    parts = [bank.con.execute(_SQL.format(t0=d + timedelta(days=1), as_of=d, active=ACTIVE_DAYS)).df() for d in dates]
+    return pd.concat(parts, ignore_index=True) if parts else bank.con.execute(_EMPTY.format(active=ACTIVE_DAYS)).df()
+
+
+def derive(df: pd.DataFrame, end: date, *, branch: str | None = None) -> pd.DataFrame:
+    """The snapshots from the query's rows (sums and dates per customer and as-of date); ``end``: the data's end."""
     if branch is not None:
         df = df[df["branch_id"] == branch].reset_index(drop=True)
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
@@ -159,9 +181,8 @@ def snapshots(data, as_of: list[date] | date, *, branch: str | None = None) -> p
     out["activity"] = np.log1p(df["n30"])
     leave = pd.to_datetime(df["owner_leave"])
     out["owner_left"] = (leave.notna() & (leave <= pd.to_datetime(df["as_of"]))).astype(float)
-    end = bank.period.end
     to_leave = df["days_to_leave"]
     for h in (30, 90):
         out[f"left_{h}"] = (to_leave.notna() & (to_leave < h)).astype(int)
-        out[f"known_{h}"] = [d + timedelta(days=h) <= end for d in df["as_of"]]
+        out[f"known_{h}"] = known_by(df["as_of"], h, end)
     return out

@@ -218,7 +218,7 @@ def rolling_origin(
     bank = Bank.of(data)
     period = bank.period
     origins = sorted(origins) if origins is not None else default_origins(period, step_months=step_months)
-    snaps = churn._all_snapshots(bank) if snaps is None else snaps
+    snaps = churn.month_end_snapshots(bank) if snaps is None else snaps
     rows, models = [], {}
     for k, o in enumerate(origins):
         until = origins[k + 1] if k + 1 < len(origins) else _add_months(o, step_months)

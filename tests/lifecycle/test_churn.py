@@ -69,3 +69,18 @@ def test_the_bootstrap_recalibration_is_statsmodels_binomial_glm(slope, intercep
     got = churn._calibration(y, p)
     assert got == pytest.approx((glm.params[1], glm.params[0]), abs=1e-8)
     assert got[0] == pytest.approx(slope, abs=0.25), "and it recovers the planted miscalibration"
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_the_weighted_bootstrap_gives_the_metrics_of_the_resampled_rows(seed):
+    rng = np.random.default_rng(seed)
+    customers = np.repeat([f"C{i}" for i in range(300)], rng.integers(1, 4, 300))
+    n = len(customers)
+    y = (rng.random(n) < 0.2).astype(int)
+    p = np.round(np.clip(rng.random(n) * 0.3 + 0.2 * y, 0.01, 0.99), 2)  # rounded: ties across resamples
+    q = np.round(rng.random(n) * 0.4, 1)
+    rows = [churn._metrics(y[i], p[i], q[i]) for i in churn.cluster_resamples(customers, 20, seed)]
+    weighted = churn._weighted_metrics(y, p, q, churn.cluster_weights(customers, 20, seed))
+    assert len(weighted) == len(rows) == 20
+    for a, b in zip(rows, weighted, strict=True):
+        assert b == pytest.approx(a, abs=1e-10)
