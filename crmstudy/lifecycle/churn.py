@@ -44,6 +44,8 @@ __all__ = [
     "fit_hazard",
     "fit_churn",
     "score",
+    "cached_score",
+    "month_end_snapshots",
     "ChurnEvaluation",
     "cluster_resamples",
     "evaluate",
@@ -239,6 +241,11 @@ def score(data, as_of: date) -> pd.DataFrame:
     p = model.p_within(snaps, 90) if model is not None else np.full(len(snaps), np.nan)
     out = pd.DataFrame({"customer_id": snaps["customer_id"], "p_churn_90d": p})
     return out.sort_values("customer_id", ignore_index=True)
+
+
+#: :func:`score` once per run and day, shared by every section and branch process of a report run
+#: (This week's bank-wide lifecycle and Retention ask for the same day's scores).
+cached_score = bankwide(maxsize=2)(score)
 
 
 @dataclass(frozen=True)

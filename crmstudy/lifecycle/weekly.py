@@ -104,7 +104,7 @@ def bankwide(bank: Bank, end: date, params: ReportParams, *, week: bool = True) 
     rp = params.retention
     ev, ce, wake = judged(bank, params)
     reasons = warning_reasons(ev, tuple(rp.slope_band))
-    scores = churn.score(bank, end) if not reasons else None
+    scores = churn.cached_score(bank, end) if not reasons else None
     events = None
     if week and bank.available("transactions") and bank.available("staff"):
         from ..events import detect

@@ -18,7 +18,6 @@ import pandas as pd
 from ... import i18n
 from ...lifecycle import churn, dormancy, migration, weekly
 from ...privacy import mask_customers
-from ...runcache import bankwide
 from ...tiers import TIERS
 from ..context import BranchContext
 from .base import Section
@@ -28,7 +27,7 @@ _RANK = {t: k for k, t in enumerate(TIERS)}
 
 
 #: Every customer's churn score on a day, once per run (the branch takes its own rows).
-_scores = bankwide(maxsize=2)(churn.score)
+_scores = churn.cached_score
 
 
 def _pct(x, lang) -> str:
