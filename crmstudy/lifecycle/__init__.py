@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import churn, contact_effect, dormancy, migration, panel, rolling
+from . import churn, contact_effect, dormancy, metrics, migration, panel, rolling
 from .churn import ChurnEvaluation, ChurnModel, HazardModel, evaluate, fit_churn, score
 from .panel import BASELINE, COVARIATES, snapshots
 from .rolling import RollingOrigin, rolling_origin
@@ -24,6 +24,7 @@ __all__ = [
     "migration",
     "evaluate",
     "fit_churn",
+    "metrics",
     "panel",
     "rolling",
     "rolling_origin",

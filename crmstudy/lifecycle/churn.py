@@ -36,6 +36,7 @@ from ..errors import DataError
 from ..results import Result
 from ..runcache import bankwide
 from ..stats import adjust_pvalues, fit_logit
+from .metrics import cluster_resamples, cluster_weights, metrics, weighted_metrics
 from .panel import BASELINE, COVARIATES, known_by, month_ends, snapshots
 
 __all__ = [
@@ -281,81 +282,6 @@ class ChurnEvaluation(Result):
         return self.metrics
 
 
-def _calibration(
-    y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None, *, start: tuple[float, float] | None = None
-) -> tuple[float, float]:
-    """Slope and intercept of the logistic recalibration of ``y`` on logit(p).
-
-    The same maximum-likelihood fit as statsmodels' binomial GLM (a test holds them equal), by
-    Newton's method on the two parameters: the bootstrap of :func:`evaluate` refits it 200 times,
-    where building a GLM model object each time cost more than the fit.  ``weights`` (frequency
-    weights: a row weighing k counts as k rows) give the fit of a resample without its rows;
-    ``start`` (slope, intercept) starts Newton's steps there (a resample's fit lies near the sample's).
-    """
-    q = np.clip(p, 1e-6, 1 - 1e-6)
-    x = np.log(q / (1 - q))
-    y = np.asarray(y, dtype=float)
-    f = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    beta = np.zeros(2) if start is None or not np.all(np.isfinite(start)) else np.array([start[1], start[0]])
-    for _ in range(50):
-        with np.errstate(over="ignore"):  # exp overflows to inf for a far-off logit: mu is then 0, as it should be
-            mu = 1.0 / (1.0 + np.exp(-(beta[0] + beta[1] * x)))
-        r, w = f * (y - mu), f * mu * (1.0 - mu)
-        wx = w * x
-        grad = np.array([r.sum(), r @ x])
-        hess = np.array([[w.sum(), wx.sum()], [wx.sum(), wx @ x]])
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:  # a constant score: no slope to estimate
-            return float("nan"), float("nan")
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return float(beta[1]), float(beta[0])
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float:
-    """The area under the ROC curve as the Mann-Whitney statistic (ties count one half).
-
-    Equal to :func:`sklearn.metrics.roc_auc_score` (a test holds them equal), without its input
-    checks, which cost more than the ranking in the 200 resamples of :func:`evaluate`.
-    """
-    from scipy.stats import rankdata
-
-    pos = np.asarray(y) == 1
-    n1 = int(pos.sum())
-    n0 = len(pos) - n1
-    ranks = rankdata(score)
-    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def _metrics(y, p, q) -> dict[str, float]:
-    if y.min() == y.max():
-        return dict.fromkeys(
-            (
-                "auc_90",
-                "baseline_auc_90",
-                "auc_gain",
-                "brier",
-                "baseline_brier",
-                "calibration_slope",
-                "calibration_intercept",
-            ),
-            np.nan,
-        )
-    a, b = _auc(y, p), _auc(y, q)
-    slope, intercept = _calibration(y, p)
-    return {
-        "auc_90": a,
-        "baseline_auc_90": b,
-        "auc_gain": a - b,
-        "brier": float(np.mean((p - y) ** 2)),
-        "baseline_brier": float(np.mean((q - y) ** 2)),
-        "calibration_slope": slope,
-        "calibration_intercept": intercept,
-    }
-
-
 def evaluate(
     data, *, split: date | None = None, snaps: pd.DataFrame | None = None, n_boot: int = 200, seed: int = 0
 ) -> ChurnEvaluation:
@@ -387,10 +313,10 @@ def evaluate(
     judge = snaps[(snaps["as_of"] >= split) & snaps["known_90"]].reset_index(drop=True)
     y = judge["left_90"].to_numpy()
     p, q = model.p_within(judge, 90), base.p_within(judge, 90)
-    point = _metrics(y, p, q)
-    boots = _weighted_metrics(y, p, q, cluster_weights(judge["customer_id"].to_numpy(), n_boot, seed))
+    point = metrics(y, p, q)
+    boots = weighted_metrics(y, p, q, cluster_weights(judge["customer_id"].to_numpy(), n_boot, seed))
     boot = pd.DataFrame(boots, columns=list(point))
-    metrics = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "metric": list(point),
             "estimate": list(point.values()),
@@ -401,83 +327,7 @@ def evaluate(
     scored = judge[["as_of", "customer_id", "branch_id", "left_90"]].assign(p_churn_90d=p, p_baseline=q)
     fit_months = tuple(sorted(set(fit["as_of"])))
     judge_months = tuple(sorted(set(judge["as_of"])))
-    return ChurnEvaluation(metrics, model, base, fit_months, judge_months, len(judge), int(y.sum()), scored)
-
-
-def _weighted_metrics(y: np.ndarray, p: np.ndarray, q: np.ndarray, weights) -> list[dict[str, float]]:
-    """:func:`_metrics` of each resample given as row weights (a row drawn k times weighs k).
-
-    The same numbers as :func:`_metrics` on the resampled rows (a test holds them equal to 1e-10):
-    the AUC sums each resample's weights per tie group of the scores, ranked once (the
-    Mann-Whitney count of :func:`_auc`), and the recalibration is the weighted fit started from
-    the whole sample's.  Ranking and refitting 200 resamples of a million rows from scratch was
-    most of the judgement's time.
-    """
-    y = np.asarray(y, dtype=float)
-    groups = [np.unique(np.asarray(s, dtype=float), return_inverse=True)[1] for s in (p, q)]
-    start = _calibration(y, p)
-    out = []
-    for w in weights:
-        pos = float(w @ y)
-        if pos == 0 or pos == w.sum():
-            out.append(_metrics(y[:1], p[:1], q[:1]))  # one class only: every metric NaN
-            continue
-        wy, wn = w * y, w - w * y
-        a, b = (_grouped_auc(np.bincount(g, weights=wy), np.bincount(g, weights=wn)) for g in groups)
-        slope, intercept = _calibration(y, p, w, start=start)
-        total = w.sum()
-        out.append(
-            {
-                "auc_90": a,
-                "baseline_auc_90": b,
-                "auc_gain": a - b,
-                "brier": float(w @ (p - y) ** 2 / total),
-                "baseline_brier": float(w @ (q - y) ** 2 / total),
-                "calibration_slope": slope,
-                "calibration_intercept": intercept,
-            }
-        )
-    return out
-
-
-def _grouped_auc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """The AUC from the weights of events and non-events per tie group, groups in ascending score."""
-    below = np.cumsum(neg) - neg
-    return float(pos @ (below + 0.5 * neg) / (pos.sum() * neg.sum()))
-
-
-def cluster_weights(customers: np.ndarray, n_boot: int, seed: int = 0):
-    """The resamples of :func:`cluster_resamples` (the same draws) as row weights: yields float arrays.
-
-    A row's weight is how many times its customer was drawn.
-    """
-    rng = np.random.default_rng(seed)
-    codes, uniq = pd.factorize(customers)
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(uniq), size=len(uniq))
-        yield np.bincount(pick, minlength=len(uniq)).astype(float)[codes]
-
-
-def cluster_resamples(customers: np.ndarray, n_boot: int, seed: int = 0):
-    """``n_boot`` bootstrap resamples of the rows, drawn by customer: yields row-index arrays.
-
-    Each resample draws as many customers as there are, with replacement, and takes all the
-    rows of each draw, so that a customer's months move together (they are not independent).
-    """
-    rng = np.random.default_rng(seed)
-    codes, uniq = pd.factorize(customers)
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(uniq)))
-    sizes = np.bincount(codes, minlength=len(uniq))
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(uniq), size=len(uniq))
-        yield order[np.repeat(starts[pick], sizes[pick]) + _ranges(sizes[pick])]
-
-
-def _ranges(sizes: np.ndarray) -> np.ndarray:
-    """0, 1, ..., n - 1 for each n in ``sizes``, concatenated."""
-    ends = np.cumsum(sizes)
-    return np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - sizes, sizes)
+    return ChurnEvaluation(table, model, base, fit_months, judge_months, len(judge), int(y.sum()), scored)
 
 
 def default_split(period) -> date:

@@ -18,7 +18,7 @@ departure is final (docs/generative_model.md), in a bank's own data it may not b
 Each origin's metrics (AUC at 90 days, Brier score, calibration slope and
 intercept, and the paired AUC gain over the baseline) carry a percentile
 interval from a bootstrap of *customers*, the same resamples for the model and
-the baseline (:func:`crmstudy.lifecycle.churn.cluster_resamples`).
+the baseline (:func:`crmstudy.lifecycle.metrics.cluster_resamples`).
 :func:`rolling_origin` returns them as one tidy row per origin and model.
 """
 
@@ -34,7 +34,7 @@ from ..bank import Bank
 from ..errors import DataError
 from ..period import Period
 from ..results import Result
-from . import churn
+from . import churn, metrics
 from .panel import BASELINE, COVARIATES
 
 __all__ = ["METRICS", "RollingOrigin", "default_origins", "fit_at_origin", "judge", "rolling_origin"]
@@ -118,7 +118,7 @@ def judge(
     y, p, q = np.asarray(y), np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     point = _both(y, p, q)
     boot = pd.DataFrame(
-        [_both(y[i], p[i], q[i]) for i in churn.cluster_resamples(np.asarray(customers), n_boot, seed)],
+        [_both(y[i], p[i], q[i]) for i in metrics.cluster_resamples(np.asarray(customers), n_boot, seed)],
         columns=list(point),
     )
     a = (1 - level) / 2
@@ -137,9 +137,9 @@ def judge(
 
 
 def _both(y: np.ndarray, p: np.ndarray, q: np.ndarray) -> dict[str, float]:
-    """:func:`churn._metrics` and the baseline's calibration (the baseline is a fitted hazard too)."""
-    m = churn._metrics(y, p, q)
-    slope, intercept = churn._calibration(y, q) if y.min() != y.max() else (np.nan, np.nan)
+    """:func:`.metrics.metrics` and the baseline's calibration (the baseline is a fitted hazard too)."""
+    m = metrics.metrics(y, p, q)
+    slope, intercept = metrics.calibration(y, q) if y.min() != y.max() else (np.nan, np.nan)
     m["baseline_calibration_slope"], m["baseline_calibration_intercept"] = slope, intercept
     return m
 

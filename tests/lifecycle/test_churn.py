@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from crmstudy.bank import Bank
-from crmstudy.lifecycle import churn, snapshots
+from crmstudy.lifecycle import churn, metrics, snapshots
 
 
 def test_score_gives_one_probability_per_active_customer(tiny_bank):
@@ -54,7 +54,7 @@ def test_the_bootstrap_auc_is_sklearns_roc_auc_ties_included(seed):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, 400)
     score = np.round(rng.random(400) + 0.3 * y, 1)  # rounded: many ties
-    assert churn._auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    assert metrics.auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
 
 
 @pytest.mark.parametrize("slope,intercept", [(1.0, 0.0), (0.6, -0.4), (1.5, 0.3)])
@@ -66,7 +66,7 @@ def test_the_bootstrap_recalibration_is_statsmodels_binomial_glm(slope, intercep
     lp = np.log(p / (1 - p))
     y = (rng.random(3000) < 1 / (1 + np.exp(-(intercept + slope * lp)))).astype(int)
     glm = sm.GLM(y, sm.add_constant(lp), family=sm.families.Binomial()).fit()
-    got = churn._calibration(y, p)
+    got = metrics.calibration(y, p)
     assert got == pytest.approx((glm.params[1], glm.params[0]), abs=1e-8)
     assert got[0] == pytest.approx(slope, abs=0.25), "and it recovers the planted miscalibration"
 
@@ -79,8 +79,8 @@ def test_the_weighted_bootstrap_gives_the_metrics_of_the_resampled_rows(seed):
     y = (rng.random(n) < 0.2).astype(int)
     p = np.round(np.clip(rng.random(n) * 0.3 + 0.2 * y, 0.01, 0.99), 2)  # rounded: ties across resamples
     q = np.round(rng.random(n) * 0.4, 1)
-    rows = [churn._metrics(y[i], p[i], q[i]) for i in churn.cluster_resamples(customers, 20, seed)]
-    weighted = churn._weighted_metrics(y, p, q, churn.cluster_weights(customers, 20, seed))
+    rows = [metrics.metrics(y[i], p[i], q[i]) for i in metrics.cluster_resamples(customers, 20, seed)]
+    weighted = metrics.weighted_metrics(y, p, q, metrics.cluster_weights(customers, 20, seed))
     assert len(weighted) == len(rows) == 20
     for a, b in zip(rows, weighted, strict=True):
         assert b == pytest.approx(a, abs=1e-10)

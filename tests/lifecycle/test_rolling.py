@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmstudy.bank import Bank
-from crmstudy.lifecycle import churn, rolling
+from crmstudy.lifecycle import churn, metrics, rolling
 from crmstudy.lifecycle.panel import month_ends
 from crmstudy.lifecycle.rolling import METRICS, default_origins, judge, rolling_origin
 from crmstudy.period import Period
@@ -63,7 +63,7 @@ def test_a_customer_resample_takes_whole_customers_as_many_as_there_are(sizes, s
     ids = np.repeat([f"C{i}" for i in range(len(sizes))], sizes)
     rng = np.random.default_rng(seed)
     ids = ids[rng.permutation(len(ids))]  # a customer's rows need not be together
-    for idx in churn.cluster_resamples(ids, 5, seed):
+    for idx in metrics.cluster_resamples(ids, 5, seed):
         drawn = pd.Series(ids[idx]).value_counts()
         per = pd.Series(ids).value_counts()
         # each customer drawn j times brings j copies of all its rows
