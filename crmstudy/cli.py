@@ -3,14 +3,18 @@
 Exit codes: 0 all succeeded; 1 some branches failed (or, for ``verify``, some
 files changed); 2 bad input (the message names the file, table, column or
 parameter); 3 locked: another run is writing to the same output folder; 4 environment: the
-machine refused (disk full, read-only file system, no permission), with the path named.
+machine refused (disk full, read-only file system, no permission), with the path named;
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM: a scheduler's stop, ``timeout``, systemd),
+which stops as cleanly as Ctrl-C (workers stopped, nothing unmasked left behind).
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
+import threading
 
 from . import __version__
 from .commands import COMMANDS
@@ -28,7 +32,7 @@ _BY_NAME = {command.NAME: command for command in COMMANDS}
 EXIT_CODES = """exit codes:
   0 ok   1 some branches (or sections, or files) failed   2 bad input: one line names the file, table,
   column or parameter   3 locked: another run writes to the same folder   4 environment: disk full,
-  read-only or no permission   130 interrupted (Ctrl-C)"""
+  read-only or no permission   130 interrupted (Ctrl-C)   143 terminated (SIGTERM), stopped as cleanly"""
 
 _EPILOG = f"""first steps:
   crmstudy synth --preset demo --out data_synthetic/demo     a synthetic bank with planted truth
@@ -40,6 +44,18 @@ _EPILOG = f"""first steps:
 
 #: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
+#: Exit code after SIGTERM (128 + SIGTERM).
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is: the same clean stop as Ctrl-C (workers stopped, work removed)."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 #: OS errors that are the machine's state, not the input's: disk full, quota, read-only, no permission.
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -71,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``crmstudy`` command (``argv`` defaults to ``sys.argv[1:]``); return its exit code."""
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return _dispatch(args)
     except RunLockedError as err:
@@ -79,15 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     except CrmStudyError as err:
         print(f"crmstudy: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # Ctrl-C: the run stopped its workers and removed its unmasked files
-        print("crmstudy: interrupted; branches not yet rendered keep their last report", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the run stopped its workers, removed its unmasked files
+        word, code = (
+            ("terminated", EXIT_TERMINATED) if isinstance(err, Terminated) else ("interrupted", EXIT_INTERRUPTED)
+        )
+        print(f"crmstudy: {word}; branches not yet rendered keep their last report", file=sys.stderr)
+        return code
     except OSError as err:  # the machine, not the input: disk full, read-only, no permission
         if err.errno not in ENVIRONMENT_ERRNOS:
             raise
         where = f"{err.filename}: " if err.filename else ""
         print(f"crmstudy: environment: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_ENVIRONMENT
+    finally:
+        if main_thread and before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 def _dispatch(args) -> int:

@@ -74,6 +74,21 @@ def test_ctrl_c_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_le
     assert unmasked(out) == [] and not (out / "runs" / "r1" / "_work").exists(), "the private work folder is gone"
 
 
+def test_sigterm_stops_the_run_as_cleanly_as_ctrl_c_exit_143(bank, tmp_path):
+    """A scheduler's stop (systemd, ``timeout``, Airflow) sends SIGTERM: no handler meant no clean-up."""
+    out = tmp_path / "out"
+    ready, release = tmp_path / "ready-term", tmp_path / "release-term"
+    victim = start_cli(out, bank, "--run-id", "r1", "--workers", "1", env=hold(ready, release))
+    wait_until(ready.exists, victim, "a branch running")
+    assert unmasked(out), "the running run holds its unmasked features (what must not outlive it)"
+    victim.send_signal(signal.SIGTERM)
+    _, err = victim.communicate(timeout=60)
+    assert victim.returncode == 143, err
+    assert err.strip().splitlines()[-1].startswith("crmstudy: terminated") and "Traceback" not in err
+    assert wait_gone(str(ready)) == []
+    assert unmasked(out) == [] and not (out / "runs" / "r1" / "_work").exists(), "the private work folder is gone"
+
+
 def leftovers(out: Path) -> list[Path]:
     """Temporary files, partial snapshots, next links and work folders: what no finished run may leave."""
     return [p for p in out.rglob("*") if p.name.startswith(".") and p.name != ".lock"] + list(out.glob("runs/*/_work"))
