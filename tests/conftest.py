@@ -44,6 +44,36 @@ def shared_bank(tmp_path_factory, preset: str, **spec) -> Path:
     return folder
 
 
+def shared_once(tmp_path_factory, name: str, build):
+    """``build(folder)``'s value, computed once for the whole test run (all xdist workers) and kept on disk.
+
+    As :func:`shared_bank` does for banks: the first worker to ask builds ``folder`` (under a file lock,
+    in place, so that absolute paths written into it stay true) and pickles what ``build`` returned
+    beside it; the others, and every later ask, read that.  A build that failed or was interrupted
+    leaves no value, so the next ask starts over in an empty folder.  The folder is read-only by
+    convention: copy it before changing it.
+    """
+    import fcntl
+    import os
+    import pickle
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared_once"
+    root.mkdir(exist_ok=True)
+    folder, done = root / name, root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            value = build(folder)
+            tmp = root / f".{name}.{os.getpid()}.pickle"
+            tmp.write_bytes(pickle.dumps(value))
+            os.replace(tmp, done)
+        return pickle.loads(done.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def tiny_bank(tmp_path_factory) -> Path:
     """A tiny synthetic bank written as Parquet: ``<dir>/<table>.parquet`` + ``bank.json``."""

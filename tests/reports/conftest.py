@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ..conftest import shared_once
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,11 +21,16 @@ def published(tiny_bank, tmp_path_factory) -> Path:
     """``latest/`` of a run over the tiny bank: B001 in Chinese, B002 in English, HTML and PDF, and the index.
 
     It is the second run on its folder: the first (``runs/before/``, HTML only) covered the year to
-    :data:`EARLIER_END`, so each report and the index compare the branch with that report.
+    :data:`EARLIER_END`, so each report and the index compare the branch with that report.  Made once
+    for the whole test run (every xdist worker reads the same folder, :func:`tests.conftest.shared_once`):
+    the browser, PDF, words and index tests only read it.
     """
+    return shared_once(tmp_path_factory, "published", lambda out: _publish(tiny_bank, out))
+
+
+def _publish(tiny_bank, out: Path) -> Path:
     from crmstudy.reports.pipeline import run_reports
 
-    out = tmp_path_factory.mktemp("published")
     for name, end in (("params_before", EARLIER_END), ("params", None)):
         params = out / name
         (params / "branches").mkdir(parents=True)
@@ -45,3 +52,29 @@ def published(tiny_bank, tmp_path_factory) -> Path:
         )
         assert not summary.failed, summary.table()
     return out / "reports" / "latest"
+
+
+@pytest.fixture(scope="session")
+def b002_run(tiny_bank, tmp_path_factory):
+    """``(bank, out, summary)`` of one run of the report notebook over the tiny bank's B002 alone (HTML).
+
+    The default parameters file, one worker, run id ``test``; made once for the whole test run
+    (:func:`tests.conftest.shared_once`) and only read: the end-to-end and findings tests check it.
+    """
+    out, summary = shared_once(tmp_path_factory, "b002_run", lambda out: (out, _run_b002(tiny_bank, out)))
+    return tiny_bank, out, summary
+
+
+def _run_b002(tiny_bank, out: Path):
+    from crmstudy.reports.pipeline import run_reports
+
+    return run_reports(
+        tiny_bank,
+        out,
+        branches="B002",
+        workers=1,
+        params_file=ROOT / "params" / "defaults.yaml",
+        engine="builtin",
+        run_id="test",
+        progress=False,
+    )

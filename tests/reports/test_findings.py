@@ -8,7 +8,7 @@ import re
 import pytest
 
 from crmstudy.reports import context, findings, sections
-from crmstudy.reports.pipeline import run_reports, verify
+from crmstudy.reports.pipeline import verify
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +36,10 @@ def test_an_unknown_status_is_refused(built):
 
 
 @pytest.mark.slow
-def test_a_report_run_publishes_findings_beside_the_report_listed_in_the_manifest(tiny_bank, tmp_path):
-    summary = run_reports(tiny_bank, tmp_path, branches="B002", workers=1, engine="builtin", run_id="f", progress=False)
+def test_a_report_run_publishes_findings_beside_the_report_listed_in_the_manifest(b002_run):
+    _, out, summary = b002_run  # B002 alone, run once for the whole test run (tests/reports/conftest.py)
     assert [r.status for r in summary.results] == ["ok"], summary.table()
-    latest = tmp_path / "latest"
+    latest = out / "latest"
     path = latest / "B002.findings.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["branch_id"] == "B002" and set(doc["sections"]) >= {"prospects", "association", "upgrades"}

@@ -19,19 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def one_branch_run(tiny_bank, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    summary = run_reports(
-        tiny_bank,
-        out,
-        branches="B002",
-        workers=1,
-        params_file=ROOT / "params" / "defaults.yaml",
-        engine="builtin",
-        run_id="test",
-        progress=False,
-    )
-    return tiny_bank, out, summary
+def one_branch_run(b002_run):
+    """B002 alone, run once for the whole test run (``tests/reports/conftest.py``); read, never changed."""
+    return b002_run
 
 
 def test_one_branch_renders_a_self_contained_report_and_an_index(one_branch_run):
@@ -142,31 +132,20 @@ def test_no_temporary_files_are_left_where_readers_look(one_branch_run):
 
 
 @pytest.mark.pdf
-def test_the_pdf_holds_the_headline_figures_page_numbers_and_a_running_header(tiny_bank, tmp_path):
+def test_the_pdf_holds_the_headline_figures_page_numbers_and_a_running_header(published):
     import subprocess
 
-    summary = run_reports(
-        tiny_bank,
-        tmp_path,
-        branches="B003",
-        workers=1,
-        engine="builtin",
-        formats=("html", "pdf"),
-        progress=False,
-        params_file=ROOT / "params" / "defaults.yaml",
-    )
-    assert not summary.failed, summary.table()
-    pdf = tmp_path / "latest" / "B003.pdf"
+    pdf = published / "B002.pdf"  # the session's published run: B002 in English, HTML and PDF
     assert pdf.read_bytes()[:4] == b"%PDF"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "A4" in info
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= 3
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    h = summary.results[0].headline
+    h = json.loads((published / "manifest.json").read_text())["branches"]["B002"]["headline"]
     assert f"{h['customers']:,}" in text and f"{h['gini']:.3f}" in text and f"{h['top20_share']:.1%}" in text
     page2 = text.split("\f")[1]
-    assert "B003" in page2.splitlines()[0], "running header: branch and period from page 2 on"
+    assert "B002" in page2.splitlines()[0], "running header: branch and period from page 2 on"
     assert "2\n" in page2 or page2.rstrip().endswith("2"), "page number"
 
 
