@@ -41,9 +41,9 @@ def unmasked(out: Path) -> list[Path]:
     return [*out.glob("runs/*/_work/features_*"), *out.glob("runs/*/_work/footprint_*")]
 
 
-def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_path):
+def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_path, first_run):
     out = tmp_path / "out"
-    run_fast(bank, out, run_id="r1")
+    first_run(out)
     ready, release = tmp_path / "ready-kill", tmp_path / "release-kill"  # never released: only death ends them
     victim = start_cli(out, bank, "--run-id", "r2", env=hold(ready, release))
     wait_until(ready.exists, victim, "a branch running")
@@ -94,14 +94,14 @@ def leftovers(out: Path) -> list[Path]:
     return [p for p in out.rglob("*") if p.name.startswith(".") and p.name != ".lock"] + list(out.glob("runs/*/_work"))
 
 
-def test_a_full_disk_stops_the_run_in_one_line_exit_4_and_latest_still_verifies(bank, tmp_path, small_disk):
+def test_a_full_disk_stops_the_run_in_one_line_exit_4_and_latest_still_verifies(bank, tmp_path, small_disk, first_run):
     from crmstudy.errors import EXIT_ENVIRONMENT
     from tests.conftest import fill
 
     from .fast_runs import fast_argv
 
     out = small_disk("8m") / "out"
-    run_fast(bank, out, run_id="r1", branches="B001")
+    first_run(out, branches="B001")
     before = sorted(verify(out / "latest"))
     fill(out.parent)
     done = subprocess.run(

@@ -35,9 +35,9 @@ def test_manifests_validate_against_the_json_schema(bank, tmp_path, monkeypatch)
         assert 0 < manifest["shared_seconds"] < manifest["seconds"], "the once-per-run work is timed apart"
 
 
-def test_verify_finds_a_report_changed_after_the_run(bank, tmp_path, capsys):
+def test_verify_finds_a_report_changed_after_the_run(tmp_path, capsys, first_run):
     out = tmp_path / "out"
-    run_fast(bank, out, run_id="r1")
+    first_run(out)
     assert {state for _, state in verify(out / "latest")} == {"ok"}
     with open(out / "latest" / "B002.html", "a") as f:
         f.write("<!-- edited -->")

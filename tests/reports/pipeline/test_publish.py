@@ -25,29 +25,6 @@ from .fast_runs import fast_argv, hold, run_fast, sha, start_cli, statuses, wait
 KILL_AT = Path(__file__).with_name("kill_at.py")
 
 
-@pytest.fixture(scope="module")
-def first_run(tiny_bank, tmp_path_factory):
-    """``first_run(branches, out)``: ``out`` as a first run ``r1`` of the fast notebook over ``branches`` left it.
-
-    Each distinct first run is made once per module (on its own copy of the tiny bank) and copied, links
-    as links, into each test's folder: the tests that kill or fail a later run start from the same state
-    without paying for the same run again.
-    """
-    made: dict[str, Path] = {}
-    bank = tmp_path_factory.mktemp("first_run_bank") / "bank"
-    shutil.copytree(tiny_bank, bank)
-
-    def copy(branches: str, out: Path) -> None:
-        if branches not in made:
-            template = tmp_path_factory.mktemp("first_run") / "out"
-            summary = run_fast(bank, template, run_id="r1", branches=branches)
-            assert set(statuses(summary).values()) == {"ok"}, summary.table()
-            made[branches] = template
-        shutil.copytree(made[branches], out, symlinks=True)
-
-    return copy
-
-
 def _snapshot(out: Path, name: str, text: str) -> Path:
     snap = out / SNAPSHOTS / name
     snap.mkdir(parents=True)
@@ -97,7 +74,7 @@ def test_snapshots_go_with_their_runs_but_never_the_one_latest_points_to(tmp_pat
 @pytest.mark.parametrize("point", ["building", "built", "linked", "published"])
 def test_kill_9_at_any_point_of_publishing_leaves_a_latest_that_verifies(point, bank, tmp_path, first_run):
     out = tmp_path / "out"
-    first_run("B001", out)
+    first_run(out, branches="B001")
     before = {p.name: sha(p) for p in (out / "latest").iterdir()}
     argv = fast_argv(out, bank, "--run-id", "r2", "--branches", "B001")
     done = subprocess.run([sys.executable, str(KILL_AT), point, *argv], capture_output=True, text=True, cwd=tmp_path)
@@ -120,7 +97,7 @@ def test_kill_9_at_any_point_of_publishing_leaves_a_latest_that_verifies(point, 
 @pytest.mark.slow
 def test_a_latest_folder_made_before_snapshots_is_migrated_with_its_reports(bank, tmp_path, first_run):
     out = tmp_path / "out"
-    first_run("B001,B002", out)
+    first_run(out)
     target = (out / "latest").resolve()
     (out / "latest").unlink()
     shutil.copytree(target, out / "latest")  # what an older crmstudy left: a real folder
@@ -135,7 +112,7 @@ def test_a_latest_folder_made_before_snapshots_is_migrated_with_its_reports(bank
 @pytest.mark.slow
 def test_a_failing_branch_keeps_its_last_good_report_marked_stale(bank, tmp_path, monkeypatch, capsys, first_run):
     out = tmp_path / "out"
-    first_run("B001,B002", out)
+    first_run(out)
     good = sha(out / "latest" / "B002.html")
     monkeypatch.setenv("CRMSTUDY_TEST_FAIL", "B002")
     code = main(fast_argv(out, bank, "--run-id", "r2"))
@@ -155,7 +132,7 @@ def test_a_failing_branch_keeps_its_last_good_report_marked_stale(bank, tmp_path
 @pytest.mark.slow
 def test_kill_9_mid_run_leaves_latest_whole_and_the_lock_free(bank, tmp_path, first_run):
     out = tmp_path / "out"
-    first_run("B001,B002", out)
+    first_run(out)
     before = {p.name: sha(p) for p in (out / "latest").iterdir()}
     ready, release = tmp_path / "ready", tmp_path / "release"
     victim = start_cli(out, bank, "--run-id", "r2", "--branches", "B001,B002", env=hold(ready, release))
