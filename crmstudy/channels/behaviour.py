@@ -35,20 +35,28 @@ __all__ = ["ChannelAssociation", "channel_association", "channel_mix", "channel_
 MIN_GROUP = 30
 
 
-def channel_use(data, period: Period | None = None) -> pd.DataFrame:
+def channel_use(data, period: Period | None = None, *, branch: str | None = None) -> pd.DataFrame:
     """Customer-initiated transactions per customer and channel: one row per customer with any, a column per channel.
 
     Payroll credits are left out: the employer, not the customer, chose their channel.
+    ``branch``: that branch's customers only, filtered in the query (a branch report reads a
+    twentieth of the rows at demo scale); the columns are still every channel the bank's
+    customers used in the period, so the frame is the whole bank's sliced to the branch.
     """
     from .. import feature_defs as fd
-    from ..profit.drivers import channel_months
+    from ..profit.drivers import channel_months, transactions_in
 
     bank = Bank.of(data)
     period = period or bank.period
     eng = fd.backend("duckdb", bank)
-    long = eng.to_pandas(channel_months(eng.tables, period, customer_initiated=True))
+    long = eng.to_pandas(channel_months(eng.tables, period, customer_initiated=True, branch=branch))
     wide = long.pivot_table(index="customer_id", columns="channel", values="n_txn", aggfunc="sum", fill_value=0)
     wide.columns = wide.columns.astype(str)
+    if branch is not None:  # a channel none of the branch's customers used stays a column of zeros
+        used = eng.to_pandas(transactions_in(eng.tables, period, customer_initiated=True).select("channel").distinct())
+        every = sorted(str(c) for c in used["channel"].dropna())
+        wide = wide.reindex(columns=pd.Index(every, dtype=wide.columns.dtype), fill_value=0)
+        wide.index.name = "customer_id"
     return wide.reset_index().rename_axis(columns=None)
 
 

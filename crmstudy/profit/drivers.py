@@ -21,7 +21,7 @@ import pandas as pd
 from ..feature_defs import _scoped
 from ..period import Period, add_months
 
-__all__ = ["account_months", "channel_months", "month_table"]
+__all__ = ["account_months", "channel_months", "month_table", "transactions_in"]
 
 
 def month_table(period: Period) -> pd.DataFrame:
@@ -106,6 +106,20 @@ def account_months(tables: Mapping[str, ir.Table], period: Period, *, branch: st
     ).filter(lambda r: r.held_days > 0)
 
 
+def transactions_in(
+    tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None, customer_initiated: bool = False
+) -> ir.Table:
+    """The transactions of ``period`` that :func:`channel_months` counts.
+
+    Of ``branch``'s customers only when given; without payroll credits when ``customer_initiated``.
+    """
+    tx = _scoped(tables["transactions"], tables, branch)
+    tx = tx.filter(tx.ts >= _ts(period.start), tx.ts < _ts(period.end_exclusive))
+    if customer_initiated:
+        tx = tx.filter(tx.merchant_category != "payroll_in")
+    return tx
+
+
 def channel_months(
     tables: Mapping[str, ir.Table], period: Period, *, branch: str | None = None, customer_initiated: bool = False
 ) -> ir.Table:
@@ -114,9 +128,6 @@ def channel_months(
     ``customer_initiated`` leaves payroll credits out (the employer, not the customer, chose their
     channel): for channel behaviour; the cost model counts every transaction.
     """
-    tx = _scoped(tables["transactions"], tables, branch)
-    tx = tx.filter(tx.ts >= _ts(period.start), tx.ts < _ts(period.end_exclusive))
-    if customer_initiated:
-        tx = tx.filter(tx.merchant_category != "payroll_in")
+    tx = transactions_in(tables, period, branch=branch, customer_initiated=customer_initiated)
     tx = tx.mutate(month=tx.ts.truncate("M"))
     return tx.group_by(["customer_id", "month", "channel"]).aggregate(n_txn=tx.count().cast("int64"))

@@ -57,3 +57,39 @@ def test_a_missing_grouping_column_is_named(tiny_channels):
     customers, use = tiny_channels
     with pytest.raises(DataError, match="planet"):
         C.channel_association(customers, use, by=("planet",))
+
+
+def _without_channel(bank_dir, out, branch: str, channel: str):
+    """A copy of a bank in which no customer of ``branch`` made a transaction through ``channel``."""
+    import shutil
+
+    import pandas as pd
+
+    shutil.copytree(bank_dir, out)
+    customers = pd.read_parquet(out / "customers.parquet", columns=["customer_id", "branch_id"])
+    mine = set(customers.loc[customers["branch_id"] == branch, "customer_id"])
+    tx = pd.read_parquet(out / "transactions.parquet")
+    tx[~(tx["customer_id"].isin(mine) & (tx["channel"] == channel))].to_parquet(out / "transactions.parquet")
+    return out
+
+
+@pytest.mark.parametrize("drop", [None, "atm"])
+def test_a_branch_s_channel_use_is_the_whole_bank_s_sliced(tiny_bank, tmp_path, drop):
+    """Read with the branch filter in the query, the frame is the whole bank's, sliced: same rows, same columns.
+
+    With ``drop``, the branch's customers never used that channel: its column is still there, all zeros.
+    """
+    import pandas as pd
+
+    from crmstudy.bank import Bank
+
+    path = _without_channel(tiny_bank, tmp_path / "bank", "B002", drop) if drop else tiny_bank
+    bank = Bank.open(path)
+    whole = C.channel_use(bank)
+    branch_of = bank.read("customers", columns=["customer_id", "branch_id"]).set_index("customer_id")["branch_id"]
+    for b in ("B001", "B002"):
+        want = whole[whole["customer_id"].map(branch_of) == b].reset_index(drop=True)
+        got = C.channel_use(bank, branch=b)
+        pd.testing.assert_frame_equal(got, want)
+    if drop:
+        assert (C.channel_use(bank, branch="B002")[drop] == 0).all()

@@ -36,6 +36,12 @@ def _bank_wide(bank, period) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return prod, monthly, monthly.groupby("channel")["n_txn"].sum()
 
 
+@bankwide(maxsize=2)
+def _trend(bank, period, alpha: float) -> pd.DataFrame:
+    """Every branch's digital-share trend, tested across the branches (indexed by branch): once per run."""
+    return ch.migration_trend(_bank_wide(bank, period)[1], alpha=alpha).set_index("branch_id")
+
+
 def _group(g: str, lang: str) -> str:
     key = f"group.life_group.{g}"
     return i18n.t(key, lang) if i18n.has(key, lang) else g
@@ -54,10 +60,10 @@ def build(ctx: BranchContext) -> Section:
     pct = functools.partial(i18n.percent, lang=lang)
     s = Section("channels")
     s.heading(i18n.t("channels.heading", lang))
-    use = ch.channel_use(ctx.bank, ctx.period)
+    use = ch.channel_use(ctx.bank, ctx.period, branch=ctx.branch_id)  # the whole bank's, sliced to the branch
     feats = ctx.features.assign(tier=ctx.tiers.astype(str).to_numpy())
     use = use[use["customer_id"].isin(feats["customer_id"])]
-    prod, monthly, bank_counts = _bank_wide(ctx.bank, ctx.period)
+    prod, _, bank_counts = _bank_wide(ctx.bank, ctx.period)
 
     # the mix, by life group
     df = feats[["customer_id", "life_group"]].merge(use, on="customer_id")
@@ -146,7 +152,7 @@ def build(ctx: BranchContext) -> Section:
         s.say(i18n.t("channels.queue", lang, hour=hour))
 
     # migration, tested across every branch
-    trend = ch.migration_trend(monthly, alpha=alpha).set_index("branch_id")
+    trend = _trend(ctx.bank, ctx.period, alpha)
     t = trend.loc[ctx.branch_id]
     s.say(
         i18n.t(
