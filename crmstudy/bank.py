@@ -180,15 +180,19 @@ class Bank:
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def read(self, table: str, *, columns: list[str] | None = None, validate: bool = True) -> pd.DataFrame:
+    def read(self, table: str, *, columns: list[str] | None = None, validate: bool = True, rows=None) -> pd.DataFrame:
         """One table as a DataFrame, checked against its schema (see :func:`crmstudy.schema.read_table`).
 
         A table the bank does not have (staff, products, ... are optional) is zero rows of its columns.
+        ``rows=(column, values)``: only the rows whose ``column`` is one of ``values`` (a branch's
+        customers: ``rows=("branch_id", ["B001"])``), the whole table's rows in its order.
         """
         if not self.has(table) and table != "truth":
             df = empty_table(table)
             return df[columns] if columns else df
-        return read_table(self._files, table, columns=columns, validate=validate, checked=self._passed_checks)
+        return read_table(
+            self._files, table, columns=columns, validate=validate, checked=self._passed_checks, rows=rows
+        )
 
     def sql(self, query: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run SQL on the bank's connection (one view per table) and return a DataFrame."""

@@ -216,6 +216,16 @@ def coerce_table(df: pd.DataFrame, table: str, source, *, checked: bool = False)
     return frame, problems
 
 
+def pick_rows(df: pd.DataFrame, table: str, rows, source) -> pd.DataFrame:
+    """The rows of a file's raw frame whose ``rows[0]`` column, typed as the schema types it, is in ``rows[1]``."""
+    column, values = rows
+    if column not in df.columns:
+        return df.iloc[:0]
+    typed, _ = _coerce(df[column].reset_index(drop=True), table, column, str(source))
+    keep = pd.Series(typed).isin(list(values)).to_numpy()
+    return df[keep].reset_index(drop=True)
+
+
 def _names(df: pd.DataFrame) -> str:
     return ", ".join(map(str, df.columns)) or "none"
 

@@ -401,14 +401,18 @@ def find_bank(root: str | Path) -> BankFiles:
 
 
 def read_table(
-    bank: BankFiles, table: str, *, validate: bool = True, columns=None, checked: bool = False
+    bank: BankFiles, table: str, *, validate: bool = True, columns=None, checked: bool = False, rows=None
 ) -> pd.DataFrame:
     """Read one table from disk (every part of a folder of parts), checked against its schema.
 
     ``checked``: these bytes already passed every check (:func:`crmstudy.bank_checks.passed_checks`);
     the types are still coerced, but pandera's value checks are not run again.
+    ``rows``: ``(column, values)``: only the rows whose ``column``, typed, is one of ``values``,
+    picked before the other columns are typed (a branch's rows of a bank-wide table at a
+    fraction of the cost): the whole table's rows, in its order, with a fresh index; value
+    checks, when run, see those rows only.
     """
-    from .checks import coerce_table, parts_of, raise_problems, read_raw
+    from .checks import coerce_table, parts_of, pick_rows, raise_problems, read_raw
 
     path = bank.path(table)
     frames, problems = [], []
@@ -417,6 +421,8 @@ def read_table(
         problems += found
         if df is None:
             continue
+        if rows is not None:
+            df = pick_rows(df, table, rows, part)
         if validate and columns is None:
             df, found = coerce_table(df, table, part, checked=checked)
             problems += found

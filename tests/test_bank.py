@@ -52,3 +52,25 @@ def test_a_folder_that_is_not_a_bank_is_one_line(tmp_path):
         crm.Bank.open(tmp_path / "nowhere")
     with pytest.raises(DataError, match=r"missing table file\(s\) customers.parquet, balances.parquet"):
         crm.Bank.open(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "pick"),
+    [
+        ("customers", "branch_id", lambda b: ["B002"]),
+        ("staff", "branch_id", lambda b: ["B001", "B003"]),
+        ("accounts", "customer_id", lambda b: b.read("customers", rows=("branch_id", ["B002"]))["customer_id"]),
+        ("customers", "branch_id", lambda b: ["B999"]),  # no row
+    ],
+)
+def test_reading_some_rows_gives_the_whole_table_s_rows(tiny_bank, table, column, pick):
+    """``Bank.read(rows=...)`` types only the rows it keeps: the same frame as the whole table, sliced."""
+    import pandas as pd
+
+    bank = crm.Bank.open(tiny_bank)
+    values = list(pick(bank))
+    whole = bank.read(table)
+    want = whole[whole[column].isin(values)].reset_index(drop=True)
+    got = bank.read(table, rows=(column, values))
+    pd.testing.assert_frame_equal(got, want)
+    assert len(got) == 0 if values == ["B999"] else 0 < len(got) < len(whole)

@@ -97,8 +97,12 @@ def profit_inputs(
     am = eng.to_pandas(account_months(eng.tables, period, branch=branch))
     ch = eng.to_pandas(channel_months(eng.tables, period, branch=branch))
     price = bank.read("pricing")
+    # a branch's view reads the branch's rows only (the same rows as the whole tables', sliced)
+    mine = None if branch is None else ("branch_id", [branch])
+    cust = bank.read("customers", rows=mine)
+    staff = bank.read("staff", rows=mine)
     if bank.has("accounts"):
-        acc = bank.read("accounts")
+        acc = bank.read("accounts", rows=None if branch is None else ("customer_id", cust["customer_id"]))
     else:  # a bank's own data without contract terms: every account at its product's first listed term
         first = price.drop_duplicates("product_id")[["product_id", "term_months", "customer_rate"]]
         acc = bank.read("holdings", columns=["customer_id", "product_id"]).merge(first, on="product_id")
@@ -108,11 +112,6 @@ def profit_inputs(
     am["customer_rate"] = am["customer_rate"].fillna(0.0)
     am["sales_channel"] = am["sales_channel"].fillna("unknown")
     am = am.sort_values(["customer_id", "product_id", "month"], ignore_index=True)
-    cust = bank.read("customers")
-    staff = bank.read("staff")
-    if branch is not None:
-        cust = cust[cust["branch_id"] == branch].reset_index(drop=True)
-        staff = staff[staff["branch_id"] == branch].reset_index(drop=True)
     if tiers is None:
         feats = customer_features(bank, period, branch=branch)
         tiers = pd.Series(assign_tiers(feats, thresholds).astype(str).to_numpy(), index=feats["customer_id"])
