@@ -210,6 +210,35 @@ def customer_features(tables: Mapping[str, ir.Table], period: Period, *, branch:
 # --- binding the tables to an engine ------------------------------------------------------
 
 
+#: A branch id's stand-in in a compiled query template (:meth:`Engine.sql`).
+_PLACEHOLDER = "crmstudy-branch-placeholder-{}"
+#: Compiled DuckDB SQL per query template (the query with its branch ids as placeholders): no
+#: branch's data, only the shape of a query and the period's dates; a warm worker keeps it across branches.
+_TEMPLATES: dict = {}
+_MAX_TEMPLATES = 256
+
+
+def _quoted(text: str) -> str:  # a SQL string literal
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _branch_template(expr: ir.Table):
+    """``expr`` with each ``branch_id == '<id>'`` literal replaced by a placeholder, and those ids; None without."""
+    import ibis.expr.operations as ops
+
+    node = expr.op()
+    literals: list = []
+    for eq in node.find(ops.Equals):
+        for f, v in ((eq.left, eq.right), (eq.right, eq.left)):
+            named = isinstance(f, ops.Field) and f.name == "branch_id"
+            if named and isinstance(v, ops.Literal) and isinstance(v.value, str) and v not in literals:
+                literals.append(v)
+    if not literals:
+        return None
+    stand_in = {lit: ops.Literal(_PLACEHOLDER.format(i), lit.dtype) for i, lit in enumerate(literals)}
+    return node.replace(stand_in), [lit.value for lit in literals]
+
+
 @dataclass(frozen=True)
 class Engine:
     """A bank's tables bound to one engine.
@@ -231,8 +260,28 @@ class Engine:
     _owns_session: bool = field(default=False, repr=False)
 
     def sql(self, expr: ir.Table) -> str:
-        """The SQL this engine runs for ``expr``, in its own dialect."""
-        return ibis.to_sql(expr, dialect="duckdb" if self.name == "duckdb" else "pyspark")
+        """The SQL this engine runs for ``expr``, in its own dialect.
+
+        On DuckDB a query naming a branch (``branch_id == 'B001'``) is compiled once per process with
+        the branch as a placeholder (:func:`_branch_template`): Ibis takes ~0.1 s a query.
+        """
+        if self.name != "duckdb":
+            return ibis.to_sql(expr, dialect="pyspark")
+        found = _branch_template(expr)
+        if found is None:
+            return ibis.to_sql(expr, dialect="duckdb")
+        template, values = found
+        sql = _TEMPLATES.get(template)
+        if sql is None:
+            sql = ibis.to_sql(template.to_expr(), dialect="duckdb")
+            if any(_quoted(_PLACEHOLDER.format(i)) not in sql for i in range(len(values))):
+                return ibis.to_sql(expr, dialect="duckdb")  # the placeholder did not survive as a literal
+            if len(_TEMPLATES) >= _MAX_TEMPLATES:
+                _TEMPLATES.clear()
+            _TEMPLATES[template] = sql
+        for i, value in enumerate(values):
+            sql = sql.replace(_quoted(_PLACEHOLDER.format(i)), _quoted(value))
+        return sql
 
     def to_pandas(self, expr: ir.Table) -> pd.DataFrame:
         """Run ``expr`` and return its rows, sorted by ``customer_id`` when it has one."""
