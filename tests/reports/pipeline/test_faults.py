@@ -60,31 +60,24 @@ def test_kill_9_of_the_runner_takes_its_workers_and_kernels_with_it(bank, tmp_pa
     assert leftovers(out) == [], "and its work folder and temporary files"
 
 
-def test_ctrl_c_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_left(bank, tmp_path):
+@pytest.mark.parametrize(
+    "sig,code,word",
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_ctrl_c_or_sigterm_stops_the_run_in_one_line_with_nothing_unmasked_and_no_worker_left(
+    sig, code, word, bank, tmp_path
+):
+    """Ctrl-C, or a scheduler's stop (systemd, ``timeout``, Airflow send SIGTERM), stops the run cleanly."""
     out = tmp_path / "out"
-    ready, release = tmp_path / "ready-int", tmp_path / "release-int"
+    ready, release = tmp_path / f"ready-{word}", tmp_path / f"release-{word}"
     victim = start_cli(out, bank, "--run-id", "r1", "--workers", "1", env=hold(ready, release))
     wait_until(ready.exists, victim, "a branch running")
     assert unmasked(out), "the running run holds its unmasked features (what must not outlive it)"
-    victim.send_signal(signal.SIGINT)
+    victim.send_signal(sig)
     _, err = victim.communicate(timeout=60)
-    assert victim.returncode == 130, err
-    assert err.strip().splitlines()[-1].startswith("crmstudy: interrupted") and "Traceback" not in err
-    assert wait_gone(str(ready)) == []
-    assert unmasked(out) == [] and not (out / "runs" / "r1" / "_work").exists(), "the private work folder is gone"
-
-
-def test_sigterm_stops_the_run_as_cleanly_as_ctrl_c_exit_143(bank, tmp_path):
-    """A scheduler's stop (systemd, ``timeout``, Airflow) sends SIGTERM: no handler meant no clean-up."""
-    out = tmp_path / "out"
-    ready, release = tmp_path / "ready-term", tmp_path / "release-term"
-    victim = start_cli(out, bank, "--run-id", "r1", "--workers", "1", env=hold(ready, release))
-    wait_until(ready.exists, victim, "a branch running")
-    assert unmasked(out), "the running run holds its unmasked features (what must not outlive it)"
-    victim.send_signal(signal.SIGTERM)
-    _, err = victim.communicate(timeout=60)
-    assert victim.returncode == 143, err
-    assert err.strip().splitlines()[-1].startswith("crmstudy: terminated") and "Traceback" not in err
+    assert victim.returncode == code, err
+    assert err.strip().splitlines()[-1].startswith(f"crmstudy: {word}") and "Traceback" not in err
     assert wait_gone(str(ready)) == []
     assert unmasked(out) == [] and not (out / "runs" / "r1" / "_work").exists(), "the private work folder is gone"
 
