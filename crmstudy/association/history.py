@@ -15,6 +15,8 @@ the balance on the cut day is near empty.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -64,6 +66,37 @@ def assets_on(con, day) -> pd.Series:
         .df()
         .set_index("customer_id")["assets"]
     )
+
+
+_names = itertools.count()
+
+
+def assets_on_days(con, days, customers) -> np.ndarray:
+    """Each of ``customers``' total balance at the end of each of ``days``: rows customers, columns days.
+
+    :func:`assets_on` of each day, reindexed to ``customers`` (0 where none), in one scan of the
+    balances that keeps only these customers: a branch's history read the whole bank's assets on
+    each day (on the 1M bank, five scans grouping a million customers to keep 4,120: 4.1 s; one: 0.3 s).
+    """
+    ids = pd.DataFrame({"customer_id": pd.Index(customers).astype(str)})
+    when = pd.DataFrame({"day": pd.to_datetime([pd.Timestamp(d).date() for d in days]), "k": range(len(days))})
+    tag = next(_names)
+    a, b = f"_hist_ids_{tag}", f"_hist_days_{tag}"
+    con.register(a, ids)
+    con.register(b, when)
+    try:
+        df = con.execute(
+            f"SELECT x.customer_id, d.k, SUM(x.balance) AS assets FROM balances x "
+            f"JOIN {a} c ON c.customer_id = x.customer_id "
+            f"JOIN {b} d ON x.valid_from <= CAST(d.day AS DATE) AND x.valid_to > CAST(d.day AS DATE) GROUP BY 1, 2"
+        ).df()
+    finally:
+        con.unregister(a)
+        con.unregister(b)
+    out = np.zeros((len(ids), len(when)))
+    rows = pd.Index(ids["customer_id"]).get_indexer(df["customer_id"])
+    out[rows, df["k"].to_numpy()] = df["assets"].fillna(0.0).to_numpy()
+    return out
 
 
 def history_features(
@@ -123,9 +156,7 @@ def history_features(
     days = [start, *pd.date_range(start, cut, freq="ME")]
     if days[-1] != cut:
         days.append(cut)
-    assets = pd.concat(
-        [assets_on(b.con, d.date()).reindex(index).fillna(0.0).clip(lower=0) for d in days], axis=1
-    ).to_numpy()
+    assets = np.clip(assets_on_days(b.con, [d.date() for d in days], index), 0, None)
     x["asset_trend"] = np.log1p(assets[:, -1]) - np.log1p(assets[:, 0])
     x["log_peak_assets"] = np.log1p(assets.max(axis=1))
     with warnings.catch_warnings():
