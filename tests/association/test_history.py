@@ -92,3 +92,19 @@ def test_a_branch_reads_the_same_history_for_its_customers_as_the_whole_bank(tin
     whole = H.history_features(tiny_bank, CUT, ids)
     alone = H.history_features(tiny_bank, CUT, ids, branch=branch)
     pd.testing.assert_frame_equal(whole, alone)
+
+
+def test_the_assets_of_customers_on_days_are_the_whole_banks_assets_on_each_day(tiny_bank):
+    from datetime import date
+
+    from crmstudy.bank import Bank
+
+    bank = Bank.open(tiny_bank)
+    ids = bank.read("customers", columns=["customer_id"])["customer_id"]
+    some = pd.Index(ids.iloc[::7].tolist() + ["C9999999"])  # one customer the bank does not have
+    days = [date(2025, 3, 1), date(2025, 6, 30), date(2025, 12, 31)]
+    got = H.assets_on_days(bank.con, days, some)
+    want = np.column_stack([H.assets_on(bank.con, d).reindex(some).fillna(0.0).to_numpy() for d in days])
+    assert got.shape == (len(some), 3) and (got[:, 1] > 0).sum() > 10
+    assert (got[-1] == 0).all(), "a customer without balances has none"
+    np.testing.assert_allclose(got, want, rtol=1e-12)
