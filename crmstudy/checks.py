@@ -86,11 +86,20 @@ def raise_problems(problems: list[Problem], where) -> None:
 # --- reading a file as it is ------------------------------------------------------------------
 
 
-def read_raw(path: Path, table: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read one file (CSV or Parquet) without changing its values; the problems that stop it being read."""
+def read_raw(path: Path, table: str, columns=None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one file (CSV or Parquet) without changing its values; the problems that stop it being read.
+
+    ``columns``: of a Parquet file, decode only those of these columns the file has (a CSV is
+    read whole); the caller checks for the ones it lacks.
+    """
     if path.suffix == ".csv":
         return _read_csv(path, table)
     try:
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(path).names)
+            return pd.read_parquet(path, columns=[c for c in dict.fromkeys(columns) if c in present]), []
         return pd.read_parquet(path), []
     except Exception as e:  # pyarrow raises many kinds; report one line
         return None, [Problem(str(path), table, None, f"could not be read as Parquet: {_first(e)}")]
@@ -222,7 +231,17 @@ def pick_rows(df: pd.DataFrame, table: str, rows, source) -> pd.DataFrame:
     if column not in df.columns:
         return df.iloc[:0]
     typed, _ = _coerce(df[column].reset_index(drop=True), table, column, str(source))
-    keep = pd.Series(typed).isin(list(values)).to_numpy()
+    typed = pd.Series(typed)
+    if column_kind(table, column) in ("text", "key") and pd.api.types.is_string_dtype(typed.dtype):
+        # pandas' isin on Arrow-backed strings: 2.5 s on 1M rows; Arrow's is_in: a few ms
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array([str(v) for v in values], type=pa.string())
+        arr = pa.array(typed.astype(object).where(typed.notna(), None), type=pa.string())
+        keep = pc.fill_null(pc.is_in(arr, value_set=wanted), False).to_numpy(zero_copy_only=False)
+    else:
+        keep = typed.isin(list(values)).to_numpy()
     return df[keep].reset_index(drop=True)
 
 

@@ -417,7 +417,8 @@ def read_table(
     path = bank.path(table)
     frames, problems = [], []
     for part in parts_of(path):
-        df, found = read_raw(part, table)
+        wanted = None if columns is None else [*columns, *([rows[0]] if rows is not None else [])]
+        df, found = read_raw(part, table, wanted)
         problems += found
         if df is None:
             continue

@@ -74,3 +74,17 @@ def test_reading_some_rows_gives_the_whole_table_s_rows(tiny_bank, table, column
     got = bank.read(table, rows=(column, values))
     pd.testing.assert_frame_equal(got, want)
     assert len(got) == 0 if values == ["B999"] else 0 < len(got) < len(whole)
+
+
+@pytest.mark.parametrize("columns", [["product_id", "open_date"], ["customer_id", "product_id"], ["no_such_column"]])
+def test_reading_some_columns_of_some_rows_gives_the_whole_table_s_columns_sliced(tiny_bank, columns):
+    """``Bank.read(columns=, rows=)`` decodes only those columns (and the rows' column) yet equals the whole table's."""
+    import pandas as pd
+
+    bank = crm.Bank.open(tiny_bank)
+    ids = list(bank.read("customers", rows=("branch_id", ["B002"]))["customer_id"])[::2]
+    whole = bank.read("holdings")
+    want = whole.loc[whole["customer_id"].isin(ids), [c for c in columns if c in whole]].reset_index(drop=True)
+    got = bank.read("holdings", columns=columns, rows=("customer_id", ids))
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got.columns) == [c for c in columns if c in whole] and 0 < len(got) < len(whole)
