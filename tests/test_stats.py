@@ -1,10 +1,11 @@
 """Statistics shared by the analyses (crmstudy.stats): multiple testing, 2 × 2 tests, bootstrap counts.
-
 Order of evidence (STYLE.md): by hand, then against the reference libraries (statsmodels'
 ``multipletests``, scipy.stats), then failure cases.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -94,7 +95,8 @@ def test_fit_logit_is_statsmodels_newton_fit_and_falls_back_to_bfgs_on_separatio
     x = sm.add_constant(rng.normal(size=(3000, 3)))
     y = (rng.random(3000) < 1 / (1 + np.exp(-(x @ np.array([-1.0, 0.8, -0.5, 0.0]))))).astype(int)
     got = fit_logit(y, x)
-    with pytest.warns(Warning):  # the reference: BFGS to a tight gradient (it says it did not converge)
+    with warnings.catch_warnings():  # the reference: BFGS to a tight gradient (older scipy says it did not converge)
+        warnings.simplefilter("ignore")
         want = sm.Logit(y, x).fit(disp=0, method="bfgs", maxiter=500, gtol=1e-10)
     assert got.mle_settings["optimizer"] == "newton"
     np.testing.assert_allclose(got.params, want.params, atol=1e-6)
