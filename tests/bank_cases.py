@@ -133,3 +133,24 @@ def _set(table, column, rows, value):
         t[table] = df
 
     return change
+
+
+def copy_with_missing_ages(src: Path, dst: Path, *, every: int = 3, branch: str | None = None) -> Path:
+    """A copy of the bank folder ``src`` in ``dst`` with every ``every``-th customer's age missing.
+
+    ``branch``: that branch's customers lose their age too, every one of them (a branch whose export
+    has no ages). ``bank.json`` names a new generation, so no cache takes the copy for the original.
+    """
+    import shutil
+
+    shutil.copytree(src, dst)
+    customers = pd.read_parquet(dst / "customers.parquet")
+    gone = np.arange(len(customers)) % every == 0
+    if branch is not None:
+        gone |= (customers["branch_id"] == branch).to_numpy()
+    customers["age"] = customers["age"].astype("float64").mask(gone)
+    customers.to_parquet(dst / "customers.parquet", index=False)
+    meta = json.loads((dst / "bank.json").read_text())
+    meta["generation"] = f"{meta.get('generation', '')}-ages-missing-every-{every}-{branch}"
+    (dst / "bank.json").write_text(json.dumps(meta))
+    return dst

@@ -105,7 +105,8 @@ def take_up_data(
     cut, window_end : date-like
         Holdings and assets at the end of ``cut``; openings with ``cut < open_date <= window_end``.
     customer_ids : sequence, optional
-        Keep only these customers (a branch).
+        Keep only these customers (a branch), encoded as in the whole bank's data (the same missing-age
+        fill and group columns), so that their rows equal the whole bank's rows.
     max_fit : int, optional
         Keep a seeded random sample of at most this many customers.
     history_months : int or None
@@ -125,6 +126,7 @@ def take_up_data(
     b = Bank.of(bank)
     holdings = b.read("holdings", columns=["customer_id", "product_id", "open_date", "close_date"])
     held = holding_matrix(holdings, as_of=cut)
+    bank_holders = held.index
     if customer_ids is not None:
         held = held[held.index.isin(set(customer_ids))]
     if max_fit is not None and len(held) > max_fit:
@@ -132,14 +134,19 @@ def take_up_data(
         held = held.iloc[keep]
     if held.empty:
         raise DataError(f"take_up_data: no customer holds a product on {pd.Timestamp(cut).date()}")
-    customers = b.read("customers").set_index("customer_id").reindex(held.index)
+    everyone = b.read("customers").set_index("customer_id")
+    customers = everyone.reindex(held.index)
+    # a branch's customers (customer_ids) are encoded as in the whole bank's data: a missing age takes the median
+    # of every holder at the cut, and a column is kept when any holder has it, so that a customer's covariates
+    # do not depend on which customers are scored with it
+    pool = everyone.reindex(bank_holders) if customer_ids is not None else customers
     assets = assets_on(b.con, cut).reindex(held.index).fillna(0.0).clip(lower=0)
     cut_ts = pd.Timestamp(cut)
     x = pd.DataFrame(index=held.index)
     x["log_assets"] = np.log1p(assets.to_numpy())
-    age = pd.to_numeric(customers.get("age"), errors="coerce") if "age" in customers else None
-    if age is not None and age.notna().any():
-        age = age.fillna(age.median()).astype(float)
+    pool_age = pd.to_numeric(pool["age"], errors="coerce") if "age" in pool else None
+    if pool_age is not None and pool_age.notna().any():
+        age = pd.to_numeric(customers["age"], errors="coerce").astype("float64").fillna(float(pool_age.median()))
         x["age"], x["age2"] = age, (age - 45.0) ** 2 / 100.0
     opened_at = pd.to_datetime(customers["open_date"])
     tenure = (cut_ts - opened_at).dt.days.clip(lower=0).fillna(0)
@@ -147,7 +154,7 @@ def take_up_data(
     groups = pd.DataFrame(index=held.index)
     groups["tenure_band"] = pd.cut(tenure, TENURE_BANDS, labels=False).astype(int).astype(str)
     for col in GROUP_COLUMNS:
-        if col in customers and customers[col].notna().any():
+        if col in customers and pool[col].notna().any():
             groups[col] = customers[col].astype(str).fillna("?")
             x = x.join(pd.get_dummies(groups[col], prefix=col, dtype=float))
     x = x.join(held.add_prefix("holds_").astype(float))

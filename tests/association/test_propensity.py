@@ -14,6 +14,7 @@ import pytest
 
 from crmstudy.association import propensity as P
 from crmstudy.reports.sections._offers import eligible, top_offers
+from tests.bank_cases import copy_with_missing_ages
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,33 @@ def test_the_runs_judgement_is_the_hold_out_and_the_deployed_model_computed_apar
     apart = P.deployed_model(tiny_bank, end="2025-12-31", max_fit=max_fit)
     now = P.take_up_data(tiny_bank, "2025-12-31")
     pd.testing.assert_frame_equal(deployed.scores(now), apart.scores(now), check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def ages_missing(tiny_bank, tmp_path_factory):
+    """The tiny bank with a third of the ages missing, and every age of branch B002."""
+    return copy_with_missing_ages(tiny_bank, tmp_path_factory.mktemp("ages") / "bank", branch="B002")
+
+
+@pytest.mark.parametrize("branch", ["B001", "B002"])
+def test_a_branchs_rows_are_its_rows_of_the_whole_banks_data(ages_missing, branch):
+    # the run scores the whole bank at once and a branch reads its rows; a branch report rendered alone
+    # encodes its customers itself: a missing age takes the bank's median, not the branch's (B002 has none)
+    cut = "2025-12-31"
+    customers = pd.read_parquet(ages_missing / "customers.parquet")
+    ids = customers.loc[customers["branch_id"] == branch, "customer_id"]
+    bank = P.take_up_data(ages_missing, cut)
+    alone = P.take_up_data(ages_missing, cut, customer_ids=ids, branch=branch)
+    assert alone.covariates["age"].notna().all() and len(alone.held) > 0
+    rows = alone.held.index
+    assert set(alone.covariates.columns) <= set(bank.covariates.columns)
+    mine = bank.covariates.loc[rows]
+    pd.testing.assert_frame_equal(alone.covariates, mine[alone.covariates.columns], rtol=1e-12, atol=1e-12)
+    # a group level no customer of the branch has is a dummy column of zeros for them
+    absent = mine.drop(columns=alone.covariates.columns)
+    assert (absent.to_numpy() == 0).all()
+    pd.testing.assert_frame_equal(alone.groups, bank.groups.loc[rows])
+    pd.testing.assert_frame_equal(alone.held, bank.held.loc[rows])
 
 
 def test_tier_rules_blank_the_products_a_tier_is_not_offered_and_top_offers_rank_them():

@@ -86,7 +86,7 @@ def attach_shared(
             for knobs in {
                 params[j["branch_id"]].association.model_dump_json(): params[j["branch_id"]].association for j in group
             }.values():
-                judge_for_run(bank, end, knobs, run_dir / "_work")
+                judge_for_run(bank, end, knobs, run_dir / "_work", features)
     cache = str(run_folder(run_dir / "_work")) if jobs else None  # bank-wide results, once per run
     for job in jobs:
         job["data_fingerprint"] = fingerprint

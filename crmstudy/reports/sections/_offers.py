@@ -10,6 +10,8 @@ so.  Products in ``association.not_offered[tier]`` are never offered to that tie
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -66,8 +68,6 @@ def top_offers(scores: pd.DataFrame, k: int = 3) -> pd.DataFrame:
 
 def work_dir(ctx):
     """The report run's private work folder (where the shared step left the bank's judgement), or None."""
-    from pathlib import Path
-
     return Path(ctx.scores_path).parents[1] if ctx.scores_path else None
 
 
@@ -87,9 +87,74 @@ def judged(bank, end, knobs, cache_dir=None):
     )
 
 
-def judge_for_run(bank, end, knobs, work) -> None:
-    """The run's shared step: judge and fit the propensity models once, into ``work``, before the branches."""
-    judged(bank, end, knobs, work)
+#: Rows per Parquet row group of the run's offers file (sorted by branch: a branch decodes its own row groups).
+_OFFERS_ROW_GROUP = 8192
+
+
+def offers_file(work, bank, end, knobs) -> Path:
+    """Where a report run keeps every customer's chances for these knobs (``params.association``) and period end."""
+    import hashlib
+
+    generation = str(bank.meta.get("generation", bank.fingerprint))
+    key = hashlib.sha256(f"{bank.root}|{generation}|{knobs.model_dump_json()}".encode()).hexdigest()[:16]
+    return Path(work) / f"offers_{pd.Timestamp(end).date()}_{key}.parquet"
+
+
+def judge_for_run(bank, end, knobs, work, features_path=None) -> None:
+    """The run's shared step: judge and fit the propensity models once, into ``work``, before the branches.
+
+    With ``features_path`` (the run's features file) it also scores every customer of the bank at the
+    period's end in one pass, with the model or the baseline as the judgement decides, and writes the
+    chances beside the features, sorted by branch: each branch then reads its own rows
+    (:func:`branch_offers`) instead of rebuilding the bank's holdings, assets and history for itself
+    (on a million customers, ~15 s a branch).  The file holds unmasked ids and is removed with the
+    run's work folder.
+    """
+    from ...atomic import atomic_path
+
+    evaluation, model = judged(bank, end, knobs, work)
+    if features_path is None or model is None:
+        return
+    try:
+        now = take_up_data(bank, pd.Timestamp(end), horizon_months=knobs.horizon_months)
+    except DataError:  # no customer holds a product: every branch's list is empty (branch_offers)
+        scores = pd.DataFrame(columns=model.products_, dtype=float)
+    else:
+        used = evaluation is not None and evaluation.beats_baseline
+        scores = model.scores(now) if used else model.group_scores(now)
+        del now
+    branch_of = pd.read_parquet(features_path, columns=["customer_id", "branch_id"]).set_index("customer_id")
+    table = scores.rename_axis("customer_id").reset_index()
+    table.insert(1, "branch_id", table["customer_id"].map(branch_of["branch_id"]))
+    table = table[table["branch_id"].notna()].sort_values("branch_id", kind="stable", ignore_index=True)
+    with atomic_path(offers_file(work, bank, end, knobs)) as tmp:
+        table.to_parquet(tmp, index=False, row_group_size=_OFFERS_ROW_GROUP)
+
+
+def _branch_scores(ctx, end, knobs, model, used) -> pd.DataFrame | None:
+    """The branch's customers' chances (rows: customers holding a product at the end), or None if none holds one.
+
+    Read from the run's offers file when the shared step wrote it (:func:`judge_for_run`), else computed
+    for the branch alone; both encode the customers as the whole bank's data does, so they are equal.
+    """
+    work = work_dir(ctx)
+    path = offers_file(work, ctx.bank, end, knobs) if work is not None else None
+    if path is not None and path.exists():
+        table = pd.read_parquet(path, filters=[("branch_id", "==", ctx.branch_id)])
+        table = table[table["customer_id"].isin(ctx.features["customer_id"])]
+        scores = table.drop(columns="branch_id").set_index("customer_id").rename_axis(None)
+        return scores if len(scores) else None
+    try:
+        now = take_up_data(
+            ctx.bank,
+            end,
+            customer_ids=ctx.features["customer_id"],
+            horizon_months=knobs.horizon_months,
+            branch=ctx.branch_id,
+        )
+    except DataError:
+        return None
+    return model.scores(now) if used else model.group_scores(now)
 
 
 def branch_offers(ctx) -> dict:
@@ -108,18 +173,10 @@ def branch_offers(ctx) -> dict:
     empty = pd.DataFrame(columns=["customer_id", "rank", "product_id", "chance"])
     if model is None:
         return {"evaluation": evaluation, "model_used": False, "offers": empty}
-    try:
-        now = take_up_data(
-            ctx.bank,
-            end,
-            customer_ids=ctx.features["customer_id"],
-            horizon_months=knobs.horizon_months,
-            branch=ctx.branch_id,
-        )
-    except DataError:
-        return {"evaluation": evaluation, "model_used": False, "offers": empty}
     used = evaluation is not None and evaluation.beats_baseline
-    scores = model.scores(now) if used else model.group_scores(now)
+    scores = _branch_scores(ctx, end, knobs, model, used)
+    if scores is None:
+        return {"evaluation": evaluation, "model_used": False, "offers": empty}
     tiers = pd.Series(ctx.tiers.to_numpy(), index=ctx.features["customer_id"].to_numpy())
     scores = eligible(scores, tiers, knobs.not_offered)
     return {"evaluation": evaluation, "model_used": used, "offers": top_offers(scores)}

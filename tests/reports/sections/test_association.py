@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from crmstudy import association as A
@@ -135,3 +136,39 @@ def test_in_a_report_run_a_branch_reads_the_judgement_the_shared_step_made_and_j
     monkeypatch.setattr(propensity, "_bank_judgement", judge_again)
     offers = _offers.branch_offers(in_run)
     assert len(offers["offers"]) > 0
+
+
+@pytest.fixture(scope="module")
+def ages_missing(tiny_bank, tmp_path_factory):
+    from tests.bank_cases import copy_with_missing_ages
+
+    return copy_with_missing_ages(tiny_bank, tmp_path_factory.mktemp("ages") / "bank", branch="B002")
+
+
+def test_in_a_report_run_every_branchs_offers_are_read_from_one_pass_and_equal_its_offers_alone(ages_missing, tmp_path):
+    # the shared step scores the whole bank once (on a million customers ~15 s a branch saved); a branch
+    # reads its rows, which must be what it computes alone, also where ages are missing (B002: all of them)
+    import dataclasses
+
+    from crmstudy.reports.pipeline.shared import shared_slices
+
+    bank = ages_missing
+    work = tmp_path / "_work"
+    first = load_context(bank, "B001")
+    features, _ = shared_slices(
+        first.bank, str(first.period.start), str(first.period.end), str(work), ["B001", "B002"], scores=False
+    )
+    _offers.judge_for_run(first.bank, first.period.end, first.params.association, work, features)
+    file = _offers.offers_file(work, first.bank, first.period.end, first.params.association)
+    assert file.exists()
+    for branch in ("B001", "B002"):
+        ctx = load_context(bank, branch, features_path=features)
+        in_run = dataclasses.replace(ctx, scores_path=str(work / "footprint_period" / f"{branch}.pkl"))
+        alone, read = _offers.branch_offers(ctx), _offers.branch_offers(in_run)
+        assert len(read["offers"]) > 0 and read["model_used"] == alone["model_used"]
+        pd.testing.assert_frame_equal(read["offers"], alone["offers"], check_exact=False, rtol=1e-12)
+    # the file holds every branch's customers, and only customers the features place in a branch
+    table = pd.read_parquet(file, columns=["customer_id", "branch_id"])
+    placed = pd.read_parquet(features, columns=["customer_id", "branch_id"]).set_index("customer_id")["branch_id"]
+    assert set(table["branch_id"]) == set(first.bank.branch_ids)
+    assert (table["branch_id"].to_numpy() == placed.reindex(table["customer_id"]).to_numpy()).all()
