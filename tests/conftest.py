@@ -142,6 +142,25 @@ def demo_tables(demo_bank) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted(demo_bank.glob("*.parquet"))}
 
 
+@pytest.fixture(scope="session")
+def spark():
+    """One local SparkSession for the whole worker (each new one starts a JVM, 10-20 s), stopped at its end.
+
+    pyspark and Java 17 are test requirements: without Java the tests that use it fail rather than skip.
+    Keep what a test does to the session to itself (its own temporary views, databases dropped after).
+    """
+    import os
+    import shutil
+
+    from crmstudy import feature_defs as fd
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.fail("Java not found: pyspark 4 needs Java 17 or later (Debian: openjdk-17-jre-headless)")
+    session = fd.spark_session()
+    yield session
+    session.stop()
+
+
 @pytest.fixture()
 def small_disk(tmp_path):
     """``small_disk(size)``: a folder on a tmpfs of ``size`` (e.g. ``"2m"``), unmounted after the test.

@@ -13,8 +13,6 @@ they are not skipped.  Spark starts once for the module (about 10 s).
 
 from __future__ import annotations
 
-import os
-import shutil
 import warnings
 
 import numpy as np
@@ -37,12 +35,10 @@ DEFINITIONS = [fd.customer_assets, fd.transaction_summary, fd.product_summary, f
 
 
 @pytest.fixture(scope="module")
-def spark_engine(tiny_bank):
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.fail("Java not found: pyspark 4 needs Java 17 or later (Debian: openjdk-17-jre-headless)")
-    eng = fd.backend("spark", tiny_bank)
+def spark_engine(tiny_bank, spark):
+    eng = fd.backend("spark", tiny_bank, session=spark)  # the worker's session (tests/conftest.py), one JVM
     yield eng
-    eng.close()
+    eng.close()  # leaves a session passed in running
 
 
 @pytest.fixture(scope="module")

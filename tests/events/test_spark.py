@@ -7,8 +7,6 @@ without them these tests fail rather than skip.
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 
 import pandas as pd
@@ -32,12 +30,8 @@ RANGES = [
 
 
 @pytest.fixture(scope="module")
-def session():
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.fail("Java not found: pyspark 4 needs Java 17 or later (Debian: openjdk-17-jre-headless)")
-    s = fd.spark_session()
-    yield s
-    s.stop()
+def session(spark):
+    return spark  # the worker's session (tests/conftest.py): one JVM for this file and tests/test_engines.py
 
 
 @pytest.mark.parametrize("which", ["tiny_bank", "hand_bank"])
