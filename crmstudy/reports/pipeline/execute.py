@@ -31,6 +31,8 @@ from .worker import RESULT_MARK, read_result
 #: Worker processes running now (their process groups are killed if the run is interrupted).
 _RUNNING: set[subprocess.Popen] = set()
 _RUNNING_LOCK = threading.Lock()
+#: Set by :func:`kill_running`: a worker a runner thread starts after it (a race with the stop) is killed at once.
+_STOPPING = threading.Event()
 
 
 def run_jobs(
@@ -63,6 +65,7 @@ def run_jobs(
         stops (no queued branch starts, running ones are killed) and the error names the path.
     """
     results = {} if results is None else results
+    _STOPPING.clear()
     bar = _progress(len(jobs), progress and bool(jobs))
     n = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
     share_cores(n)
@@ -73,14 +76,18 @@ def run_jobs(
         return run_branch(job, timeout=timeout, retries=retries, slot=slots.mine() if slots else None)
 
     try:
-        futures = {pool.submit(one, job): job["branch_id"] for job in jobs}
-        for fut in cf.as_completed(futures):
-            res = fut.result()
-            if res.environment:
-                f = res.environment
-                raise OSError(f["errno"], f["strerror"], f.get("filename") or str(Path(res.log).parents[1]))
-            results[res.branch_id] = res
-            bar.update(1)
+        with _StopSignals() as stop:
+            pending = {pool.submit(one, job) for job in jobs}
+            while pending:
+                finished, pending = cf.wait(pending, timeout=_POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    res = fut.result()
+                    if res.environment:
+                        f = res.environment
+                        raise OSError(f["errno"], f["strerror"], f.get("filename") or str(Path(res.log).parents[1]))
+                    results[res.branch_id] = res
+                    bar.update(1)
+                stop.raise_if_signalled()  # here, between waits: the branches that finished are in ``results``
     except BaseException:  # Ctrl-C, a full disk, a failure here: no queued branch starts, no worker outlives the run
         pool.shutdown(wait=False, cancel_futures=True)
         kill_running()
@@ -93,9 +100,59 @@ def run_jobs(
     return results
 
 
+#: How often the waiting loop looks for a Ctrl-C or SIGTERM noted by :class:`_StopSignals` (seconds).
+_POLL_SECONDS = 0.2
+
+
+class _StopSignals:
+    """While branches run, Ctrl-C and SIGTERM are noted by their handler and acted on by the waiting loop.
+
+    Python raises ``KeyboardInterrupt`` wherever the main thread happens to be, and that can be inside
+    :mod:`concurrent.futures`' own locking (``as_completed`` holds every future's condition while it
+    installs its waiter).  A future whose lock is left held is never completed, its pool thread never
+    ends, and the interpreter waits for that thread at exit: the run then hung after Ctrl-C instead of
+    stopping (seen under load in the fault tests).  So the handler only notes the signal, and
+    :meth:`raise_if_signalled`, called between waits, raises what the signal's own handler raises
+    (``KeyboardInterrupt``, or the command line's ``Terminated`` for SIGTERM).  Off the main thread,
+    where signal handlers cannot be set, it does nothing.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.before: dict = {}
+        self.received: int | None = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                if signal.getsignal(signum) in (signal.SIG_IGN, None):
+                    continue  # ignored (``nohup``) or set outside Python: left as it is
+                self.before[signum] = signal.signal(signum, self._note)
+        return self
+
+    def _note(self, signum, frame) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def raise_if_signalled(self) -> None:
+        if self.received is None:
+            return
+        handler = self.before.get(self.received)
+        if callable(handler):
+            handler(self.received, None)  # raises: default_int_handler, or the CLI's SIGTERM handler
+        raise KeyboardInterrupt  # a handler that did not raise (SIG_DFL, or one that returned)
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self.before.items():
+            signal.signal(signum, handler)
+        self.before = {}
+
+
 def kill_running() -> None:
     """Kill every running worker's process group (the worker and its kernel)."""
     with _RUNNING_LOCK:
+        _STOPPING.set()
         procs = list(_RUNNING)
     for proc in procs:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -191,6 +248,9 @@ def _spawn_worker(arg: str, *, stdin=None) -> subprocess.Popen:
     )
     with _RUNNING_LOCK:
         _RUNNING.add(proc)
+        if _STOPPING.is_set():  # the run is stopping: this worker must not render
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
     return proc
 
 
