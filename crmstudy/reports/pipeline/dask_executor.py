@@ -18,10 +18,9 @@ paths on every worker (a shared file system), as they are for the run's own proc
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 from ...errors import CrmStudyError
-from .execute import run_branch
+from .execute import record, run_branch
 from .results import BranchResult
 
 
@@ -77,12 +76,7 @@ def run_jobs_dask(
         ]
         try:
             for fut in as_completed(futures):
-                res = fut.result()
-                if res.environment:
-                    f = res.environment
-                    raise OSError(f["errno"], f["strerror"], f.get("filename") or str(Path(res.log).parents[1]))
-                results[res.branch_id] = res
-                bar.update(1)
+                record(fut.result(), results, bar)
         except BaseException:
             client.cancel(futures)
             raise

@@ -81,12 +81,7 @@ def run_jobs(
             while pending:
                 finished, pending = cf.wait(pending, timeout=_POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
-                    res = fut.result()
-                    if res.environment:
-                        f = res.environment
-                        raise OSError(f["errno"], f["strerror"], f.get("filename") or str(Path(res.log).parents[1]))
-                    results[res.branch_id] = res
-                    bar.update(1)
+                    record(fut.result(), results, bar)
                 stop.raise_if_signalled()  # here, between waits: the branches that finished are in ``results``
     except BaseException:  # Ctrl-C, a full disk, a failure here: no queued branch starts, no worker outlives the run
         pool.shutdown(wait=False, cancel_futures=True)
@@ -98,6 +93,15 @@ def run_jobs(
         slots.close()
     bar.close()
     return results
+
+
+def record(res: BranchResult, results: dict[str, BranchResult], bar) -> None:
+    """Put a finished branch in ``results``; a full disk or read-only file system stops the run (``OSError``)."""
+    if res.environment:
+        f = res.environment
+        raise OSError(f["errno"], f["strerror"], f.get("filename") or str(Path(res.log).parents[1]))
+    results[res.branch_id] = res
+    bar.update(1)
 
 
 #: How often the waiting loop looks for a Ctrl-C or SIGTERM noted by :class:`_StopSignals` (seconds).
