@@ -31,10 +31,15 @@ def test_a_branch_query_from_its_template_is_what_ibis_compiles(tiny_bank, monke
     assert not any("B001" in sql for sql in fd._TEMPLATES.values()), "the template names no branch"
 
 
-def test_a_query_of_the_whole_bank_is_compiled_as_it_is(tiny_bank, monkeypatch):
+def test_a_query_of_the_whole_bank_is_compiled_once_and_reused_on_a_new_connection(tiny_bank, monkeypatch):
     bank = Bank.open(tiny_bank)
-    eng = fd.backend("duckdb", bank)
     monkeypatch.setattr(fd, "_TEMPLATES", {})
-    expr = fd.customer_assets(eng.tables, bank.period)
-    assert eng.sql(expr) == ibis.to_sql(expr, dialect="duckdb")
-    assert fd._TEMPLATES == {}
+    compiled = []
+    real = ibis.to_sql
+    monkeypatch.setattr(fd.ibis, "to_sql", lambda e, **kw: compiled.append(1) or real(e, **kw))
+    for _ in range(2):  # a second connection binds new table objects of the same name and schema
+        eng = fd.backend("duckdb", bank)
+        expr = fd.customer_assets(eng.tables, bank.period)
+        assert eng.sql(expr) == real(expr, dialect="duckdb")
+    assert len(compiled) == 1, "the second connection reuses the first one's compiled SQL"
+    assert len(fd._TEMPLATES) == 1
