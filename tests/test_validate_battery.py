@@ -525,9 +525,56 @@ def _ids_as_numbers(t):
         t[name] = t[name].assign(**{col: t[name][col].str[1:].astype("int64") + 1000})
 
 
+#: Legal exports built once per module with every section, as the report builds them (``full``): a test
+#: about one of them reads its figures from that build, and each is also checked to build without a failure.
+LEGAL_FULL = {
+    "integer ids in CSV": lambda tmp: _bank(tmp, _ids_as_numbers, fmt="csv"),
+    "text dates in Parquet": lambda tmp: _bank(
+        tmp,
+        _both(
+            _as_text("balances", ["valid_from", "valid_to"]),
+            _as_text("customers", ["open_date"]),
+            _as_text("transactions", ["ts"], "%Y-%m-%d %H:%M:%S"),
+        ),
+    ),
+    "empty text columns": lambda tmp: _bank(
+        tmp,
+        _both(
+            _set("transactions", "merchant_category", slice(None), None),
+            _set("transactions", "channel", slice(None), None),
+        ),
+        fmt="csv",
+    ),
+    "missing owners": lambda tmp: _bank(tmp, _drop("customers", "owner_staff_id"), fmt="csv"),
+    "overdrafts": lambda tmp: _bank(tmp, _set("balances", "balance", [0, 40, 2, 42], -500.0)),
+}
+
+
+@pytest.fixture(scope="module")
+def legal_full(tmp_path_factory):
+    """``legal_full(name, capsys)``: :data:`LEGAL_FULL`'s bank ``name`` validated and built in full, once."""
+    built = {}
+
+    def get(name, capsys):
+        if name not in built:
+            built[name] = _legal(LEGAL_FULL[name](tmp_path_factory.mktemp("legal")), capsys, full=True)
+        return built[name]
+
+    return get
+
+
 @pytest.mark.slow
-def test_integer_ids_in_csv_are_read_as_text_everywhere(tmp_path, capsys, base):
-    _same_headline(_legal(_bank(tmp_path, _ids_as_numbers, fmt="csv"), capsys), base)
+@pytest.mark.parametrize("name", list(LEGAL_FULL))
+def test_legal_exports_build_every_section_without_a_failure(name, capsys, legal_full):
+    reports = legal_full(name, capsys)
+    assert set(reports) == {"B1", "B2"}
+    for _, built in reports.values():
+        assert set(built) == set(sections.names())
+
+
+@pytest.mark.slow
+def test_integer_ids_in_csv_are_read_as_text_everywhere(capsys, base, legal_full):
+    _same_headline(legal_full("integer ids in CSV", capsys), base)
 
 
 @pytest.mark.slow
@@ -546,21 +593,13 @@ def test_a_missing_nullable_column_is_added_as_a_typed_empty_column(tmp_path, ca
 
 
 @pytest.mark.slow
-def test_an_empty_text_column_in_csv_is_legal(tmp_path, capsys, base):
-    change = _both(
-        _set("transactions", "merchant_category", slice(None), None), _set("transactions", "channel", slice(None), None)
-    )
-    _same_headline(_legal(_bank(tmp_path, change, fmt="csv"), capsys), base)
+def test_an_empty_text_column_in_csv_is_legal(capsys, base, legal_full):
+    _same_headline(legal_full("empty text columns", capsys), base)
 
 
 @pytest.mark.slow
-def test_dates_stored_as_text_in_parquet_are_parsed(tmp_path, capsys, base):
-    change = _both(
-        _as_text("balances", ["valid_from", "valid_to"]),
-        _as_text("customers", ["open_date"]),
-        _as_text("transactions", ["ts"], "%Y-%m-%d %H:%M:%S"),
-    )
-    _same_headline(_legal(_bank(tmp_path, change), capsys), base)
+def test_dates_stored_as_text_in_parquet_are_parsed(capsys, base, legal_full):
+    _same_headline(legal_full("text dates in Parquet", capsys), base)
 
 
 @pytest.mark.slow
@@ -634,8 +673,8 @@ def test_customers_closed_before_the_period_are_left_out_and_a_closed_customer_i
 
 
 @pytest.mark.slow
-def test_overdrafts_are_floored_at_zero_and_counted(tmp_path, capsys):
-    reports = _legal(_bank(tmp_path, _set("balances", "balance", [0, 40, 2, 42], -500.0)), capsys)
+def test_overdrafts_are_floored_at_zero_and_counted(capsys, legal_full):
+    reports = legal_full("overdrafts", capsys)
     ctx, built = reports["B1"]
     assert ctx.population["overdrawn"] == 2 and (ctx.features["ada"] >= 0).all()
     assert ctx.features["ada_signed"].min() < 0
@@ -643,8 +682,8 @@ def test_overdrafts_are_floored_at_zero_and_counted(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_missing_owner_column_leaves_ownership_out_with_one_sentence(tmp_path, capsys):
-    reports = _legal(_bank(tmp_path, _drop("customers", "owner_staff_id"), fmt="csv"), capsys)
+def test_a_missing_owner_column_leaves_ownership_out_with_one_sentence(capsys, legal_full):
+    reports = legal_full("missing owners", capsys)
     for _, built in reports.values():
         for name in ("ownership", "workload"):
             assert built[name].notes == [
@@ -702,23 +741,7 @@ def test_leading_zeros_of_text_ids_in_csv_are_kept(tmp_path, capsys, base):
     assert reports["B1"][0].features["customer_id"].iloc[0] == "00001"
 
 
-# --- slow: every section as the report builds it, and the real report pipeline ------------------
-
-LEGAL_SLOW = {
-    "integer ids in CSV": lambda tmp: _bank(tmp, _ids_as_numbers, fmt="csv"),
-    "text dates in Parquet": lambda tmp: _bank(tmp, _as_text("customers", ["open_date"])),
-    "empty text columns": lambda tmp: _bank(
-        tmp, _set("transactions", "merchant_category", slice(None), None), fmt="csv"
-    ),
-    "missing owners": lambda tmp: _bank(tmp, _drop("customers", "owner_staff_id")),
-    "overdrafts": lambda tmp: _bank(tmp, _set("balances", "balance", [0, 40], -500.0)),
-}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(LEGAL_SLOW))
-def test_legal_exports_build_every_section_without_a_failure(name, tmp_path, capsys):
-    _legal(LEGAL_SLOW[name](tmp_path), capsys, full=True)
+# --- slow: the real report pipeline ---------------------------------------------------------
 
 
 @pytest.mark.slow
