@@ -5,7 +5,8 @@ Usage::
     .venv/bin/crmstudy synth --preset large --out /tmp/bank1m
     .venv/bin/python benchmarks/run_branch_sections.py --data /tmp/bank1m --branches B001,B002,B003
 
-What a branch worker's kernel does, in one process: the run's shared step
+What a report run does, in one process: the bank's checks (:func:`crmstudy.bank_checks.check_bank_once`,
+as planning runs them: after a pass, reads coerce types without checking values again), the run's shared step
 (:func:`crmstudy.reports.pipeline.shared.attach_shared`: features, footprint scores, the cross-sell
 judgement), then for each branch :func:`crmstudy.reports.context.load_context` and every section
 with :func:`crmstudy.reports.sections.build`, timed one by one.  The first branch also computes
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from crmstudy import runcache
 from crmstudy.bank import Bank
+from crmstudy.bank_checks import check_bank_once
 from crmstudy.params import load_params
 from crmstudy.reports import context, sections
 from crmstudy.reports.pipeline.shared import attach_shared
@@ -41,6 +43,9 @@ def main(argv=None) -> None:
     branches = [b for b in args.branches.split(",") if b]
     bank = Bank.open(args.data)
     params = {b: load_params(args.params, branch=b) for b in branches}
+    t = time.perf_counter()
+    check_bank_once(bank)  # as the run's planning does; found marked after a first pass
+    print(f"bank checks: {time.perf_counter() - t:.1f} s", flush=True)
     run = Path(tempfile.mkdtemp(prefix="crmstudy-sections-"))
     try:
         jobs = [{"branch_id": b} for b in branches]
