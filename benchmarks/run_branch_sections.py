@@ -67,9 +67,17 @@ def main(argv=None) -> None:
                 standing=job.get("standing"),
             )
             times = {"load_context": time.perf_counter() - t0}
-            for name in sections.names():
+            built = {}
+            modules = dict(zip(sections.names(), sections.SECTIONS))
+            # as build_all does: a section that reads others' (the action box) last, from what they built
+            order = sorted(modules, key=lambda n: bool(getattr(modules[n], "READS_SECTIONS", None)))
+            for name in order:
                 t1 = time.perf_counter()
-                sections.build(name, ctx)
+                reads = getattr(modules[name], "READS_SECTIONS", None)
+                if reads:
+                    built[name] = modules[name].build(ctx, {k: built[k] for k in reads})
+                else:
+                    built[name] = sections.build(name, ctx)
                 times[name] = time.perf_counter() - t1
             shown = ", ".join(f"{k} {v:.2f}" for k, v in times.items() if v > 0.05)
             print(f"| {b} | {time.perf_counter() - t0:.1f} | {shown} |", flush=True)
