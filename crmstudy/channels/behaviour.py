@@ -24,9 +24,11 @@ import pandas as pd
 
 from ..association.adjusted import confounder_strata, mantel_haenszel_cells
 from ..bank import Bank
+from ..branch_rows import branch_rows
 from ..errors import DataError
 from ..period import Period
 from ..results import Result
+from ..runcache import bankwide
 from ..stats import adjust_pvalues, check_correction
 
 __all__ = ["ChannelAssociation", "channel_association", "channel_mix", "channel_use"]
@@ -44,20 +46,33 @@ def channel_use(data, period: Period | None = None, *, branch: str | None = None
     customers used in the period, so the frame is the whole bank's sliced to the branch.
     """
     from .. import feature_defs as fd
-    from ..profit.drivers import channel_months, transactions_in
+    from ..profit.drivers import channel_months
 
     bank = Bank.of(data)
     period = period or bank.period
     eng = fd.backend("duckdb", bank)
-    long = eng.to_pandas(channel_months(eng.tables, period, customer_initiated=True, branch=branch))
+    if branch is None:
+        long = eng.to_pandas(channel_months(eng.tables, period, customer_initiated=True))
+    else:  # in a report run, the branch's part of one bank-wide pass
+        long = branch_rows(bank, channel_months, period, branch, customer_initiated=True)
     wide = long.pivot_table(index="customer_id", columns="channel", values="n_txn", aggfunc="sum", fill_value=0)
     wide.columns = wide.columns.astype(str)
     if branch is not None:  # a channel none of the branch's customers used stays a column of zeros
-        used = eng.to_pandas(transactions_in(eng.tables, period, customer_initiated=True).select("channel").distinct())
-        every = sorted(str(c) for c in used["channel"].dropna())
+        every = channels_used(bank, period)
         wide = wide.reindex(columns=pd.Index(every, dtype=wide.columns.dtype), fill_value=0)
         wide.index.name = "customer_id"
     return wide.reset_index().rename_axis(columns=None)
+
+
+@bankwide()
+def channels_used(bank: Bank, period: Period) -> list[str]:
+    """The channels of the bank's customer-initiated transactions in ``period``, sorted (once per run)."""
+    from .. import feature_defs as fd
+    from ..profit.drivers import transactions_in
+
+    eng = fd.backend("duckdb", bank)
+    used = eng.to_pandas(transactions_in(eng.tables, period, customer_initiated=True).select("channel").distinct())
+    return sorted(str(c) for c in used["channel"].dropna())
 
 
 def _channels(use: pd.DataFrame) -> list[str]:

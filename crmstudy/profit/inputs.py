@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..bank import Bank
+from ..branch_rows import branch_rows
 from ..errors import DataError
 from ..period import Period
 from ..tiers import TierThresholds, assign_tiers
@@ -93,9 +94,13 @@ def profit_inputs(
             "(the price list and costs of docs/profit.md)"
         )
     period = period or bank.period
-    eng = engine or fd.backend("duckdb", bank)
-    am = eng.to_pandas(account_months(eng.tables, period, branch=branch))
-    ch = eng.to_pandas(channel_months(eng.tables, period, branch=branch))
+    if branch is not None and engine is None:  # in a report run, the branch's part of one bank-wide pass
+        am = branch_rows(bank, account_months, period, branch)
+        ch = branch_rows(bank, channel_months, period, branch)
+    else:
+        eng = engine or fd.backend("duckdb", bank)
+        am = eng.to_pandas(account_months(eng.tables, period, branch=branch))
+        ch = eng.to_pandas(channel_months(eng.tables, period, branch=branch))
     price = bank.read("pricing")
     # a branch's view reads the branch's rows only (the same rows as the whole tables', sliced)
     mine = None if branch is None else ("branch_id", [branch])

@@ -5,8 +5,9 @@ from __future__ import annotations
 from babel.dates import format_interval
 
 from ... import i18n
+from ...branch_rows import branch_rows
 from ...errors import ParamsError
-from ...feature_defs import customer_assets, engine_of
+from ...feature_defs import customer_assets
 from ...footprint.design import consecutive_windows
 from ...period import Period
 from ...privacy import mask_customers
@@ -56,8 +57,7 @@ def base_rate(ctx: BranchContext) -> tuple[CrossingRate, Period, Period] | None:
         first, second = consecutive_windows(ctx.period, 2)
     except ParamsError:
         return None
-    eng = engine_of(ctx.bank)
-    frame = lambda w: eng.to_pandas(customer_assets(eng.tables, w, branch=ctx.branch_id))  # noqa: E731
+    frame = lambda w: branch_rows(ctx.bank, customer_assets, w, ctx.branch_id)  # noqa: E731
     rate = crossing_rate(frame(first), frame(second), ctx.thresholds, window=ctx.params.upgrade.window)
     return rate, first, second
 
