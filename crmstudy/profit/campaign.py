@@ -152,10 +152,11 @@ def campaign_effects(data, inputs, profit: Profit, *, branch: str | None = None,
     bank = Bank.of(data)
     if not (bank.has("campaigns") and bank.has("campaign_contacts")):
         return pd.DataFrame()
-    contacts = bank.read("campaign_contacts")
-    if branch is not None:
+    if branch is None:
+        contacts = bank.read("campaign_contacts")
+    else:  # the branch's customers' contacts only, picked before the table is typed
         mine = inputs.customers.loc[inputs.customers["branch_id"] == branch, "customer_id"]
-        contacts = contacts[contacts["customer_id"].isin(mine)]
+        contacts = bank.read("campaign_contacts", rows=("customer_id", mine.unique()))
     rows = []
     for _, camp in bank.read("campaigns").iterrows():
         c = contacts[contacts["campaign_id"] == camp["campaign_id"]]
