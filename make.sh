@@ -62,7 +62,8 @@ case "${1:-}" in
         # worker, so a module's fixtures (a rendered bank, a Spark session) are built once
         # one BLAS/OpenMP thread per pytest worker: a thread per core in each worker oversubscribes the cores
         blas_one_thread
-        "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile "$@"
+        # the 25 slowest tests and fixtures are listed at the end: where the suite's time goes, run by run
+        "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile --durations=25 "$@"
         ;;
     test-fast)
         setup test
