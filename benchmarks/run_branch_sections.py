@@ -19,7 +19,9 @@ the peak RSS; the work folder (it holds unmasked features) is deleted at the end
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import shutil
 import tempfile
@@ -39,8 +41,14 @@ def main(argv=None) -> None:
     ap.add_argument("--data", required=True, help="a bank folder")
     ap.add_argument("--branches", default="B001,B002,B003", help="comma-separated branch ids")
     ap.add_argument("--params", default=str(Path(__file__).parents[1] / "params" / "defaults.yaml"))
+    ap.add_argument(
+        "--profile",
+        default="",
+        help="comma-separated sections to run under cProfile in every branch after the first (top 25 by cumulative time)",
+    )
     args = ap.parse_args(argv)
     branches = [b for b in args.branches.split(",") if b]
+    profiled = {s for s in args.profile.split(",") if s}
     bank = Bank.open(args.data)
     params = {b: load_params(args.params, branch=b) for b in branches}
     t = time.perf_counter()
@@ -74,11 +82,18 @@ def main(argv=None) -> None:
             for name in order:
                 t1 = time.perf_counter()
                 reads = getattr(modules[name], "READS_SECTIONS", None)
+                profiler = cProfile.Profile() if name in profiled and job is not jobs[0] else None
+                if profiler:
+                    profiler.enable()
                 if reads:
                     built[name] = modules[name].build(ctx, {k: built[k] for k in reads})
                 else:
                     built[name] = sections.build(name, ctx)
                 times[name] = time.perf_counter() - t1
+                if profiler:
+                    profiler.disable()
+                    print(f"--- {b} {name} under cProfile ---")
+                    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
             shown = ", ".join(f"{k} {v:.2f}" for k, v in times.items() if v > 0.05)
             print(f"| {b} | {time.perf_counter() - t0:.1f} | {shown} |", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -417,6 +417,41 @@ class GiniComparison(Result):
 MAX_REST = 50_000
 
 
+class _GiniSplit:
+    """Gini of the rows a 0/1 mask selects and of the rest, per mask, over ascending ``x`` with weights ``w``.
+
+    With ``m`` a row's weights, ``C`` their running sum, ``W`` and ``T`` the total weight and weighted
+    sum, the plug-in Gini is ``sum_k m_k x_k (2 C_k - m_k - W) / (W T)`` (the pair sum of
+    :func:`_moments` in one running sum). The rest's weights are ``w - m`` and its running sum
+    ``cumsum(w) - C``, so both groups' Ginis come from one running sum per mask and a few
+    mask-vector products: a permutation costs about a third of two :func:`_moments` calls.
+    """
+
+    def __init__(self, x: np.ndarray, w: np.ndarray):
+        self.w = w
+        self.unit = bool(np.all(w == 1.0))
+        self.wx = w * x
+        self.w2x = w * self.wx
+        cw = np.cumsum(w)
+        self.wx_cw = self.wx * cw
+        self.total_w, self.total_x = float(cw[-1]), float(self.wx.sum())
+        self.total_w2x, self.total_wx_cw = float(self.w2x.sum()), float(self.wx_cw.sum())
+
+    def __call__(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cum = np.cumsum(masks if self.unit else masks * self.w, axis=1)
+        w_in = cum[:, -1]
+        t_in = masks @ self.wx
+        sq_in = masks @ self.w2x
+        a_in = np.einsum("ij,ij->i", masks * self.wx, cum)  # sum_k m_k x_k C_k
+        s_in = 2.0 * a_in - sq_in - w_in * t_in
+        w_out, t_out = self.total_w - w_in, self.total_x - t_in
+        # sum_k (w_k - m_k) x_k (Cw_k - C_k), expanded: every term is a sum already at hand
+        a_out = self.total_wx_cw - cum @ self.wx - masks @ self.wx_cw + a_in
+        s_out = 2.0 * a_out - (self.total_w2x - sq_in) - w_out * t_out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return s_in / (w_in * t_in), s_out / (w_out * t_out)
+
+
 def compare_sorted(x, wx, y, wy, *, ci: float, n_perm: int, seed, max_cells: int = 1 << 21) -> GiniComparison:
     """:func:`crmstudy.pareto.compare_gini` on validated, ascending samples (see there)."""
     rng = np.random.default_rng(seed)
@@ -429,16 +464,16 @@ def compare_sorted(x, wx, y, wy, *, ci: float, n_perm: int, seed, max_cells: int
     order = np.argsort(values, kind="stable")
     values, weights = values[order], np.concatenate([wx, wy])[order]
     label = (order < x.size).astype("float64")
-    gx = float(_moments(values, (label * weights)[None, :])[0][0])
-    gy = float(_moments(values, ((1.0 - label) * weights)[None, :])[0][0])
+    split = _GiniSplit(values, weights)
+    (gx,), (gy,) = split(label[None, :])
+    gx, gy = float(gx), float(gy)
     diff = gx - gy
     perm = np.empty(n_perm)
     batch = max(1, min(n_perm, max_cells // values.size))
     for start in range(0, n_perm, batch):
         b = min(batch, n_perm - start)
         masks = rng.permuted(np.broadcast_to(label, (b, values.size)), axis=1)
-        g_in = _moments(values, masks * weights)[0]
-        g_out = _moments(values, (1.0 - masks) * weights)[0]
+        g_in, g_out = split(masks)
         perm[start : start + b] = g_in - g_out
     perm = perm[np.isfinite(perm)]
     alphas = np.array([(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])

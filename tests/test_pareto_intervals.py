@@ -8,7 +8,7 @@ from scipy import stats
 
 from crmstudy.errors import DataError
 from crmstudy.pareto import DEFAULT_METHOD, METHODS, compare_gini, gini
-from crmstudy.pareto_intervals import gini_intervals, gini_jackknife, gini_se
+from crmstudy.pareto_intervals import _GiniSplit, gini_intervals, gini_jackknife, gini_se
 from crmstudy.stats import bootstrap_counts
 
 
@@ -101,6 +101,19 @@ def test_compare_gini_is_antisymmetric_in_its_groups():
     rng = np.random.default_rng(8)
     a, b = rng.lognormal(0, 1.5, 300), rng.lognormal(0, 1.0, 300)
     assert compare_gini(a, b).difference == pytest.approx(-compare_gini(b, a).difference, abs=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_each_permutation_gives_both_groups_plain_ginis(weighted):
+    # the permutation test's one-running-sum Ginis of a group and of its complement against gini() itself
+    rng = np.random.default_rng(10)
+    x = np.sort(np.round(rng.lognormal(0, 2, 600), 2))
+    w = rng.integers(1, 4, x.size).astype(float) if weighted else np.ones_like(x)
+    masks = rng.permuted(np.broadcast_to((np.arange(x.size) < 90).astype(float), (5, x.size)), axis=1)
+    g_in, g_out = _GiniSplit(x, w)(masks)
+    for row, (a, b) in zip(masks.astype(bool), zip(g_in, g_out)):
+        assert a == pytest.approx(gini(x[row], weights=w[row], ci=None).estimate, abs=1e-12)
+        assert b == pytest.approx(gini(x[~row], weights=w[~row], ci=None).estimate, abs=1e-12)
 
 
 def test_compare_gini_holds_its_level_when_the_labels_do_not_matter():
