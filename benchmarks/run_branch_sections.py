@@ -44,7 +44,7 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--profile",
         default="",
-        help="comma-separated sections to run under cProfile in every branch after the first (top 25 by cumulative time)",
+        help="comma-separated sections to profile in every branch after the first (top 25, cumulative)",
     )
     args = ap.parse_args(argv)
     branches = [b for b in args.branches.split(",") if b]
