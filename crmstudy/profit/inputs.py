@@ -124,7 +124,7 @@ def profit_inputs(
     months = month_table(period)
     # integer codes: the model indexes arrays by customer and month instead of hashing text
     ids = pd.CategoricalDtype(cust["customer_id"].astype(str).to_numpy())
-    products = pd.CategoricalDtype(sorted(set(bank.read("products")["product_id"]) | set(am["product_id"])))
+    products = pd.CategoricalDtype(sorted(set(bank.read("products")["product_id"]) | set(am["product_id"].unique())))
     month_starts = months["month"].to_numpy().astype("datetime64[us]")
     am, ch = (
         df.assign(
