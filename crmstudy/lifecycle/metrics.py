@@ -96,39 +96,46 @@ def metrics(y, p, q) -> dict[str, float]:
     }
 
 
-def weighted_metrics(y: np.ndarray, p: np.ndarray, q: np.ndarray, weights) -> list[dict[str, float]]:
+def weighted_metrics(
+    y: np.ndarray, p: np.ndarray, q: np.ndarray, weights, *, baseline_calibration: bool = False
+) -> list[dict[str, float]]:
     """:func:`metrics` of each resample given as row weights (a row drawn k times weighs k).
 
     The same numbers as :func:`metrics` on the resampled rows (a test holds them equal to 1e-10):
     the AUC sums each resample's weights per tie group of the scores, ranked once (the
     Mann-Whitney count of :func:`auc`), and the recalibration is the weighted fit started from
     the whole sample's.  Ranking and refitting 200 resamples of a million rows from scratch was
-    most of the judgement's time.
+    most of the judgement's time.  ``baseline_calibration`` adds the recalibration of ``q`` too
+    (``baseline_calibration_slope`` / ``_intercept``), started from the whole sample's.
     """
     y = np.asarray(y, dtype=float)
     groups = [np.unique(np.asarray(s, dtype=float), return_inverse=True)[1] for s in (p, q)]
     start = calibration(y, p)
+    start_q = calibration(y, q) if baseline_calibration else None
+    blank = dict.fromkeys(("baseline_calibration_slope", "baseline_calibration_intercept"), np.nan)
     out = []
     for w in weights:
         pos = float(w @ y)
-        if pos == 0 or pos == w.sum():
-            out.append(metrics(y[:1], p[:1], q[:1]))  # one class only: every metric NaN
+        if pos == 0 or pos == w.sum():  # one class only: every metric NaN
+            out.append({**metrics(y[:1], p[:1], q[:1]), **(blank if baseline_calibration else {})})
             continue
         wy, wn = w * y, w - w * y
         a, b = (_grouped_auc(np.bincount(g, weights=wy), np.bincount(g, weights=wn)) for g in groups)
         slope, intercept = calibration(y, p, w, start=start)
         total = w.sum()
-        out.append(
-            {
-                "auc_90": a,
-                "baseline_auc_90": b,
-                "auc_gain": a - b,
-                "brier": float(w @ (p - y) ** 2 / total),
-                "baseline_brier": float(w @ (q - y) ** 2 / total),
-                "calibration_slope": slope,
-                "calibration_intercept": intercept,
-            }
-        )
+        row = {
+            "auc_90": a,
+            "baseline_auc_90": b,
+            "auc_gain": a - b,
+            "brier": float(w @ (p - y) ** 2 / total),
+            "baseline_brier": float(w @ (q - y) ** 2 / total),
+            "calibration_slope": slope,
+            "calibration_intercept": intercept,
+        }
+        if baseline_calibration:
+            slope_q, intercept_q = calibration(y, q, w, start=start_q)
+            row["baseline_calibration_slope"], row["baseline_calibration_intercept"] = slope_q, intercept_q
+        out.append(row)
     return out
 
 

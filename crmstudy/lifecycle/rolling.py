@@ -18,7 +18,7 @@ departure is final (docs/generative_model.md), in a bank's own data it may not b
 Each origin's metrics (AUC at 90 days, Brier score, calibration slope and
 intercept, and the paired AUC gain over the baseline) carry a percentile
 interval from a bootstrap of *customers*, the same resamples for the model and
-the baseline (:func:`crmstudy.lifecycle.metrics.cluster_resamples`).
+the baseline (:func:`crmstudy.lifecycle.metrics.cluster_resamples`, applied as row weights).
 :func:`rolling_origin` returns them as one tidy row per origin and model.
 """
 
@@ -117,9 +117,11 @@ def judge(
     """
     y, p, q = np.asarray(y), np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     point = _both(y, p, q)
+    # the customer resamples as row weights: the numbers of the resampled rows (a test holds them
+    # equal), ranked once and refitted from the sample's fit, 5-6x faster than resampling the rows
+    weights = metrics.cluster_weights(np.asarray(customers), n_boot, seed)
     boot = pd.DataFrame(
-        [_both(y[i], p[i], q[i]) for i in metrics.cluster_resamples(np.asarray(customers), n_boot, seed)],
-        columns=list(point),
+        metrics.weighted_metrics(y, p, q, weights, baseline_calibration=True) if n_boot else [], columns=list(point)
     )
     a = (1 - level) / 2
     rows = []

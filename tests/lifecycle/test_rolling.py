@@ -194,6 +194,23 @@ def _truth() -> dict[str, float]:
     return {k: m[k] for k in METRICS}
 
 
+@pytest.mark.parametrize("seed", [0, 4])
+def test_the_judgements_intervals_are_those_of_the_resampled_rows(seed):
+    # judge() applies the customer resamples as row weights; resampling the rows themselves is the reference
+    rng = np.random.default_rng(seed)
+    y, p, q, ids = _world(rng, 300)
+    p, q = np.round(p, 2), np.round(q, 1)  # ties across resamples
+    got = judge(y, p, q, ids, n_boot=40, seed=seed).set_index("model")
+    rows = pd.DataFrame([rolling._both(y[i], p[i], q[i]) for i in metrics.cluster_resamples(ids, 40, seed)])
+    for model, prefix in (("hazard", ""), ("baseline", "baseline_")):
+        for m in METRICS:
+            key = f"{prefix}{m}" if f"{prefix}{m}" in rows else m
+            if model == "baseline" and m == "auc_gain":
+                continue
+            assert got.loc[model, f"{m}_low"] == pytest.approx(rows[key].quantile(0.025), abs=1e-9), (model, m)
+            assert got.loc[model, f"{m}_high"] == pytest.approx(rows[key].quantile(0.975), abs=1e-9), (model, m)
+
+
 @pytest.mark.slow  # 6,000 bootstrap judgements: 30 s on a loaded 2-core machine
 def test_the_intervals_cover_the_population_value_at_their_level():
     truth = _truth()
