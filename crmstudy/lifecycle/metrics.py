@@ -112,12 +112,13 @@ def weighted_metrics(
     groups = [np.unique(np.asarray(s, dtype=float), return_inverse=True)[1] for s in (p, q)]
     start = calibration(y, p)
     start_q = calibration(y, q) if baseline_calibration else None
-    blank = dict.fromkeys(("baseline_calibration_slope", "baseline_calibration_intercept"), np.nan)
+    keys = ("baseline_calibration_slope", "baseline_calibration_intercept") if baseline_calibration else ()
+    blank = dict.fromkeys(keys, np.nan)
     out = []
     for w in weights:
         pos = float(w @ y)
         if pos == 0 or pos == w.sum():  # one class only: every metric NaN
-            out.append({**metrics(y[:1], p[:1], q[:1]), **(blank if baseline_calibration else {})})
+            out.append({**metrics(y[:1], p[:1], q[:1]), **blank})
             continue
         wy, wn = w * y, w - w * y
         a, b = (_grouped_auc(np.bincount(g, weights=wy), np.bincount(g, weights=wn)) for g in groups)
@@ -133,8 +134,7 @@ def weighted_metrics(
             "calibration_intercept": intercept,
         }
         if baseline_calibration:
-            slope_q, intercept_q = calibration(y, q, w, start=start_q)
-            row["baseline_calibration_slope"], row["baseline_calibration_intercept"] = slope_q, intercept_q
+            row.update(zip(keys, calibration(y, q, w, start=start_q), strict=True))
         out.append(row)
     return out
 

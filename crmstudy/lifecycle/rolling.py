@@ -118,7 +118,7 @@ def judge(
     y, p, q = np.asarray(y), np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     point = _both(y, p, q)
     # the customer resamples as row weights: the numbers of the resampled rows (a test holds them
-    # equal), ranked once and refitted from the sample's fit, 5-6x faster than resampling the rows
+    # equal), ranked once and refitted from the sample's fit (test_rolling's null-bank test 38.7 -> 20.0 s)
     weights = metrics.cluster_weights(np.asarray(customers), n_boot, seed)
     boot = pd.DataFrame(
         metrics.weighted_metrics(y, p, q, weights, baseline_calibration=True) if n_boot else [], columns=list(point)
